@@ -1,0 +1,166 @@
+//! Argument parsing and output. Everything else lives in the library.
+//!
+//! Exit codes: 0 success; 1 a resilience objective failed (`check`);
+//! 2 bad input (a malformed scenario, an unknown disaster, a bad flag).
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use outage::{RunOptions, Scenario, SimDuration, Simulation};
+
+/// Exit code for bad input, as clap uses for usage errors.
+const EXIT_INPUT: u8 = 2;
+
+#[derive(Parser)]
+#[command(name = "outage", version, about = "Simulate data-center disasters and report how long each service is down")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Replay one disaster once, with a seed, and print per-service downtime.
+    Run(RunArgs),
+    /// Check a scenario file and report every problem with its line and column.
+    Validate {
+        /// The scenario file (RON).
+        scenario: PathBuf,
+    },
+}
+
+#[derive(clap::Args)]
+struct RunArgs {
+    /// The scenario file (RON).
+    scenario: PathBuf,
+    /// Seed for the random streams; the same seed gives the same report.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Run index within a study (replays run K of `outage mc --seed S`).
+    #[arg(long, default_value_t = 0)]
+    run: u64,
+    /// How long to simulate, e.g. "36h" or "10d" (default: the scenario's horizon).
+    #[arg(long, value_parser = parse_horizon)]
+    horizon: Option<SimDuration>,
+    /// Which disaster to replay (default: the scenario's first).
+    #[arg(long)]
+    disaster: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Leave the service timeline out of the table.
+    #[arg(long)]
+    no_timeline: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    /// Aligned tables for people.
+    Table,
+    /// The whole report as JSON (schema in the README).
+    Json,
+    /// One CSV row per service.
+    Csv,
+    /// One CSV row per change of state.
+    TimelineCsv,
+}
+
+fn parse_horizon(s: &str) -> Result<SimDuration, String> {
+    let d: SimDuration = s.parse().map_err(|e: outage::DurationParseError| e.to_string())?;
+    if d.is_zero() {
+        return Err("the horizon must be longer than zero".into());
+    }
+    Ok(d)
+}
+
+/// Runs the CLI and returns the process exit code.
+pub(crate) fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run(args) => run(&args),
+        Command::Validate { scenario } => validate(&scenario),
+    };
+    match result {
+        Ok(code) => code,
+        Err(Failure::Input(msg)) => {
+            eprintln!("{msg}");
+            ExitCode::from(EXIT_INPUT)
+        }
+        Err(Failure::Io(e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(Failure::Io(e)) => {
+            eprintln!("error: {e}");
+            ExitCode::from(EXIT_INPUT)
+        }
+    }
+}
+
+enum Failure {
+    /// Bad input; the message is ready to print.
+    Input(String),
+    /// Writing the output failed.
+    Io(io::Error),
+}
+
+impl From<io::Error> for Failure {
+    fn from(e: io::Error) -> Self {
+        Failure::Io(e)
+    }
+}
+
+fn load(path: &PathBuf) -> Result<Scenario, Failure> {
+    Scenario::from_path(path).map_err(|e| {
+        let n = e.diagnostics().len();
+        let summary = match n {
+            0 => String::new(),
+            1 => format!("\nerror: {}: 1 problem found", path.display()),
+            n => format!("\nerror: {}: {n} problems found", path.display()),
+        };
+        Failure::Input(format!("{e}{summary}"))
+    })
+}
+
+fn run(args: &RunArgs) -> Result<ExitCode, Failure> {
+    let scenario = load(&args.scenario)?;
+    let mut sim = Simulation::new(&scenario, args.disaster.as_deref()).map_err(|e| Failure::Input(format!("error: {e}")))?;
+    let mut options = RunOptions::default().seed(args.seed).run(args.run);
+    options.horizon = args.horizon;
+    options.timeline = !matches!(args.format, Format::Table) || !args.no_timeline;
+    let report = sim.run(&options).map_err(|e| Failure::Input(format!("error: {e}")))?;
+    let text = match args.format {
+        Format::Table => report.to_table(!args.no_timeline),
+        Format::Json => report.to_json(),
+        Format::Csv => report.to_csv(),
+        Format::TimelineCsv => report.timeline_to_csv(),
+    };
+    let mut out = io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn validate(path: &PathBuf) -> Result<ExitCode, Failure> {
+    let scenario = load(path)?;
+    let model = scenario.model();
+    let count = |pred: fn(outage::ComponentKind) -> bool| model.components().iter().filter(|c| pred(c.kind())).count();
+    let servers: u64 = scenario.spec().pools.iter().map(|p| p.servers).sum();
+    let mut out = io::stdout().lock();
+    writeln!(
+        out,
+        "{}: ok: scenario '{}': {} sites, {} rooms, {} power components, {} pools ({} servers), {} services, {} disasters",
+        path.display(),
+        scenario.name(),
+        count(|k| k == outage::ComponentKind::Site),
+        count(|k| matches!(k, outage::ComponentKind::Room(_))),
+        count(outage::ComponentKind::is_power),
+        count(|k| k == outage::ComponentKind::Pool),
+        servers,
+        model.services().len(),
+        scenario.disasters().len(),
+    )?;
+    for d in scenario.disasters() {
+        writeln!(out, "  disaster '{}': {} hazards", d.name(), d.hazard_count())?;
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,90 @@
+//! The events of a run: small `Copy` values naming what happened, by index.
+
+use crate::disaster::{Disaster, Hazard};
+use crate::model::Model;
+
+/// Something that happens at an instant. Indices are component ids and
+/// hazard positions in the disaster; names are looked up only to describe
+/// an event to people.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Event {
+    /// A fire reaches a room (ignition, or spread from a neighbour).
+    FireIgnites { hazard: u16, room: u32 },
+    /// A burning room's equipment is destroyed.
+    FireDamages { hazard: u16, room: u32 },
+    /// A room's suppression system discharges.
+    SuppressionActs { hazard: u16, room: u32 },
+    /// The authorities cut power.
+    PowerCutOrdered { hazard: u16 },
+    /// The fire is out.
+    FireOut { hazard: u16 },
+    /// Restoration stage `stage` (0 is the inspection) re-energises its rooms.
+    RoomsRestored { hazard: u16, stage: u16 },
+    /// A scripted outage begins.
+    OutageStarts { hazard: u16 },
+    /// A scripted outage ends.
+    OutageEnds { hazard: u16 },
+    /// A UPS battery is empty.
+    BatteryExhausted(u32),
+    /// A generator carries load.
+    GeneratorStarted(u32),
+    /// A generator's tank is empty.
+    FuelExhausted(u32),
+    /// A room without cooling shuts its servers down for heat.
+    Overheated(u32),
+    /// A pool's servers have booted.
+    PoolBooted(u32),
+    /// A pool's broken servers are repaired.
+    PoolRepaired(u32),
+    /// A component fails at random.
+    ComponentFailed(u32),
+    /// A randomly failed component is repaired.
+    ComponentRepaired(u32),
+    /// The state before any event (for the timeline of the initial settle).
+    Start,
+}
+
+impl Event {
+    /// A sentence fragment for people: "fire reached room 'B3-ups'".
+    pub(crate) fn describe(self, model: &Model, disaster: &Disaster) -> String {
+        let name = |i: u32| model.components[i as usize].name.as_str();
+        let noun = |i: u32| model.components[i as usize].kind.noun();
+        // The room a fire started in, or the target of an outage.
+        let subject = |h: u16| match &disaster.hazards[h as usize] {
+            Hazard::Fire(f) => f.room.0,
+            Hazard::Outage { target, .. } => target.0,
+        };
+        let fire_room = |h: u16| name(subject(h));
+        match self {
+            Event::FireIgnites { hazard, room } if fire_room(hazard) == name(room) => {
+                format!("fire broke out in {} '{}'", noun(room), name(room))
+            }
+            Event::FireIgnites { room, .. } => format!("fire spread to {} '{}'", noun(room), name(room)),
+            Event::FireDamages { room, .. } => format!("fire destroyed equipment in {} '{}'", noun(room), name(room)),
+            Event::SuppressionActs { room, .. } => format!("suppression discharged in {} '{}'", noun(room), name(room)),
+            Event::PowerCutOrdered { hazard } => format!("authorities cut power (fire in '{}')", fire_room(hazard)),
+            Event::FireOut { hazard } => format!("fire in '{}' out", fire_room(hazard)),
+            Event::RoomsRestored { hazard, stage: 0 } => {
+                format!("power restored after inspection (fire in '{}')", fire_room(hazard))
+            }
+            Event::RoomsRestored { hazard, stage } => {
+                format!("restoration stage {stage} re-energised rooms (fire in '{}')", fire_room(hazard))
+            }
+            Event::OutageStarts { hazard } => {
+                format!("outage of {} '{}' began", noun(subject(hazard)), name(subject(hazard)))
+            }
+            Event::OutageEnds { hazard } => {
+                format!("outage of {} '{}' ended", noun(subject(hazard)), name(subject(hazard)))
+            }
+            Event::BatteryExhausted(n) => format!("battery of UPS '{}' ran out", name(n)),
+            Event::GeneratorStarted(n) => format!("generator '{}' took the load", name(n)),
+            Event::FuelExhausted(n) => format!("generator '{}' ran out of fuel", name(n)),
+            Event::Overheated(n) => format!("servers in {} '{}' shut down for heat", noun(n), name(n)),
+            Event::PoolBooted(n) => format!("servers of pool '{}' booted", name(n)),
+            Event::PoolRepaired(n) => format!("broken servers of pool '{}' repaired", name(n)),
+            Event::ComponentFailed(n) => format!("{} '{}' failed", noun(n), name(n)),
+            Event::ComponentRepaired(n) => format!("{} '{}' repaired", noun(n), name(n)),
+            Event::Start => "initial state".to_owned(),
+        }
+    }
+}

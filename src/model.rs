@@ -1,0 +1,392 @@
+//! The validated dependency model: every site, room, power component,
+//! cooling unit, server pool and service, and who depends on whom.
+//!
+//! The model is a directed graph (petgraph underneath; it does not appear in
+//! the public API) whose edge `a -> b` means "when `a` changes, `b` must be
+//! looked at again": a UPS feeds a hall, a hall holds a pool, a pool runs a
+//! service, a service is needed by another. The model is frozen once built,
+//! so [`ComponentId`]s stay valid for its lifetime.
+//!
+//! For the engine's hot loop the graph is also compiled into flat arrays
+//! (a CSR adjacency of dependants and one parameter record per component).
+
+use std::fmt;
+
+use petgraph::algo::tarjan_scc;
+use petgraph::graph::{DiGraph, NodeIndex};
+
+use crate::dist::Dist;
+use crate::scenario::spec::{FailureSpec, RoomKind, Suppression};
+use crate::time::SimDuration;
+
+/// Identifies a component of a [`Model`]. Debug-prints as `c#12`.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ComponentId(pub(crate) u32);
+
+/// Identifies a service of a [`Model`] (services are numbered in file order).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ServiceId(pub(crate) u32);
+
+impl ComponentId {
+    /// The position of the component in [`Model::components`].
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+impl ServiceId {
+    /// The position of the service in [`Model::services`].
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+impl fmt::Debug for ComponentId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "c#{}", self.0)
+    }
+}
+
+impl fmt::Debug for ServiceId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "s#{}", self.0)
+    }
+}
+
+/// What a component is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ComponentKind {
+    /// A building or campus.
+    Site,
+    /// A room in a site.
+    Room(RoomKind),
+    /// A grid feed.
+    Utility,
+    /// A standby generator.
+    Generator,
+    /// An uninterruptible power supply.
+    Ups,
+    /// A switchboard, PDU or transfer switch.
+    Switchboard,
+    /// A cooling unit.
+    Cooling,
+    /// A pool of servers.
+    Pool,
+    /// A service.
+    Service,
+}
+
+impl ComponentKind {
+    /// A lowercase noun for messages and reports ("room", "UPS", "pool").
+    pub fn noun(self) -> &'static str {
+        match self {
+            ComponentKind::Site => "site",
+            ComponentKind::Room(RoomKind::DataHall) => "data hall",
+            ComponentKind::Room(_) => "room",
+            ComponentKind::Utility => "utility feed",
+            ComponentKind::Generator => "generator",
+            ComponentKind::Ups => "UPS",
+            ComponentKind::Switchboard => "switchboard",
+            ComponentKind::Cooling => "cooling unit",
+            ComponentKind::Pool => "pool",
+            ComponentKind::Service => "service",
+        }
+    }
+
+    /// Whether it is part of the power chain (can feed a room).
+    pub fn is_power(self) -> bool {
+        matches!(self, ComponentKind::Utility | ComponentKind::Generator | ComponentKind::Ups | ComponentKind::Switchboard)
+    }
+}
+
+/// Why `a -> b` is an edge of the model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Relation {
+    /// `a` contains `b` (site -> room, room -> equipment or pool).
+    Contains,
+    /// `a` powers `b`.
+    Powers,
+    /// `b` is a generator that starts when `a` is lost.
+    BackedUpBy,
+    /// `a` cools room `b`.
+    Cools,
+    /// `a` is a network room serving room `b`.
+    Connects,
+    /// Pool `a` runs service `b`.
+    Runs,
+    /// Service `b` cannot work without service `a`.
+    HardDependency,
+    /// Service `b` works worse without service `a`.
+    SoftDependency,
+}
+
+/// One component of the model.
+#[derive(Clone, Debug)]
+pub struct Component {
+    pub(crate) name: String,
+    pub(crate) kind: ComponentKind,
+    pub(crate) container: Option<ComponentId>,
+    pub(crate) failures: Option<FailureSpec>,
+    pub(crate) detail: Detail,
+}
+
+impl Component {
+    /// Its unique name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    /// What it is.
+    pub fn kind(&self) -> ComponentKind {
+        self.kind
+    }
+    /// The site (for a room) or room (for equipment and pools) it is in.
+    pub fn container(&self) -> Option<ComponentId> {
+        self.container
+    }
+}
+
+/// Kind-specific parameters, resolved to ids.
+#[derive(Clone, Debug)]
+pub(crate) enum Detail {
+    Site,
+    Room(RoomDetail),
+    Utility,
+    Generator { backs_up: Vec<u32>, start_probability: f64, start_delay: Dist, fuel: SimDuration },
+    Ups { inputs: Vec<u32>, ride_through: SimDuration },
+    Switchboard { inputs: Vec<u32> },
+    Cooling { power: Vec<u32> },
+    Pool(PoolDetail),
+    Service(u32),
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct RoomDetail {
+    pub(crate) adjacent: Vec<u32>,
+    pub(crate) suppression: Suppression,
+    pub(crate) feeds: Vec<u32>,
+    pub(crate) cooling: Vec<u32>,
+    pub(crate) thermal_delay: SimDuration,
+    pub(crate) network: Vec<u32>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct PoolDetail {
+    pub(crate) servers: u64,
+    pub(crate) boot: Dist,
+    pub(crate) broken_fraction: f64,
+    pub(crate) repair: Dist,
+}
+
+/// A service's parameters, resolved to ids.
+#[derive(Clone, Debug)]
+pub struct Service {
+    pub(crate) component: ComponentId,
+    pub(crate) name: String,
+    pub(crate) users: u64,
+    pub(crate) priority: u32,
+    pub(crate) demand: u64,
+    pub(crate) deployments: Vec<Deployment>,
+    pub(crate) hard: Vec<ServiceId>,
+    pub(crate) soft: Vec<(ServiceId, f64)>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Deployment {
+    pub(crate) pool: ComponentId,
+    /// Servers of the pool the service uses, as a fraction of the pool.
+    pub(crate) share: f64,
+}
+
+impl Service {
+    /// Its unique name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    /// Its component in the model graph.
+    pub fn component(&self) -> ComponentId {
+        self.component
+    }
+    /// Daily active users.
+    pub fn users(&self) -> u64 {
+        self.users
+    }
+    /// Business priority, 1 = most important.
+    pub fn priority(&self) -> u32 {
+        self.priority
+    }
+    /// Servers needed to serve every user.
+    pub fn demand(&self) -> u64 {
+        self.demand
+    }
+    /// Services it cannot work without.
+    pub fn hard_dependencies(&self) -> &[ServiceId] {
+        &self.hard
+    }
+    /// Services it works worse without, with the fraction of users affected.
+    pub fn soft_dependencies(&self) -> &[(ServiceId, f64)] {
+        &self.soft
+    }
+}
+
+/// Compressed sparse rows: `targets[offsets[i]..offsets[i+1]]` are the
+/// dependants of component `i`.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Csr {
+    offsets: Vec<u32>,
+    targets: Vec<u32>,
+}
+
+impl Csr {
+    #[inline]
+    pub(crate) fn row(&self, i: u32) -> &[u32] {
+        let (a, b) = (self.offsets[i as usize] as usize, self.offsets[i as usize + 1] as usize);
+        &self.targets[a..b]
+    }
+}
+
+/// The frozen dependency model of a scenario.
+#[derive(Clone, Debug)]
+pub struct Model {
+    graph: DiGraph<ComponentId, Relation, u32>,
+    pub(crate) components: Vec<Component>,
+    pub(crate) services: Vec<Service>,
+    pub(crate) dependants: Csr,
+}
+
+impl Model {
+    /// Assembles the graph from components whose details are resolved, and
+    /// compiles the dependants adjacency.
+    pub(crate) fn new(components: Vec<Component>, services: Vec<Service>) -> Model {
+        let mut graph = DiGraph::with_capacity(components.len(), components.len() * 2);
+        for i in 0..components.len() {
+            graph.add_node(ComponentId(i as u32));
+        }
+        let node = |i: u32| NodeIndex::new(i as usize);
+        let mut edge = |a: u32, b: u32, r: Relation| {
+            graph.add_edge(node(a), node(b), r);
+        };
+        for (i, c) in components.iter().enumerate() {
+            let i = i as u32;
+            if let Some(container) = c.container {
+                edge(container.0, i, Relation::Contains);
+            }
+            match &c.detail {
+                Detail::Room(room) => {
+                    room.feeds.iter().for_each(|&f| edge(f, i, Relation::Powers));
+                    room.cooling.iter().for_each(|&u| edge(u, i, Relation::Cools));
+                    room.network.iter().for_each(|&n| edge(n, i, Relation::Connects));
+                }
+                Detail::Generator { backs_up, .. } => backs_up.iter().for_each(|&b| edge(b, i, Relation::BackedUpBy)),
+                Detail::Ups { inputs, .. } | Detail::Switchboard { inputs } => {
+                    inputs.iter().for_each(|&p| edge(p, i, Relation::Powers));
+                }
+                Detail::Cooling { power } => power.iter().for_each(|&p| edge(p, i, Relation::Powers)),
+                Detail::Service(s) => {
+                    let s = &services[*s as usize];
+                    s.deployments.iter().for_each(|d| edge(d.pool.0, i, Relation::Runs));
+                    for h in &s.hard {
+                        edge(services[h.index()].component.0, i, Relation::HardDependency);
+                    }
+                    for (d, _) in &s.soft {
+                        edge(services[d.index()].component.0, i, Relation::SoftDependency);
+                    }
+                }
+                Detail::Site | Detail::Utility | Detail::Pool(_) => {}
+            }
+        }
+        let dependants = compile_dependants(&graph);
+        Model { graph, components, services, dependants }
+    }
+
+    /// Every component, indexed by [`ComponentId::index`].
+    pub fn components(&self) -> &[Component] {
+        &self.components
+    }
+
+    /// One component.
+    pub fn component(&self, id: ComponentId) -> &Component {
+        &self.components[id.index()]
+    }
+
+    /// Every service, indexed by [`ServiceId::index`], in file order.
+    pub fn services(&self) -> &[Service] {
+        &self.services
+    }
+
+    /// One service.
+    pub fn service(&self, id: ServiceId) -> &Service {
+        &self.services[id.index()]
+    }
+
+    /// Looks a component up by name.
+    ///
+    /// # Complexity
+    /// O(n) in the number of components.
+    pub fn find(&self, name: &str) -> Option<ComponentId> {
+        self.components.iter().position(|c| c.name == name).map(|i| ComponentId(i as u32))
+    }
+
+    /// Looks a service up by name.
+    pub fn find_service(&self, name: &str) -> Option<ServiceId> {
+        self.services.iter().position(|s| s.name == name).map(|i| ServiceId(i as u32))
+    }
+
+    /// The components that must be looked at again when `id` changes, with
+    /// the reason for each, in id order.
+    pub fn dependants(&self, id: ComponentId) -> Vec<(ComponentId, Relation)> {
+        let mut out: Vec<_> = self
+            .graph
+            .edges(NodeIndex::new(id.index()))
+            .map(|e| (ComponentId(petgraph::visit::EdgeRef::target(&e).index() as u32), *e.weight()))
+            .collect();
+        out.sort_by_key(|(c, _)| *c);
+        out
+    }
+
+    /// Groups of services whose hard dependencies form a cycle, each group in
+    /// id order. Cycles are legal, but a cycle whose members are all down
+    /// cannot start itself again (a recovery deadlock).
+    ///
+    /// # Complexity
+    /// O(|V| + |E|) (Tarjan's strongly connected components).
+    pub fn hard_dependency_cycles(&self) -> Vec<Vec<ServiceId>> {
+        let mut g: DiGraph<(), (), u32> = DiGraph::with_capacity(self.services.len(), 0);
+        for _ in &self.services {
+            g.add_node(());
+        }
+        for (i, s) in self.services.iter().enumerate() {
+            for h in &s.hard {
+                g.add_edge(NodeIndex::new(h.index()), NodeIndex::new(i), ());
+            }
+        }
+        let mut cycles: Vec<Vec<ServiceId>> = tarjan_scc(&g)
+            .into_iter()
+            .filter(|scc| scc.len() > 1)
+            .map(|scc| {
+                let mut ids: Vec<_> = scc.into_iter().map(|n| ServiceId(n.index() as u32)).collect();
+                ids.sort();
+                ids
+            })
+            .collect();
+        cycles.sort();
+        cycles
+    }
+}
+
+fn compile_dependants(graph: &DiGraph<ComponentId, Relation, u32>) -> Csr {
+    let mut offsets = Vec::with_capacity(graph.node_count() + 1);
+    let mut targets = Vec::with_capacity(graph.edge_count());
+    offsets.push(0);
+    for n in graph.node_indices() {
+        let start = targets.len();
+        targets.extend(graph.neighbors(n).map(|m| m.index() as u32));
+        targets[start..].sort_unstable();
+        let mut row: Vec<u32> = targets.drain(start..).collect();
+        row.dedup();
+        targets.extend(row);
+        offsets.push(targets.len() as u32);
+    }
+    Csr { offsets, targets }
+}

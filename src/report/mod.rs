@@ -1,0 +1,370 @@
+//! What a run reports: per-service downtime and the timeline of changes,
+//! as an aligned table for people, or JSON or CSV for programs.
+//!
+//! # Definitions
+//! All times are offsets from t0, the start of the run (for a fire, usually
+//! the ignition).
+//!
+//! - **first impact**: the first time the service is not up.
+//! - **downtime**: total time down (serving no one).
+//! - **degraded time**: total time degraded (serving some users, or missing
+//!   a soft dependency).
+//! - **partial recovery**: the first time, after it first went down, that the
+//!   service serves users again (absent if it never went down).
+//! - **full recovery**: the time it last became up, if it is up at the end of
+//!   the run (absent if never impacted or still impaired at the horizon).
+//! - **user-hours lost**: users x fraction unserved x hours, summed over the run.
+
+mod tally;
+
+use std::fmt::Write as _;
+
+use comfy_table::{presets, CellAlignment, ContentArrangement, Table};
+
+/// A comfy-table style with no borders and one rule under the header.
+const HEADER_RULE_ONLY: &str = "     ─             ";
+use serde::Serialize;
+
+pub(crate) use tally::ServiceTally;
+
+use crate::time::{SimDuration, SimTime};
+
+/// The condition of a component or service.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum State {
+    /// Working fully.
+    Up,
+    /// Working in part.
+    Degraded,
+    /// Not working.
+    Down,
+}
+
+impl State {
+    /// Lowercase name, as in JSON and CSV.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Up => "up",
+            State::Degraded => "degraded",
+            State::Down => "down",
+        }
+    }
+}
+
+/// How one service fared in one run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ServiceOutcome {
+    /// Service name.
+    pub name: String,
+    /// Daily active users.
+    pub users: u64,
+    /// Priority, 1 = most important.
+    pub priority: u32,
+    /// First time it was not up.
+    pub first_impact: Option<SimTime>,
+    /// Total time down.
+    pub downtime: SimDuration,
+    /// Total time degraded.
+    pub degraded: SimDuration,
+    /// First time it served users again after first going down.
+    pub partial_recovery: Option<SimTime>,
+    /// When it last became up, if it is up at the end of the run.
+    pub full_recovery: Option<SimTime>,
+    /// Users x fraction unserved x hours.
+    pub user_hours_lost: f64,
+    /// State at the end of the run.
+    pub final_state: State,
+}
+
+/// One change of state of one component.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TimelineEntry {
+    /// When.
+    pub at: SimTime,
+    /// The component's name.
+    pub component: String,
+    /// What the component is ("service", "pool", "UPS", ...).
+    pub kind: &'static str,
+    /// Its new state.
+    pub state: State,
+    /// For services, the fraction of users served; for pools, the fraction
+    /// of servers working; 1 or 0 for the rest.
+    pub level: f64,
+    /// The event that caused the change.
+    pub cause: String,
+}
+
+/// The result of one run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunReport {
+    /// Scenario name.
+    pub scenario: String,
+    /// Disaster name.
+    pub disaster: String,
+    /// Seed of the study.
+    pub seed: u64,
+    /// Run index within the study.
+    pub run: u64,
+    /// Length of the run.
+    pub horizon: SimDuration,
+    /// Events processed.
+    pub events: u64,
+    /// One entry per service, in scenario order.
+    pub services: Vec<ServiceOutcome>,
+    /// Every change of state, in time order (empty unless recorded).
+    pub timeline: Vec<TimelineEntry>,
+}
+
+fn secs(d: SimDuration) -> f64 {
+    d.as_secs_f64()
+}
+
+fn opt_secs(t: Option<SimTime>) -> Option<f64> {
+    t.map(SimTime::as_secs_f64)
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    scenario: &'a str,
+    disaster: &'a str,
+    seed: u64,
+    run: u64,
+    horizon_s: f64,
+    events: u64,
+    services: Vec<JsonService<'a>>,
+    timeline: Vec<JsonEntry<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonService<'a> {
+    name: &'a str,
+    users: u64,
+    priority: u32,
+    first_impact_s: Option<f64>,
+    downtime_s: f64,
+    degraded_s: f64,
+    partial_recovery_s: Option<f64>,
+    full_recovery_s: Option<f64>,
+    user_hours_lost: f64,
+    final_state: State,
+}
+
+#[derive(Serialize)]
+struct JsonEntry<'a> {
+    at_s: f64,
+    component: &'a str,
+    kind: &'a str,
+    state: State,
+    level: f64,
+    cause: &'a str,
+}
+
+/// One CSV row of the service summary; the columns are documented in the README.
+#[derive(Serialize)]
+struct CsvService<'a> {
+    scenario: &'a str,
+    disaster: &'a str,
+    seed: u64,
+    run: u64,
+    service: &'a str,
+    users: u64,
+    priority: u32,
+    first_impact_s: Option<f64>,
+    downtime_s: f64,
+    degraded_s: f64,
+    partial_recovery_s: Option<f64>,
+    full_recovery_s: Option<f64>,
+    user_hours_lost: f64,
+    final_state: State,
+}
+
+#[derive(Serialize)]
+struct CsvEntry<'a> {
+    at_s: f64,
+    component: &'a str,
+    kind: &'a str,
+    state: State,
+    level: f64,
+    cause: &'a str,
+}
+
+impl RunReport {
+    /// The outcome of the named service.
+    pub fn service(&self, name: &str) -> Option<&ServiceOutcome> {
+        self.services.iter().find(|s| s.name == name)
+    }
+
+    /// The report as pretty-printed JSON (schema in the README).
+    pub fn to_json(&self) -> String {
+        let report = JsonReport {
+            scenario: &self.scenario,
+            disaster: &self.disaster,
+            seed: self.seed,
+            run: self.run,
+            horizon_s: secs(self.horizon),
+            events: self.events,
+            services: self
+                .services
+                .iter()
+                .map(|s| JsonService {
+                    name: &s.name,
+                    users: s.users,
+                    priority: s.priority,
+                    first_impact_s: opt_secs(s.first_impact),
+                    downtime_s: secs(s.downtime),
+                    degraded_s: secs(s.degraded),
+                    partial_recovery_s: opt_secs(s.partial_recovery),
+                    full_recovery_s: opt_secs(s.full_recovery),
+                    user_hours_lost: s.user_hours_lost,
+                    final_state: s.final_state,
+                })
+                .collect(),
+            timeline: self
+                .timeline
+                .iter()
+                .map(|e| JsonEntry {
+                    at_s: e.at.as_secs_f64(),
+                    component: &e.component,
+                    kind: e.kind,
+                    state: e.state,
+                    level: e.level,
+                    cause: &e.cause,
+                })
+                .collect(),
+        };
+        let mut out = serde_json::to_string_pretty(&report).expect("a report always serializes");
+        out.push('\n');
+        out
+    }
+
+    /// The service summary as CSV, one row per service, with a header.
+    pub fn to_csv(&self) -> String {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        for s in &self.services {
+            w.serialize(CsvService {
+                scenario: &self.scenario,
+                disaster: &self.disaster,
+                seed: self.seed,
+                run: self.run,
+                service: &s.name,
+                users: s.users,
+                priority: s.priority,
+                first_impact_s: opt_secs(s.first_impact),
+                downtime_s: secs(s.downtime),
+                degraded_s: secs(s.degraded),
+                partial_recovery_s: opt_secs(s.partial_recovery),
+                full_recovery_s: opt_secs(s.full_recovery),
+                user_hours_lost: s.user_hours_lost,
+                final_state: s.final_state,
+            })
+            .expect("writing CSV to memory cannot fail");
+        }
+        String::from_utf8(w.into_inner().expect("flushing to memory cannot fail")).expect("CSV of UTF-8 fields is UTF-8")
+    }
+
+    /// The timeline as CSV, one row per change, with a header.
+    pub fn timeline_to_csv(&self) -> String {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        for e in &self.timeline {
+            w.serialize(CsvEntry {
+                at_s: e.at.as_secs_f64(),
+                component: &e.component,
+                kind: e.kind,
+                state: e.state,
+                level: e.level,
+                cause: &e.cause,
+            })
+            .expect("writing CSV to memory cannot fail");
+        }
+        String::from_utf8(w.into_inner().expect("flushing to memory cannot fail")).expect("CSV of UTF-8 fields is UTF-8")
+    }
+
+    /// The per-service summary as an aligned table, followed (when
+    /// `with_timeline`) by the service timeline.
+    pub fn to_table(&self, with_timeline: bool) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "scenario {} - disaster {} - seed {} run {} - horizon {}",
+            self.scenario, self.disaster, self.seed, self.run, self.horizon
+        );
+        let mut t = Table::new();
+        t.load_preset(HEADER_RULE_ONLY).set_content_arrangement(ContentArrangement::Disabled);
+        t.set_header(["service", "users", "first impact", "down", "degraded", "partial at", "full at", "user-hours lost"]);
+        for s in &self.services {
+            let full = match (s.first_impact, s.full_recovery) {
+                (None, _) => "-".to_owned(),
+                (Some(_), Some(t)) => at(t),
+                (Some(_), None) => format!("not by {}", self.horizon),
+            };
+            t.add_row([
+                s.name.clone(),
+                human_count(s.users as f64),
+                s.first_impact.map_or("-".into(), at),
+                duration_or_dash(s.downtime),
+                duration_or_dash(s.degraded),
+                s.partial_recovery.map_or("-".into(), at),
+                full,
+                human_count(s.user_hours_lost),
+            ]);
+        }
+        for i in 1..8 {
+            if let Some(c) = t.column_mut(i) {
+                c.set_cell_alignment(CellAlignment::Right);
+            }
+        }
+        let _ = writeln!(out, "{t}");
+        if with_timeline {
+            let services: Vec<&TimelineEntry> = self.timeline.iter().filter(|e| e.kind == "service").collect();
+            if !services.is_empty() {
+                let _ = writeln!(out, "\nservice timeline");
+                let mut t = Table::new();
+                t.load_preset(presets::NOTHING).set_content_arrangement(ContentArrangement::Disabled);
+                for e in services {
+                    let level = match e.state {
+                        State::Degraded => format!("degraded ({:.0}% served)", e.level * 100.0),
+                        s => s.as_str().to_owned(),
+                    };
+                    t.add_row([at(e.at), e.component.clone(), level, e.cause.clone()]);
+                }
+                if let Some(c) = t.column_mut(0) {
+                    c.set_cell_alignment(CellAlignment::Right);
+                }
+                let _ = writeln!(out, "{t}");
+            }
+        }
+        out
+    }
+}
+
+fn duration_or_dash(d: SimDuration) -> String {
+    if d.is_zero() { "-".to_owned() } else { approx(d) }
+}
+
+fn at(t: SimTime) -> String {
+    approx(t.since_start())
+}
+
+/// A duration rounded for people: to the minute from an hour up, to the
+/// second from a minute up (JSON and CSV keep every millisecond).
+fn approx(d: SimDuration) -> String {
+    let ms = d.as_millis();
+    let unit = match ms {
+        ms if ms >= 3_600_000 => 60_000,
+        ms if ms >= 60_000 => 1_000,
+        _ => 1,
+    };
+    SimDuration::from_millis((ms + unit / 2) / unit * unit).to_string()
+}
+
+/// 1234 -> "1,234"; 12345678 -> "12.3M".
+fn human_count(x: f64) -> String {
+    if x >= 10_000_000.0 {
+        format!("{:.1}M", x / 1_000_000.0)
+    } else if x >= 10_000.0 {
+        format!("{:.0}k", x / 1_000.0)
+    } else {
+        format!("{x:.0}")
+    }
+}

@@ -1,0 +1,350 @@
+//! Positions of values in a RON source, by logical path.
+//!
+//! serde hands validation plain values without positions, so problems found
+//! after parsing (an unknown reference, a probability of 1.5) are first
+//! reported by path (`services[2].depends_on[0]`). This module scans the
+//! source once more, structurally, and maps each path to the line and column
+//! where its value starts. The scan runs only on text that ron has already
+//! accepted; on anything unexpected it skips a character rather than fail,
+//! and it never recurses deeper than [`MAX_DEPTH`].
+
+use super::validate::Seg;
+
+/// Deeper nesting than this is not indexed (ron itself stops at 128).
+const MAX_DEPTH: usize = 256;
+
+/// A 1-based line and column (in characters) in a source file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Position {
+    /// Line number, from 1.
+    pub line: usize,
+    /// Column number in characters, from 1.
+    pub column: usize,
+}
+
+#[derive(Debug, Default)]
+struct Node {
+    start: usize,
+    fields: Vec<(String, Node)>,
+    items: Vec<Node>,
+}
+
+/// Where each value of a RON document starts.
+#[derive(Debug)]
+pub(crate) struct SourceMap<'a> {
+    src: &'a str,
+    root: Option<Node>,
+}
+
+impl<'a> SourceMap<'a> {
+    /// Indexes `src`.
+    pub(crate) fn new(src: &'a str) -> Self {
+        let mut s = Scanner { src: src.as_bytes(), i: 0 };
+        s.skip_trivia();
+        let root = (s.i < s.src.len()).then(|| s.value(0));
+        SourceMap { src, root }
+    }
+
+    /// The position of the value at `path`, or of its deepest ancestor that
+    /// appears in the source (a field left to its default has no position
+    /// of its own).
+    pub(crate) fn locate(&self, path: &[Seg]) -> Option<Position> {
+        let mut node = self.root.as_ref()?;
+        for seg in path {
+            let next = match seg {
+                Seg::Field(name) => node.fields.iter().find(|(k, _)| k == name).map(|(_, n)| n),
+                Seg::Index(i) => node.items.get(*i),
+            };
+            match next {
+                Some(n) => node = n,
+                None => break,
+            }
+        }
+        Some(self.position(node.start))
+    }
+
+    fn position(&self, byte: usize) -> Position {
+        let before = &self.src[..byte.min(self.src.len())];
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        Position { line: before.matches('\n').count() + 1, column: before[line_start..].chars().count() + 1 }
+    }
+}
+
+struct Scanner<'s> {
+    src: &'s [u8],
+    i: usize,
+}
+
+impl Scanner<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.src.get(self.i).copied()
+    }
+
+    fn peek_at(&self, k: usize) -> Option<u8> {
+        self.src.get(self.i + k).copied()
+    }
+
+    /// Skips whitespace, `//` and nested `/* */` comments, and `#![...]` attributes.
+    fn skip_trivia(&mut self) {
+        loop {
+            match (self.peek(), self.peek_at(1)) {
+                (Some(c), _) if c.is_ascii_whitespace() => self.i += 1,
+                (Some(b'/'), Some(b'/')) => {
+                    while self.peek().is_some_and(|c| c != b'\n') {
+                        self.i += 1;
+                    }
+                }
+                (Some(b'/'), Some(b'*')) => {
+                    self.i += 2;
+                    let mut depth = 1;
+                    while depth > 0 && self.i < self.src.len() {
+                        match (self.peek(), self.peek_at(1)) {
+                            (Some(b'/'), Some(b'*')) => (depth, self.i) = (depth + 1, self.i + 2),
+                            (Some(b'*'), Some(b'/')) => (depth, self.i) = (depth - 1, self.i + 2),
+                            _ => self.i += 1,
+                        }
+                    }
+                }
+                (Some(b'#'), Some(b'!')) => {
+                    while self.peek().is_some_and(|c| c != b']') {
+                        self.i += 1;
+                    }
+                    self.i += 1;
+                }
+                _ => return,
+            }
+        }
+    }
+
+    fn is_ident_start(c: u8) -> bool {
+        c.is_ascii_alphabetic() || c == b'_'
+    }
+
+    fn ident(&mut self) -> &str {
+        let start = self.i;
+        while self.peek().is_some_and(|c| c.is_ascii_alphanumeric() || c == b'_') {
+            self.i += 1;
+        }
+        std::str::from_utf8(&self.src[start..self.i]).unwrap_or("")
+    }
+
+    fn value(&mut self, depth: usize) -> Node {
+        self.skip_trivia();
+        let start = self.i;
+        let mut node = Node { start, ..Node::default() };
+        let Some(c) = self.peek() else { return node };
+        if depth > MAX_DEPTH {
+            self.i += 1;
+            return node;
+        }
+        match c {
+            b'[' => {
+                self.i += 1;
+                node.items = self.sequence(b']', depth);
+            }
+            b'{' => {
+                self.i += 1;
+                self.skip_group(b'}', depth);
+            }
+            b'(' => {
+                self.i += 1;
+                self.body(&mut node, depth);
+            }
+            b'"' => self.string(),
+            b'\'' => self.char_literal(),
+            b'r' if matches!(self.peek_at(1), Some(b'#' | b'"')) => self.raw_string(),
+            c if Self::is_ident_start(c) => {
+                let is_some = self.ident() == "Some";
+                self.skip_trivia();
+                if self.peek() == Some(b'(') {
+                    self.i += 1;
+                    if is_some {
+                        // `Some(x)` is transparent: the path goes straight to x.
+                        let inner = self.value(depth + 1);
+                        self.skip_trivia();
+                        if self.peek() == Some(b')') {
+                            self.i += 1;
+                        }
+                        return inner;
+                    }
+                    self.body(&mut node, depth);
+                }
+            }
+            _ => {
+                // Numbers, booleans' punctuation and anything unexpected.
+                self.i += 1;
+                while self.peek().is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'+' | b'-')) {
+                    self.i += 1;
+                }
+            }
+        }
+        node
+    }
+
+    /// The inside of `( ... )`: named fields or positional items.
+    fn body(&mut self, node: &mut Node, depth: usize) {
+        self.skip_trivia();
+        if self.is_named_field() {
+            loop {
+                self.skip_trivia();
+                match self.peek() {
+                    None => return,
+                    Some(b')') => {
+                        self.i += 1;
+                        return;
+                    }
+                    Some(c) if Self::is_ident_start(c) => {
+                        let key = self.ident().to_owned();
+                        self.skip_trivia();
+                        if self.peek() == Some(b':') {
+                            self.i += 1;
+                        }
+                        let value = self.value(depth + 1);
+                        node.fields.push((key, value));
+                        self.skip_trivia();
+                        if self.peek() == Some(b',') {
+                            self.i += 1;
+                        }
+                    }
+                    Some(_) => self.i += 1,
+                }
+            }
+        } else {
+            node.items = self.sequence(b')', depth);
+        }
+    }
+
+    /// Whether the scanner stands on `ident :` (and not `ident::`).
+    fn is_named_field(&self) -> bool {
+        let mut k = self.i;
+        if !self.src.get(k).copied().is_some_and(Self::is_ident_start) {
+            return false;
+        }
+        while self.src.get(k).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_') {
+            k += 1;
+        }
+        while self.src.get(k).is_some_and(|c| c.is_ascii_whitespace()) {
+            k += 1;
+        }
+        self.src.get(k) == Some(&b':') && self.src.get(k + 1) != Some(&b':')
+    }
+
+    fn sequence(&mut self, close: u8, depth: usize) -> Vec<Node> {
+        let mut items = Vec::new();
+        loop {
+            self.skip_trivia();
+            match self.peek() {
+                None => return items,
+                Some(c) if c == close => {
+                    self.i += 1;
+                    return items;
+                }
+                Some(b',') => self.i += 1,
+                Some(b')' | b']' | b'}') => {
+                    self.i += 1; // mismatched: cannot happen in text ron accepted
+                    return items;
+                }
+                Some(_) => items.push(self.value(depth + 1)),
+            }
+        }
+    }
+
+    fn skip_group(&mut self, close: u8, depth: usize) {
+        let _ = self.sequence(close, depth);
+    }
+
+    fn string(&mut self) {
+        self.i += 1;
+        while let Some(c) = self.peek() {
+            self.i += 1;
+            match c {
+                b'\\' => self.i += 1,
+                b'"' => return,
+                _ => {}
+            }
+        }
+    }
+
+    fn char_literal(&mut self) {
+        self.i += 1;
+        while let Some(c) = self.peek() {
+            self.i += 1;
+            match c {
+                b'\\' => self.i += 1,
+                b'\'' => return,
+                _ => {}
+            }
+        }
+    }
+
+    fn raw_string(&mut self) {
+        self.i += 1; // r
+        let mut hashes = 0;
+        while self.peek() == Some(b'#') {
+            hashes += 1;
+            self.i += 1;
+        }
+        self.i += 1; // opening quote
+        while self.i < self.src.len() {
+            if self.src[self.i] == b'"' && self.src[self.i + 1..].iter().take(hashes).filter(|&&c| c == b'#').count() == hashes {
+                self.i += 1 + hashes;
+                return;
+            }
+            self.i += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(map: &SourceMap, path: &[Seg]) -> (usize, usize) {
+        let p = map.locate(path).unwrap();
+        (p.line, p.column)
+    }
+
+    #[test]
+    fn finds_fields_items_and_nested_variants() {
+        let src = r##"// comment
+Scenario(
+    name: "x", /* block /* nested */ comment */
+    services: [
+        (name: "a"),
+        Service(
+            name: "b",
+            boot: Fixed("30m"),
+            note: r#"raw ( [ "# ,
+            opt: Some((k: 1)),
+        ),
+    ],
+)"##;
+        let map = SourceMap::new(src);
+        use Seg::*;
+        assert_eq!(at(&map, &[Field("name")]), (3, 11));
+        assert_eq!(at(&map, &[Field("services"), Index(0)]), (5, 9));
+        assert_eq!(at(&map, &[Field("services"), Index(0), Field("name")]), (5, 16));
+        assert_eq!(at(&map, &[Field("services"), Index(1), Field("name")]), (7, 19));
+        assert_eq!(at(&map, &[Field("services"), Index(1), Field("boot")]), (8, 19));
+        assert_eq!(at(&map, &[Field("services"), Index(1), Field("opt"), Field("k")]), (10, 27));
+        // A missing field falls back to its closest ancestor.
+        assert_eq!(at(&map, &[Field("services"), Index(1), Field("users")]), (6, 9));
+        assert_eq!(at(&map, &[Field("services"), Index(9)]), (4, 15));
+    }
+
+    #[test]
+    fn columns_count_characters_not_bytes() {
+        let src = "(name: \"판교\", x: 1)";
+        let map = SourceMap::new(src);
+        assert_eq!(at(&map, &[Seg::Field("x")]), (1, 17));
+    }
+
+    #[test]
+    fn survives_garbage_and_deep_nesting() {
+        for src in ["", ")))", "(a: [[[[", "\"unterminated", "r#\"x", "/* open", "(a: (b: (c: ,,,)))"] {
+            let _ = SourceMap::new(src).locate(&[Seg::Field("a")]);
+        }
+        let deep = "[".repeat(10_000);
+        let _ = SourceMap::new(&deep).locate(&[Seg::Index(0)]);
+    }
+}

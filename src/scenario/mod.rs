@@ -1,0 +1,240 @@
+//! Scenario files: RON in, a validated [`Scenario`] out.
+//!
+//! Loading goes in three steps, each of which reports *every* problem it
+//! finds, with the file, line and column and the element at fault:
+//!
+//! 1. ron parses the text into a [`ScenarioSpec`](spec::ScenarioSpec)
+//!    (syntax errors, unknown fields, wrong types);
+//! 2. validation resolves names to components and checks values (unknown or
+//!    duplicate names, probabilities outside [0, 1], zero-length durations
+//!    where a length is needed, data halls with no power path, power loops);
+//! 3. a source map turns the logical path of each problem
+//!    (`services[2].depends_on[0]`) into `file:line:col`.
+//!
+//! Scenario files are untrusted input: loading never panics, and the file
+//! size and nesting depth are bounded.
+
+pub mod spec;
+
+mod locate;
+mod validate;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+pub use locate::Position;
+use ron::extensions::Extensions;
+
+use self::spec::ScenarioSpec;
+use crate::disaster::Disaster;
+use crate::model::Model;
+use crate::time::SimDuration;
+
+/// Scenario files larger than this are refused before parsing.
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// A validated scenario: the model, the disasters to replay and the horizon.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    spec: ScenarioSpec,
+    model: Model,
+    disasters: Vec<Disaster>,
+}
+
+impl Scenario {
+    /// Reads, parses and validates a scenario file.
+    ///
+    /// # Errors
+    /// [`ScenarioError::Io`] when the file cannot be read or is too large;
+    /// [`ScenarioError::Invalid`] with every problem found otherwise.
+    pub fn from_path(path: impl AsRef<Path>) -> Result<Scenario, ScenarioError> {
+        let path = path.as_ref();
+        let io = |source| ScenarioError::Io { path: path.to_owned(), source };
+        let len = std::fs::metadata(path).map_err(io)?.len();
+        if len > MAX_FILE_BYTES {
+            let msg = format!("the file is {len} bytes; scenario files are limited to {MAX_FILE_BYTES}");
+            return Err(io(std::io::Error::new(std::io::ErrorKind::InvalidData, msg)));
+        }
+        let bytes = std::fs::read(path).map_err(io)?;
+        let src = String::from_utf8(bytes).map_err(|e| {
+            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            let text = String::from_utf8_lossy(valid);
+            let position = position_of_end(&text);
+            ScenarioError::Invalid(vec![Diagnostic {
+                file: Some(path.to_owned()),
+                position: Some(position),
+                path: None,
+                message: "the file is not valid UTF-8 text".into(),
+            }])
+        })?;
+        Self::from_ron_str_at(&src, Some(path))
+    }
+
+    /// Parses and validates scenario text; `origin` names the file in
+    /// messages.
+    ///
+    /// # Errors
+    /// [`ScenarioError::Invalid`] with every problem found.
+    ///
+    /// # Examples
+    /// ```
+    /// let err = outage::Scenario::from_ron_str("Scenario(name: \"x\", sites: [], services: [])")
+    ///     .unwrap_err();
+    /// // Every problem is reported, each with its line and column.
+    /// assert_eq!(err.to_string(), "1:28: the scenario has no sites\n1:42: the scenario has no services");
+    /// ```
+    pub fn from_ron_str(src: &str) -> Result<Scenario, ScenarioError> {
+        Self::from_ron_str_at(src, None)
+    }
+
+    fn from_ron_str_at(src: &str, origin: Option<&Path>) -> Result<Scenario, ScenarioError> {
+        let options = ron::Options::default()
+            .with_default_extension(Extensions::IMPLICIT_SOME | Extensions::UNWRAP_VARIANT_NEWTYPES);
+        let spec: ScenarioSpec = options.from_str(src).map_err(|e| {
+            ScenarioError::Invalid(vec![Diagnostic {
+                file: origin.map(Path::to_owned),
+                position: Some(Position { line: e.span.start.line, column: e.span.start.col }),
+                path: None,
+                message: describe_ron_error(&e.code),
+            }])
+        })?;
+        let map = locate::SourceMap::new(src);
+        Self::build(spec, |path| (origin.map(Path::to_owned), map.locate(path)))
+    }
+
+    /// Validates a scenario built in code. Problems carry the logical path
+    /// of the element at fault instead of a file position.
+    ///
+    /// # Errors
+    /// [`ScenarioError::Invalid`] with every problem found.
+    pub fn from_spec(spec: ScenarioSpec) -> Result<Scenario, ScenarioError> {
+        Self::build(spec, |_| (None, None))
+    }
+
+    fn build(
+        spec: ScenarioSpec,
+        locate: impl Fn(&[validate::Seg]) -> (Option<PathBuf>, Option<Position>),
+    ) -> Result<Scenario, ScenarioError> {
+        match validate::validate(&spec) {
+            Ok(v) => Ok(Scenario { spec, model: v.model, disasters: v.disasters }),
+            Err(problems) => {
+                let mut diagnostics: Vec<Diagnostic> = problems
+                    .into_iter()
+                    .map(|p| {
+                        let (file, position) = locate(&p.path.0);
+                        Diagnostic { file, position, path: Some(p.path.to_string()), message: p.message }
+                    })
+                    .collect();
+                diagnostics.sort_by(|a, b| a.position.cmp(&b.position));
+                Err(ScenarioError::Invalid(diagnostics))
+            }
+        }
+    }
+
+    /// The scenario's name.
+    pub fn name(&self) -> &str {
+        &self.spec.name
+    }
+
+    /// What the scenario represents.
+    pub fn description(&self) -> &str {
+        &self.spec.description
+    }
+
+    /// How long a run lasts unless told otherwise.
+    pub fn horizon(&self) -> SimDuration {
+        self.spec.horizon
+    }
+
+    /// The dependency model.
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    /// The disasters, in file order.
+    pub fn disasters(&self) -> &[Disaster] {
+        &self.disasters
+    }
+
+    /// Looks a disaster up by name.
+    pub fn disaster(&self, name: &str) -> Option<&Disaster> {
+        self.disasters.iter().find(|d| d.name() == name)
+    }
+
+    /// The description this scenario was built from.
+    pub fn spec(&self) -> &ScenarioSpec {
+        &self.spec
+    }
+}
+
+/// One problem in a scenario, with where it is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// The file, when the scenario came from one.
+    pub file: Option<PathBuf>,
+    /// Line and column, when the scenario came from text.
+    pub position: Option<Position>,
+    /// The logical path of the element at fault (`services[2].depends_on[0]`),
+    /// for problems found after parsing.
+    pub path: Option<String>,
+    /// What is wrong, naming the element at fault.
+    pub message: String,
+}
+
+impl fmt::Display for Diagnostic {
+    /// `file:line:col: message`, leaving out what is unknown; a scenario
+    /// built in code shows the logical path instead of a position.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(file) = &self.file {
+            write!(f, "{}:", file.display())?;
+        }
+        match (&self.position, &self.path) {
+            (Some(p), _) => write!(f, "{}:{}: ", p.line, p.column)?,
+            (None, Some(path)) => write!(f, "{path}: ")?,
+            (None, None) => {}
+        }
+        f.write_str(&self.message)
+    }
+}
+
+/// Why a scenario could not be loaded.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ScenarioError {
+    /// The file could not be read.
+    #[error("cannot read scenario '{}': {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The scenario has one or more problems; all of them are listed.
+    #[error("{}", display_all(.0))]
+    Invalid(Vec<Diagnostic>),
+}
+
+impl ScenarioError {
+    /// Every problem found (empty for [`ScenarioError::Io`]).
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        match self {
+            ScenarioError::Invalid(d) => d,
+            ScenarioError::Io { .. } => &[],
+        }
+    }
+}
+
+fn display_all(diagnostics: &[Diagnostic]) -> String {
+    diagnostics.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
+}
+
+fn position_of_end(text: &str) -> Position {
+    let line_start = text.rfind('\n').map_or(0, |i| i + 1);
+    Position { line: text.matches('\n').count() + 1, column: text[line_start..].chars().count() + 1 }
+}
+
+/// ron's message, with the file's words for our types.
+fn describe_ron_error(code: &ron::Error) -> String {
+    code.to_string().replace("`Power`", "power component").replace("`Hazard`", "hazard")
+}

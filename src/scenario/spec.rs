@@ -1,0 +1,583 @@
+//! The scenario description as written: plain data that mirrors the RON file.
+//!
+//! Elements refer to each other by name. Nothing here is checked yet;
+//! [`Scenario::from_spec`](crate::Scenario::from_spec) validates a
+//! [`ScenarioSpec`] and reports every problem with the path of the element
+//! at fault. Every struct implements `Default`, so Rust code can fill in the
+//! fields it needs and leave the rest:
+//!
+//! ```
+//! use outage::scenario::spec::*;
+//! let room = RoomSpec { name: "hall-1".into(), kind: RoomKind::DataHall,
+//!                       feeds: vec!["ups-a".into()], ..Default::default() };
+//! assert!(room.adjacent.is_empty());
+//! ```
+
+use serde::{Deserialize, Serialize};
+
+use crate::dist::Dist;
+use crate::time::SimDuration;
+
+fn default_horizon() -> SimDuration {
+    SimDuration::from_days(10)
+}
+
+fn default_thermal_delay() -> SimDuration {
+    SimDuration::from_minutes(20)
+}
+
+fn is_default<T: Default + PartialEq>(v: &T) -> bool {
+    *v == T::default()
+}
+
+/// A whole scenario: infrastructure, services and the disasters to replay.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Scenario")]
+pub struct ScenarioSpec {
+    /// Short name, shown in reports.
+    pub name: String,
+    /// What the scenario represents and where its numbers come from.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// How long a run lasts, from t0 (default 10 days).
+    #[serde(default = "default_horizon")]
+    pub horizon: SimDuration,
+    /// Buildings or campuses, with their rooms.
+    pub sites: Vec<SiteSpec>,
+    /// Utility feeds, generators, UPS units and switchboards.
+    #[serde(default)]
+    pub power: Vec<PowerSpec>,
+    /// Cooling units.
+    #[serde(default)]
+    pub cooling: Vec<CoolingSpec>,
+    /// Groups of identical servers in data halls.
+    #[serde(default)]
+    pub pools: Vec<PoolSpec>,
+    /// What users see: each service runs on pools and may depend on others.
+    pub services: Vec<ServiceSpec>,
+    /// Disasters to replay; a run replays one of them.
+    #[serde(default)]
+    pub disasters: Vec<DisasterSpec>,
+}
+
+impl Default for ScenarioSpec {
+    fn default() -> Self {
+        ScenarioSpec {
+            name: String::new(),
+            description: String::new(),
+            horizon: default_horizon(),
+            sites: Vec::new(),
+            power: Vec::new(),
+            cooling: Vec::new(),
+            pools: Vec::new(),
+            services: Vec::new(),
+            disasters: Vec::new(),
+        }
+    }
+}
+
+/// A building or campus.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Site")]
+pub struct SiteSpec {
+    /// Unique name.
+    pub name: String,
+    /// Geographic region, for people reading the report.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub region: String,
+    /// Who runs the building.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub owner: String,
+    /// The rooms of the building.
+    pub rooms: Vec<RoomSpec>,
+}
+
+/// What a room is for. Fire rules do not depend on it; it documents the
+/// model and lets validation catch servers placed in a battery room.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum RoomKind {
+    /// Switchgear, UPS units.
+    Electrical,
+    /// Battery racks (for UPS ride-through).
+    Battery,
+    /// Where servers live; the only kind that can hold pools.
+    DataHall,
+    /// Chillers, air handlers.
+    Cooling,
+    /// Meet-me rooms, core routers.
+    Network,
+    /// Anything else (generator yard, offices).
+    #[default]
+    Other,
+}
+
+/// A room inside a site.
+///
+/// A room is *live* while it is neither cut off nor damaged, its site is
+/// live, at least one of its `feeds` is live (if it lists any) and at least
+/// one of its `network` rooms is live (if it lists any). Equipment and
+/// servers in a room work only while the room is live. When every cooling
+/// unit of a live room is lost, its servers shut down `thermal_delay` later
+/// and boot again once cooling returns.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Room")]
+pub struct RoomSpec {
+    /// Unique name (unique across the whole scenario).
+    pub name: String,
+    /// What the room is for.
+    pub kind: RoomKind,
+    /// Rooms a fire here can spread to (adjacency is symmetric).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub adjacent: Vec<String>,
+    /// The fire suppression system, if any.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub suppression: Suppression,
+    /// Power components feeding the room; any live feed powers it (A/B feeds).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub feeds: Vec<String>,
+    /// Cooling units; the room is cooled while any of them is live.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cooling: Vec<String>,
+    /// How long the room keeps running without cooling before its servers
+    /// shut down for heat (default 20 minutes; ignored without `cooling`).
+    #[serde(default = "default_thermal_delay")]
+    pub thermal_delay: SimDuration,
+    /// Network rooms; the room is reachable while any of them is live.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub network: Vec<String>,
+    /// Random failures and repairs over time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failures: Option<FailureSpec>,
+}
+
+impl Default for RoomSpec {
+    fn default() -> Self {
+        RoomSpec {
+            name: String::new(),
+            kind: RoomKind::default(),
+            adjacent: Vec::new(),
+            suppression: Suppression::default(),
+            feeds: Vec::new(),
+            cooling: Vec::new(),
+            thermal_delay: default_thermal_delay(),
+            network: Vec::new(),
+            failures: None,
+        }
+    }
+}
+
+/// A room's automatic fire suppression system.
+///
+/// Gas (clean-agent) systems cannot put out a lithium-ion battery fire:
+/// against [`Fuel::LithiumBattery`] their success probability is taken as
+/// zero, whatever the scenario says. That is what happened at Pangyo in 2022.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum Suppression {
+    /// No suppression system.
+    #[default]
+    None,
+    /// Clean-agent gas flooding.
+    Gas {
+        /// Chance it puts out an ordinary fire, in [0, 1].
+        success_probability: f64,
+        /// Time from the room catching fire to discharge.
+        acts_after: SimDuration,
+    },
+    /// Sprinklers or water mist.
+    Water {
+        /// Chance it puts out the fire, in [0, 1].
+        success_probability: f64,
+        /// Time from the room catching fire to discharge.
+        acts_after: SimDuration,
+    },
+}
+
+/// Random failures of a component over time, for availability studies.
+///
+/// The clock runs in calendar time: a component fails after a draw from
+/// `time_to_failure`, stays failed for a draw from `time_to_repair`, and
+/// starts over, whatever happens around it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Failures")]
+pub struct FailureSpec {
+    /// Time from a repair (or t0) to the next failure.
+    pub time_to_failure: Dist,
+    /// Time a failure lasts.
+    pub time_to_repair: Dist,
+}
+
+/// A component of the power chain.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Power")]
+pub enum PowerSpec {
+    /// Grid power from outside the site. Live unless cut by a hazard.
+    Utility {
+        /// Unique name.
+        name: String,
+        /// Random failures and repairs.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        failures: Option<FailureSpec>,
+    },
+    /// A standby generator. It starts when every component it backs up is
+    /// dead, succeeds with `start_probability`, takes `start_delay` to come
+    /// up, runs until `fuel` is used up, and stops when what it backs up returns.
+    Generator {
+        /// Unique name.
+        name: String,
+        /// The room it stands in.
+        room: String,
+        /// The components whose loss makes it start (usually utility feeds).
+        backs_up: Vec<String>,
+        /// Chance that a start attempt succeeds, in [0, 1]. A failed start
+        /// leaves the generator unavailable until it is repaired by its
+        /// `failures` process, or for the rest of the run without one.
+        start_probability: f64,
+        /// Time from the start signal to carrying load.
+        start_delay: Dist,
+        /// Run time on a full tank.
+        fuel: SimDuration,
+        /// Random failures and repairs.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        failures: Option<FailureSpec>,
+    },
+    /// An uninterruptible power supply: live while any input is live, and
+    /// for up to `ride_through` on battery after the last input dies. The
+    /// battery recharges fully as soon as an input returns.
+    Ups {
+        /// Unique name.
+        name: String,
+        /// The room it stands in (a fire there destroys it).
+        room: String,
+        /// Upstream power components; any live one keeps it on.
+        inputs: Vec<String>,
+        /// Battery run time at full load ("0s" for none).
+        ride_through: SimDuration,
+        /// Random failures and repairs.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        failures: Option<FailureSpec>,
+    },
+    /// A switchboard, PDU or transfer switch: live while its room is live and
+    /// any input is live.
+    Switchboard {
+        /// Unique name.
+        name: String,
+        /// The room it stands in.
+        room: String,
+        /// Upstream power components; any live one keeps it on.
+        inputs: Vec<String>,
+        /// Random failures and repairs.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        failures: Option<FailureSpec>,
+    },
+}
+
+impl PowerSpec {
+    /// The component's name.
+    pub fn name(&self) -> &str {
+        match self {
+            PowerSpec::Utility { name, .. }
+            | PowerSpec::Generator { name, .. }
+            | PowerSpec::Ups { name, .. }
+            | PowerSpec::Switchboard { name, .. } => name,
+        }
+    }
+}
+
+/// A cooling unit (chiller, CRAH). Live while its room is live and any of its
+/// power inputs is live.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Cooling")]
+pub struct CoolingSpec {
+    /// Unique name.
+    pub name: String,
+    /// The room it stands in.
+    pub room: String,
+    /// Power components feeding it; any live one runs it.
+    pub power: Vec<String>,
+    /// Random failures and repairs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failures: Option<FailureSpec>,
+}
+
+/// A group of identical servers in one data hall.
+///
+/// Servers stop the moment their hall goes dark. When power returns they
+/// boot (one draw from `boot` for the pool); after a hard power loss each
+/// server independently comes back broken with probability
+/// `broken_fraction`, and broken servers return after a draw from `repair`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Pool")]
+pub struct PoolSpec {
+    /// Unique name.
+    pub name: String,
+    /// The data hall the servers are in.
+    pub room: String,
+    /// Number of servers.
+    pub servers: u64,
+    /// Time from power returning to the servers serving.
+    pub boot: Dist,
+    /// Chance that a server comes back broken after a hard power loss, in [0, 1].
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub broken_fraction: f64,
+    /// Time to repair the broken servers of one power loss (default 4 h).
+    #[serde(default = "default_repair", skip_serializing_if = "is_default_repair")]
+    pub repair: Dist,
+    /// Random failures of the whole pool (a top-of-rack switch, say).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failures: Option<FailureSpec>,
+}
+
+fn default_repair() -> Dist {
+    Dist::Fixed(SimDuration::from_hours(4))
+}
+
+fn is_default_repair(d: &Dist) -> bool {
+    *d == default_repair()
+}
+
+impl Default for PoolSpec {
+    fn default() -> Self {
+        PoolSpec {
+            name: String::new(),
+            room: String::new(),
+            servers: 0,
+            boot: Dist::Fixed(SimDuration::ZERO),
+            broken_fraction: 0.0,
+            repair: default_repair(),
+            failures: None,
+        }
+    }
+}
+
+/// Something users use.
+///
+/// A service is *down* when it has no serving capacity, when a hard
+/// dependency is down, or while a hazard takes it out; *degraded* when its
+/// capacity is below demand, a hard dependency is degraded or a soft
+/// dependency is not up; *up* otherwise. It serves the fraction
+/// `min(1, capacity / demand)` of its users, further limited by the fraction
+/// its hard dependencies serve and by the `impact` of soft dependencies
+/// that are not up.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Service")]
+pub struct ServiceSpec {
+    /// Unique name.
+    pub name: String,
+    /// What it is.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// Daily active users, for user-hours lost.
+    pub users: u64,
+    /// Business priority, 1 = most important.
+    #[serde(default = "default_priority")]
+    pub priority: u32,
+    /// Servers needed to serve all users.
+    pub demand: u64,
+    /// Where it runs.
+    pub deployments: Vec<DeploymentSpec>,
+    /// Services it cannot work without.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<String>,
+    /// Services it works worse without.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub soft_depends_on: Vec<SoftDependencySpec>,
+}
+
+fn default_priority() -> u32 {
+    3
+}
+
+/// A share of a pool that runs a service.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Deployment")]
+pub struct DeploymentSpec {
+    /// The pool.
+    pub pool: String,
+    /// How many of the pool's servers the service uses (default: all).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub servers: Option<u64>,
+}
+
+/// A dependency that degrades a service instead of taking it down.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "SoftDependency")]
+pub struct SoftDependencySpec {
+    /// The service depended on.
+    pub service: String,
+    /// Fraction of users affected while it is down, in [0, 1].
+    #[serde(default)]
+    pub impact: f64,
+}
+
+/// A named disaster: one or more hazards on a shared clock (t0 = 0s).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Disaster")]
+pub struct DisasterSpec {
+    /// Unique name, used to pick it on the command line.
+    pub name: String,
+    /// What happens.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// The hazards.
+    pub hazards: Vec<HazardSpec>,
+}
+
+/// Something that goes wrong.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Hazard")]
+pub enum HazardSpec {
+    /// A fire that starts in a room. See [`FireSpec`] for the sequence.
+    Fire(FireSpec),
+    /// A scripted outage of one element: a utility cut, a site lost, a room
+    /// or UPS switched off, a generator that will not run, a cooling unit
+    /// failing, a pool or service taken out. The target is off from `at`
+    /// for `duration` (for the rest of the run without one).
+    Outage {
+        /// Name of any site, room, power component, cooling unit, pool or service.
+        target: String,
+        /// When it starts, from t0.
+        at: SimDuration,
+        /// How long it lasts; absent means until the end of the run.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        duration: Option<Dist>,
+    },
+}
+
+/// What burns in a fire, which decides whether gas suppression can work.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Fuel {
+    /// Cables, furniture, electronics: gas suppression works as rated.
+    #[default]
+    Ordinary,
+    /// Lithium-ion cells in thermal runaway: gas suppression cannot work.
+    LithiumBattery,
+}
+
+/// A fire, from ignition to the last room re-energised.
+///
+/// 1. At `at` the fire starts in `room`.
+/// 2. Each burning room's equipment is destroyed `damage_after` it caught fire.
+/// 3. The room's suppression system acts (see [`Suppression`]); a success puts
+///    out the fire in that room before it spreads further.
+/// 4. With `spread`, the fire reaches each adjacent room with
+///    `spread.probability`, `spread.after` the neighbour caught fire.
+/// 5. With `power_cut`, the authorities cut power `power_cut.after` the
+///    ignition, to the burning rooms or the whole site.
+/// 6. The fire is out `extinguished_after` the ignition (or earlier, when
+///    suppression has put it out in every room).
+/// 7. Restoration: after `restoration.inspection`, every cut or damaged room
+///    not named in a stage is re-energised; then each stage follows the
+///    previous one after its own delay.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Fire")]
+pub struct FireSpec {
+    /// The room where it starts.
+    pub room: String,
+    /// When it starts, from t0.
+    pub at: SimDuration,
+    /// What burns.
+    #[serde(default)]
+    pub fuel: Fuel,
+    /// Time from a room catching fire to its equipment failing.
+    #[serde(default = "zero_dist", skip_serializing_if = "is_zero_dist")]
+    pub damage_after: Dist,
+    /// Spread to adjacent rooms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spread: Option<SpreadSpec>,
+    /// An authority-ordered power cut.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub power_cut: Option<PowerCutSpec>,
+    /// Time from ignition to the fire being out.
+    pub extinguished_after: Dist,
+    /// How power comes back after the fire.
+    #[serde(default)]
+    pub restoration: RestorationSpec,
+}
+
+fn zero_dist() -> Dist {
+    Dist::Fixed(SimDuration::ZERO)
+}
+
+fn is_zero_dist(d: &Dist) -> bool {
+    *d == zero_dist()
+}
+
+impl Default for FireSpec {
+    fn default() -> Self {
+        FireSpec {
+            room: String::new(),
+            at: SimDuration::ZERO,
+            fuel: Fuel::default(),
+            damage_after: zero_dist(),
+            spread: None,
+            power_cut: None,
+            extinguished_after: Dist::Fixed(SimDuration::from_hours(1)),
+            restoration: RestorationSpec::default(),
+        }
+    }
+}
+
+/// How a fire spreads to adjacent rooms.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Spread")]
+pub struct SpreadSpec {
+    /// Time from a room catching fire to a neighbour catching fire.
+    pub after: Dist,
+    /// Chance that a given neighbour catches fire, in [0, 1].
+    #[serde(default = "one")]
+    pub probability: f64,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+/// A power cut ordered by the fire service.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "PowerCut")]
+pub struct PowerCutSpec {
+    /// What is cut.
+    pub scope: CutScope,
+    /// Time from ignition to the cut.
+    pub after: Dist,
+}
+
+/// The reach of an authority power cut.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CutScope {
+    /// The rooms burning or burnt at the time of the cut.
+    #[default]
+    BurningRooms,
+    /// Every room of the site.
+    Site,
+}
+
+/// Staged power restoration after a fire.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Restoration")]
+pub struct RestorationSpec {
+    /// Time from the fire being out to the first rooms (those not named in
+    /// any stage) being re-energised.
+    #[serde(default = "zero_dist")]
+    pub inspection: Dist,
+    /// Later stages, each after the previous one.
+    #[serde(default)]
+    pub stages: Vec<StageSpec>,
+}
+
+impl Default for RestorationSpec {
+    fn default() -> Self {
+        RestorationSpec { inspection: zero_dist(), stages: Vec::new() }
+    }
+}
+
+/// One stage of restoration.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Stage")]
+pub struct StageSpec {
+    /// Rooms re-energised (and their burnt equipment replaced) in this stage.
+    pub rooms: Vec<String>,
+    /// Time from the previous stage (or the inspection) to this one.
+    pub after: Dist,
+}

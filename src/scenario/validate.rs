@@ -1,0 +1,678 @@
+//! From a [`ScenarioSpec`] (names, unchecked) to a [`Model`] and
+//! [`Disaster`]s (ids, checked). Collects every problem instead of stopping
+//! at the first, each with the logical path of the element at fault.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use petgraph::algo::tarjan_scc;
+use petgraph::graph::{DiGraph, NodeIndex};
+
+use super::spec::*;
+use crate::disaster::{Disaster, Fire, Hazard};
+use crate::dist::Dist;
+use crate::model::{Component, ComponentId, ComponentKind, Deployment, Detail, Model, PoolDetail, RoomDetail, Service, ServiceId};
+
+/// One step of a logical path into the scenario: a field or a list index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Seg {
+    Field(&'static str),
+    Index(usize),
+}
+
+/// A logical path such as `services[3].depends_on[1]`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct SpecPath(pub(crate) Vec<Seg>);
+
+impl SpecPath {
+    fn field(&self, name: &'static str) -> SpecPath {
+        let mut p = self.clone();
+        p.0.push(Seg::Field(name));
+        p
+    }
+    fn index(&self, i: usize) -> SpecPath {
+        let mut p = self.clone();
+        p.0.push(Seg::Index(i));
+        p
+    }
+    fn at(name: &'static str, i: usize) -> SpecPath {
+        SpecPath(vec![Seg::Field(name), Seg::Index(i)])
+    }
+}
+
+impl fmt::Display for SpecPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, seg) in self.0.iter().enumerate() {
+            match seg {
+                Seg::Field(name) if i == 0 => write!(f, "{name}")?,
+                Seg::Field(name) => write!(f, ".{name}")?,
+                Seg::Index(i) => write!(f, "[{i}]")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A problem found by validation, before it is given a file position.
+#[derive(Clone, Debug)]
+pub(crate) struct Problem {
+    pub(crate) path: SpecPath,
+    pub(crate) message: String,
+}
+
+/// The validated parts of a scenario.
+pub(crate) struct Validated {
+    pub(crate) model: Model,
+    pub(crate) disasters: Vec<Disaster>,
+}
+
+/// Which kinds of component a reference may name.
+#[derive(Clone, Copy)]
+enum Expect {
+    Room,
+    NetworkRoom,
+    DataHall,
+    Power,
+    Cooling,
+    Pool,
+    Service,
+    Any,
+}
+
+impl Expect {
+    fn accepts(self, kind: ComponentKind) -> bool {
+        match self {
+            Expect::Room => matches!(kind, ComponentKind::Room(_)),
+            Expect::NetworkRoom => kind == ComponentKind::Room(RoomKind::Network),
+            Expect::DataHall => kind == ComponentKind::Room(RoomKind::DataHall),
+            Expect::Power => kind.is_power(),
+            Expect::Cooling => kind == ComponentKind::Cooling,
+            Expect::Pool => kind == ComponentKind::Pool,
+            Expect::Service => kind == ComponentKind::Service,
+            Expect::Any => true,
+        }
+    }
+    fn noun(self) -> &'static str {
+        match self {
+            Expect::Room => "room",
+            Expect::NetworkRoom => "network room",
+            Expect::DataHall => "data hall",
+            Expect::Power => "power component",
+            Expect::Cooling => "cooling unit",
+            Expect::Pool => "pool",
+            Expect::Service => "service",
+            Expect::Any => "element",
+        }
+    }
+}
+
+struct Entry {
+    id: u32,
+    kind: ComponentKind,
+    path: SpecPath,
+}
+
+struct Validator<'a> {
+    spec: &'a ScenarioSpec,
+    problems: Vec<Problem>,
+    names: HashMap<&'a str, Entry>,
+    /// Name, kind, container and path of each component, in id order.
+    order: Vec<(&'a str, ComponentKind, Option<u32>, SpecPath)>,
+}
+
+impl<'a> Validator<'a> {
+    fn problem(&mut self, path: SpecPath, message: impl Into<String>) {
+        self.problems.push(Problem { path, message: message.into() });
+    }
+
+    fn declare(&mut self, name: &'a str, kind: ComponentKind, container: Option<u32>, path: SpecPath) -> u32 {
+        let id = self.order.len() as u32;
+        if name.trim().is_empty() {
+            self.problem(path.field("name"), format!("a {} has an empty name", kind.noun()));
+        } else if let Some(prev) = self.names.get(name) {
+            let msg = format!(
+                "duplicate name '{name}': a {} and a {} (at {}) cannot share a name",
+                kind.noun(),
+                prev.kind.noun(),
+                prev.path
+            );
+            self.problem(path.field("name"), msg);
+        } else {
+            self.names.insert(name, Entry { id, kind, path: path.clone() });
+        }
+        self.order.push((name, kind, container, path));
+        id
+    }
+
+    /// Resolves a reference, or records why it cannot be resolved.
+    fn resolve(&mut self, name: &str, expect: Expect, path: SpecPath, owner: &str) -> Option<u32> {
+        match self.names.get(name) {
+            Some(e) if expect.accepts(e.kind) => Some(e.id),
+            Some(e) => {
+                let msg = format!("{owner} refers to '{name}', which is a {}, but a {} is expected here", e.kind.noun(), expect.noun());
+                self.problem(path, msg);
+                None
+            }
+            None => {
+                let mut msg = format!("{owner} refers to unknown {} '{name}'", expect.noun());
+                if let Some(s) = self.suggest(name, expect) {
+                    msg.push_str(&format!(" (did you mean '{s}'?)"));
+                }
+                self.problem(path, msg);
+                None
+            }
+        }
+    }
+
+    fn resolve_all(&mut self, names: &[String], expect: Expect, path: &SpecPath, owner: &str) -> Vec<u32> {
+        let mut ids = Vec::with_capacity(names.len());
+        for (i, n) in names.iter().enumerate() {
+            if let Some(id) = self.resolve(n, expect, path.index(i), owner) {
+                if ids.contains(&id) {
+                    self.problem(path.index(i), format!("{owner} lists '{n}' twice"));
+                } else {
+                    ids.push(id);
+                }
+            }
+        }
+        ids
+    }
+
+    fn suggest(&self, name: &str, expect: Expect) -> Option<&'a str> {
+        let limit = (name.chars().count() / 3).max(2);
+        self.order
+            .iter()
+            .filter(|(_, kind, _, _)| expect.accepts(*kind))
+            .map(|(n, _, _, _)| (strsim::levenshtein(name, n), *n))
+            .filter(|(d, _)| *d <= limit)
+            .min_by_key(|(d, n)| (*d, *n))
+            .map(|(_, n)| n)
+    }
+
+    fn probability(&mut self, p: f64, path: SpecPath, owner: &str, what: &str) {
+        if !(0.0..=1.0).contains(&p) {
+            self.problem(path, format!("{owner}: {what} must be a probability between 0 and 1, not {p}"));
+        }
+    }
+
+    fn dist(&mut self, d: &Dist, path: SpecPath, owner: &str, what: &str) {
+        if let Err(e) = d.validate() {
+            self.problem(path, format!("{owner}: {what}: {e}"));
+        }
+    }
+
+    fn failures(&mut self, f: &Option<FailureSpec>, path: &SpecPath, owner: &str) {
+        if let Some(f) = f {
+            let path = path.field("failures");
+            for (d, field) in [(&f.time_to_failure, "time_to_failure"), (&f.time_to_repair, "time_to_repair")] {
+                self.dist(d, path.field(field), owner, field);
+                if d.validate().is_ok() && d.mean().is_zero() {
+                    self.problem(path.field(field), format!("{owner}: {field} must be longer than zero on average"));
+                }
+            }
+        }
+    }
+}
+
+/// Validates `spec`, returning the model and disasters or every problem.
+pub(crate) fn validate(spec: &ScenarioSpec) -> Result<Validated, Vec<Problem>> {
+    let mut v = Validator { spec, problems: Vec::new(), names: HashMap::new(), order: Vec::new() };
+    let root = SpecPath::default();
+    if spec.name.trim().is_empty() {
+        v.problem(root.field("name"), "the scenario has an empty name");
+    }
+    if spec.horizon.is_zero() {
+        v.problem(root.field("horizon"), "horizon must be longer than zero");
+    }
+    if spec.sites.is_empty() {
+        v.problem(root.field("sites"), "the scenario has no sites");
+    }
+    if spec.services.is_empty() {
+        v.problem(root.field("services"), "the scenario has no services");
+    }
+
+    // Pass 1: declare every component so that references can point forward.
+    let mut site_ids = Vec::new();
+    let mut rooms = Vec::new();
+    for (si, site) in spec.sites.iter().enumerate() {
+        let sp = SpecPath::at("sites", si);
+        let site_id = v.declare(&site.name, ComponentKind::Site, None, sp.clone());
+        site_ids.push(site_id);
+        for (ri, room) in site.rooms.iter().enumerate() {
+            let rp = sp.field("rooms").index(ri);
+            let room_id = v.declare(&room.name, ComponentKind::Room(room.kind), Some(site_id), rp.clone());
+            rooms.push((room, rp, site_id, room_id));
+        }
+    }
+    let first_power = v.order.len() as u32;
+    for (i, p) in spec.power.iter().enumerate() {
+        let kind = match p {
+            PowerSpec::Utility { .. } => ComponentKind::Utility,
+            PowerSpec::Generator { .. } => ComponentKind::Generator,
+            PowerSpec::Ups { .. } => ComponentKind::Ups,
+            PowerSpec::Switchboard { .. } => ComponentKind::Switchboard,
+        };
+        v.declare(p.name(), kind, None, SpecPath::at("power", i));
+    }
+    let first_cooling = v.order.len() as u32;
+    for (i, c) in spec.cooling.iter().enumerate() {
+        v.declare(&c.name, ComponentKind::Cooling, None, SpecPath::at("cooling", i));
+    }
+    let first_pool = v.order.len() as u32;
+    for (i, p) in spec.pools.iter().enumerate() {
+        v.declare(&p.name, ComponentKind::Pool, None, SpecPath::at("pools", i));
+    }
+    let first_service = v.order.len() as u32;
+    for (i, s) in spec.services.iter().enumerate() {
+        v.declare(&s.name, ComponentKind::Service, None, SpecPath::at("services", i));
+    }
+
+    // Pass 2: resolve references and check values.
+    let n = v.order.len();
+    let mut details: Vec<Option<Detail>> = vec![None; n];
+    let mut containers: Vec<Option<u32>> = v.order.iter().map(|(_, _, c, _)| *c).collect();
+    let mut failures: Vec<Option<FailureSpec>> = vec![None; n];
+    for &site_id in &site_ids {
+        details[site_id as usize] = Some(Detail::Site);
+    }
+    for (room, rp, site_id, room_id) in &rooms {
+        let owner = format!("room '{}'", room.name);
+        let adjacent = v.resolve_all(&room.adjacent, Expect::Room, &rp.field("adjacent"), &owner);
+        for (i, &a) in adjacent.iter().enumerate() {
+            if a == *room_id {
+                v.problem(rp.field("adjacent").index(i), format!("{owner} is listed as adjacent to itself"));
+            } else if v.order[a as usize].2 != Some(*site_id) {
+                v.problem(rp.field("adjacent").index(i), format!("{owner} is adjacent to '{}', which is in another site", room.adjacent[i]));
+            }
+        }
+        let feeds = v.resolve_all(&room.feeds, Expect::Power, &rp.field("feeds"), &owner);
+        let cooling = v.resolve_all(&room.cooling, Expect::Cooling, &rp.field("cooling"), &owner);
+        let network = v.resolve_all(&room.network, Expect::NetworkRoom, &rp.field("network"), &owner);
+        if room.kind == RoomKind::DataHall && room.feeds.is_empty() {
+            v.problem(rp.field("feeds"), format!("data hall '{}' has no power path: give it at least one feed", room.name));
+        }
+        match &room.suppression {
+            Suppression::None => {}
+            Suppression::Gas { success_probability, .. } | Suppression::Water { success_probability, .. } => {
+                v.probability(*success_probability, rp.field("suppression").field("success_probability"), &owner, "success_probability");
+            }
+        }
+        v.failures(&room.failures, rp, &owner);
+        let id = *room_id as usize;
+        failures[id] = room.failures.clone();
+        details[id] = Some(Detail::Room(RoomDetail {
+            adjacent,
+            suppression: room.suppression.clone(),
+            feeds,
+            cooling,
+            thermal_delay: room.thermal_delay,
+            network,
+        }));
+    }
+
+    for (i, p) in spec.power.iter().enumerate() {
+        let path = SpecPath::at("power", i);
+        let id = (first_power as usize) + i;
+        let (detail, room, fails) = match p {
+            PowerSpec::Utility { failures, .. } => (Detail::Utility, None, failures),
+            PowerSpec::Generator { name, room, backs_up, start_probability, start_delay, fuel, failures } => {
+                let owner = format!("generator '{name}'");
+                let room = v.resolve(room, Expect::Room, path.field("room"), &owner);
+                let backs_up_ids = v.resolve_all(backs_up, Expect::Power, &path.field("backs_up"), &owner);
+                if backs_up.is_empty() {
+                    v.problem(path.field("backs_up"), format!("{owner} backs up nothing: name the feeds whose loss starts it"));
+                }
+                v.probability(*start_probability, path.field("start_probability"), &owner, "start_probability");
+                v.dist(start_delay, path.field("start_delay"), &owner, "start_delay");
+                if fuel.is_zero() {
+                    v.problem(path.field("fuel"), format!("{owner}: fuel must be longer than zero"));
+                }
+                let detail = Detail::Generator {
+                    backs_up: backs_up_ids,
+                    start_probability: *start_probability,
+                    start_delay: start_delay.clone(),
+                    fuel: *fuel,
+                };
+                (detail, room, failures)
+            }
+            PowerSpec::Ups { name, room, inputs, ride_through, failures } => {
+                let owner = format!("UPS '{name}'");
+                let room = v.resolve(room, Expect::Room, path.field("room"), &owner);
+                let inputs_ids = v.resolve_all(inputs, Expect::Power, &path.field("inputs"), &owner);
+                if inputs.is_empty() {
+                    v.problem(path.field("inputs"), format!("{owner} has no inputs: a UPS needs a utility, generator or switchboard upstream"));
+                }
+                (Detail::Ups { inputs: inputs_ids, ride_through: *ride_through }, room, failures)
+            }
+            PowerSpec::Switchboard { name, room, inputs, failures } => {
+                let owner = format!("switchboard '{name}'");
+                let room = v.resolve(room, Expect::Room, path.field("room"), &owner);
+                let inputs_ids = v.resolve_all(inputs, Expect::Power, &path.field("inputs"), &owner);
+                if inputs.is_empty() {
+                    v.problem(path.field("inputs"), format!("{owner} has no inputs"));
+                }
+                (Detail::Switchboard { inputs: inputs_ids }, room, failures)
+            }
+        };
+        v.failures(fails, &path, &format!("power component '{}'", p.name()));
+        failures[id] = fails.clone();
+        containers[id] = room;
+        details[id] = Some(detail);
+    }
+
+    for (i, c) in spec.cooling.iter().enumerate() {
+        let path = SpecPath::at("cooling", i);
+        let owner = format!("cooling unit '{}'", c.name);
+        let id = first_cooling as usize + i;
+        containers[id] = v.resolve(&c.room, Expect::Room, path.field("room"), &owner);
+        let power = v.resolve_all(&c.power, Expect::Power, &path.field("power"), &owner);
+        v.failures(&c.failures, &path, &owner);
+        failures[id] = c.failures.clone();
+        details[id] = Some(Detail::Cooling { power });
+    }
+
+    for (i, p) in spec.pools.iter().enumerate() {
+        let path = SpecPath::at("pools", i);
+        let owner = format!("pool '{}'", p.name);
+        let id = first_pool as usize + i;
+        containers[id] = v.resolve(&p.room, Expect::DataHall, path.field("room"), &owner);
+        if p.servers == 0 {
+            v.problem(path.field("servers"), format!("{owner} has no servers"));
+        }
+        v.dist(&p.boot, path.field("boot"), &owner, "boot");
+        v.probability(p.broken_fraction, path.field("broken_fraction"), &owner, "broken_fraction");
+        v.dist(&p.repair, path.field("repair"), &owner, "repair");
+        v.failures(&p.failures, &path, &owner);
+        failures[id] = p.failures.clone();
+        details[id] = Some(Detail::Pool(PoolDetail {
+            servers: p.servers,
+            boot: p.boot.clone(),
+            broken_fraction: p.broken_fraction,
+            repair: p.repair.clone(),
+        }));
+    }
+
+    let mut services = Vec::with_capacity(spec.services.len());
+    let mut pool_use: Vec<u64> = vec![0; spec.pools.len()];
+    for (i, s) in spec.services.iter().enumerate() {
+        let path = SpecPath::at("services", i);
+        let owner = format!("service '{}'", s.name);
+        let id = first_service as usize + i;
+        details[id] = Some(Detail::Service(i as u32));
+        if s.demand == 0 {
+            v.problem(path.field("demand"), format!("{owner} has a demand of zero servers; give the servers it needs to serve all users"));
+        }
+        if s.priority == 0 {
+            v.problem(path.field("priority"), format!("{owner}: priority starts at 1 (most important)"));
+        }
+        if s.deployments.is_empty() {
+            v.problem(path.field("deployments"), format!("{owner} runs nowhere: give it at least one deployment"));
+        }
+        let mut deployments = Vec::new();
+        let mut capacity: u64 = 0;
+        for (di, d) in s.deployments.iter().enumerate() {
+            let dp = path.field("deployments").index(di);
+            let Some(pool) = v.resolve(&d.pool, Expect::Pool, dp.field("pool"), &owner) else { continue };
+            let pool_index = (pool - first_pool) as usize;
+            let pool_servers = spec.pools[pool_index].servers;
+            let servers = d.servers.unwrap_or(pool_servers);
+            if servers == 0 {
+                v.problem(dp.field("servers"), format!("{owner} uses zero servers of pool '{}'", d.pool));
+            } else if servers > pool_servers {
+                v.problem(dp.field("servers"), format!("{owner} uses {servers} servers of pool '{}', which has only {pool_servers}", d.pool));
+            }
+            if deployments.iter().any(|x: &Deployment| x.pool.0 == pool) {
+                v.problem(dp.field("pool"), format!("{owner} is deployed on pool '{}' twice", d.pool));
+            }
+            pool_use[pool_index] = pool_use[pool_index].saturating_add(servers);
+            capacity = capacity.saturating_add(servers);
+            let share = if pool_servers == 0 { 0.0 } else { servers.min(pool_servers) as f64 / pool_servers as f64 };
+            deployments.push(Deployment { pool: ComponentId(pool), share });
+        }
+        if s.demand > 0 && !s.deployments.is_empty() && capacity < s.demand && v.problems.iter().all(|p| !p.path.0.starts_with(&path.0)) {
+            v.problem(path.field("demand"), format!("{owner} needs {} servers but its deployments provide only {capacity}; it would be degraded before anything happens", s.demand));
+        }
+        let hard: Vec<ServiceId> = v
+            .resolve_all(&s.depends_on, Expect::Service, &path.field("depends_on"), &owner)
+            .into_iter()
+            .map(|c| ServiceId(c - first_service))
+            .collect();
+        if hard.contains(&ServiceId(i as u32)) {
+            let at = s.depends_on.iter().position(|d| *d == s.name).unwrap_or(0);
+            v.problem(path.field("depends_on").index(at), format!("{owner} depends on itself"));
+        }
+        let mut soft = Vec::new();
+        for (di, d) in s.soft_depends_on.iter().enumerate() {
+            let dp = path.field("soft_depends_on").index(di);
+            v.probability(d.impact, dp.field("impact"), &owner, "impact");
+            if let Some(c) = v.resolve(&d.service, Expect::Service, dp.field("service"), &owner) {
+                let sid = ServiceId(c - first_service);
+                if sid.index() == i {
+                    v.problem(dp.field("service"), format!("{owner} depends on itself"));
+                } else if hard.contains(&sid) || soft.iter().any(|(x, _)| *x == sid) {
+                    v.problem(dp.field("service"), format!("{owner} lists '{}' as a dependency twice", d.service));
+                } else {
+                    soft.push((sid, d.impact));
+                }
+            }
+        }
+        services.push(Service {
+            component: ComponentId(id as u32),
+            name: s.name.clone(),
+            users: s.users,
+            priority: s.priority,
+            demand: s.demand,
+            deployments,
+            hard,
+            soft,
+        });
+    }
+    for (i, used) in pool_use.iter().enumerate() {
+        if *used > spec.pools[i].servers {
+            let p = &spec.pools[i];
+            v.problem(SpecPath::at("pools", i).field("servers"), format!("pool '{}' is over-committed: services use {used} of its {} servers", p.name, p.servers));
+        }
+    }
+
+    if v.problems.is_empty() {
+        check_power_graph(&mut v, &details, &containers);
+    }
+    let disasters = validate_disasters(&mut v);
+
+    if !v.problems.is_empty() {
+        return Err(v.problems);
+    }
+    let components = v
+        .order
+        .iter()
+        .enumerate()
+        .map(|(i, (name, kind, _, _))| Component {
+            name: (*name).to_owned(),
+            kind: *kind,
+            container: containers[i].map(ComponentId),
+            failures: failures[i].clone(),
+            detail: details[i].clone().expect("every component has a detail once validation passed"),
+        })
+        .collect();
+    Ok(Validated { model: Model::new(components, services), disasters })
+}
+
+/// Inputs that a component needs to be live: its room, its feeds, its
+/// power inputs and network. Cooling is left out: losing it stops only the
+/// servers, after a delay, so a cooling unit inside the hall it cools is fine.
+fn infrastructure_inputs(detail: &Detail, container: Option<u32>) -> Vec<u32> {
+    let mut inputs: Vec<u32> = container.into_iter().collect();
+    match detail {
+        Detail::Room(r) => inputs.extend(r.feeds.iter().chain(&r.network)),
+        Detail::Ups { inputs: i, .. } | Detail::Switchboard { inputs: i } | Detail::Cooling { power: i } => inputs.extend(i),
+        _ => {}
+    }
+    inputs
+}
+
+/// Rejects power loops (a UPS feeding its own input, a room fed through
+/// equipment inside it) and data halls whose feeds reach no source.
+fn check_power_graph(v: &mut Validator<'_>, details: &[Option<Detail>], containers: &[Option<u32>]) {
+    let n = details.len();
+    let mut g: DiGraph<(), (), u32> = DiGraph::with_capacity(n, n * 2);
+    for _ in 0..n {
+        g.add_node(());
+    }
+    for (i, d) in details.iter().enumerate() {
+        let Some(d) = d else { continue };
+        if matches!(d, Detail::Service(_) | Detail::Pool(_)) {
+            continue;
+        }
+        for input in infrastructure_inputs(d, containers[i]) {
+            g.add_edge(NodeIndex::new(input as usize), NodeIndex::new(i), ());
+        }
+    }
+    let mut sccs: Vec<Vec<usize>> = tarjan_scc(&g)
+        .into_iter()
+        .filter(|scc| scc.len() > 1)
+        .map(|scc| {
+            let mut ids: Vec<usize> = scc.into_iter().map(NodeIndex::index).collect();
+            ids.sort_unstable();
+            ids
+        })
+        .collect();
+    sccs.sort();
+    for scc in sccs {
+        let names: Vec<&str> = scc.iter().map(|&i| v.order[i].0).collect();
+        let path = v.order[scc[0]].3.clone();
+        v.problem(path, format!("power loop: {} need each other to be live, so none could ever come back", names.join(", ")));
+    }
+
+    // A data hall needs a feed that leads back to a utility or a generator.
+    let mut reaches_source: Vec<Option<bool>> = vec![None; n];
+    fn has_source(i: usize, details: &[Option<Detail>], memo: &mut [Option<bool>], depth: usize) -> bool {
+        if let Some(known) = memo[i] {
+            return known;
+        }
+        memo[i] = Some(false); // breaks loops (already reported)
+        let result = depth < 10_000
+            && match &details[i] {
+                Some(Detail::Utility | Detail::Generator { .. }) => true,
+                Some(Detail::Ups { inputs, .. } | Detail::Switchboard { inputs }) => {
+                    inputs.iter().any(|&j| has_source(j as usize, details, memo, depth + 1))
+                }
+                _ => false,
+            };
+        memo[i] = Some(result);
+        result
+    }
+    for (i, d) in details.iter().enumerate() {
+        if let Some(Detail::Room(room)) = d
+            && !room.feeds.is_empty()
+            && !room.feeds.iter().any(|&f| has_source(f as usize, details, &mut reaches_source, 0))
+        {
+            let path = v.order[i].3.field("feeds");
+            let msg = format!("room '{}' has no power path: none of its feeds leads back to a utility feed or a generator", v.order[i].0);
+            v.problem(path, msg);
+        }
+    }
+}
+
+fn validate_disasters(v: &mut Validator<'_>) -> Vec<Disaster> {
+    let spec = v.spec;
+    let mut disasters = Vec::new();
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for (di, d) in spec.disasters.iter().enumerate() {
+        let path = SpecPath::at("disasters", di);
+        let owner = format!("disaster '{}'", d.name);
+        if d.name.trim().is_empty() {
+            v.problem(path.field("name"), "a disaster has an empty name");
+        } else if let Some(prev) = seen.insert(d.name.as_str(), di) {
+            v.problem(path.field("name"), format!("duplicate disaster name '{}' (also disasters[{prev}])", d.name));
+        }
+        if d.hazards.is_empty() {
+            v.problem(path.field("hazards"), format!("{owner} has no hazards"));
+        }
+        let mut hazards = Vec::new();
+        for (hi, h) in d.hazards.iter().enumerate() {
+            let hp = path.field("hazards").index(hi);
+            match h {
+                HazardSpec::Outage { target, at: _, duration } => {
+                    let target = v.resolve(target, Expect::Any, hp.field("target"), &owner);
+                    if let Some(dur) = duration {
+                        v.dist(dur, hp.field("duration"), &owner, "duration");
+                    }
+                    if let Some(t) = target {
+                        hazards.push(Hazard::Outage { target: ComponentId(t), at: spec_at(h), duration: duration.clone() });
+                    }
+                }
+                HazardSpec::Fire(f) => {
+                    if let Some(fire) = validate_fire(v, f, &hp, &owner) {
+                        hazards.push(Hazard::Fire(fire));
+                    }
+                }
+            }
+        }
+        disasters.push(Disaster { name: d.name.clone(), description: d.description.clone(), hazards });
+    }
+    disasters
+}
+
+fn spec_at(h: &HazardSpec) -> crate::time::SimDuration {
+    match h {
+        HazardSpec::Fire(f) => f.at,
+        HazardSpec::Outage { at, .. } => *at,
+    }
+}
+
+fn validate_fire(v: &mut Validator<'_>, f: &FireSpec, hp: &SpecPath, owner: &str) -> Option<Fire> {
+    let owner = format!("{owner}: fire in '{}'", f.room);
+    let room = v.resolve(&f.room, Expect::Room, hp.field("room"), &owner);
+    v.dist(&f.damage_after, hp.field("damage_after"), &owner, "damage_after");
+    v.dist(&f.extinguished_after, hp.field("extinguished_after"), &owner, "extinguished_after");
+    if let Some(s) = &f.spread {
+        v.dist(&s.after, hp.field("spread").field("after"), &owner, "spread.after");
+        v.probability(s.probability, hp.field("spread").field("probability"), &owner, "spread.probability");
+    }
+    if let Some(c) = &f.power_cut {
+        v.dist(&c.after, hp.field("power_cut").field("after"), &owner, "power_cut.after");
+    }
+    let rp = hp.field("restoration");
+    v.dist(&f.restoration.inspection, rp.field("inspection"), &owner, "restoration.inspection");
+    let site = room.and_then(|r| v.order[r as usize].2);
+    let mut stages = Vec::new();
+    let mut staged: Vec<u32> = Vec::new();
+    for (si, stage) in f.restoration.stages.iter().enumerate() {
+        let sp = rp.field("stages").index(si);
+        v.dist(&stage.after, sp.field("after"), &owner, "stage delay");
+        if stage.rooms.is_empty() {
+            v.problem(sp.field("rooms"), format!("{owner}: restoration stage {si} names no rooms"));
+        }
+        let rooms = v.resolve_all(&stage.rooms, Expect::Room, &sp.field("rooms"), &owner);
+        for (ri, &r) in rooms.iter().enumerate() {
+            if site.is_some() && v.order[r as usize].2 != site {
+                v.problem(sp.field("rooms").index(ri), format!("{owner}: restoration names '{}', which is not in the fire's site", stage.rooms[ri]));
+            } else if staged.contains(&r) {
+                v.problem(sp.field("rooms").index(ri), format!("{owner}: room '{}' appears in two restoration stages", stage.rooms[ri]));
+            }
+            staged.push(r);
+        }
+        stages.push((rooms.into_iter().map(ComponentId).collect(), stage.after.clone()));
+    }
+    let room = room?;
+    let site = site?;
+    let site_rooms = v
+        .order
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, kind, container, _))| matches!(kind, ComponentKind::Room(_)) && *container == Some(site))
+        .map(|(i, _)| ComponentId(i as u32))
+        .collect();
+    Some(Fire {
+        room: ComponentId(room),
+        site_rooms,
+        at: f.at,
+        fuel: f.fuel,
+        damage_after: f.damage_after.clone(),
+        spread: f.spread.as_ref().map(|s| (s.after.clone(), s.probability)),
+        power_cut: f.power_cut.as_ref().map(|c| (c.scope, c.after.clone())),
+        extinguished_after: f.extinguished_after.clone(),
+        inspection: f.restoration.inspection.clone(),
+        stages,
+    })
+}
