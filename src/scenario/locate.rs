@@ -25,8 +25,47 @@ pub struct Position {
 #[derive(Debug, Default)]
 struct Node {
     start: usize,
+    end: usize,
+    /// The struct or variant name written before `(`, if any.
+    tag: Option<String>,
     fields: Vec<(String, Node)>,
     items: Vec<Node>,
+}
+
+/// What encloses a byte offset: the logical path and the nearest named element.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct Enclosing {
+    /// Logical path of the deepest value containing the offset.
+    pub(crate) path: String,
+    /// "pool 'web-servers'": the deepest enclosing element that has a name.
+    pub(crate) element: Option<String>,
+    /// Where the deepest value containing the offset starts.
+    pub(crate) value_start: Option<Position>,
+}
+
+/// The noun for an element in a list under `field`, written as `tag(...)`.
+fn noun_for_list(field: &str, tag: Option<&str>) -> Option<&'static str> {
+    Some(match (field, tag) {
+        ("power", Some("Utility")) => "utility feed",
+        ("power", Some("Generator")) => "generator",
+        ("power", Some("Ups")) => "UPS",
+        ("power", Some("Switchboard")) => "switchboard",
+        (field, _) => return noun_for_field(field),
+    })
+}
+
+fn noun_for_field(field: &str) -> Option<&'static str> {
+    Some(match field {
+        "sites" => "site",
+        "rooms" => "room",
+        "power" => "power component",
+        "cooling" => "cooling unit",
+        "pools" => "pool",
+        "services" => "service",
+        "disasters" => "disaster",
+        "teams" => "team",
+        _ => return None,
+    })
 }
 
 /// Where each value of a RON document starts.
@@ -63,7 +102,47 @@ impl<'a> SourceMap<'a> {
         Some(self.position(node.start))
     }
 
-    fn position(&self, byte: usize) -> Position {
+    /// The path and named element enclosing byte offset `at`, for errors
+    /// that ron reports by position only.
+    pub(crate) fn enclosing(&self, at: usize) -> Enclosing {
+        let mut out = Enclosing::default();
+        let Some(mut node) = self.root.as_ref() else { return out };
+        let contains = |n: &Node| n.start <= at && at <= n.end;
+        // The field whose list we are in, and whether we reached `node` as one of its items.
+        let mut list_field: Option<&str> = None;
+        let mut via_index = false;
+        loop {
+            out.value_start = Some(self.position(node.start));
+            if via_index
+                && let (Some(noun), Some(name)) =
+                    (list_field.and_then(|f| noun_for_list(f, node.tag.as_deref())), self.name_of(node))
+            {
+                out.element = Some(format!("{noun} '{name}'"));
+            }
+            if let Some((key, child)) = node.fields.iter().find(|(_, c)| contains(c)) {
+                if !out.path.is_empty() {
+                    out.path.push('.');
+                }
+                out.path.push_str(key);
+                (list_field, via_index, node) = (Some(key.as_str()), false, child);
+            } else if let Some((i, child)) = node.items.iter().enumerate().find(|(_, c)| contains(c)) {
+                out.path.push_str(&format!("[{i}]"));
+                (via_index, node) = (true, child);
+            } else {
+                return out;
+            }
+        }
+    }
+
+    /// The value of a node's `name: "..."` field, if it is a plain string.
+    fn name_of(&self, node: &Node) -> Option<&str> {
+        let (_, n) = node.fields.iter().find(|(k, _)| k == "name")?;
+        let text = self.src.get(n.start..n.end)?.trim();
+        text.strip_prefix('"')?.strip_suffix('"').filter(|t| !t.contains('\\'))
+    }
+
+    /// The 1-based position of byte offset `byte`.
+    pub(crate) fn position(&self, byte: usize) -> Position {
         let before = &self.src[..byte.min(self.src.len())];
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
         Position { line: before.matches('\n').count() + 1, column: before[line_start..].chars().count() + 1 }
@@ -129,6 +208,12 @@ impl Scanner<'_> {
     }
 
     fn value(&mut self, depth: usize) -> Node {
+        let mut node = self.value_inner(depth);
+        node.end = node.end.max(self.i.min(self.src.len()));
+        node
+    }
+
+    fn value_inner(&mut self, depth: usize) -> Node {
         self.skip_trivia();
         let start = self.i;
         let mut node = Node { start, ..Node::default() };
@@ -154,9 +239,14 @@ impl Scanner<'_> {
             b'\'' => self.char_literal(),
             b'r' if matches!(self.peek_at(1), Some(b'#' | b'"')) => self.raw_string(),
             c if Self::is_ident_start(c) => {
-                let is_some = self.ident() == "Some";
+                let tag = self.ident().to_owned();
+                let is_some = tag == "Some";
+                node.tag = Some(tag);
+                let ident_end = self.i;
                 self.skip_trivia();
-                if self.peek() == Some(b'(') {
+                if self.peek() != Some(b'(') {
+                    self.i = ident_end; // a unit value: its span ends with the name
+                } else {
                     self.i += 1;
                     if is_some {
                         // `Some(x)` is transparent: the path goes straight to x.
@@ -330,6 +420,18 @@ Scenario(
         // A missing field falls back to its closest ancestor.
         assert_eq!(at(&map, &[Field("services"), Index(1), Field("users")]), (6, 9));
         assert_eq!(at(&map, &[Field("services"), Index(9)]), (4, 15));
+    }
+
+    #[test]
+    fn names_the_element_around_an_offset() {
+        let src = "(pools: [(name: \"a\", servers: 1), (name: \"b\", servers: \"x\")], services: [])";
+        let map = SourceMap::new(src);
+        let at = src.find("\"x\"").unwrap();
+        let e = map.enclosing(at);
+        assert_eq!(e.path, "pools[1].servers");
+        assert_eq!(e.element.as_deref(), Some("pool 'b'"));
+        assert_eq!(e.value_start, Some(Position { line: 1, column: at + 1 }));
+        assert_eq!(map.enclosing(src.find("services").unwrap() + 10).element, None);
     }
 
     #[test]

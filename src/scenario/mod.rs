@@ -90,15 +90,10 @@ impl Scenario {
     fn from_ron_str_at(src: &str, origin: Option<&Path>) -> Result<Scenario, ScenarioError> {
         let options = ron::Options::default()
             .with_default_extension(Extensions::IMPLICIT_SOME | Extensions::UNWRAP_VARIANT_NEWTYPES);
-        let spec: ScenarioSpec = options.from_str(src).map_err(|e| {
-            ScenarioError::Invalid(vec![Diagnostic {
-                file: origin.map(Path::to_owned),
-                position: Some(Position { line: e.span.start.line, column: e.span.start.col }),
-                path: None,
-                message: describe_ron_error(&e.code),
-            }])
-        })?;
         let map = locate::SourceMap::new(src);
+        let spec: ScenarioSpec = options.from_str(src).map_err(|e| {
+            ScenarioError::Invalid(vec![describe_ron_error(&map, src, &e, origin)])
+        })?;
         Self::build(spec, |path| (origin.map(Path::to_owned), map.locate(path)))
     }
 
@@ -122,7 +117,14 @@ impl Scenario {
                     .into_iter()
                     .map(|p| {
                         let (file, position) = locate(&p.path.0);
-                        Diagnostic { file, position, path: Some(p.path.to_string()), message: p.message }
+                        let mut message = p.message;
+                        if let Some(related) = &p.related {
+                            match locate(&related.0).1 {
+                                Some(at) => message.push_str(&format!(" (first defined at line {}, column {})", at.line, at.column)),
+                                None => message.push_str(&format!(" (first defined at {related})")),
+                            }
+                        }
+                        Diagnostic { file, position, path: Some(p.path.to_string()), message }
                     })
                     .collect();
                 diagnostics.sort_by(|a, b| a.position.cmp(&b.position));
@@ -234,7 +236,36 @@ fn position_of_end(text: &str) -> Position {
     Position { line: text.matches('\n').count() + 1, column: text[line_start..].chars().count() + 1 }
 }
 
-/// ron's message, with the file's words for our types.
-fn describe_ron_error(code: &ron::Error) -> String {
-    code.to_string().replace("`Power`", "power component").replace("`Hazard`", "hazard")
+/// Turns ron's error into a diagnostic that names the element at fault:
+/// ron knows where it stopped but not which pool or service it was reading.
+fn describe_ron_error(map: &locate::SourceMap<'_>, src: &str, e: &ron::error::SpannedError, origin: Option<&Path>) -> Diagnostic {
+    let ron_position = Position { line: e.span.start.line, column: e.span.start.col };
+    // ron may stop on the whitespace before the value it could not read.
+    let mut offset = byte_offset(src, ron_position);
+    offset += src[offset..].len() - src[offset..].trim_start().len();
+    let enclosing = map.enclosing(offset);
+    let mut message = e.code.to_string().replace("`Power`", "power component").replace("`Hazard`", "hazard");
+    if let Some(first) = message.get(..1) {
+        message = first.to_lowercase() + &message[1..];
+    }
+    // Errors raised after a value was read (a bad duration) point past it;
+    // point at the value instead.
+    let position = match (&e.code, enclosing.value_start) {
+        (ron::Error::Message(_), Some(start)) => start,
+        _ => map.position(offset),
+    };
+    let prefix = match (enclosing.element, enclosing.path.is_empty()) {
+        (Some(el), false) => format!("{el} at {}: ", enclosing.path),
+        (Some(el), true) => format!("{el}: "),
+        (None, false) => format!("at {}: ", enclosing.path),
+        (None, true) => String::new(),
+    };
+    Diagnostic { file: origin.map(Path::to_owned), position: Some(position), path: None, message: prefix + &message }
+}
+
+/// The byte offset of a 1-based line and column (in characters).
+fn byte_offset(src: &str, p: Position) -> usize {
+    let line_start: usize = src.split_inclusive('\n').take(p.line.saturating_sub(1)).map(str::len).sum();
+    let rest = src.get(line_start..).unwrap_or("");
+    line_start + rest.char_indices().nth(p.column.saturating_sub(1)).map_or(rest.len(), |(i, _)| i)
 }

@@ -58,6 +58,8 @@ impl fmt::Display for SpecPath {
 pub(crate) struct Problem {
     pub(crate) path: SpecPath,
     pub(crate) message: String,
+    /// Another element the message refers to (the first of two duplicates).
+    pub(crate) related: Option<SpecPath>,
 }
 
 /// The validated parts of a scenario.
@@ -122,7 +124,7 @@ struct Validator<'a> {
 
 impl<'a> Validator<'a> {
     fn problem(&mut self, path: SpecPath, message: impl Into<String>) {
-        self.problems.push(Problem { path, message: message.into() });
+        self.problems.push(Problem { path, message: message.into(), related: None });
     }
 
     fn declare(&mut self, name: &'a str, kind: ComponentKind, container: Option<u32>, path: SpecPath) -> u32 {
@@ -130,13 +132,9 @@ impl<'a> Validator<'a> {
         if name.trim().is_empty() {
             self.problem(path.field("name"), format!("a {} has an empty name", kind.noun()));
         } else if let Some(prev) = self.names.get(name) {
-            let msg = format!(
-                "duplicate name '{name}': a {} and a {} (at {}) cannot share a name",
-                kind.noun(),
-                prev.kind.noun(),
-                prev.path
-            );
-            self.problem(path.field("name"), msg);
+            let msg = format!("duplicate name '{name}': this {} has the name of a {}", kind.noun(), prev.kind.noun());
+            let related = Some(prev.path.field("name"));
+            self.problems.push(Problem { path: path.field("name"), message: msg, related });
         } else {
             self.names.insert(name, Entry { id, kind, path: path.clone() });
         }
@@ -213,6 +211,9 @@ impl<'a> Validator<'a> {
         }
     }
 }
+
+/// Hazards per disaster and stages per fire are numbered with `u16` in events.
+const MAX_HAZARDS: usize = u16::MAX as usize - 1;
 
 /// Validates `spec`, returning the model and disasters or every problem.
 pub(crate) fn validate(spec: &ScenarioSpec) -> Result<Validated, Vec<Problem>> {
@@ -588,6 +589,10 @@ fn validate_disasters(v: &mut Validator<'_>) -> Vec<Disaster> {
         if d.hazards.is_empty() {
             v.problem(path.field("hazards"), format!("{owner} has no hazards"));
         }
+        if d.hazards.len() > MAX_HAZARDS {
+            v.problem(path.field("hazards"), format!("{owner} has {} hazards; at most {MAX_HAZARDS} are supported", d.hazards.len()));
+            continue;
+        }
         let mut hazards = Vec::new();
         for (hi, h) in d.hazards.iter().enumerate() {
             let hp = path.field("hazards").index(hi);
@@ -637,6 +642,11 @@ fn validate_fire(v: &mut Validator<'_>, f: &FireSpec, hp: &SpecPath, owner: &str
     let site = room.and_then(|r| v.order[r as usize].2);
     let mut stages = Vec::new();
     let mut staged: Vec<u32> = Vec::new();
+    if f.restoration.stages.len() > MAX_HAZARDS {
+        let n = f.restoration.stages.len();
+        v.problem(rp.field("stages"), format!("{owner} has {n} restoration stages; at most {MAX_HAZARDS} are supported"));
+        return None;
+    }
     for (si, stage) in f.restoration.stages.iter().enumerate() {
         let sp = rp.field("stages").index(si);
         v.dist(&stage.after, sp.field("after"), &owner, "stage delay");
