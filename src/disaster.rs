@@ -31,7 +31,11 @@ impl Disaster {
 #[derive(Clone, Debug)]
 pub(crate) enum Hazard {
     Fire(Fire),
-    Outage { target: ComponentId, at: SimDuration, duration: Option<Dist> },
+    Outage {
+        target: ComponentId,
+        at: SimDuration,
+        duration: Option<Dist>,
+    },
 }
 
 #[derive(Clone, Debug)]

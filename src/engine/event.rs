@@ -59,27 +59,53 @@ impl Event {
             Event::FireIgnites { hazard, room } if fire_room(hazard) == name(room) => {
                 format!("fire broke out in {} '{}'", noun(room), name(room))
             }
-            Event::FireIgnites { room, .. } => format!("fire spread to {} '{}'", noun(room), name(room)),
-            Event::FireDamages { room, .. } => format!("fire destroyed equipment in {} '{}'", noun(room), name(room)),
-            Event::SuppressionActs { room, .. } => format!("suppression discharged in {} '{}'", noun(room), name(room)),
-            Event::PowerCutOrdered { hazard } => format!("authorities cut power (fire in '{}')", fire_room(hazard)),
+            Event::FireIgnites { room, .. } => {
+                format!("fire spread to {} '{}'", noun(room), name(room))
+            }
+            Event::FireDamages { room, .. } => format!(
+                "fire destroyed equipment in {} '{}'",
+                noun(room),
+                name(room)
+            ),
+            Event::SuppressionActs { room, .. } => {
+                format!("suppression discharged in {} '{}'", noun(room), name(room))
+            }
+            Event::PowerCutOrdered { hazard } => {
+                format!("authorities cut power (fire in '{}')", fire_room(hazard))
+            }
             Event::FireOut { hazard } => format!("fire in '{}' out", fire_room(hazard)),
             Event::RoomsRestored { hazard, stage: 0 } => {
-                format!("power restored after inspection (fire in '{}')", fire_room(hazard))
+                format!(
+                    "power restored after inspection (fire in '{}')",
+                    fire_room(hazard)
+                )
             }
             Event::RoomsRestored { hazard, stage } => {
-                format!("restoration stage {stage} re-energised rooms (fire in '{}')", fire_room(hazard))
+                format!(
+                    "restoration stage {stage} re-energised rooms (fire in '{}')",
+                    fire_room(hazard)
+                )
             }
             Event::OutageStarts { hazard } => {
-                format!("outage of {} '{}' began", noun(subject(hazard)), name(subject(hazard)))
+                format!(
+                    "outage of {} '{}' began",
+                    noun(subject(hazard)),
+                    name(subject(hazard))
+                )
             }
             Event::OutageEnds { hazard } => {
-                format!("outage of {} '{}' ended", noun(subject(hazard)), name(subject(hazard)))
+                format!(
+                    "outage of {} '{}' ended",
+                    noun(subject(hazard)),
+                    name(subject(hazard))
+                )
             }
             Event::BatteryExhausted(n) => format!("battery of UPS '{}' ran out", name(n)),
             Event::GeneratorStarted(n) => format!("generator '{}' took the load", name(n)),
             Event::FuelExhausted(n) => format!("generator '{}' ran out of fuel", name(n)),
-            Event::Overheated(n) => format!("servers in {} '{}' shut down for heat", noun(n), name(n)),
+            Event::Overheated(n) => {
+                format!("servers in {} '{}' shut down for heat", noun(n), name(n))
+            }
             Event::PoolBooted(n) => format!("servers of pool '{}' booted", name(n)),
             Event::PoolRepaired(n) => format!("broken servers of pool '{}' repaired", name(n)),
             Event::ComponentFailed(n) => format!("{} '{}' failed", noun(n), name(n)),

@@ -19,7 +19,7 @@ mod tally;
 
 use std::fmt::Write as _;
 
-use comfy_table::{presets, CellAlignment, ContentArrangement, Table};
+use comfy_table::{CellAlignment, ContentArrangement, Table, presets};
 
 /// A comfy-table style with no borders and one rule under the header.
 const HEADER_RULE_ONLY: &str = "     ─             ";
@@ -260,7 +260,8 @@ impl RunReport {
             })
             .expect("writing CSV to memory cannot fail");
         }
-        String::from_utf8(w.into_inner().expect("flushing to memory cannot fail")).expect("CSV of UTF-8 fields is UTF-8")
+        String::from_utf8(w.into_inner().expect("flushing to memory cannot fail"))
+            .expect("CSV of UTF-8 fields is UTF-8")
     }
 
     /// The timeline as CSV, one row per change, with a header.
@@ -277,7 +278,8 @@ impl RunReport {
             })
             .expect("writing CSV to memory cannot fail");
         }
-        String::from_utf8(w.into_inner().expect("flushing to memory cannot fail")).expect("CSV of UTF-8 fields is UTF-8")
+        String::from_utf8(w.into_inner().expect("flushing to memory cannot fail"))
+            .expect("CSV of UTF-8 fields is UTF-8")
     }
 
     /// The per-service summary as an aligned table, followed (when
@@ -290,8 +292,18 @@ impl RunReport {
             self.scenario, self.disaster, self.seed, self.run, self.horizon
         );
         let mut t = Table::new();
-        t.load_preset(HEADER_RULE_ONLY).set_content_arrangement(ContentArrangement::Disabled);
-        t.set_header(["service", "users", "first impact", "down", "degraded", "partial at", "full at", "user-hours lost"]);
+        t.load_preset(HEADER_RULE_ONLY)
+            .set_content_arrangement(ContentArrangement::Disabled);
+        t.set_header([
+            "service",
+            "users",
+            "first impact",
+            "down",
+            "degraded",
+            "partial at",
+            "full at",
+            "user-hours lost",
+        ]);
         for s in &self.services {
             let full = match (s.first_impact, s.full_recovery) {
                 (None, _) => "-".to_owned(),
@@ -316,11 +328,16 @@ impl RunReport {
         }
         let _ = writeln!(out, "{t}");
         if with_timeline {
-            let services: Vec<&TimelineEntry> = self.timeline.iter().filter(|e| e.kind == "service").collect();
+            let services: Vec<&TimelineEntry> = self
+                .timeline
+                .iter()
+                .filter(|e| e.kind == "service")
+                .collect();
             if !services.is_empty() {
                 let _ = writeln!(out, "\nservice timeline");
                 let mut t = Table::new();
-                t.load_preset(presets::NOTHING).set_content_arrangement(ContentArrangement::Disabled);
+                t.load_preset(presets::NOTHING)
+                    .set_content_arrangement(ContentArrangement::Disabled);
                 for e in services {
                     let level = match e.state {
                         State::Degraded => format!("degraded ({:.0}% served)", e.level * 100.0),
@@ -339,7 +356,11 @@ impl RunReport {
 }
 
 fn duration_or_dash(d: SimDuration) -> String {
-    if d.is_zero() { "-".to_owned() } else { approx(d) }
+    if d.is_zero() {
+        "-".to_owned()
+    } else {
+        approx(d)
+    }
 }
 
 fn at(t: SimTime) -> String {

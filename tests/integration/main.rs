@@ -1,1 +1,15 @@
-//! Integration tests.
+//! Integration tests: one binary, one module per area.
+
+/// Shared helpers for building and running small scenarios.
+mod common;
+
+/// The command-line tool: exit codes and output formats.
+mod cli;
+/// Same seed, same bytes; different seeds, different outcomes.
+mod determinism;
+/// Properties that must hold for any scenario (proptest).
+mod properties;
+/// Hand-computed outcomes of power, cooling, fire and dependency mechanics.
+mod replay;
+/// One test per validation rule: message, element and position.
+mod scenario_errors;

@@ -1,0 +1,204 @@
+//! The `outage` binary, run as a user would.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn outage(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_outage"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("the binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A scratch file under the target directory, removed when dropped.
+struct TempFile(PathBuf);
+
+impl TempFile {
+    fn new(name: &str, contents: &[u8]) -> TempFile {
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+        let path = dir.join(format!("{}-{name}", std::process::id()));
+        std::fs::write(&path, contents).expect("write temp file");
+        TempFile(path)
+    }
+    fn path(&self) -> &str {
+        self.0.to_str().expect("utf-8 path")
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+#[test]
+fn exit_0_run_prints_the_downtime_table() {
+    let o = outage(&["run", "scenarios/minimal.ron", "--seed", "7"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("scenario minimal - disaster battery-fire - seed 7 run 0 - horizon 2d"),
+        "{out}"
+    );
+    for column in [
+        "service",
+        "first impact",
+        "down",
+        "degraded",
+        "partial at",
+        "full at",
+        "user-hours lost",
+    ] {
+        assert!(out.contains(column), "missing column {column}: {out}");
+    }
+    assert!(
+        out.lines().any(|l| l.trim_start().starts_with("web ")),
+        "{out}"
+    );
+    assert!(out.contains("service timeline"), "{out}");
+}
+
+#[test]
+fn exit_0_validate_summarises_the_scenario() {
+    let o = outage(&["validate", "scenarios/minimal.ron"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).starts_with("scenarios/minimal.ron: ok: scenario 'minimal': 1 sites, 2 rooms"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn exit_2_invalid_scenario_names_file_line_column_and_element() {
+    let src = include_str!("../../scenarios/minimal.ron").replacen(
+        "depends_on: [\"db\"]",
+        "depends_on: [\"dbb\"]",
+        1,
+    );
+    let f = TempFile::new("bad.ron", src.as_bytes());
+    for cmd in ["run", "validate"] {
+        let o = outage(&[cmd, f.path()]);
+        assert_eq!(o.status.code(), Some(2), "{cmd}");
+        let err = stderr(&o);
+        let expected = format!(
+            "{}:88:26: service 'web' refers to unknown service 'dbb' (did you mean 'db'?)",
+            f.path()
+        );
+        assert!(err.contains(&expected), "{cmd}: {err}");
+        assert!(err.contains("1 problem found"), "{err}");
+        assert!(stdout(&o).is_empty());
+    }
+}
+
+#[test]
+fn exit_2_unreadable_or_non_utf8_file() {
+    let o = outage(&["validate", "no/such/file.ron"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("cannot read scenario 'no/such/file.ron'"),
+        "{}",
+        stderr(&o)
+    );
+
+    let f = TempFile::new("latin1.ron", b"Scenario(name: \"caf\xe9\")");
+    let o = outage(&["validate", f.path()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains(":1:20: the file is not valid UTF-8 text"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn exit_2_unknown_disaster_and_bad_flags() {
+    let o = outage(&["run", "scenarios/minimal.ron", "--disaster", "meteor"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("no disaster named 'meteor' (it has: 'battery-fire', 'grid-outage')"),
+        "{}",
+        stderr(&o)
+    );
+
+    for (flag, value, expected) in [
+        ("--horizon", "soon", "invalid duration 'soon'"),
+        ("--horizon", "0s", "the horizon must be longer than zero"),
+        ("--format", "xml", "invalid value 'xml'"),
+        ("--seed", "-1", "unexpected argument '-1'"),
+    ] {
+        let o = outage(&["run", "scenarios/minimal.ron", flag, value]);
+        assert_eq!(o.status.code(), Some(2), "{flag} {value}");
+        assert!(
+            stderr(&o).contains(expected),
+            "{flag} {value}: {}",
+            stderr(&o)
+        );
+    }
+}
+
+#[test]
+fn json_and_csv_formats() {
+    let o = outage(&[
+        "run",
+        "scenarios/minimal.ron",
+        "--seed",
+        "3",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("valid JSON");
+    assert_eq!(v["scenario"], "minimal");
+    assert_eq!(v["seed"], 3);
+    assert_eq!(v["services"][0]["name"], "web");
+    assert!(v["services"][0]["downtime_s"].as_f64().unwrap() > 0.0);
+    assert!(
+        v["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["kind"] == "service")
+    );
+
+    let o = outage(&[
+        "run",
+        "scenarios/minimal.ron",
+        "--seed",
+        "3",
+        "--format",
+        "csv",
+    ]);
+    let csv = stdout(&o);
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some(
+            "scenario,disaster,seed,run,service,users,priority,first_impact_s,downtime_s,degraded_s,partial_recovery_s,full_recovery_s,user_hours_lost,final_state"
+        )
+    );
+    assert_eq!(lines.count(), 2);
+
+    let o = outage(&[
+        "run",
+        "scenarios/minimal.ron",
+        "--seed",
+        "3",
+        "--format",
+        "timeline-csv",
+    ]);
+    assert!(
+        stdout(&o).starts_with("at_s,component,kind,state,level,cause\n"),
+        "{}",
+        stdout(&o)
+    );
+}
