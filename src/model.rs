@@ -274,6 +274,9 @@ pub struct Model {
     pub(crate) components: Vec<Component>,
     pub(crate) services: Vec<Service>,
     pub(crate) dependants: Csr,
+    /// Topological rank of each component's strongly connected component:
+    /// every input of a component has a lower rank, except inside cycles.
+    pub(crate) rank: Vec<u32>,
 }
 
 impl Model {
@@ -330,11 +333,20 @@ impl Model {
             }
         }
         let dependants = compile_dependants(&graph);
+        // Tarjan yields strongly connected components in reverse topological order.
+        let sccs = tarjan_scc(&graph);
+        let mut rank = vec![0; graph.node_count()];
+        for (i, scc) in sccs.iter().rev().enumerate() {
+            for n in scc {
+                rank[n.index()] = i as u32;
+            }
+        }
         Model {
             graph,
             components,
             services,
             dependants,
+            rank,
         }
     }
 

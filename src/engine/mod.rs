@@ -24,7 +24,8 @@
 
 mod event;
 
-use std::collections::VecDeque;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -232,7 +233,9 @@ pub struct Simulation<'s> {
     hazard_rngs: Vec<ChaCha8Rng>,
     fires: Vec<FireState>,
     tallies: Vec<ServiceTally>,
-    worklist: VecDeque<u32>,
+    /// Components to look at again, keyed by (topological rank, id) so that
+    /// each one is evaluated after its inputs have settled.
+    worklist: BinaryHeap<Reverse<u64>>,
     queued: Vec<bool>,
     cause: Event,
     record: bool,
@@ -275,7 +278,7 @@ impl<'s> Simulation<'s> {
             hazard_rngs: Vec::new(),
             fires: Vec::new(),
             tallies: Vec::new(),
-            worklist: VecDeque::new(),
+            worklist: BinaryHeap::new(),
             queued: vec![false; n],
             cause: Event::Start,
             record: false,
@@ -450,14 +453,19 @@ impl<'s> Simulation<'s> {
     fn touch(&mut self, i: u32) {
         if !self.queued[i as usize] {
             self.queued[i as usize] = true;
-            self.worklist.push_back(i);
+            let rank = u64::from(self.model.rank[i as usize]);
+            self.worklist.push(Reverse(rank << 32 | u64::from(i)));
         }
     }
 
     /// Propagates changes until every component agrees with its inputs.
+    /// Components are taken in topological order, so outside dependency
+    /// cycles each is evaluated once, with its inputs already settled, and
+    /// no transient state reaches the report.
     fn settle(&mut self) {
         let model = self.model;
-        while let Some(i) = self.worklist.pop_front() {
+        while let Some(Reverse(key)) = self.worklist.pop() {
+            let i = key as u32;
             self.queued[i as usize] = false;
             if self.evaluate(i) {
                 for &d in model.dependants.row(i) {

@@ -420,3 +420,28 @@ fn without_spread_a_burning_rooms_cut_spares_the_rest() {
         ]
     );
 }
+
+#[test]
+fn no_component_changes_twice_in_one_event() {
+    // Propagation runs in topological order, so a component settles once per
+    // event: kakao-t (needs login, soft-needs the map) used to flicker
+    // "degraded 99%" then "up" when both came back at the same instant.
+    let scenario = outage::Scenario::from_path(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/kakao_pangyo_2022.ron"
+    ))
+    .unwrap();
+    for seed in 0..20 {
+        let report = run(&scenario, "b3-battery-fire", seed);
+        let mut seen = std::collections::HashSet::new();
+        for e in &report.timeline {
+            // Same component, same instant, same cause: the same event.
+            assert!(
+                seen.insert((e.component.clone(), e.at, e.cause.clone())),
+                "seed {seed}: {} changed twice at {}",
+                e.component,
+                e.at
+            );
+        }
+    }
+}
