@@ -1,1 +1,263 @@
-fn main() {}
+//! Engine throughput against a bare binary-heap loop on the same model.
+//!
+//! The model is the machine-repair model of [`outage::synthetic::machine_repair`]:
+//! N components that fail and are repaired at exponential times, 100 to a
+//! hall whose own failures take them all down. The bare loop does the same
+//! work with nothing but a `std::collections::BinaryHeap`, one ChaCha8
+//! stream and two `Vec<bool>`s: it is the ceiling for any engine.
+//!
+//! Run with `cargo bench --bench engine`; after criterion's output, the
+//! bench prints events per second of each side and their ratio, the figure
+//! BENCHMARKS.md records.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::hint::black_box;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use criterion::{BenchmarkId, Criterion, Throughput};
+use outage::{RunOptions, Scenario, SimDuration, Simulation, synthetic};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, Exp1};
+
+const PER_ROOM: usize = 100;
+const SIZES: [(usize, u64); 2] = [(1_000, 400), (100_000, 20)];
+
+/// Mean times of the model, in milliseconds (see `synthetic::machine_repair`).
+const COMPONENT_TTF_MS: f64 = 100.0 * 3_600_000.0;
+const COMPONENT_TTR_MS: f64 = 2.0 * 3_600_000.0;
+const ROOM_TTF_MS: f64 = 2_000.0 * 3_600_000.0;
+const ROOM_TTR_MS: f64 = 8.0 * 3_600_000.0;
+
+/// The machine-repair model with nothing but a binary heap: the baseline.
+/// Returns (events, components that ended up). Event kinds: 0 component
+/// fails, 1 component repaired, 2 room fails, 3 room repaired.
+fn bare_loop(n: usize, horizon_ms: u64, seed: u64) -> (u64, usize) {
+    let rooms = n.div_ceil(PER_ROOM);
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut draw = |mean: f64| -> u64 {
+        let e: f64 = Exp1.sample(&mut rng);
+        (e * mean).round() as u64
+    };
+    let mut heap: BinaryHeap<Reverse<(u64, u64, u32, u8)>> = BinaryHeap::with_capacity(n + rooms);
+    let mut seq = 0u64;
+    let mut own_up = vec![true; n];
+    let mut room_up = vec![true; rooms];
+    let mut effective_up = vec![true; n];
+    for i in 0..n {
+        heap.push(Reverse((draw(COMPONENT_TTF_MS), seq, i as u32, 0)));
+        seq += 1;
+    }
+    for r in 0..rooms {
+        heap.push(Reverse((draw(ROOM_TTF_MS), seq, r as u32, 2)));
+        seq += 1;
+    }
+    let mut events = 0u64;
+    while let Some(Reverse((t, _, id, kind))) = heap.pop() {
+        if t > horizon_ms {
+            break;
+        }
+        events += 1;
+        let id = id as usize;
+        match kind {
+            0 | 1 => {
+                own_up[id] = kind == 1;
+                effective_up[id] = own_up[id] && room_up[id / PER_ROOM];
+                let (next, mean) = if kind == 0 { (1, COMPONENT_TTR_MS) } else { (0, COMPONENT_TTF_MS) };
+                heap.push(Reverse((t + draw(mean), seq, id as u32, next)));
+            }
+            _ => {
+                room_up[id] = kind == 3;
+                for c in id * PER_ROOM..((id + 1) * PER_ROOM).min(n) {
+                    effective_up[c] = own_up[c] && room_up[id];
+                }
+                let (next, mean) = if kind == 2 { (3, ROOM_TTR_MS) } else { (2, ROOM_TTF_MS) };
+                heap.push(Reverse((t + draw(mean), seq, id as u32, next)));
+            }
+        }
+        seq += 1;
+    }
+    (events, effective_up.iter().filter(|&&u| u).count())
+}
+
+fn horizon(days: u64) -> SimDuration {
+    SimDuration::from_days(days)
+}
+
+fn machine_repair(c: &mut Criterion) {
+    let mut group = c.benchmark_group("machine_repair");
+    group.measurement_time(Duration::from_secs(8)).sample_size(20);
+    for (n, days) in SIZES {
+        let scenario = Scenario::from_spec(synthetic::machine_repair(n, PER_ROOM)).expect("valid model");
+        let options = RunOptions::default().seed(1).horizon(horizon(days)).timeline(false);
+        let mut sim = Simulation::new(&scenario, None).expect("no disaster needed");
+        // Both sides process about the same number of events; each
+        // declares its own count so that criterion reports events/s.
+        let engine_events = sim.run(&options).expect("run").events;
+        let (bare_events, _) = bare_loop(n, horizon(days).as_millis(), 1);
+
+        group.throughput(Throughput::Elements(engine_events));
+        group.bench_with_input(BenchmarkId::new("engine", n), &n, |b, _| {
+            b.iter(|| black_box(sim.run(&options).expect("run").events));
+        });
+        group.throughput(Throughput::Elements(bare_events));
+        group.bench_with_input(BenchmarkId::new("bare_heap", n), &n, |b, &n| {
+            b.iter(|| black_box(bare_loop(n, horizon(days).as_millis(), 1)));
+        });
+    }
+    group.finish();
+}
+
+/// The hold model on a queue: `pending` events waiting, each step pops the
+/// earliest and schedules a new one at now + Exp(1 h); one step in ten also
+/// cancels a random pending event and schedules a replacement. The same
+/// draws drive both queues.
+trait HoldQueue {
+    fn push(&mut self, time: u64) -> u64;
+    fn pop_time(&mut self) -> Option<u64>;
+    fn cancel(&mut self, key: u64);
+}
+
+struct Ours(outage::queue::EventQueue<u64>, Vec<outage::queue::EventKey>);
+
+impl HoldQueue for Ours {
+    fn push(&mut self, time: u64) -> u64 {
+        let key = self.0.schedule(outage::SimTime::from_millis(time), time);
+        self.1.push(key);
+        (self.1.len() - 1) as u64
+    }
+    fn pop_time(&mut self) -> Option<u64> {
+        self.0.pop().map(|(t, _)| t.as_millis())
+    }
+    fn cancel(&mut self, key: u64) {
+        self.0.cancel(self.1[key as usize]);
+    }
+}
+
+struct Keyed(priority_queue::PriorityQueue<u64, Reverse<(u64, u64)>>, u64);
+
+impl HoldQueue for Keyed {
+    fn push(&mut self, time: u64) -> u64 {
+        let key = self.1;
+        self.1 += 1;
+        self.0.push(key, Reverse((time, key)));
+        key
+    }
+    fn pop_time(&mut self) -> Option<u64> {
+        self.0.pop().map(|(_, Reverse((t, _)))| t)
+    }
+    fn cancel(&mut self, key: u64) {
+        self.0.remove(&key);
+    }
+}
+
+const HOLD_STEPS: u64 = 200_000;
+
+fn hold<Q: HoldQueue>(q: &mut Q, pending: usize, steps: u64) -> u64 {
+    let mut rng = ChaCha8Rng::seed_from_u64(9);
+    let mut keys = Vec::with_capacity(pending + steps as usize);
+    for _ in 0..pending {
+        let e: f64 = Exp1.sample(&mut rng);
+        keys.push(q.push((e * 3_600_000.0) as u64));
+    }
+    let mut checksum = 0;
+    for step in 0..steps {
+        let Some(now) = q.pop_time() else { break };
+        checksum ^= now;
+        let e: f64 = Exp1.sample(&mut rng);
+        keys.push(q.push(now + (e * 3_600_000.0) as u64));
+        if step % 10 == 0 {
+            let victim = keys[(rand::Rng::next_u64(&mut rng) % keys.len() as u64) as usize];
+            q.cancel(victim);
+            let e: f64 = Exp1.sample(&mut rng);
+            keys.push(q.push(now + (e * 3_600_000.0) as u64));
+        }
+    }
+    checksum
+}
+
+fn queues(c: &mut Criterion) {
+    let mut group = c.benchmark_group("queue_hold");
+    group.measurement_time(Duration::from_secs(5)).sample_size(20);
+    group.throughput(Throughput::Elements(HOLD_STEPS));
+    for pending in [1_000, 100_000] {
+        group.bench_with_input(BenchmarkId::new("event_queue", pending), &pending, |b, &p| {
+            b.iter(|| black_box(hold(&mut Ours(outage::queue::EventQueue::new(), Vec::new()), p, HOLD_STEPS)));
+        });
+        group.bench_with_input(BenchmarkId::new("priority_queue", pending), &pending, |b, &p| {
+            b.iter(|| black_box(hold(&mut Keyed(priority_queue::PriorityQueue::new(), 0), p, HOLD_STEPS)));
+        });
+    }
+    group.finish();
+}
+
+fn kakao_replay(c: &mut Criterion) {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/kakao_pangyo_2022.ron");
+    let scenario = Scenario::from_path(path).expect("bundled scenario loads");
+    let mut sim = Simulation::new(&scenario, None).expect("disaster");
+    let mut group = c.benchmark_group("kakao");
+    let mut run = 0;
+    group.bench_function("replay", |b| {
+        b.iter(|| {
+            run += 1;
+            let options = RunOptions::default().seed(7).run(run).timeline(false);
+            black_box(sim.run(&options).expect("run").events)
+        });
+    });
+    group.bench_function("replay_with_timeline", |b| {
+        b.iter(|| black_box(sim.run(&RunOptions::default().seed(7)).expect("run").timeline.len()));
+    });
+    group.finish();
+}
+
+/// Reads criterion's estimate of one benchmark: (mean ns per iteration, elements per iteration).
+fn estimate(group: &str, id: &str) -> Option<(f64, f64)> {
+    let home = std::env::var_os("CRITERION_HOME").map(PathBuf::from).unwrap_or_else(|| {
+        let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| PathBuf::from("target"), PathBuf::from);
+        target.join("criterion")
+    });
+    let dir = home.join(group).join(id).join("new");
+    let estimates: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("estimates.json")).ok()?).ok()?;
+    let benchmark: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("benchmark.json")).ok()?).ok()?;
+    let ns = estimates["mean"]["point_estimate"].as_f64()?;
+    let elements = benchmark["throughput"]["Elements"].as_f64().unwrap_or(1.0);
+    Some((ns, elements))
+}
+
+fn print_ratios() {
+    println!("\nengine events/s as a ratio to the bare BinaryHeap loop (same run):");
+    println!("{:>10} {:>16} {:>16} {:>7}", "components", "engine ev/s", "bare ev/s", "ratio");
+    for (n, _) in SIZES {
+        let engine = estimate("machine_repair", &format!("engine/{n}"));
+        let bare = estimate("machine_repair", &format!("bare_heap/{n}"));
+        if let (Some((e_ns, e_ev)), Some((b_ns, b_ev))) = (engine, bare) {
+            let e_rate = e_ev / e_ns * 1e9;
+            let b_rate = b_ev / b_ns * 1e9;
+            println!("{n:>10} {e_rate:>16.0} {b_rate:>16.0} {:>6.2}x", e_rate / b_rate);
+        }
+    }
+    println!("\nevent queue (binary heap, lazy cancellation) against the keyed priority-queue crate, hold model:");
+    println!("{:>10} {:>16} {:>16} {:>7}", "pending", "ours steps/s", "keyed steps/s", "ratio");
+    for pending in [1_000, 100_000] {
+        let ours = estimate("queue_hold", &format!("event_queue/{pending}"));
+        let keyed = estimate("queue_hold", &format!("priority_queue/{pending}"));
+        if let (Some((o_ns, o_n)), Some((k_ns, k_n))) = (ours, keyed) {
+            let (o, k) = (o_n / o_ns * 1e9, k_n / k_ns * 1e9);
+            println!("{pending:>10} {o:>16.0} {k:>16.0} {:>6.2}x", o / k);
+        }
+    }
+    if let Some((ns, _)) = estimate("kakao", "replay") {
+        println!("kakao replay: {:.1} us per run ({:.0} runs/s)", ns / 1e3, 1e9 / ns);
+    }
+}
+
+fn main() {
+    let mut c = Criterion::default().configure_from_args();
+    machine_repair(&mut c);
+    queues(&mut c);
+    kakao_replay(&mut c);
+    c.final_summary();
+    print_ratios();
+}

@@ -14,6 +14,11 @@ pub struct Disaster {
 }
 
 impl Disaster {
+    /// No hazards at all: only random failures happen.
+    pub(crate) fn quiet() -> Disaster {
+        Disaster { name: "none".into(), description: "no disaster: random failures only".into(), hazards: Vec::new() }
+    }
+
     /// Its unique name.
     pub fn name(&self) -> &str {
         &self.name
@@ -31,11 +36,7 @@ impl Disaster {
 #[derive(Clone, Debug)]
 pub(crate) enum Hazard {
     Fire(Fire),
-    Outage {
-        target: ComponentId,
-        at: SimDuration,
-        duration: Option<Dist>,
-    },
+    Outage { target: ComponentId, at: SimDuration, duration: Option<Dist> },
 }
 
 #[derive(Clone, Debug)]

@@ -92,9 +92,7 @@ impl Dist {
             Dist::Fixed(_) => Ok(()),
             Dist::Exponential { mean } if mean.is_zero() => Err(DistError::ZeroDuration("mean")),
             Dist::Exponential { .. } => Ok(()),
-            Dist::Uniform { min, max } if min > max => {
-                Err(DistError::BadOrder("min must not be greater than max"))
-            }
+            Dist::Uniform { min, max } if min > max => Err(DistError::BadOrder("min must not be greater than max")),
             Dist::Uniform { .. } => Ok(()),
             Dist::Triangular { min, mode, max } => {
                 if min >= max {
@@ -109,9 +107,7 @@ impl Dist {
                 if median.is_zero() {
                     Err(DistError::ZeroDuration("median"))
                 } else if !(sigma.is_finite() && sigma >= 0.0) {
-                    Err(DistError::BadShape(
-                        "sigma must be a finite number, zero or more",
-                    ))
+                    Err(DistError::BadShape("sigma must be a finite number, zero or more"))
                 } else {
                     Ok(())
                 }
@@ -120,9 +116,7 @@ impl Dist {
                 if scale.is_zero() {
                     Err(DistError::ZeroDuration("scale"))
                 } else if !(shape.is_finite() && shape > 0.0) {
-                    Err(DistError::BadShape(
-                        "shape must be a finite number greater than zero",
-                    ))
+                    Err(DistError::BadShape("shape must be a finite number greater than zero"))
                 } else {
                     Ok(())
                 }
@@ -168,14 +162,15 @@ impl Dist {
         let drawn_ms = match *self {
             Dist::Fixed(d) => return d,
             Dist::Exponential { mean } => Distribution::<f64>::sample(&Exp1, rng) * ms(mean),
-            Dist::Uniform { min, max } => rand_distr::Uniform::new_inclusive(ms(min), ms(max))
-                .map_or(ms(min), |u| u.sample(rng)),
-            Dist::Triangular { min, mode, max } => {
-                rand_distr::Triangular::new(ms(min), ms(max), ms(mode))
-                    .map_or(ms(min), |t| t.sample(rng))
+            Dist::Uniform { min, max } => {
+                rand_distr::Uniform::new_inclusive(ms(min), ms(max)).map_or(ms(min), |u| u.sample(rng))
             }
-            Dist::LogNormal { median, sigma } => rand_distr::LogNormal::new(ms(median).ln(), sigma)
-                .map_or(ms(median), |l| l.sample(rng)),
+            Dist::Triangular { min, mode, max } => {
+                rand_distr::Triangular::new(ms(min), ms(max), ms(mode)).map_or(ms(min), |t| t.sample(rng))
+            }
+            Dist::LogNormal { median, sigma } => {
+                rand_distr::LogNormal::new(ms(median).ln(), sigma).map_or(ms(median), |l| l.sample(rng))
+            }
             Dist::Weibull { scale, shape } => {
                 rand_distr::Weibull::new(ms(scale), shape).map_or(ms(scale), |w| w.sample(rng))
             }
@@ -202,84 +197,40 @@ mod tests {
 
     fn sample_mean(d: &Dist) -> f64 {
         let mut rng = ChaCha8Rng::seed_from_u64(42);
-        (0..DRAWS)
-            .map(|_| d.sample(&mut rng).as_hours_f64())
-            .sum::<f64>()
-            / DRAWS as f64
+        (0..DRAWS).map(|_| d.sample(&mut rng).as_hours_f64()).sum::<f64>() / DRAWS as f64
     }
 
     #[test]
     fn sample_means_match_the_closed_forms() {
         let cases = [
             Dist::Exponential { mean: h(4) },
-            Dist::Uniform {
-                min: h(1),
-                max: h(3),
-            },
-            Dist::Triangular {
-                min: h(1),
-                mode: h(2),
-                max: h(6),
-            },
-            Dist::LogNormal {
-                median: h(3),
-                sigma: 0.5,
-            },
-            Dist::Weibull {
-                scale: h(10),
-                shape: 1.5,
-            },
-            Dist::Weibull {
-                scale: h(10),
-                shape: 0.7,
-            },
+            Dist::Uniform { min: h(1), max: h(3) },
+            Dist::Triangular { min: h(1), mode: h(2), max: h(6) },
+            Dist::LogNormal { median: h(3), sigma: 0.5 },
+            Dist::Weibull { scale: h(10), shape: 1.5 },
+            Dist::Weibull { scale: h(10), shape: 0.7 },
         ];
         for d in cases {
             d.validate().unwrap();
             let expected = d.mean().as_hours_f64();
             let got = sample_mean(&d);
-            assert!(
-                ((got - expected) / expected).abs() < MEAN_TOLERANCE,
-                "{d:?}: mean {got} vs {expected}"
-            );
+            assert!(((got - expected) / expected).abs() < MEAN_TOLERANCE, "{d:?}: mean {got} vs {expected}");
         }
     }
 
     #[test]
     fn closed_form_means() {
         // Weibull with shape 1 is the exponential: mean = scale * Gamma(2) = scale.
-        assert_eq!(
-            Dist::Weibull {
-                scale: h(10),
-                shape: 1.0
-            }
-            .mean(),
-            h(10)
-        );
+        assert_eq!(Dist::Weibull { scale: h(10), shape: 1.0 }.mean(), h(10));
         // Triangular (1 + 2 + 6) / 3 = 3 h.
-        assert_eq!(
-            Dist::Triangular {
-                min: h(1),
-                mode: h(2),
-                max: h(6)
-            }
-            .mean(),
-            h(3)
-        );
+        assert_eq!(Dist::Triangular { min: h(1), mode: h(2), max: h(6) }.mean(), h(3));
     }
 
     #[test]
     fn samples_stay_in_bounds() {
         let mut rng = ChaCha8Rng::seed_from_u64(1);
-        let tri = Dist::Triangular {
-            min: h(1),
-            mode: h(1),
-            max: h(2),
-        };
-        let uni = Dist::Uniform {
-            min: h(1),
-            max: h(2),
-        };
+        let tri = Dist::Triangular { min: h(1), mode: h(1), max: h(2) };
+        let uni = Dist::Uniform { min: h(1), max: h(2) };
         for _ in 0..10_000 {
             for d in [&tri, &uni] {
                 let x = d.sample(&mut rng);
@@ -293,77 +244,21 @@ mod tests {
         let mut a = ChaCha8Rng::seed_from_u64(3);
         let b = a.clone();
         assert_eq!(Dist::Fixed(h(2)).sample(&mut a), h(2));
-        assert_eq!(
-            Dist::Uniform {
-                min: h(2),
-                max: h(2)
-            }
-            .sample(&mut a),
-            h(2)
-        );
+        assert_eq!(Dist::Uniform { min: h(2), max: h(2) }.sample(&mut a), h(2));
         assert_eq!(a, b);
     }
 
     #[test]
     fn validation_names_the_bad_parameter() {
         let bad = [
-            (
-                Dist::Exponential {
-                    mean: SimDuration::ZERO,
-                },
-                "mean must be longer than zero",
-            ),
-            (
-                Dist::Uniform {
-                    min: h(2),
-                    max: h(1),
-                },
-                "min must not be greater than max",
-            ),
-            (
-                Dist::Triangular {
-                    min: h(1),
-                    mode: h(3),
-                    max: h(2),
-                },
-                "mode must lie between",
-            ),
-            (
-                Dist::Triangular {
-                    min: h(1),
-                    mode: h(1),
-                    max: h(1),
-                },
-                "min must be less than max",
-            ),
-            (
-                Dist::LogNormal {
-                    median: h(1),
-                    sigma: -1.0,
-                },
-                "sigma",
-            ),
-            (
-                Dist::LogNormal {
-                    median: SimDuration::ZERO,
-                    sigma: 1.0,
-                },
-                "median",
-            ),
-            (
-                Dist::Weibull {
-                    scale: h(1),
-                    shape: 0.0,
-                },
-                "shape",
-            ),
-            (
-                Dist::Weibull {
-                    scale: h(1),
-                    shape: f64::NAN,
-                },
-                "shape",
-            ),
+            (Dist::Exponential { mean: SimDuration::ZERO }, "mean must be longer than zero"),
+            (Dist::Uniform { min: h(2), max: h(1) }, "min must not be greater than max"),
+            (Dist::Triangular { min: h(1), mode: h(3), max: h(2) }, "mode must lie between"),
+            (Dist::Triangular { min: h(1), mode: h(1), max: h(1) }, "min must be less than max"),
+            (Dist::LogNormal { median: h(1), sigma: -1.0 }, "sigma"),
+            (Dist::LogNormal { median: SimDuration::ZERO, sigma: 1.0 }, "median"),
+            (Dist::Weibull { scale: h(1), shape: 0.0 }, "shape"),
+            (Dist::Weibull { scale: h(1), shape: f64::NAN }, "shape"),
         ];
         for (d, msg) in bad {
             let e = d.validate().unwrap_err().to_string();
@@ -374,14 +269,7 @@ mod tests {
     #[test]
     fn parses_from_ron() {
         let d: Dist = ron::from_str("Triangular(min: \"1h\", mode: \"2h\", max: \"6h\")").unwrap();
-        assert_eq!(
-            d,
-            Dist::Triangular {
-                min: h(1),
-                mode: h(2),
-                max: h(6)
-            }
-        );
+        assert_eq!(d, Dist::Triangular { min: h(1), mode: h(2), max: h(6) });
         let d: Dist = ron::from_str("Fixed(\"30m\")").unwrap();
         assert_eq!(d, Dist::Fixed(SimDuration::from_minutes(30)));
     }

@@ -84,6 +84,7 @@ pub mod queue;
 pub mod report;
 pub mod rng;
 pub mod scenario;
+pub mod synthetic;
 pub mod time;
 
 mod disaster;

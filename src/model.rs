@@ -98,10 +98,7 @@ impl ComponentKind {
     pub fn is_power(self) -> bool {
         matches!(
             self,
-            ComponentKind::Utility
-                | ComponentKind::Generator
-                | ComponentKind::Ups
-                | ComponentKind::Switchboard
+            ComponentKind::Utility | ComponentKind::Generator | ComponentKind::Ups | ComponentKind::Switchboard
         )
     }
 }
@@ -159,22 +156,10 @@ pub(crate) enum Detail {
     Site,
     Room(RoomDetail),
     Utility,
-    Generator {
-        backs_up: Vec<u32>,
-        start_probability: f64,
-        start_delay: Dist,
-        fuel: SimDuration,
-    },
-    Ups {
-        inputs: Vec<u32>,
-        ride_through: SimDuration,
-    },
-    Switchboard {
-        inputs: Vec<u32>,
-    },
-    Cooling {
-        power: Vec<u32>,
-    },
+    Generator { backs_up: Vec<u32>, start_probability: f64, start_delay: Dist, fuel: SimDuration },
+    Ups { inputs: Vec<u32>, ride_through: SimDuration },
+    Switchboard { inputs: Vec<u32> },
+    Cooling { power: Vec<u32> },
     Pool(PoolDetail),
     Service(u32),
 }
@@ -259,10 +244,7 @@ pub(crate) struct Csr {
 impl Csr {
     #[inline]
     pub(crate) fn row(&self, i: u32) -> &[u32] {
-        let (a, b) = (
-            self.offsets[i as usize] as usize,
-            self.offsets[i as usize + 1] as usize,
-        );
+        let (a, b) = (self.offsets[i as usize] as usize, self.offsets[i as usize + 1] as usize);
         &self.targets[a..b]
     }
 }
@@ -298,30 +280,18 @@ impl Model {
             }
             match &c.detail {
                 Detail::Room(room) => {
-                    room.feeds
-                        .iter()
-                        .for_each(|&f| edge(f, i, Relation::Powers));
-                    room.cooling
-                        .iter()
-                        .for_each(|&u| edge(u, i, Relation::Cools));
-                    room.network
-                        .iter()
-                        .for_each(|&n| edge(n, i, Relation::Connects));
+                    room.feeds.iter().for_each(|&f| edge(f, i, Relation::Powers));
+                    room.cooling.iter().for_each(|&u| edge(u, i, Relation::Cools));
+                    room.network.iter().for_each(|&n| edge(n, i, Relation::Connects));
                 }
-                Detail::Generator { backs_up, .. } => backs_up
-                    .iter()
-                    .for_each(|&b| edge(b, i, Relation::BackedUpBy)),
+                Detail::Generator { backs_up, .. } => backs_up.iter().for_each(|&b| edge(b, i, Relation::BackedUpBy)),
                 Detail::Ups { inputs, .. } | Detail::Switchboard { inputs } => {
                     inputs.iter().for_each(|&p| edge(p, i, Relation::Powers));
                 }
-                Detail::Cooling { power } => {
-                    power.iter().for_each(|&p| edge(p, i, Relation::Powers))
-                }
+                Detail::Cooling { power } => power.iter().for_each(|&p| edge(p, i, Relation::Powers)),
                 Detail::Service(s) => {
                     let s = &services[*s as usize];
-                    s.deployments
-                        .iter()
-                        .for_each(|d| edge(d.pool.0, i, Relation::Runs));
+                    s.deployments.iter().for_each(|d| edge(d.pool.0, i, Relation::Runs));
                     for h in &s.hard {
                         edge(services[h.index()].component.0, i, Relation::HardDependency);
                     }
@@ -341,13 +311,7 @@ impl Model {
                 rank[n.index()] = i as u32;
             }
         }
-        Model {
-            graph,
-            components,
-            services,
-            dependants,
-            rank,
-        }
+        Model { graph, components, services, dependants, rank }
     }
 
     /// Every component, indexed by [`ComponentId::index`].
@@ -375,18 +339,12 @@ impl Model {
     /// # Complexity
     /// O(n) in the number of components.
     pub fn find(&self, name: &str) -> Option<ComponentId> {
-        self.components
-            .iter()
-            .position(|c| c.name == name)
-            .map(|i| ComponentId(i as u32))
+        self.components.iter().position(|c| c.name == name).map(|i| ComponentId(i as u32))
     }
 
     /// Looks a service up by name.
     pub fn find_service(&self, name: &str) -> Option<ServiceId> {
-        self.services
-            .iter()
-            .position(|s| s.name == name)
-            .map(|i| ServiceId(i as u32))
+        self.services.iter().position(|s| s.name == name).map(|i| ServiceId(i as u32))
     }
 
     /// The components that must be looked at again when `id` changes, with
@@ -395,12 +353,7 @@ impl Model {
         let mut out: Vec<_> = self
             .graph
             .edges(NodeIndex::new(id.index()))
-            .map(|e| {
-                (
-                    ComponentId(petgraph::visit::EdgeRef::target(&e).index() as u32),
-                    *e.weight(),
-                )
-            })
+            .map(|e| (ComponentId(petgraph::visit::EdgeRef::target(&e).index() as u32), *e.weight()))
             .collect();
         out.sort_by_key(|(c, _)| *c);
         out
@@ -426,10 +379,7 @@ impl Model {
             .into_iter()
             .filter(|scc| scc.len() > 1)
             .map(|scc| {
-                let mut ids: Vec<_> = scc
-                    .into_iter()
-                    .map(|n| ServiceId(n.index() as u32))
-                    .collect();
+                let mut ids: Vec<_> = scc.into_iter().map(|n| ServiceId(n.index() as u32)).collect();
                 ids.sort();
                 ids
             })

@@ -106,13 +106,7 @@ impl<E> Default for EventQueue<E> {
 impl<E> EventQueue<E> {
     /// An empty queue.
     pub fn new() -> Self {
-        EventQueue {
-            heap: BinaryHeap::new(),
-            slots: Vec::new(),
-            free: Vec::new(),
-            next_seq: 0,
-            live: 0,
-        }
+        EventQueue { heap: BinaryHeap::new(), slots: Vec::new(), free: Vec::new(), next_seq: 0, live: 0 }
     }
 
     /// Schedules `event` at `time` and returns a key that can cancel it.
@@ -124,20 +118,12 @@ impl<E> EventQueue<E> {
             }
             None => {
                 let slot = u32::try_from(self.slots.len()).expect("more than 2^32 pending events");
-                self.slots.push(Slot {
-                    generation: 0,
-                    event: Some(event),
-                });
+                self.slots.push(Slot { generation: 0, event: Some(event) });
                 slot
             }
         };
         let generation = self.slots[slot as usize].generation;
-        self.heap.push(Entry {
-            time,
-            seq: self.next_seq,
-            slot,
-            generation,
-        });
+        self.heap.push(Entry { time, seq: self.next_seq, slot, generation });
         self.next_seq += 1;
         self.live += 1;
         EventKey { slot, generation }
@@ -169,9 +155,7 @@ impl<E> EventQueue<E> {
 
     /// Whether the event behind `key` is still waiting to be delivered.
     pub fn is_pending(&self, key: EventKey) -> bool {
-        self.slots
-            .get(key.slot as usize)
-            .is_some_and(|s| s.generation == key.generation && s.event.is_some())
+        self.slots.get(key.slot as usize).is_some_and(|s| s.generation == key.generation && s.event.is_some())
     }
 
     /// Removes and returns the earliest event.
@@ -228,8 +212,7 @@ impl<E> EventQueue<E> {
 
     fn compact(&mut self) {
         let slots = &self.slots;
-        self.heap
-            .retain(|e| slots[e.slot as usize].generation == e.generation);
+        self.heap.retain(|e| slots[e.slot as usize].generation == e.generation);
     }
 }
 
@@ -301,11 +284,7 @@ mod tests {
             q.schedule_unkeyed(t(round), round);
         }
         assert_eq!(q.len(), 10_000);
-        assert!(
-            q.heap.len() <= 2 * q.len() + 64,
-            "heap holds {} entries",
-            q.heap.len()
-        );
+        assert!(q.heap.len() <= 2 * q.len() + 64, "heap holds {} entries", q.heap.len());
         assert!(q.slots.len() <= q.len() + 1);
         assert_eq!(q.peek_time(), Some(t(0)));
     }

@@ -208,9 +208,7 @@ impl fmt::Display for SimTime {
 
 /// Why a duration string did not parse.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "invalid duration '{input}': {reason} (write durations like \"90s\", \"45m\", \"8h30m\", \"1.5h\" or \"5d\")"
-)]
+#[error("invalid duration '{input}': {reason} (write durations like \"90s\", \"45m\", \"8h30m\", \"1.5h\" or \"5d\")")]
 pub struct DurationParseError {
     input: String,
     reason: &'static str,
@@ -218,10 +216,7 @@ pub struct DurationParseError {
 
 impl DurationParseError {
     fn new(input: &str, reason: &'static str) -> Self {
-        DurationParseError {
-            input: input.to_owned(),
-            reason,
-        }
+        DurationParseError { input: input.to_owned(), reason }
     }
 }
 
@@ -282,10 +277,7 @@ impl FromStr for SimDuration {
             let whole: u64 = if int_part.is_empty() {
                 0
             } else {
-                int_part
-                    .replace('_', "")
-                    .parse()
-                    .map_err(|_| err("number too large"))?
+                int_part.replace('_', "").parse().map_err(|_| err("number too large"))?
             };
             let mut part = whole.checked_mul(unit_ms).ok_or_else(|| err("too long"))?;
             if !frac_part.is_empty() {
@@ -342,10 +334,7 @@ mod tests {
     fn parses_the_documented_forms() {
         assert_eq!(parse("90s").unwrap(), SimDuration::from_secs(90));
         assert_eq!(parse("45m").unwrap(), SimDuration::from_minutes(45));
-        assert_eq!(
-            parse("8h30m").unwrap(),
-            SimDuration::from_minutes(8 * 60 + 30)
-        );
+        assert_eq!(parse("8h30m").unwrap(), SimDuration::from_minutes(8 * 60 + 30));
         assert_eq!(parse("5d").unwrap(), SimDuration::from_days(5));
         assert_eq!(parse("1d2h3m4s5ms").unwrap().as_millis(), 93_784_005);
         assert_eq!(parse("250ms").unwrap(), SimDuration::from_millis(250));
@@ -384,19 +373,7 @@ mod tests {
 
     #[test]
     fn display_round_trips() {
-        for ms in [
-            0,
-            1,
-            999,
-            1000,
-            1250,
-            59_000,
-            90_000,
-            3_600_000,
-            30_600_000,
-            432_000_000,
-            93_784_005,
-        ] {
+        for ms in [0, 1, 999, 1000, 1250, 59_000, 90_000, 3_600_000, 30_600_000, 432_000_000, 93_784_005] {
             let d = SimDuration::from_millis(ms);
             assert_eq!(parse(&d.to_string()).unwrap(), d, "{d}");
         }
@@ -412,10 +389,7 @@ mod tests {
         assert_eq!(SimTime::ZERO - SimTime::from_millis(5), SimDuration::ZERO);
         assert_eq!(SimDuration::from_hours_f64(-1.0), SimDuration::ZERO);
         assert_eq!(SimDuration::from_millis_f64(f64::NAN), SimDuration::ZERO);
-        assert_eq!(
-            SimDuration::from_millis_f64(f64::INFINITY),
-            SimDuration::MAX
-        );
+        assert_eq!(SimDuration::from_millis_f64(f64::INFINITY), SimDuration::MAX);
     }
 
     #[test]

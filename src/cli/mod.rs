@@ -14,11 +14,7 @@ use outage::{RunOptions, Scenario, SimDuration, Simulation};
 const EXIT_INPUT: u8 = 2;
 
 #[derive(Parser)]
-#[command(
-    name = "outage",
-    version,
-    about = "Simulate data-center disasters and report how long each service is down"
-)]
+#[command(name = "outage", version, about = "Simulate data-center disasters and report how long each service is down")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -72,9 +68,7 @@ enum Format {
 }
 
 fn parse_horizon(s: &str) -> Result<SimDuration, String> {
-    let d: SimDuration = s
-        .parse()
-        .map_err(|e: outage::DurationParseError| e.to_string())?;
+    let d: SimDuration = s.parse().map_err(|e: outage::DurationParseError| e.to_string())?;
     if d.is_zero() {
         return Err("the horizon must be longer than zero".into());
     }
@@ -129,14 +123,12 @@ fn load(path: &PathBuf) -> Result<Scenario, Failure> {
 
 fn run(args: &RunArgs) -> Result<ExitCode, Failure> {
     let scenario = load(&args.scenario)?;
-    let mut sim = Simulation::new(&scenario, args.disaster.as_deref())
-        .map_err(|e| Failure::Input(format!("error: {e}")))?;
+    let mut sim =
+        Simulation::new(&scenario, args.disaster.as_deref()).map_err(|e| Failure::Input(format!("error: {e}")))?;
     let mut options = RunOptions::default().seed(args.seed).run(args.run);
     options.horizon = args.horizon;
     options.timeline = !matches!(args.format, Format::Table) || !args.no_timeline;
-    let report = sim
-        .run(&options)
-        .map_err(|e| Failure::Input(format!("error: {e}")))?;
+    let report = sim.run(&options).map_err(|e| Failure::Input(format!("error: {e}")))?;
     let text = match args.format {
         Format::Table => report.to_table(!args.no_timeline),
         Format::Json => report.to_json(),
@@ -152,9 +144,7 @@ fn run(args: &RunArgs) -> Result<ExitCode, Failure> {
 fn validate(path: &PathBuf) -> Result<ExitCode, Failure> {
     let scenario = load(path)?;
     let model = scenario.model();
-    let count = |pred: fn(outage::ComponentKind) -> bool| {
-        model.components().iter().filter(|c| pred(c.kind())).count()
-    };
+    let count = |pred: fn(outage::ComponentKind) -> bool| model.components().iter().filter(|c| pred(c.kind())).count();
     let servers: u64 = scenario.spec().pools.iter().map(|p| p.servers).sum();
     let mut out = io::stdout().lock();
     writeln!(
@@ -171,12 +161,7 @@ fn validate(path: &PathBuf) -> Result<ExitCode, Failure> {
         scenario.disasters().len(),
     )?;
     for d in scenario.disasters() {
-        writeln!(
-            out,
-            "  disaster '{}': {} hazards",
-            d.name(),
-            d.hazard_count()
-        )?;
+        writeln!(out, "  disaster '{}': {} hazards", d.name(), d.hazard_count())?;
     }
     Ok(ExitCode::SUCCESS)
 }

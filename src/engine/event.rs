@@ -62,11 +62,7 @@ impl Event {
             Event::FireIgnites { room, .. } => {
                 format!("fire spread to {} '{}'", noun(room), name(room))
             }
-            Event::FireDamages { room, .. } => format!(
-                "fire destroyed equipment in {} '{}'",
-                noun(room),
-                name(room)
-            ),
+            Event::FireDamages { room, .. } => format!("fire destroyed equipment in {} '{}'", noun(room), name(room)),
             Event::SuppressionActs { room, .. } => {
                 format!("suppression discharged in {} '{}'", noun(room), name(room))
             }
@@ -75,30 +71,16 @@ impl Event {
             }
             Event::FireOut { hazard } => format!("fire in '{}' out", fire_room(hazard)),
             Event::RoomsRestored { hazard, stage: 0 } => {
-                format!(
-                    "power restored after inspection (fire in '{}')",
-                    fire_room(hazard)
-                )
+                format!("power restored after inspection (fire in '{}')", fire_room(hazard))
             }
             Event::RoomsRestored { hazard, stage } => {
-                format!(
-                    "restoration stage {stage} re-energised rooms (fire in '{}')",
-                    fire_room(hazard)
-                )
+                format!("restoration stage {stage} re-energised rooms (fire in '{}')", fire_room(hazard))
             }
             Event::OutageStarts { hazard } => {
-                format!(
-                    "outage of {} '{}' began",
-                    noun(subject(hazard)),
-                    name(subject(hazard))
-                )
+                format!("outage of {} '{}' began", noun(subject(hazard)), name(subject(hazard)))
             }
             Event::OutageEnds { hazard } => {
-                format!(
-                    "outage of {} '{}' ended",
-                    noun(subject(hazard)),
-                    name(subject(hazard))
-                )
+                format!("outage of {} '{}' ended", noun(subject(hazard)), name(subject(hazard)))
             }
             Event::BatteryExhausted(n) => format!("battery of UPS '{}' ran out", name(n)),
             Event::GeneratorStarted(n) => format!("generator '{}' took the load", name(n)),

@@ -62,13 +62,7 @@ pub struct RunOptions {
 
 impl Default for RunOptions {
     fn default() -> Self {
-        RunOptions {
-            seed: 0,
-            run: 0,
-            horizon: None,
-            timeline: true,
-            max_events: DEFAULT_MAX_EVENTS,
-        }
+        RunOptions { seed: 0, run: 0, horizon: None, timeline: true, max_events: DEFAULT_MAX_EVENTS }
     }
 }
 
@@ -111,9 +105,6 @@ pub enum RunError {
         /// The names available, comma-separated.
         known: String,
     },
-    /// The scenario has no disasters at all.
-    #[error("scenario has no disasters to replay; add one under `disasters`")]
-    NoDisasters,
     /// The run was stopped after too many events.
     #[error(
         "run stopped after {events} events at {at}: the scenario generates events faster than it can be simulated (check failure rates)"
@@ -145,26 +136,10 @@ enum PoolPhase {
 #[derive(Clone, Copy, Debug)]
 enum Dynamic {
     None,
-    Ups {
-        battery_left: SimDuration,
-        draining_since: Option<SimTime>,
-    },
-    Generator {
-        phase: GenPhase,
-        fuel_left: SimDuration,
-        running_since: SimTime,
-    },
-    Pool {
-        phase: PoolPhase,
-        working: u64,
-        broken: u64,
-        cold: bool,
-        published: u64,
-    },
-    Service {
-        state: State,
-        served: f64,
-    },
+    Ups { battery_left: SimDuration, draining_since: Option<SimTime> },
+    Generator { phase: GenPhase, fuel_left: SimDuration, running_since: SimTime },
+    Pool { phase: PoolPhase, working: u64, broken: u64, cold: bool, published: u64 },
+    Service { state: State, served: f64 },
 }
 
 #[derive(Clone, Debug)]
@@ -245,25 +220,18 @@ pub struct Simulation<'s> {
 }
 
 impl<'s> Simulation<'s> {
-    /// A simulator for the named disaster of `scenario` (the first one when
-    /// `disaster` is `None`).
+    /// A simulator for the named disaster of `scenario`, or for its
+    /// [default disaster](Scenario::default_disaster) when `disaster` is `None`.
     ///
     /// # Errors
-    /// [`RunError::UnknownDisaster`] or [`RunError::NoDisasters`].
+    /// [`RunError::UnknownDisaster`].
     pub fn new(scenario: &'s Scenario, disaster: Option<&str>) -> Result<Self, RunError> {
         let disaster = match disaster {
-            Some(name) => scenario
-                .disaster(name)
-                .ok_or_else(|| RunError::UnknownDisaster {
-                    name: name.to_owned(),
-                    known: scenario
-                        .disasters()
-                        .iter()
-                        .map(|d| format!("'{}'", d.name()))
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                })?,
-            None => scenario.disasters().first().ok_or(RunError::NoDisasters)?,
+            Some(name) => scenario.disaster(name).ok_or_else(|| RunError::UnknownDisaster {
+                name: name.to_owned(),
+                known: scenario.disasters().iter().map(|d| format!("'{}'", d.name())).collect::<Vec<_>>().join(", "),
+            })?,
+            None => scenario.default_disaster(),
         };
         let model = scenario.model();
         let n = model.components.len();
@@ -309,10 +277,7 @@ impl<'s> Simulation<'s> {
             let (t, event) = self.queue.pop().expect("peeked an event");
             events += 1;
             if events > options.max_events {
-                return Err(RunError::EventBudgetExceeded {
-                    events: events - 1,
-                    at: self.now,
-                });
+                return Err(RunError::EventBudgetExceeded { events: events - 1, at: self.now });
             }
             self.now = t;
             self.cause = event;
@@ -332,71 +297,57 @@ impl<'s> Simulation<'s> {
         self.now = SimTime::ZERO;
         self.cause = Event::Start;
         self.nodes.clear();
-        self.nodes
-            .extend(model.components.iter().map(|c| NodeState {
-                live: true,
-                cut: 0,
-                damaged: 0,
-                out: 0,
-                failed: false,
-                overheated: false,
-                overheated_published: false,
-                timer: None,
-                repair_timer: None,
-                dynamic: match &c.detail {
-                    Detail::Ups { ride_through, .. } => Dynamic::Ups {
-                        battery_left: *ride_through,
-                        draining_since: None,
-                    },
-                    Detail::Generator { fuel, .. } => Dynamic::Generator {
-                        phase: GenPhase::Idle,
-                        fuel_left: *fuel,
-                        running_since: SimTime::ZERO,
-                    },
-                    Detail::Pool(p) => Dynamic::Pool {
-                        phase: PoolPhase::Running,
-                        working: p.servers,
-                        broken: 0,
-                        cold: false,
-                        published: p.servers,
-                    },
-                    Detail::Service(_) => Dynamic::Service {
-                        state: State::Up,
-                        served: 1.0,
-                    },
-                    _ => Dynamic::None,
+        self.nodes.extend(model.components.iter().map(|c| NodeState {
+            live: true,
+            cut: 0,
+            damaged: 0,
+            out: 0,
+            failed: false,
+            overheated: false,
+            overheated_published: false,
+            timer: None,
+            repair_timer: None,
+            dynamic: match &c.detail {
+                Detail::Ups { ride_through, .. } => Dynamic::Ups { battery_left: *ride_through, draining_since: None },
+                Detail::Generator { fuel, .. } => {
+                    Dynamic::Generator { phase: GenPhase::Idle, fuel_left: *fuel, running_since: SimTime::ZERO }
+                }
+                Detail::Pool(p) => Dynamic::Pool {
+                    phase: PoolPhase::Running,
+                    working: p.servers,
+                    broken: 0,
+                    cold: false,
+                    published: p.servers,
                 },
-            }));
+                Detail::Service(_) => Dynamic::Service { state: State::Up, served: 1.0 },
+                _ => Dynamic::None,
+            },
+        }));
         self.rngs.clear();
         self.rngs.resize_with(model.components.len(), || None);
         self.tallies.clear();
-        self.tallies
-            .resize_with(model.services.len(), ServiceTally::new);
+        self.tallies.resize_with(model.services.len(), ServiceTally::new);
         self.fires.clear();
-        self.fires
-            .resize_with(self.disaster.hazards.len(), FireState::default);
+        self.fires.resize_with(self.disaster.hazards.len(), FireState::default);
         self.hazard_rngs.clear();
         for (i, h) in self.disaster.hazards.iter().enumerate() {
             let key = format!("{}#{i}", self.disaster.name);
-            self.hazard_rngs
-                .push(rng::stream(self.seed, self.run, StreamKind::Hazard, &key));
+            self.hazard_rngs.push(rng::stream(self.seed, self.run, StreamKind::Hazard, &key));
             let hazard = i as u16;
             match h {
                 Hazard::Fire(f) => {
                     let room = f.room.0;
-                    self.queue
-                        .schedule_unkeyed(SimTime::from(f.at), Event::FireIgnites { hazard, room });
+                    self.queue.schedule_unkeyed(SimTime::from(f.at), Event::FireIgnites { hazard, room });
                 }
-                Hazard::Outage { at, .. } => self
-                    .queue
-                    .schedule_unkeyed(SimTime::from(*at), Event::OutageStarts { hazard }),
+                Hazard::Outage { at, .. } => {
+                    self.queue.schedule_unkeyed(SimTime::from(*at), Event::OutageStarts { hazard })
+                }
             }
         }
         for (i, c) in model.components.iter().enumerate() {
             if let Some(f) = &c.failures {
                 let d = f.time_to_failure.sample(self.rng(i as u32));
-                self.queue
-                    .schedule_unkeyed(SimTime::ZERO + d, Event::ComponentFailed(i as u32));
+                self.queue.schedule_unkeyed(SimTime::ZERO + d, Event::ComponentFailed(i as u32));
             }
         }
         // Settle the initial state (a hall cooled by units in another room,
@@ -441,12 +392,7 @@ impl<'s> Simulation<'s> {
     fn rng(&mut self, i: u32) -> &mut ChaCha8Rng {
         let (seed, run, model) = (self.seed, self.run, self.model);
         self.rngs[i as usize].get_or_insert_with(|| {
-            Box::new(rng::stream(
-                seed,
-                run,
-                StreamKind::Component,
-                &model.components[i as usize].name,
-            ))
+            Box::new(rng::stream(seed, run, StreamKind::Component, &model.components[i as usize].name))
         })
     }
 
@@ -495,9 +441,7 @@ impl<'s> Simulation<'s> {
     }
 
     fn container_live(&self, i: u32) -> bool {
-        self.model.components[i as usize]
-            .container
-            .is_none_or(|c| self.nodes[c.index()].live)
+        self.model.components[i as usize].container.is_none_or(|c| self.nodes[c.index()].live)
     }
 
     /// Sets a component's liveness; returns whether it changed.
@@ -552,9 +496,7 @@ impl<'s> Simulation<'s> {
                         // Cooling back, or nothing running to overheat.
                         self.cancel_timer(i);
                         self.nodes[i as usize].overheated = false;
-                    } else if !self.nodes[i as usize].overheated
-                        && self.nodes[i as usize].timer.is_none()
-                    {
+                    } else if !self.nodes[i as usize].overheated && self.nodes[i as usize].timer.is_none() {
                         let key = self.schedule(room.thermal_delay, Event::Overheated(i));
                         self.nodes[i as usize].timer = Some(key);
                     }
@@ -574,16 +516,9 @@ impl<'s> Simulation<'s> {
                 self.record_change(i, state, if state == State::Up { 1.0 } else { 0.0 });
                 true
             }
-            Detail::Ups {
-                inputs,
-                ride_through,
-            } => {
+            Detail::Ups { inputs, ride_through } => {
                 let fed = self.any_live(inputs);
-                let Dynamic::Ups {
-                    mut battery_left,
-                    mut draining_since,
-                } = self.nodes[i as usize].dynamic
-                else {
+                let Dynamic::Ups { mut battery_left, mut draining_since } = self.nodes[i as usize].dynamic else {
                     unreachable!("a UPS has UPS state")
                 };
                 let live = if !on || fed {
@@ -603,24 +538,12 @@ impl<'s> Simulation<'s> {
                     }
                     draining_since.is_some()
                 };
-                self.nodes[i as usize].dynamic = Dynamic::Ups {
-                    battery_left,
-                    draining_since,
-                };
+                self.nodes[i as usize].dynamic = Dynamic::Ups { battery_left, draining_since };
                 self.publish_live(i, live)
             }
-            Detail::Generator {
-                backs_up,
-                start_probability,
-                start_delay,
-                ..
-            } => {
+            Detail::Generator { backs_up, start_probability, start_delay, .. } => {
                 let needed = !self.any_live(backs_up);
-                let Dynamic::Generator {
-                    mut phase,
-                    mut fuel_left,
-                    running_since,
-                } = self.nodes[i as usize].dynamic
+                let Dynamic::Generator { mut phase, mut fuel_left, running_since } = self.nodes[i as usize].dynamic
                 else {
                     unreachable!("a generator has generator state")
                 };
@@ -644,20 +567,13 @@ impl<'s> Simulation<'s> {
                         phase = GenPhase::FailedToStart;
                     }
                 }
-                self.nodes[i as usize].dynamic = Dynamic::Generator {
-                    phase,
-                    fuel_left,
-                    running_since,
-                };
+                self.nodes[i as usize].dynamic = Dynamic::Generator { phase, fuel_left, running_since };
                 let live = on && needed && phase == GenPhase::Running;
                 self.publish_live(i, live)
             }
             Detail::Pool(pool) => {
                 // Servers stop when their hall is dark or has shut down for heat.
-                let on = on
-                    && component
-                        .container
-                        .is_none_or(|c| !self.nodes[c.index()].overheated_published);
+                let on = on && component.container.is_none_or(|c| !self.nodes[c.index()].overheated_published);
                 let Dynamic::Pool { phase, .. } = self.nodes[i as usize].dynamic else {
                     unreachable!("a pool has pool state")
                 };
@@ -666,13 +582,7 @@ impl<'s> Simulation<'s> {
                         self.cancel_timer(i);
                         let mut key = self.nodes[i as usize].repair_timer.take();
                         self.cancel(&mut key);
-                        if let Dynamic::Pool {
-                            phase,
-                            working,
-                            cold,
-                            ..
-                        } = &mut self.nodes[i as usize].dynamic
-                        {
+                        if let Dynamic::Pool { phase, working, cold, .. } = &mut self.nodes[i as usize].dynamic {
                             *phase = PoolPhase::Off;
                             *working = 0;
                             *cold = true;
@@ -700,17 +610,12 @@ impl<'s> Simulation<'s> {
 
     /// Servers come up after a boot; after a hard power loss some are broken.
     fn finish_boot(&mut self, i: u32) {
-        let Detail::Pool(pool) = &self.model.components[i as usize].detail else {
-            unreachable!("a pool")
-        };
-        let Dynamic::Pool { broken, cold, .. } = self.nodes[i as usize].dynamic else {
-            unreachable!("a pool")
-        };
+        let Detail::Pool(pool) = &self.model.components[i as usize].detail else { unreachable!("a pool") };
+        let Dynamic::Pool { broken, cold, .. } = self.nodes[i as usize].dynamic else { unreachable!("a pool") };
         let mut broken = broken;
         if cold && pool.broken_fraction > 0.0 {
             let candidates = pool.servers - broken;
-            let newly = Binomial::new(candidates, pool.broken_fraction)
-                .map_or(0, |b| b.sample(self.rng(i)));
+            let newly = Binomial::new(candidates, pool.broken_fraction).map_or(0, |b| b.sample(self.rng(i)));
             broken += newly;
         }
         if broken > 0 && self.nodes[i as usize].repair_timer.is_none() {
@@ -719,14 +624,7 @@ impl<'s> Simulation<'s> {
             self.nodes[i as usize].repair_timer = Some(key);
         }
         self.nodes[i as usize].timer = None;
-        if let Dynamic::Pool {
-            phase,
-            working,
-            broken: b,
-            cold,
-            ..
-        } = &mut self.nodes[i as usize].dynamic
-        {
+        if let Dynamic::Pool { phase, working, broken: b, cold, .. } = &mut self.nodes[i as usize].dynamic {
             *phase = PoolPhase::Running;
             *working = pool.servers - broken;
             *b = broken;
@@ -736,10 +634,7 @@ impl<'s> Simulation<'s> {
 
     /// Publishes a pool's working servers; returns whether they changed.
     fn publish_pool(&mut self, i: u32, servers: u64) -> bool {
-        let Dynamic::Pool {
-            working, published, ..
-        } = &mut self.nodes[i as usize].dynamic
-        else {
+        let Dynamic::Pool { working, published, .. } = &mut self.nodes[i as usize].dynamic else {
             unreachable!("a pool")
         };
         if *working == *published {
@@ -774,11 +669,7 @@ impl<'s> Simulation<'s> {
     fn evaluate_service(&mut self, s: usize) -> bool {
         let def = &self.model.services[s];
         let i = def.component.index();
-        let capacity: f64 = def
-            .deployments
-            .iter()
-            .map(|d| d.share * self.working(d.pool.index()) as f64)
-            .sum();
+        let capacity: f64 = def.deployments.iter().map(|d| d.share * self.working(d.pool.index()) as f64).sum();
         let mut served = (capacity / def.demand as f64).min(1.0);
         let mut impaired = false;
         for h in &def.hard {
@@ -804,11 +695,7 @@ impl<'s> Simulation<'s> {
         } else {
             State::Up
         };
-        let Dynamic::Service {
-            state: old_state,
-            served: old_served,
-        } = self.nodes[i].dynamic
-        else {
+        let Dynamic::Service { state: old_state, served: old_served } = self.nodes[i].dynamic else {
             unreachable!("a service")
         };
         if state == old_state && served == old_served {
@@ -829,8 +716,7 @@ impl<'s> Simulation<'s> {
                 if fire.burning.iter().any(|(r, _)| *r == room) {
                     if !fire.damaged.contains(&room) {
                         fire.damaged.push(room);
-                        self.nodes[room as usize].damaged =
-                            self.nodes[room as usize].damaged.saturating_add(1);
+                        self.nodes[room as usize].damaged = self.nodes[room as usize].damaged.saturating_add(1);
                         self.touch(room);
                     }
                 }
@@ -840,10 +726,7 @@ impl<'s> Simulation<'s> {
             Event::FireOut { hazard } => self.fire_out(hazard),
             Event::RoomsRestored { hazard, stage } => self.restore(hazard, stage),
             Event::OutageStarts { hazard } => {
-                let Hazard::Outage {
-                    target, duration, ..
-                } = &self.disaster.hazards[hazard as usize]
-                else {
+                let Hazard::Outage { target, duration, .. } = &self.disaster.hazards[hazard as usize] else {
                     unreachable!("an outage")
                 };
                 let t = target.0;
@@ -851,8 +734,7 @@ impl<'s> Simulation<'s> {
                 self.touch(t);
                 if let Some(d) = duration {
                     let d = d.sample(&mut self.hazard_rngs[hazard as usize]);
-                    self.queue
-                        .schedule_unkeyed(self.now + d, Event::OutageEnds { hazard });
+                    self.queue.schedule_unkeyed(self.now + d, Event::OutageEnds { hazard });
                 }
             }
             Event::OutageEnds { hazard } => {
@@ -865,20 +747,12 @@ impl<'s> Simulation<'s> {
             }
             Event::BatteryExhausted(i) => {
                 self.nodes[i as usize].timer = None;
-                self.nodes[i as usize].dynamic = Dynamic::Ups {
-                    battery_left: SimDuration::ZERO,
-                    draining_since: None,
-                };
+                self.nodes[i as usize].dynamic = Dynamic::Ups { battery_left: SimDuration::ZERO, draining_since: None };
                 self.touch(i);
             }
             Event::GeneratorStarted(i) => {
                 self.nodes[i as usize].timer = None;
-                if let Dynamic::Generator {
-                    phase,
-                    fuel_left,
-                    running_since,
-                } = &mut self.nodes[i as usize].dynamic
-                {
+                if let Dynamic::Generator { phase, fuel_left, running_since } = &mut self.nodes[i as usize].dynamic {
                     *phase = GenPhase::Running;
                     *running_since = self.now;
                     let fuel = *fuel_left;
@@ -889,10 +763,7 @@ impl<'s> Simulation<'s> {
             }
             Event::FuelExhausted(i) => {
                 self.nodes[i as usize].timer = None;
-                if let Dynamic::Generator {
-                    phase, fuel_left, ..
-                } = &mut self.nodes[i as usize].dynamic
-                {
+                if let Dynamic::Generator { phase, fuel_left, .. } = &mut self.nodes[i as usize].dynamic {
                     *phase = GenPhase::Idle;
                     *fuel_left = SimDuration::ZERO;
                 }
@@ -909,16 +780,8 @@ impl<'s> Simulation<'s> {
             }
             Event::PoolRepaired(i) => {
                 self.nodes[i as usize].repair_timer = None;
-                let Detail::Pool(pool) = &self.model.components[i as usize].detail else {
-                    unreachable!("a pool")
-                };
-                if let Dynamic::Pool {
-                    phase,
-                    working,
-                    broken,
-                    ..
-                } = &mut self.nodes[i as usize].dynamic
-                {
+                let Detail::Pool(pool) = &self.model.components[i as usize].detail else { unreachable!("a pool") };
+                if let Dynamic::Pool { phase, working, broken, .. } = &mut self.nodes[i as usize].dynamic {
                     *broken = 0;
                     if *phase == PoolPhase::Running {
                         *working = pool.servers;
@@ -928,13 +791,10 @@ impl<'s> Simulation<'s> {
             }
             Event::ComponentFailed(i) => {
                 self.nodes[i as usize].failed = true;
-                let f = self.model.components[i as usize]
-                    .failures
-                    .as_ref()
-                    .expect("only components with failures fail");
+                let f =
+                    self.model.components[i as usize].failures.as_ref().expect("only components with failures fail");
                 let d = f.time_to_repair.sample(self.rng(i));
-                self.queue
-                    .schedule_unkeyed(self.now + d, Event::ComponentRepaired(i));
+                self.queue.schedule_unkeyed(self.now + d, Event::ComponentRepaired(i));
                 self.touch(i);
             }
             Event::ComponentRepaired(i) => {
@@ -944,13 +804,10 @@ impl<'s> Simulation<'s> {
                         *phase = GenPhase::Idle;
                     }
                 }
-                let f = self.model.components[i as usize]
-                    .failures
-                    .as_ref()
-                    .expect("only components with failures fail");
+                let f =
+                    self.model.components[i as usize].failures.as_ref().expect("only components with failures fail");
                 let d = f.time_to_failure.sample(self.rng(i));
-                self.queue
-                    .schedule_unkeyed(self.now + d, Event::ComponentFailed(i));
+                self.queue.schedule_unkeyed(self.now + d, Event::ComponentFailed(i));
                 self.touch(i);
             }
             Event::Start => {}
@@ -1017,14 +874,9 @@ impl<'s> Simulation<'s> {
         let p = match detail.suppression {
             Suppression::None => 0.0,
             Suppression::Gas { .. } if fire.fuel == Fuel::LithiumBattery => 0.0,
-            Suppression::Gas {
-                success_probability,
-                ..
+            Suppression::Gas { success_probability, .. } | Suppression::Water { success_probability, .. } => {
+                success_probability
             }
-            | Suppression::Water {
-                success_probability,
-                ..
-            } => success_probability,
         };
         let succeeded = p >= 1.0 || (p > 0.0 && unit(&mut self.hazard_rngs[h]) < p);
         if !succeeded {
@@ -1052,12 +904,7 @@ impl<'s> Simulation<'s> {
             _ => {
                 let fire = &self.fires[h];
                 let mut rooms: Vec<u32> = fire.burning.iter().map(|(r, _)| *r).collect();
-                rooms.extend(
-                    fire.damaged
-                        .iter()
-                        .filter(|r| !rooms.contains(r))
-                        .collect::<Vec<_>>(),
-                );
+                rooms.extend(fire.damaged.iter().filter(|r| !rooms.contains(r)).collect::<Vec<_>>());
                 rooms
             }
         };
@@ -1086,8 +933,7 @@ impl<'s> Simulation<'s> {
             }
         }
         let d = fire.inspection.sample(&mut self.hazard_rngs[h]);
-        self.queue
-            .schedule_unkeyed(self.now + d, Event::RoomsRestored { hazard, stage: 0 });
+        self.queue.schedule_unkeyed(self.now + d, Event::RoomsRestored { hazard, stage: 0 });
     }
 
     fn restore(&mut self, hazard: u16, stage: u16) {
@@ -1095,26 +941,13 @@ impl<'s> Simulation<'s> {
         let h = hazard as usize;
         let in_stage = |r: u32| -> bool {
             if stage == 0 {
-                !fire
-                    .stages
-                    .iter()
-                    .any(|(rooms, _)| rooms.iter().any(|x| x.0 == r))
+                !fire.stages.iter().any(|(rooms, _)| rooms.iter().any(|x| x.0 == r))
             } else {
                 fire.stages[stage as usize - 1].0.iter().any(|x| x.0 == r)
             }
         };
-        let cut: Vec<u32> = self.fires[h]
-            .cut
-            .iter()
-            .copied()
-            .filter(|&r| in_stage(r))
-            .collect();
-        let damaged: Vec<u32> = self.fires[h]
-            .damaged
-            .iter()
-            .copied()
-            .filter(|&r| in_stage(r))
-            .collect();
+        let cut: Vec<u32> = self.fires[h].cut.iter().copied().filter(|&r| in_stage(r)).collect();
+        let damaged: Vec<u32> = self.fires[h].damaged.iter().copied().filter(|&r| in_stage(r)).collect();
         self.fires[h].cut.retain(|&r| !in_stage(r));
         self.fires[h].damaged.retain(|&r| !in_stage(r));
         for r in cut {
@@ -1127,13 +960,7 @@ impl<'s> Simulation<'s> {
         }
         if let Some((_, after)) = fire.stages.get(stage as usize) {
             let d = after.sample(&mut self.hazard_rngs[h]);
-            self.queue.schedule_unkeyed(
-                self.now + d,
-                Event::RoomsRestored {
-                    hazard,
-                    stage: stage + 1,
-                },
-            );
+            self.queue.schedule_unkeyed(self.now + d, Event::RoomsRestored { hazard, stage: stage + 1 });
         }
     }
 }

@@ -292,8 +292,7 @@ impl RunReport {
             self.scenario, self.disaster, self.seed, self.run, self.horizon
         );
         let mut t = Table::new();
-        t.load_preset(HEADER_RULE_ONLY)
-            .set_content_arrangement(ContentArrangement::Disabled);
+        t.load_preset(HEADER_RULE_ONLY).set_content_arrangement(ContentArrangement::Disabled);
         t.set_header([
             "service",
             "users",
@@ -328,16 +327,11 @@ impl RunReport {
         }
         let _ = writeln!(out, "{t}");
         if with_timeline {
-            let services: Vec<&TimelineEntry> = self
-                .timeline
-                .iter()
-                .filter(|e| e.kind == "service")
-                .collect();
+            let services: Vec<&TimelineEntry> = self.timeline.iter().filter(|e| e.kind == "service").collect();
             if !services.is_empty() {
                 let _ = writeln!(out, "\nservice timeline");
                 let mut t = Table::new();
-                t.load_preset(presets::NOTHING)
-                    .set_content_arrangement(ContentArrangement::Disabled);
+                t.load_preset(presets::NOTHING).set_content_arrangement(ContentArrangement::Disabled);
                 for e in services {
                     let level = match e.state {
                         State::Degraded => format!("degraded ({:.0}% served)", e.level * 100.0),
@@ -356,11 +350,7 @@ impl RunReport {
 }
 
 fn duration_or_dash(d: SimDuration) -> String {
-    if d.is_zero() {
-        "-".to_owned()
-    } else {
-        approx(d)
-    }
+    if d.is_zero() { "-".to_owned() } else { approx(d) }
 }
 
 fn at(t: SimTime) -> String {

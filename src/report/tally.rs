@@ -65,13 +65,7 @@ impl ServiceTally {
     }
 
     /// The outcome at the end of a run that stopped at `horizon`.
-    pub(crate) fn finish(
-        &self,
-        horizon: SimTime,
-        name: &str,
-        users: u64,
-        priority: u32,
-    ) -> ServiceOutcome {
+    pub(crate) fn finish(&self, horizon: SimTime, name: &str, users: u64, priority: u32) -> ServiceOutcome {
         let mut t = self.clone();
         t.accumulate(horizon);
         ServiceOutcome {
@@ -120,16 +114,10 @@ mod tests {
         let mut t = ServiceTally::new();
         t.change(h(2), State::Degraded, 0.25);
         let o = t.finish(h(4), "s", 100, 1);
-        assert_eq!(
-            o.partial_recovery, None,
-            "never down, so no partial recovery"
-        );
+        assert_eq!(o.partial_recovery, None, "never down, so no partial recovery");
         assert_eq!(o.full_recovery, None, "still degraded at the horizon");
         assert_eq!(o.user_hours_lost, 150.0);
         let o = ServiceTally::new().finish(h(4), "s", 100, 1);
-        assert_eq!(
-            (o.first_impact, o.full_recovery, o.user_hours_lost),
-            (None, None, 0.0)
-        );
+        assert_eq!((o.first_impact, o.full_recovery, o.user_hours_lost), (None, None, 0.0));
     }
 }

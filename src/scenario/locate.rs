@@ -78,10 +78,7 @@ pub(crate) struct SourceMap<'a> {
 impl<'a> SourceMap<'a> {
     /// Indexes `src`.
     pub(crate) fn new(src: &'a str) -> Self {
-        let mut s = Scanner {
-            src: src.as_bytes(),
-            i: 0,
-        };
+        let mut s = Scanner { src: src.as_bytes(), i: 0 };
         s.skip_trivia();
         let root = (s.i < s.src.len()).then(|| s.value(0));
         SourceMap { src, root }
@@ -119,10 +116,8 @@ impl<'a> SourceMap<'a> {
         loop {
             out.value_start = Some(self.position(node.start));
             if via_index
-                && let (Some(noun), Some(name)) = (
-                    list_field.and_then(|f| noun_for_list(f, node.tag.as_deref())),
-                    self.name_of(node),
-                )
+                && let (Some(noun), Some(name)) =
+                    (list_field.and_then(|f| noun_for_list(f, node.tag.as_deref())), self.name_of(node))
             {
                 out.element = Some(format!("{noun} '{name}'"));
             }
@@ -132,9 +127,7 @@ impl<'a> SourceMap<'a> {
                 }
                 out.path.push_str(key);
                 (list_field, via_index, node) = (Some(key.as_str()), false, child);
-            } else if let Some((i, child)) =
-                node.items.iter().enumerate().find(|(_, c)| contains(c))
-            {
+            } else if let Some((i, child)) = node.items.iter().enumerate().find(|(_, c)| contains(c)) {
                 out.path.push_str(&format!("[{i}]"));
                 (via_index, node) = (true, child);
             } else {
@@ -147,19 +140,14 @@ impl<'a> SourceMap<'a> {
     fn name_of(&self, node: &Node) -> Option<&str> {
         let (_, n) = node.fields.iter().find(|(k, _)| k == "name")?;
         let text = self.src.get(n.start..n.end)?.trim();
-        text.strip_prefix('"')?
-            .strip_suffix('"')
-            .filter(|t| !t.contains('\\'))
+        text.strip_prefix('"')?.strip_suffix('"').filter(|t| !t.contains('\\'))
     }
 
     /// The 1-based position of byte offset `byte`.
     pub(crate) fn position(&self, byte: usize) -> Position {
         let before = &self.src[..byte.min(self.src.len())];
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        Position {
-            line: before.matches('\n').count() + 1,
-            column: before[line_start..].chars().count() + 1,
-        }
+        Position { line: before.matches('\n').count() + 1, column: before[line_start..].chars().count() + 1 }
     }
 }
 
@@ -215,10 +203,7 @@ impl Scanner<'_> {
 
     fn ident(&mut self) -> &str {
         let start = self.i;
-        while self
-            .peek()
-            .is_some_and(|c| c.is_ascii_alphanumeric() || c == b'_')
-        {
+        while self.peek().is_some_and(|c| c.is_ascii_alphanumeric() || c == b'_') {
             self.i += 1;
         }
         std::str::from_utf8(&self.src[start..self.i]).unwrap_or("")
@@ -233,10 +218,7 @@ impl Scanner<'_> {
     fn value_inner(&mut self, depth: usize) -> Node {
         self.skip_trivia();
         let start = self.i;
-        let mut node = Node {
-            start,
-            ..Node::default()
-        };
+        let mut node = Node { start, ..Node::default() };
         let Some(c) = self.peek() else { return node };
         if depth > MAX_DEPTH {
             self.i += 1;
@@ -283,9 +265,7 @@ impl Scanner<'_> {
             _ => {
                 // Numbers, booleans' punctuation and anything unexpected.
                 self.i += 1;
-                while self.peek().is_some_and(|c| {
-                    c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'+' | b'-')
-                }) {
+                while self.peek().is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'+' | b'-')) {
                     self.i += 1;
                 }
             }
@@ -332,11 +312,7 @@ impl Scanner<'_> {
         if !self.src.get(k).copied().is_some_and(Self::is_ident_start) {
             return false;
         }
-        while self
-            .src
-            .get(k)
-            .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
-        {
+        while self.src.get(k).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_') {
             k += 1;
         }
         while self.src.get(k).is_some_and(|c| c.is_ascii_whitespace()) {
@@ -403,12 +379,7 @@ impl Scanner<'_> {
         self.i += 1; // opening quote
         while self.i < self.src.len() {
             if self.src[self.i] == b'"'
-                && self.src[self.i + 1..]
-                    .iter()
-                    .take(hashes)
-                    .filter(|&&c| c == b'#')
-                    .count()
-                    == hashes
+                && self.src[self.i + 1..].iter().take(hashes).filter(|&&c| c == b'#').count() == hashes
             {
                 self.i += 1 + hashes;
                 return;
@@ -446,53 +417,25 @@ Scenario(
         use Seg::*;
         assert_eq!(at(&map, &[Field("name")]), (3, 11));
         assert_eq!(at(&map, &[Field("services"), Index(0)]), (5, 9));
-        assert_eq!(
-            at(&map, &[Field("services"), Index(0), Field("name")]),
-            (5, 16)
-        );
-        assert_eq!(
-            at(&map, &[Field("services"), Index(1), Field("name")]),
-            (7, 19)
-        );
-        assert_eq!(
-            at(&map, &[Field("services"), Index(1), Field("boot")]),
-            (8, 19)
-        );
-        assert_eq!(
-            at(
-                &map,
-                &[Field("services"), Index(1), Field("opt"), Field("k")]
-            ),
-            (10, 27)
-        );
+        assert_eq!(at(&map, &[Field("services"), Index(0), Field("name")]), (5, 16));
+        assert_eq!(at(&map, &[Field("services"), Index(1), Field("name")]), (7, 19));
+        assert_eq!(at(&map, &[Field("services"), Index(1), Field("boot")]), (8, 19));
+        assert_eq!(at(&map, &[Field("services"), Index(1), Field("opt"), Field("k")]), (10, 27));
         // A missing field falls back to its closest ancestor.
-        assert_eq!(
-            at(&map, &[Field("services"), Index(1), Field("users")]),
-            (6, 9)
-        );
+        assert_eq!(at(&map, &[Field("services"), Index(1), Field("users")]), (6, 9));
         assert_eq!(at(&map, &[Field("services"), Index(9)]), (4, 15));
     }
 
     #[test]
     fn names_the_element_around_an_offset() {
-        let src =
-            "(pools: [(name: \"a\", servers: 1), (name: \"b\", servers: \"x\")], services: [])";
+        let src = "(pools: [(name: \"a\", servers: 1), (name: \"b\", servers: \"x\")], services: [])";
         let map = SourceMap::new(src);
         let at = src.find("\"x\"").unwrap();
         let e = map.enclosing(at);
         assert_eq!(e.path, "pools[1].servers");
         assert_eq!(e.element.as_deref(), Some("pool 'b'"));
-        assert_eq!(
-            e.value_start,
-            Some(Position {
-                line: 1,
-                column: at + 1
-            })
-        );
-        assert_eq!(
-            map.enclosing(src.find("services").unwrap() + 10).element,
-            None
-        );
+        assert_eq!(e.value_start, Some(Position { line: 1, column: at + 1 }));
+        assert_eq!(map.enclosing(src.find("services").unwrap() + 10).element, None);
     }
 
     #[test]
@@ -504,15 +447,7 @@ Scenario(
 
     #[test]
     fn survives_garbage_and_deep_nesting() {
-        for src in [
-            "",
-            ")))",
-            "(a: [[[[",
-            "\"unterminated",
-            "r#\"x",
-            "/* open",
-            "(a: (b: (c: ,,,)))",
-        ] {
+        for src in ["", ")))", "(a: [[[[", "\"unterminated", "r#\"x", "/* open", "(a: (b: (c: ,,,)))"] {
             let _ = SourceMap::new(src).locate(&[Seg::Field("a")]);
         }
         let deep = "[".repeat(10_000);

@@ -39,6 +39,8 @@ pub struct Scenario {
     spec: ScenarioSpec,
     model: Model,
     disasters: Vec<Disaster>,
+    /// "No disaster": random failures only, for scenarios without disasters.
+    quiet: Disaster,
 }
 
 impl Scenario {
@@ -49,18 +51,11 @@ impl Scenario {
     /// [`ScenarioError::Invalid`] with every problem found otherwise.
     pub fn from_path(path: impl AsRef<Path>) -> Result<Scenario, ScenarioError> {
         let path = path.as_ref();
-        let io = |source| ScenarioError::Io {
-            path: path.to_owned(),
-            source,
-        };
+        let io = |source| ScenarioError::Io { path: path.to_owned(), source };
         let len = std::fs::metadata(path).map_err(io)?.len();
         if len > MAX_FILE_BYTES {
-            let msg =
-                format!("the file is {len} bytes; scenario files are limited to {MAX_FILE_BYTES}");
-            return Err(io(std::io::Error::new(
-                std::io::ErrorKind::InvalidData,
-                msg,
-            )));
+            let msg = format!("the file is {len} bytes; scenario files are limited to {MAX_FILE_BYTES}");
+            return Err(io(std::io::Error::new(std::io::ErrorKind::InvalidData, msg)));
         }
         let bytes = std::fs::read(path).map_err(io)?;
         let src = String::from_utf8(bytes).map_err(|e| {
@@ -95,9 +90,8 @@ impl Scenario {
     }
 
     fn from_ron_str_at(src: &str, origin: Option<&Path>) -> Result<Scenario, ScenarioError> {
-        let options = ron::Options::default().with_default_extension(
-            Extensions::IMPLICIT_SOME | Extensions::UNWRAP_VARIANT_NEWTYPES,
-        );
+        let options = ron::Options::default()
+            .with_default_extension(Extensions::IMPLICIT_SOME | Extensions::UNWRAP_VARIANT_NEWTYPES);
         let map = locate::SourceMap::new(src);
         let spec: ScenarioSpec = options
             .from_str(src)
@@ -119,11 +113,7 @@ impl Scenario {
         locate: impl Fn(&[validate::Seg]) -> (Option<PathBuf>, Option<Position>),
     ) -> Result<Scenario, ScenarioError> {
         match validate::validate(&spec) {
-            Ok(v) => Ok(Scenario {
-                spec,
-                model: v.model,
-                disasters: v.disasters,
-            }),
+            Ok(v) => Ok(Scenario { spec, model: v.model, disasters: v.disasters, quiet: Disaster::quiet() }),
             Err(problems) => {
                 let mut diagnostics: Vec<Diagnostic> = problems
                     .into_iter()
@@ -132,19 +122,12 @@ impl Scenario {
                         let mut message = p.message;
                         if let Some(related) = &p.related {
                             match locate(&related.0).1 {
-                                Some(at) => message.push_str(&format!(
-                                    " (first defined at line {}, column {})",
-                                    at.line, at.column
-                                )),
+                                Some(at) => message
+                                    .push_str(&format!(" (first defined at line {}, column {})", at.line, at.column)),
                                 None => message.push_str(&format!(" (first defined at {related})")),
                             }
                         }
-                        Diagnostic {
-                            file,
-                            position,
-                            path: Some(p.path.to_string()),
-                            message,
-                        }
+                        Diagnostic { file, position, path: Some(p.path.to_string()), message }
                     })
                     .collect();
                 diagnostics.sort_by(|a, b| a.position.cmp(&b.position));
@@ -181,6 +164,12 @@ impl Scenario {
     /// Looks a disaster up by name.
     pub fn disaster(&self, name: &str) -> Option<&Disaster> {
         self.disasters.iter().find(|d| d.name() == name)
+    }
+
+    /// The disaster replayed when none is named: the first one, or, for a
+    /// scenario without disasters, "none" (random failures only).
+    pub fn default_disaster(&self) -> &Disaster {
+        self.disasters.first().unwrap_or(&self.quiet)
     }
 
     /// The description this scenario was built from.
@@ -248,19 +237,12 @@ impl ScenarioError {
 }
 
 fn display_all(diagnostics: &[Diagnostic]) -> String {
-    diagnostics
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join("\n")
+    diagnostics.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
 }
 
 fn position_of_end(text: &str) -> Position {
     let line_start = text.rfind('\n').map_or(0, |i| i + 1);
-    Position {
-        line: text.matches('\n').count() + 1,
-        column: text[line_start..].chars().count() + 1,
-    }
+    Position { line: text.matches('\n').count() + 1, column: text[line_start..].chars().count() + 1 }
 }
 
 /// Turns ron's error into a diagnostic that names the element at fault:
@@ -271,19 +253,12 @@ fn describe_ron_error(
     e: &ron::error::SpannedError,
     origin: Option<&Path>,
 ) -> Diagnostic {
-    let ron_position = Position {
-        line: e.span.start.line,
-        column: e.span.start.col,
-    };
+    let ron_position = Position { line: e.span.start.line, column: e.span.start.col };
     // ron may stop on the whitespace before the value it could not read.
     let mut offset = byte_offset(src, ron_position);
     offset += src[offset..].len() - src[offset..].trim_start().len();
     let enclosing = map.enclosing(offset);
-    let mut message = e
-        .code
-        .to_string()
-        .replace("`Power`", "power component")
-        .replace("`Hazard`", "hazard");
+    let mut message = e.code.to_string().replace("`Power`", "power component").replace("`Hazard`", "hazard");
     if let Some(first) = message.get(..1) {
         message = first.to_lowercase() + &message[1..];
     }
@@ -299,25 +274,12 @@ fn describe_ron_error(
         (None, false) => format!("at {}: ", enclosing.path),
         (None, true) => String::new(),
     };
-    Diagnostic {
-        file: origin.map(Path::to_owned),
-        position: Some(position),
-        path: None,
-        message: prefix + &message,
-    }
+    Diagnostic { file: origin.map(Path::to_owned), position: Some(position), path: None, message: prefix + &message }
 }
 
 /// The byte offset of a 1-based line and column (in characters).
 fn byte_offset(src: &str, p: Position) -> usize {
-    let line_start: usize = src
-        .split_inclusive('\n')
-        .take(p.line.saturating_sub(1))
-        .map(str::len)
-        .sum();
+    let line_start: usize = src.split_inclusive('\n').take(p.line.saturating_sub(1)).map(str::len).sum();
     let rest = src.get(line_start..).unwrap_or("");
-    line_start
-        + rest
-            .char_indices()
-            .nth(p.column.saturating_sub(1))
-            .map_or(rest.len(), |(i, _)| i)
+    line_start + rest.char_indices().nth(p.column.saturating_sub(1)).map_or(rest.len(), |(i, _)| i)
 }

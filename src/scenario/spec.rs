@@ -568,10 +568,7 @@ pub struct RestorationSpec {
 
 impl Default for RestorationSpec {
     fn default() -> Self {
-        RestorationSpec {
-            inspection: zero_dist(),
-            stages: Vec::new(),
-        }
+        RestorationSpec { inspection: zero_dist(), stages: Vec::new() }
     }
 }
 

@@ -12,8 +12,7 @@ use super::spec::*;
 use crate::disaster::{Disaster, Fire, Hazard};
 use crate::dist::Dist;
 use crate::model::{
-    Component, ComponentId, ComponentKind, Deployment, Detail, Model, PoolDetail, RoomDetail,
-    Service, ServiceId,
+    Component, ComponentId, ComponentKind, Deployment, Detail, Model, PoolDetail, RoomDetail, Service, ServiceId,
 };
 
 /// One step of a logical path into the scenario: a field or a list index.
@@ -127,47 +126,19 @@ struct Validator<'a> {
 
 impl<'a> Validator<'a> {
     fn problem(&mut self, path: SpecPath, message: impl Into<String>) {
-        self.problems.push(Problem {
-            path,
-            message: message.into(),
-            related: None,
-        });
+        self.problems.push(Problem { path, message: message.into(), related: None });
     }
 
-    fn declare(
-        &mut self,
-        name: &'a str,
-        kind: ComponentKind,
-        container: Option<u32>,
-        path: SpecPath,
-    ) -> u32 {
+    fn declare(&mut self, name: &'a str, kind: ComponentKind, container: Option<u32>, path: SpecPath) -> u32 {
         let id = self.order.len() as u32;
         if name.trim().is_empty() {
-            self.problem(
-                path.field("name"),
-                format!("a {} has an empty name", kind.noun()),
-            );
+            self.problem(path.field("name"), format!("a {} has an empty name", kind.noun()));
         } else if let Some(prev) = self.names.get(name) {
-            let msg = format!(
-                "duplicate name '{name}': this {} has the name of a {}",
-                kind.noun(),
-                prev.kind.noun()
-            );
+            let msg = format!("duplicate name '{name}': this {} has the name of a {}", kind.noun(), prev.kind.noun());
             let related = Some(prev.path.field("name"));
-            self.problems.push(Problem {
-                path: path.field("name"),
-                message: msg,
-                related,
-            });
+            self.problems.push(Problem { path: path.field("name"), message: msg, related });
         } else {
-            self.names.insert(
-                name,
-                Entry {
-                    id,
-                    kind,
-                    path: path.clone(),
-                },
-            );
+            self.names.insert(name, Entry { id, kind, path: path.clone() });
         }
         self.order.push((name, kind, container, path));
         id
@@ -197,13 +168,7 @@ impl<'a> Validator<'a> {
         }
     }
 
-    fn resolve_all(
-        &mut self,
-        names: &[String],
-        expect: Expect,
-        path: &SpecPath,
-        owner: &str,
-    ) -> Vec<u32> {
+    fn resolve_all(&mut self, names: &[String], expect: Expect, path: &SpecPath, owner: &str) -> Vec<u32> {
         let mut ids = Vec::with_capacity(names.len());
         for (i, n) in names.iter().enumerate() {
             if let Some(id) = self.resolve(n, expect, path.index(i), owner) {
@@ -230,10 +195,7 @@ impl<'a> Validator<'a> {
 
     fn probability(&mut self, p: f64, path: SpecPath, owner: &str, what: &str) {
         if !(0.0..=1.0).contains(&p) {
-            self.problem(
-                path,
-                format!("{owner}: {what} must be a probability between 0 and 1, not {p}"),
-            );
+            self.problem(path, format!("{owner}: {what} must be a probability between 0 and 1, not {p}"));
         }
     }
 
@@ -246,16 +208,10 @@ impl<'a> Validator<'a> {
     fn failures(&mut self, f: &Option<FailureSpec>, path: &SpecPath, owner: &str) {
         if let Some(f) = f {
             let path = path.field("failures");
-            for (d, field) in [
-                (&f.time_to_failure, "time_to_failure"),
-                (&f.time_to_repair, "time_to_repair"),
-            ] {
+            for (d, field) in [(&f.time_to_failure, "time_to_failure"), (&f.time_to_repair, "time_to_repair")] {
                 self.dist(d, path.field(field), owner, field);
                 if d.validate().is_ok() && d.mean().is_zero() {
-                    self.problem(
-                        path.field(field),
-                        format!("{owner}: {field} must be longer than zero on average"),
-                    );
+                    self.problem(path.field(field), format!("{owner}: {field} must be longer than zero on average"));
                 }
             }
         }
@@ -267,12 +223,7 @@ const MAX_HAZARDS: usize = u16::MAX as usize - 1;
 
 /// Validates `spec`, returning the model and disasters or every problem.
 pub(crate) fn validate(spec: &ScenarioSpec) -> Result<Validated, Vec<Problem>> {
-    let mut v = Validator {
-        spec,
-        problems: Vec::new(),
-        names: HashMap::new(),
-        order: Vec::new(),
-    };
+    let mut v = Validator { spec, problems: Vec::new(), names: HashMap::new(), order: Vec::new() };
     let root = SpecPath::default();
     if spec.name.trim().is_empty() {
         v.problem(root.field("name"), "the scenario has an empty name");
@@ -296,12 +247,7 @@ pub(crate) fn validate(spec: &ScenarioSpec) -> Result<Validated, Vec<Problem>> {
         site_ids.push(site_id);
         for (ri, room) in site.rooms.iter().enumerate() {
             let rp = sp.field("rooms").index(ri);
-            let room_id = v.declare(
-                &room.name,
-                ComponentKind::Room(room.kind),
-                Some(site_id),
-                rp.clone(),
-            );
+            let room_id = v.declare(&room.name, ComponentKind::Room(room.kind), Some(site_id), rp.clone());
             rooms.push((room, rp, site_id, room_id));
         }
     }
@@ -317,12 +263,7 @@ pub(crate) fn validate(spec: &ScenarioSpec) -> Result<Validated, Vec<Problem>> {
     }
     let first_cooling = v.order.len() as u32;
     for (i, c) in spec.cooling.iter().enumerate() {
-        v.declare(
-            &c.name,
-            ComponentKind::Cooling,
-            None,
-            SpecPath::at("cooling", i),
-        );
+        v.declare(&c.name, ComponentKind::Cooling, None, SpecPath::at("cooling", i));
     }
     let first_pool = v.order.len() as u32;
     for (i, p) in spec.pools.iter().enumerate() {
@@ -330,12 +271,7 @@ pub(crate) fn validate(spec: &ScenarioSpec) -> Result<Validated, Vec<Problem>> {
     }
     let first_service = v.order.len() as u32;
     for (i, s) in spec.services.iter().enumerate() {
-        v.declare(
-            &s.name,
-            ComponentKind::Service,
-            None,
-            SpecPath::at("services", i),
-        );
+        v.declare(&s.name, ComponentKind::Service, None, SpecPath::at("services", i));
     }
 
     // Pass 2: resolve references and check values.
@@ -351,47 +287,26 @@ pub(crate) fn validate(spec: &ScenarioSpec) -> Result<Validated, Vec<Problem>> {
         let adjacent = v.resolve_all(&room.adjacent, Expect::Room, &rp.field("adjacent"), &owner);
         for (i, &a) in adjacent.iter().enumerate() {
             if a == *room_id {
-                v.problem(
-                    rp.field("adjacent").index(i),
-                    format!("{owner} is listed as adjacent to itself"),
-                );
+                v.problem(rp.field("adjacent").index(i), format!("{owner} is listed as adjacent to itself"));
             } else if v.order[a as usize].2 != Some(*site_id) {
                 v.problem(
                     rp.field("adjacent").index(i),
-                    format!(
-                        "{owner} is adjacent to '{}', which is in another site",
-                        room.adjacent[i]
-                    ),
+                    format!("{owner} is adjacent to '{}', which is in another site", room.adjacent[i]),
                 );
             }
         }
         let feeds = v.resolve_all(&room.feeds, Expect::Power, &rp.field("feeds"), &owner);
         let cooling = v.resolve_all(&room.cooling, Expect::Cooling, &rp.field("cooling"), &owner);
-        let network = v.resolve_all(
-            &room.network,
-            Expect::NetworkRoom,
-            &rp.field("network"),
-            &owner,
-        );
+        let network = v.resolve_all(&room.network, Expect::NetworkRoom, &rp.field("network"), &owner);
         if room.kind == RoomKind::DataHall && room.feeds.is_empty() {
             v.problem(
                 rp.field("feeds"),
-                format!(
-                    "data hall '{}' has no power path: give it at least one feed",
-                    room.name
-                ),
+                format!("data hall '{}' has no power path: give it at least one feed", room.name),
             );
         }
         match &room.suppression {
             Suppression::None => {}
-            Suppression::Gas {
-                success_probability,
-                ..
-            }
-            | Suppression::Water {
-                success_probability,
-                ..
-            } => {
+            Suppression::Gas { success_probability, .. } | Suppression::Water { success_probability, .. } => {
                 v.probability(
                     *success_probability,
                     rp.field("suppression").field("success_probability"),
@@ -418,42 +333,20 @@ pub(crate) fn validate(spec: &ScenarioSpec) -> Result<Validated, Vec<Problem>> {
         let id = (first_power as usize) + i;
         let (detail, room, fails) = match p {
             PowerSpec::Utility { failures, .. } => (Detail::Utility, None, failures),
-            PowerSpec::Generator {
-                name,
-                room,
-                backs_up,
-                start_probability,
-                start_delay,
-                fuel,
-                failures,
-            } => {
+            PowerSpec::Generator { name, room, backs_up, start_probability, start_delay, fuel, failures } => {
                 let owner = format!("generator '{name}'");
                 let room = v.resolve(room, Expect::Room, path.field("room"), &owner);
-                let backs_up_ids =
-                    v.resolve_all(backs_up, Expect::Power, &path.field("backs_up"), &owner);
+                let backs_up_ids = v.resolve_all(backs_up, Expect::Power, &path.field("backs_up"), &owner);
                 if backs_up.is_empty() {
                     v.problem(
                         path.field("backs_up"),
                         format!("{owner} backs up nothing: name the feeds whose loss starts it"),
                     );
                 }
-                v.probability(
-                    *start_probability,
-                    path.field("start_probability"),
-                    &owner,
-                    "start_probability",
-                );
-                v.dist(
-                    start_delay,
-                    path.field("start_delay"),
-                    &owner,
-                    "start_delay",
-                );
+                v.probability(*start_probability, path.field("start_probability"), &owner, "start_probability");
+                v.dist(start_delay, path.field("start_delay"), &owner, "start_delay");
                 if fuel.is_zero() {
-                    v.problem(
-                        path.field("fuel"),
-                        format!("{owner}: fuel must be longer than zero"),
-                    );
+                    v.problem(path.field("fuel"), format!("{owner}: fuel must be longer than zero"));
                 }
                 let detail = Detail::Generator {
                     backs_up: backs_up_ids,
@@ -463,39 +356,22 @@ pub(crate) fn validate(spec: &ScenarioSpec) -> Result<Validated, Vec<Problem>> {
                 };
                 (detail, room, failures)
             }
-            PowerSpec::Ups {
-                name,
-                room,
-                inputs,
-                ride_through,
-                failures,
-            } => {
+            PowerSpec::Ups { name, room, inputs, ride_through, failures } => {
                 let owner = format!("UPS '{name}'");
                 let room = v.resolve(room, Expect::Room, path.field("room"), &owner);
-                let inputs_ids =
-                    v.resolve_all(inputs, Expect::Power, &path.field("inputs"), &owner);
+                let inputs_ids = v.resolve_all(inputs, Expect::Power, &path.field("inputs"), &owner);
                 if inputs.is_empty() {
-                    v.problem(path.field("inputs"), format!("{owner} has no inputs: a UPS needs a utility, generator or switchboard upstream"));
+                    v.problem(
+                        path.field("inputs"),
+                        format!("{owner} has no inputs: a UPS needs a utility, generator or switchboard upstream"),
+                    );
                 }
-                (
-                    Detail::Ups {
-                        inputs: inputs_ids,
-                        ride_through: *ride_through,
-                    },
-                    room,
-                    failures,
-                )
+                (Detail::Ups { inputs: inputs_ids, ride_through: *ride_through }, room, failures)
             }
-            PowerSpec::Switchboard {
-                name,
-                room,
-                inputs,
-                failures,
-            } => {
+            PowerSpec::Switchboard { name, room, inputs, failures } => {
                 let owner = format!("switchboard '{name}'");
                 let room = v.resolve(room, Expect::Room, path.field("room"), &owner);
-                let inputs_ids =
-                    v.resolve_all(inputs, Expect::Power, &path.field("inputs"), &owner);
+                let inputs_ids = v.resolve_all(inputs, Expect::Power, &path.field("inputs"), &owner);
                 if inputs.is_empty() {
                     v.problem(path.field("inputs"), format!("{owner} has no inputs"));
                 }
@@ -528,12 +404,7 @@ pub(crate) fn validate(spec: &ScenarioSpec) -> Result<Validated, Vec<Problem>> {
             v.problem(path.field("servers"), format!("{owner} has no servers"));
         }
         v.dist(&p.boot, path.field("boot"), &owner, "boot");
-        v.probability(
-            p.broken_fraction,
-            path.field("broken_fraction"),
-            &owner,
-            "broken_fraction",
-        );
+        v.probability(p.broken_fraction, path.field("broken_fraction"), &owner, "broken_fraction");
         v.dist(&p.repair, path.field("repair"), &owner, "repair");
         v.failures(&p.failures, &path, &owner);
         failures[id] = p.failures.clone();
@@ -553,19 +424,16 @@ pub(crate) fn validate(spec: &ScenarioSpec) -> Result<Validated, Vec<Problem>> {
         let id = first_service as usize + i;
         details[id] = Some(Detail::Service(i as u32));
         if s.demand == 0 {
-            v.problem(path.field("demand"), format!("{owner} has a demand of zero servers; give the servers it needs to serve all users"));
+            v.problem(
+                path.field("demand"),
+                format!("{owner} has a demand of zero servers; give the servers it needs to serve all users"),
+            );
         }
         if s.priority == 0 {
-            v.problem(
-                path.field("priority"),
-                format!("{owner}: priority starts at 1 (most important)"),
-            );
+            v.problem(path.field("priority"), format!("{owner}: priority starts at 1 (most important)"));
         }
         if s.deployments.is_empty() {
-            v.problem(
-                path.field("deployments"),
-                format!("{owner} runs nowhere: give it at least one deployment"),
-            );
+            v.problem(path.field("deployments"), format!("{owner} runs nowhere: give it at least one deployment"));
         }
         let mut deployments = Vec::new();
         let mut capacity: u64 = 0;
@@ -578,32 +446,22 @@ pub(crate) fn validate(spec: &ScenarioSpec) -> Result<Validated, Vec<Problem>> {
             let pool_servers = spec.pools[pool_index].servers;
             let servers = d.servers.unwrap_or(pool_servers);
             if servers == 0 {
+                v.problem(dp.field("servers"), format!("{owner} uses zero servers of pool '{}'", d.pool));
+            } else if servers > pool_servers {
                 v.problem(
                     dp.field("servers"),
-                    format!("{owner} uses zero servers of pool '{}'", d.pool),
+                    format!("{owner} uses {servers} servers of pool '{}', which has only {pool_servers}", d.pool),
                 );
-            } else if servers > pool_servers {
-                v.problem(dp.field("servers"), format!("{owner} uses {servers} servers of pool '{}', which has only {pool_servers}", d.pool));
             }
             if deployments.iter().any(|x: &Deployment| x.pool.0 == pool) {
-                v.problem(
-                    dp.field("pool"),
-                    format!("{owner} is deployed on pool '{}' twice", d.pool),
-                );
+                v.problem(dp.field("pool"), format!("{owner} is deployed on pool '{}' twice", d.pool));
             }
             if servers <= pool_servers {
                 pool_use[pool_index] = pool_use[pool_index].saturating_add(servers);
             }
             capacity = capacity.saturating_add(servers);
-            let share = if pool_servers == 0 {
-                0.0
-            } else {
-                servers.min(pool_servers) as f64 / pool_servers as f64
-            };
-            deployments.push(Deployment {
-                pool: ComponentId(pool),
-                share,
-            });
+            let share = if pool_servers == 0 { 0.0 } else { servers.min(pool_servers) as f64 / pool_servers as f64 };
+            deployments.push(Deployment { pool: ComponentId(pool), share });
         }
         if s.demand > 0
             && !s.deployments.is_empty()
@@ -613,21 +471,13 @@ pub(crate) fn validate(spec: &ScenarioSpec) -> Result<Validated, Vec<Problem>> {
             v.problem(path.field("demand"), format!("{owner} needs {} servers but its deployments provide only {capacity}; it would be degraded before anything happens", s.demand));
         }
         let hard: Vec<ServiceId> = v
-            .resolve_all(
-                &s.depends_on,
-                Expect::Service,
-                &path.field("depends_on"),
-                &owner,
-            )
+            .resolve_all(&s.depends_on, Expect::Service, &path.field("depends_on"), &owner)
             .into_iter()
             .map(|c| ServiceId(c - first_service))
             .collect();
         if hard.contains(&ServiceId(i as u32)) {
             let at = s.depends_on.iter().position(|d| *d == s.name).unwrap_or(0);
-            v.problem(
-                path.field("depends_on").index(at),
-                format!("{owner} depends on itself"),
-            );
+            v.problem(path.field("depends_on").index(at), format!("{owner} depends on itself"));
         }
         let mut soft = Vec::new();
         for (di, d) in s.soft_depends_on.iter().enumerate() {
@@ -638,10 +488,7 @@ pub(crate) fn validate(spec: &ScenarioSpec) -> Result<Validated, Vec<Problem>> {
                 if sid.index() == i {
                     v.problem(dp.field("service"), format!("{owner} depends on itself"));
                 } else if hard.contains(&sid) || soft.iter().any(|(x, _)| *x == sid) {
-                    v.problem(
-                        dp.field("service"),
-                        format!("{owner} lists '{}' as a dependency twice", d.service),
-                    );
+                    v.problem(dp.field("service"), format!("{owner} lists '{}' as a dependency twice", d.service));
                 } else {
                     soft.push((sid, d.impact));
                 }
@@ -663,10 +510,7 @@ pub(crate) fn validate(spec: &ScenarioSpec) -> Result<Validated, Vec<Problem>> {
             let p = &spec.pools[i];
             v.problem(
                 SpecPath::at("pools", i).field("servers"),
-                format!(
-                    "pool '{}' is over-committed: services use {used} of its {} servers",
-                    p.name, p.servers
-                ),
+                format!("pool '{}' is over-committed: services use {used} of its {} servers", p.name, p.servers),
             );
         }
     }
@@ -688,15 +532,10 @@ pub(crate) fn validate(spec: &ScenarioSpec) -> Result<Validated, Vec<Problem>> {
             kind: *kind,
             container: containers[i].map(ComponentId),
             failures: failures[i].clone(),
-            detail: details[i]
-                .clone()
-                .expect("every component has a detail once validation passed"),
+            detail: details[i].clone().expect("every component has a detail once validation passed"),
         })
         .collect();
-    Ok(Validated {
-        model: Model::new(components, services),
-        disasters,
-    })
+    Ok(Validated { model: Model::new(components, services), disasters })
 }
 
 /// Inputs that a component needs to be live: its room, its feeds, its
@@ -706,9 +545,9 @@ fn infrastructure_inputs(detail: &Detail, container: Option<u32>) -> Vec<u32> {
     let mut inputs: Vec<u32> = container.into_iter().collect();
     match detail {
         Detail::Room(r) => inputs.extend(r.feeds.iter().chain(&r.network)),
-        Detail::Ups { inputs: i, .. }
-        | Detail::Switchboard { inputs: i }
-        | Detail::Cooling { power: i } => inputs.extend(i),
+        Detail::Ups { inputs: i, .. } | Detail::Switchboard { inputs: i } | Detail::Cooling { power: i } => {
+            inputs.extend(i)
+        }
         _ => {}
     }
     inputs
@@ -716,11 +555,7 @@ fn infrastructure_inputs(detail: &Detail, container: Option<u32>) -> Vec<u32> {
 
 /// Rejects power loops (a UPS feeding its own input, a room fed through
 /// equipment inside it) and data halls whose feeds reach no source.
-fn check_power_graph(
-    v: &mut Validator<'_>,
-    details: &[Option<Detail>],
-    containers: &[Option<u32>],
-) {
+fn check_power_graph(v: &mut Validator<'_>, details: &[Option<Detail>], containers: &[Option<u32>]) {
     let n = details.len();
     let mut g: DiGraph<(), (), u32> = DiGraph::with_capacity(n, n * 2);
     for _ in 0..n {
@@ -750,21 +585,13 @@ fn check_power_graph(
         let path = v.order[scc[0]].3.clone();
         v.problem(
             path,
-            format!(
-                "power loop: {} need each other to be live, so none could ever come back",
-                names.join(", ")
-            ),
+            format!("power loop: {} need each other to be live, so none could ever come back", names.join(", ")),
         );
     }
 
     // A data hall needs a feed that leads back to a utility or a generator.
     let mut reaches_source: Vec<Option<bool>> = vec![None; n];
-    fn has_source(
-        i: usize,
-        details: &[Option<Detail>],
-        memo: &mut [Option<bool>],
-        depth: usize,
-    ) -> bool {
+    fn has_source(i: usize, details: &[Option<Detail>], memo: &mut [Option<bool>], depth: usize) -> bool {
         if let Some(known) = memo[i] {
             return known;
         }
@@ -772,9 +599,9 @@ fn check_power_graph(
         let result = depth < 10_000
             && match &details[i] {
                 Some(Detail::Utility | Detail::Generator { .. }) => true,
-                Some(Detail::Ups { inputs, .. } | Detail::Switchboard { inputs }) => inputs
-                    .iter()
-                    .any(|&j| has_source(j as usize, details, memo, depth + 1)),
+                Some(Detail::Ups { inputs, .. } | Detail::Switchboard { inputs }) => {
+                    inputs.iter().any(|&j| has_source(j as usize, details, memo, depth + 1))
+                }
                 _ => false,
             };
         memo[i] = Some(result);
@@ -783,10 +610,7 @@ fn check_power_graph(
     for (i, d) in details.iter().enumerate() {
         if let Some(Detail::Room(room)) = d
             && !room.feeds.is_empty()
-            && !room
-                .feeds
-                .iter()
-                .any(|&f| has_source(f as usize, details, &mut reaches_source, 0))
+            && !room.feeds.iter().any(|&f| has_source(f as usize, details, &mut reaches_source, 0))
         {
             let path = v.order[i].3.field("feeds");
             let msg = format!(
@@ -808,13 +632,7 @@ fn validate_disasters(v: &mut Validator<'_>) -> Vec<Disaster> {
         if d.name.trim().is_empty() {
             v.problem(path.field("name"), "a disaster has an empty name");
         } else if let Some(prev) = seen.insert(d.name.as_str(), di) {
-            v.problem(
-                path.field("name"),
-                format!(
-                    "duplicate disaster name '{}' (also disasters[{prev}])",
-                    d.name
-                ),
-            );
+            v.problem(path.field("name"), format!("duplicate disaster name '{}' (also disasters[{prev}])", d.name));
         }
         if d.hazards.is_empty() {
             v.problem(path.field("hazards"), format!("{owner} has no hazards"));
@@ -822,10 +640,7 @@ fn validate_disasters(v: &mut Validator<'_>) -> Vec<Disaster> {
         if d.hazards.len() > MAX_HAZARDS {
             v.problem(
                 path.field("hazards"),
-                format!(
-                    "{owner} has {} hazards; at most {MAX_HAZARDS} are supported",
-                    d.hazards.len()
-                ),
+                format!("{owner} has {} hazards; at most {MAX_HAZARDS} are supported", d.hazards.len()),
             );
             continue;
         }
@@ -833,11 +648,7 @@ fn validate_disasters(v: &mut Validator<'_>) -> Vec<Disaster> {
         for (hi, h) in d.hazards.iter().enumerate() {
             let hp = path.field("hazards").index(hi);
             match h {
-                HazardSpec::Outage {
-                    target,
-                    at: _,
-                    duration,
-                } => {
+                HazardSpec::Outage { target, at: _, duration } => {
                     let target = v.resolve(target, Expect::Any, hp.field("target"), &owner);
                     if let Some(dur) = duration {
                         v.dist(dur, hp.field("duration"), &owner, "duration");
@@ -857,11 +668,7 @@ fn validate_disasters(v: &mut Validator<'_>) -> Vec<Disaster> {
                 }
             }
         }
-        disasters.push(Disaster {
-            name: d.name.clone(),
-            description: d.description.clone(),
-            hazards,
-        });
+        disasters.push(Disaster { name: d.name.clone(), description: d.description.clone(), hazards });
     }
     disasters
 }
@@ -876,47 +683,17 @@ fn spec_at(h: &HazardSpec) -> crate::time::SimDuration {
 fn validate_fire(v: &mut Validator<'_>, f: &FireSpec, hp: &SpecPath, owner: &str) -> Option<Fire> {
     let owner = format!("{owner}: fire in '{}'", f.room);
     let room = v.resolve(&f.room, Expect::Room, hp.field("room"), &owner);
-    v.dist(
-        &f.damage_after,
-        hp.field("damage_after"),
-        &owner,
-        "damage_after",
-    );
-    v.dist(
-        &f.extinguished_after,
-        hp.field("extinguished_after"),
-        &owner,
-        "extinguished_after",
-    );
+    v.dist(&f.damage_after, hp.field("damage_after"), &owner, "damage_after");
+    v.dist(&f.extinguished_after, hp.field("extinguished_after"), &owner, "extinguished_after");
     if let Some(s) = &f.spread {
-        v.dist(
-            &s.after,
-            hp.field("spread").field("after"),
-            &owner,
-            "spread.after",
-        );
-        v.probability(
-            s.probability,
-            hp.field("spread").field("probability"),
-            &owner,
-            "spread.probability",
-        );
+        v.dist(&s.after, hp.field("spread").field("after"), &owner, "spread.after");
+        v.probability(s.probability, hp.field("spread").field("probability"), &owner, "spread.probability");
     }
     if let Some(c) = &f.power_cut {
-        v.dist(
-            &c.after,
-            hp.field("power_cut").field("after"),
-            &owner,
-            "power_cut.after",
-        );
+        v.dist(&c.after, hp.field("power_cut").field("after"), &owner, "power_cut.after");
     }
     let rp = hp.field("restoration");
-    v.dist(
-        &f.restoration.inspection,
-        rp.field("inspection"),
-        &owner,
-        "restoration.inspection",
-    );
+    v.dist(&f.restoration.inspection, rp.field("inspection"), &owner, "restoration.inspection");
     let site = room.and_then(|r| v.order[r as usize].2);
     let mut stages = Vec::new();
     let mut staged: Vec<u32> = Vec::new();
@@ -932,36 +709,24 @@ fn validate_fire(v: &mut Validator<'_>, f: &FireSpec, hp: &SpecPath, owner: &str
         let sp = rp.field("stages").index(si);
         v.dist(&stage.after, sp.field("after"), &owner, "stage delay");
         if stage.rooms.is_empty() {
-            v.problem(
-                sp.field("rooms"),
-                format!("{owner}: restoration stage {si} names no rooms"),
-            );
+            v.problem(sp.field("rooms"), format!("{owner}: restoration stage {si} names no rooms"));
         }
         let rooms = v.resolve_all(&stage.rooms, Expect::Room, &sp.field("rooms"), &owner);
         for (ri, &r) in rooms.iter().enumerate() {
             if site.is_some() && v.order[r as usize].2 != site {
                 v.problem(
                     sp.field("rooms").index(ri),
-                    format!(
-                        "{owner}: restoration names '{}', which is not in the fire's site",
-                        stage.rooms[ri]
-                    ),
+                    format!("{owner}: restoration names '{}', which is not in the fire's site", stage.rooms[ri]),
                 );
             } else if staged.contains(&r) {
                 v.problem(
                     sp.field("rooms").index(ri),
-                    format!(
-                        "{owner}: room '{}' appears in two restoration stages",
-                        stage.rooms[ri]
-                    ),
+                    format!("{owner}: room '{}' appears in two restoration stages", stage.rooms[ri]),
                 );
             }
             staged.push(r);
         }
-        stages.push((
-            rooms.into_iter().map(ComponentId).collect(),
-            stage.after.clone(),
-        ));
+        stages.push((rooms.into_iter().map(ComponentId).collect(), stage.after.clone()));
     }
     let room = room?;
     let site = site?;
@@ -969,9 +734,7 @@ fn validate_fire(v: &mut Validator<'_>, f: &FireSpec, hp: &SpecPath, owner: &str
         .order
         .iter()
         .enumerate()
-        .filter(|(_, (_, kind, container, _))| {
-            matches!(kind, ComponentKind::Room(_)) && *container == Some(site)
-        })
+        .filter(|(_, (_, kind, container, _))| matches!(kind, ComponentKind::Room(_)) && *container == Some(site))
         .map(|(i, _)| ComponentId(i as u32))
         .collect();
     Some(Fire {

@@ -45,25 +45,11 @@ fn exit_0_run_prints_the_downtime_table() {
     let o = outage(&["run", "scenarios/minimal.ron", "--seed", "7"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = stdout(&o);
-    assert!(
-        out.contains("scenario minimal - disaster battery-fire - seed 7 run 0 - horizon 2d"),
-        "{out}"
-    );
-    for column in [
-        "service",
-        "first impact",
-        "down",
-        "degraded",
-        "partial at",
-        "full at",
-        "user-hours lost",
-    ] {
+    assert!(out.contains("scenario minimal - disaster battery-fire - seed 7 run 0 - horizon 2d"), "{out}");
+    for column in ["service", "first impact", "down", "degraded", "partial at", "full at", "user-hours lost"] {
         assert!(out.contains(column), "missing column {column}: {out}");
     }
-    assert!(
-        out.lines().any(|l| l.trim_start().starts_with("web ")),
-        "{out}"
-    );
+    assert!(out.lines().any(|l| l.trim_start().starts_with("web ")), "{out}");
     assert!(out.contains("service timeline"), "{out}");
 }
 
@@ -80,20 +66,14 @@ fn exit_0_validate_summarises_the_scenario() {
 
 #[test]
 fn exit_2_invalid_scenario_names_file_line_column_and_element() {
-    let src = include_str!("../../scenarios/minimal.ron").replacen(
-        "depends_on: [\"db\"]",
-        "depends_on: [\"dbb\"]",
-        1,
-    );
+    let src = include_str!("../../scenarios/minimal.ron").replacen("depends_on: [\"db\"]", "depends_on: [\"dbb\"]", 1);
     let f = TempFile::new("bad.ron", src.as_bytes());
     for cmd in ["run", "validate"] {
         let o = outage(&[cmd, f.path()]);
         assert_eq!(o.status.code(), Some(2), "{cmd}");
         let err = stderr(&o);
-        let expected = format!(
-            "{}:88:26: service 'web' refers to unknown service 'dbb' (did you mean 'db'?)",
-            f.path()
-        );
+        let expected =
+            format!("{}:88:26: service 'web' refers to unknown service 'dbb' (did you mean 'db'?)", f.path());
         assert!(err.contains(&expected), "{cmd}: {err}");
         assert!(err.contains("1 problem found"), "{err}");
         assert!(stdout(&o).is_empty());
@@ -104,20 +84,12 @@ fn exit_2_invalid_scenario_names_file_line_column_and_element() {
 fn exit_2_unreadable_or_non_utf8_file() {
     let o = outage(&["validate", "no/such/file.ron"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(
-        stderr(&o).contains("cannot read scenario 'no/such/file.ron'"),
-        "{}",
-        stderr(&o)
-    );
+    assert!(stderr(&o).contains("cannot read scenario 'no/such/file.ron'"), "{}", stderr(&o));
 
     let f = TempFile::new("latin1.ron", b"Scenario(name: \"caf\xe9\")");
     let o = outage(&["validate", f.path()]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(
-        stderr(&o).contains(":1:20: the file is not valid UTF-8 text"),
-        "{}",
-        stderr(&o)
-    );
+    assert!(stderr(&o).contains(":1:20: the file is not valid UTF-8 text"), "{}", stderr(&o));
 }
 
 #[test]
@@ -138,46 +110,22 @@ fn exit_2_unknown_disaster_and_bad_flags() {
     ] {
         let o = outage(&["run", "scenarios/minimal.ron", flag, value]);
         assert_eq!(o.status.code(), Some(2), "{flag} {value}");
-        assert!(
-            stderr(&o).contains(expected),
-            "{flag} {value}: {}",
-            stderr(&o)
-        );
+        assert!(stderr(&o).contains(expected), "{flag} {value}: {}", stderr(&o));
     }
 }
 
 #[test]
 fn json_and_csv_formats() {
-    let o = outage(&[
-        "run",
-        "scenarios/minimal.ron",
-        "--seed",
-        "3",
-        "--format",
-        "json",
-    ]);
+    let o = outage(&["run", "scenarios/minimal.ron", "--seed", "3", "--format", "json"]);
     assert_eq!(o.status.code(), Some(0));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("valid JSON");
     assert_eq!(v["scenario"], "minimal");
     assert_eq!(v["seed"], 3);
     assert_eq!(v["services"][0]["name"], "web");
     assert!(v["services"][0]["downtime_s"].as_f64().unwrap() > 0.0);
-    assert!(
-        v["timeline"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|e| e["kind"] == "service")
-    );
+    assert!(v["timeline"].as_array().unwrap().iter().any(|e| e["kind"] == "service"));
 
-    let o = outage(&[
-        "run",
-        "scenarios/minimal.ron",
-        "--seed",
-        "3",
-        "--format",
-        "csv",
-    ]);
+    let o = outage(&["run", "scenarios/minimal.ron", "--seed", "3", "--format", "csv"]);
     let csv = stdout(&o);
     let mut lines = csv.lines();
     assert_eq!(
@@ -188,17 +136,6 @@ fn json_and_csv_formats() {
     );
     assert_eq!(lines.count(), 2);
 
-    let o = outage(&[
-        "run",
-        "scenarios/minimal.ron",
-        "--seed",
-        "3",
-        "--format",
-        "timeline-csv",
-    ]);
-    assert!(
-        stdout(&o).starts_with("at_s,component,kind,state,level,cause\n"),
-        "{}",
-        stdout(&o)
-    );
+    let o = outage(&["run", "scenarios/minimal.ron", "--seed", "3", "--format", "timeline-csv"]);
+    assert!(stdout(&o).starts_with("at_s,component,kind,state,level,cause\n"), "{}", stdout(&o));
 }

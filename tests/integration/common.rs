@@ -11,14 +11,11 @@ pub fn load(src: &str) -> Scenario {
 /// Runs the named disaster with `seed`, recording the timeline.
 pub fn run(scenario: &Scenario, disaster: &str, seed: u64) -> RunReport {
     let mut sim = Simulation::new(scenario, Some(disaster)).expect("disaster exists");
-    sim.run(&RunOptions::default().seed(seed))
-        .expect("run completes")
+    sim.run(&RunOptions::default().seed(seed)).expect("run completes")
 }
 
 pub fn service<'r>(report: &'r RunReport, name: &str) -> &'r ServiceOutcome {
-    report
-        .service(name)
-        .unwrap_or_else(|| panic!("no service '{name}' in report"))
+    report.service(name).unwrap_or_else(|| panic!("no service '{name}' in report"))
 }
 
 pub fn h(hours: u64) -> SimDuration {
@@ -37,14 +34,7 @@ pub fn at(d: SimDuration) -> SimTime {
 /// `power`), one pool of 10 servers booting in `boot`, and a service "app"
 /// with 1,000 users needing all 10 servers. `extra_services` and
 /// `disasters` are spliced in as RON.
-pub fn one_hall(
-    power: &str,
-    feeds: &str,
-    boot: &str,
-    extra_rooms: &str,
-    extra: &str,
-    disasters: &str,
-) -> String {
+pub fn one_hall(power: &str, feeds: &str, boot: &str, extra_rooms: &str, extra: &str, disasters: &str) -> String {
     format!(
         r#"Scenario(
     name: "test",

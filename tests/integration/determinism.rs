@@ -8,12 +8,7 @@ fn run_json(scenario: &str, seed: &str) -> Vec<u8> {
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("the binary runs");
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
     o.stdout
 }
 
@@ -29,14 +24,8 @@ fn same_seed_gives_byte_identical_json() {
 #[test]
 fn a_different_seed_gives_different_downtimes() {
     let downtimes = |seed| {
-        let v: serde_json::Value =
-            serde_json::from_slice(&run_json("scenarios/kakao_pangyo_2022.ron", seed)).unwrap();
-        v["services"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|s| s["downtime_s"].as_f64().unwrap())
-            .collect::<Vec<_>>()
+        let v: serde_json::Value = serde_json::from_slice(&run_json("scenarios/kakao_pangyo_2022.ron", seed)).unwrap();
+        v["services"].as_array().unwrap().iter().map(|s| s["downtime_s"].as_f64().unwrap()).collect::<Vec<_>>()
     };
     assert_ne!(downtimes("7"), downtimes("8"));
 }
@@ -44,11 +33,7 @@ fn a_different_seed_gives_different_downtimes() {
 #[test]
 fn the_library_is_deterministic_across_reused_simulations() {
     // A reused Simulation must not carry state from one run into the next.
-    let scenario = outage::Scenario::from_path(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/scenarios/minimal.ron"
-    ))
-    .unwrap();
+    let scenario = outage::Scenario::from_path(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/minimal.ron")).unwrap();
     let mut sim = outage::Simulation::new(&scenario, None).unwrap();
     let opts = |run| outage::RunOptions::default().seed(11).run(run);
     let first = sim.run(&opts(5)).unwrap();
@@ -57,9 +42,6 @@ fn the_library_is_deterministic_across_reused_simulations() {
     }
     let again = sim.run(&opts(5)).unwrap();
     assert_eq!(first.to_json(), again.to_json());
-    let fresh = outage::Simulation::new(&scenario, None)
-        .unwrap()
-        .run(&opts(5))
-        .unwrap();
+    let fresh = outage::Simulation::new(&scenario, None).unwrap().run(&opts(5)).unwrap();
     assert_eq!(first.to_json(), fresh.to_json());
 }

@@ -2,8 +2,7 @@ use outage::{SimDuration, State};
 
 use crate::common::{at, h, load, m, one_hall, run, service};
 
-const GRID: &str =
-    r#"Utility(name: "grid"), Switchboard(name: "sw", room: "elec", inputs: ["grid"])"#;
+const GRID: &str = r#"Utility(name: "grid"), Switchboard(name: "sw", room: "elec", inputs: ["grid"])"#;
 
 #[test]
 fn power_cut_then_boot_gives_the_hand_computed_downtime() {
@@ -44,21 +43,10 @@ fn a_hall_with_a_and_b_feeds_survives_losing_one() {
             Outage(target: "feed-a", at: "1h", duration: Fixed("4h")),
             Outage(target: "grid-b", at: "2h", duration: Fixed("1h")),
         ])"#;
-    let scenario = load(&one_hall(
-        power,
-        r#""feed-a", "feed-b""#,
-        r#"Fixed("0s")"#,
-        "",
-        "",
-        disasters,
-    ));
+    let scenario = load(&one_hall(power, r#""feed-a", "feed-b""#, r#"Fixed("0s")"#, "", "", disasters));
     let one = run(&scenario, "lose-a", 1);
     assert_eq!(service(&one, "app").first_impact, None);
-    assert!(
-        one.timeline
-            .iter()
-            .any(|e| e.component == "feed-a" && e.state == State::Down)
-    );
+    assert!(one.timeline.iter().any(|e| e.component == "feed-a" && e.state == State::Down));
     assert!(!one.timeline.iter().any(|e| e.component == "hall"));
 
     let both = run(&scenario, "lose-both", 1);
@@ -75,14 +63,7 @@ fn ups_rides_through_then_runs_dry() {
     let disasters = r#"
         Disaster(name: "long", hazards: [Outage(target: "grid", at: "1h", duration: Fixed("2h"))]),
         Disaster(name: "blip", hazards: [Outage(target: "grid", at: "1h", duration: Fixed("9m"))])"#;
-    let scenario = load(&one_hall(
-        power,
-        r#""ups""#,
-        r#"Fixed("0s")"#,
-        "",
-        "",
-        disasters,
-    ));
+    let scenario = load(&one_hall(power, r#""ups""#, r#"Fixed("0s")"#, "", "", disasters));
     let app = run(&scenario, "long", 1).services[0].clone();
     assert_eq!(app.first_impact, Some(at(h(1) + m(10))));
     assert_eq!(app.downtime, h(1) + m(50));
@@ -97,7 +78,8 @@ fn generator_scenario(start_probability: &str, fuel: &str) -> String {
                   start_delay: Fixed("30s"), fuel: "{fuel}"),
         Ups(name: "ups", room: "elec", inputs: ["grid", "gen"], ride_through: "10m")"#
     );
-    let disasters = r#"Disaster(name: "grid-loss", hazards: [Outage(target: "grid", at: "1h", duration: Fixed("2h"))])"#;
+    let disasters =
+        r#"Disaster(name: "grid-loss", hazards: [Outage(target: "grid", at: "1h", duration: Fixed("2h"))])"#;
     one_hall(&power, r#""ups""#, r#"Fixed("0s")"#, "", "", disasters)
 }
 
@@ -105,11 +87,7 @@ fn generator_scenario(start_probability: &str, fuel: &str) -> String {
 fn a_generator_that_starts_bridges_the_outage() {
     let report = run(&load(&generator_scenario("1.0", "24h")), "grid-loss", 1);
     assert_eq!(service(&report, "app").first_impact, None);
-    let gen_up = report
-        .timeline
-        .iter()
-        .find(|e| e.component == "gen" && e.state == State::Up)
-        .unwrap();
+    let gen_up = report.timeline.iter().find(|e| e.component == "gen" && e.state == State::Up).unwrap();
     assert_eq!(gen_up.at, at(h(1) + SimDuration::from_secs(30)));
 }
 
@@ -127,10 +105,7 @@ fn a_generator_out_of_fuel_falls_back_to_the_battery() {
     // the grid returns at 3h. Down 3h - 2h10m30s = 49m30s.
     let report = run(&load(&generator_scenario("1.0", "1h")), "grid-loss", 1);
     let app = service(&report, "app");
-    assert_eq!(
-        app.first_impact,
-        Some(at(h(2) + m(10) + SimDuration::from_secs(30)))
-    );
+    assert_eq!(app.first_impact, Some(at(h(2) + m(10) + SimDuration::from_secs(30))));
     assert_eq!(app.downtime, m(49) + SimDuration::from_secs(30));
 }
 
@@ -191,11 +166,7 @@ fn a_hard_dependency_chain_goes_down_and_up_together() {
     let report = run(&load(&chain_scenario(disasters)), "db", 1);
     for name in ["db", "api", "web"] {
         let s = service(&report, name);
-        assert_eq!(
-            (s.first_impact, s.downtime),
-            (Some(at(h(1))), h(2)),
-            "{name}"
-        );
+        assert_eq!((s.first_impact, s.downtime), (Some(at(h(1))), h(2)), "{name}");
     }
     assert_eq!(service(&report, "app").first_impact, None);
     // web's user-hours: 200 users x 2 h.
@@ -242,16 +213,8 @@ fn capacity_below_demand_serves_the_fraction_it_can() {
     let report = run(&load(src), "b", 1);
     let app = service(&report, "app");
     assert_eq!((app.downtime, app.degraded), (SimDuration::ZERO, h(2)));
-    assert!(
-        (app.user_hours_lost - 800.0).abs() < 1e-9,
-        "{}",
-        app.user_hours_lost
-    );
-    let change = report
-        .timeline
-        .iter()
-        .find(|e| e.component == "app")
-        .unwrap();
+    assert!((app.user_hours_lost - 800.0).abs() < 1e-9, "{}", app.user_hours_lost);
+    let change = report.timeline.iter().find(|e| e.component == "app").unwrap();
     assert_eq!((change.state, change.level), (State::Degraded, 0.6));
 }
 
@@ -263,7 +226,8 @@ fn a_dependency_cycle_that_goes_down_stays_down_and_the_run_ends() {
     let extra = r#"
         Service(name: "login", users: 0, demand: 1, deployments: [(pool: "login-pool")], depends_on: ["tools"]),
         Service(name: "tools", users: 0, demand: 1, deployments: [(pool: "tools-pool")], depends_on: ["login"]),"#;
-    let disasters = r#"Disaster(name: "blip", hazards: [Outage(target: "login-pool", at: "1h", duration: Fixed("1h"))])"#;
+    let disasters =
+        r#"Disaster(name: "blip", hazards: [Outage(target: "login-pool", at: "1h", duration: Fixed("1h"))])"#;
     let src = one_hall(GRID, r#""sw""#, r#"Fixed("0s")"#, "", extra, disasters).replace(
         r#"pools: [Pool(name: "app-pool", room: "hall", servers: 10, boot: Fixed("0s"))]"#,
         r#"pools: [
@@ -278,11 +242,7 @@ fn a_dependency_cycle_that_goes_down_stays_down_and_the_run_ends() {
     let report = run(&scenario, "blip", 1);
     for name in ["login", "tools"] {
         let s = service(&report, name);
-        assert_eq!(
-            (s.downtime, s.final_state, s.full_recovery),
-            (h(23), State::Down, None),
-            "{name}"
-        );
+        assert_eq!((s.downtime, s.final_state, s.full_recovery), (h(23), State::Down, None), "{name}");
     }
 }
 
@@ -322,25 +282,9 @@ fn gas_suppression_stops_an_ordinary_fire_before_damage() {
     // would come at 5m. Nothing is lost.
     let fire = r#"room: "battery", at: "0s", damage_after: Fixed("5m"), extinguished_after: Fixed("2h"),
                    spread: (after: Fixed("3m"))"#;
-    let report = run(
-        &load(&fire_scenario(
-            fire,
-            r#"Gas(success_probability: 1.0, acts_after: "1m")"#,
-        )),
-        "fire",
-        1,
-    );
-    assert!(
-        report.services.iter().all(|s| s.first_impact.is_none()),
-        "{:#?}",
-        report.services
-    );
-    assert!(
-        report
-            .timeline
-            .iter()
-            .all(|e| e.kind == "room" || e.state == State::Up)
-    );
+    let report = run(&load(&fire_scenario(fire, r#"Gas(success_probability: 1.0, acts_after: "1m")"#)), "fire", 1);
+    assert!(report.services.iter().all(|s| s.first_impact.is_none()), "{:#?}", report.services);
+    assert!(report.timeline.iter().all(|e| e.kind == "room" || e.state == State::Up));
 }
 
 #[test]
@@ -360,43 +304,21 @@ fn a_lithium_fire_defeats_gas_spreads_and_is_cut_and_restored_in_stages() {
                    power_cut: (scope: Site, after: Fixed("1h33m")),
                    extinguished_after: Fixed("8h26m"),
                    restoration: (inspection: Fixed("1h45m"), stages: [(rooms: ["ups-room"], after: Fixed("5h"))])"#;
-    let report = run(
-        &load(&fire_scenario(
-            fire,
-            r#"Gas(success_probability: 1.0, acts_after: "1m")"#,
-        )),
-        "fire",
-        1,
-    );
+    let report = run(&load(&fire_scenario(fire, r#"Gas(success_probability: 1.0, acts_after: "1m")"#)), "fire", 1);
     for name in ["sa", "sb"] {
         let s = service(&report, name);
         assert_eq!(s.first_impact, Some(at(m(4))), "{name}");
         assert_eq!(s.full_recovery, Some(at(h(15) + m(11))), "{name}");
         assert_eq!(s.downtime, h(15) + m(7), "{name}");
     }
-    let hall_b: Vec<_> = report
-        .timeline
-        .iter()
-        .filter(|e| e.component == "hall-b")
-        .map(|e| (e.at, e.state))
-        .collect();
+    let hall_b: Vec<_> = report.timeline.iter().filter(|e| e.component == "hall-b").map(|e| (e.at, e.state)).collect();
     // hall-b itself is cut at 1h33m (it was already dark for want of power:
     // no change) and re-energised at the inspection, but its feed is still
     // in the destroyed UPS room.
-    assert_eq!(
-        hall_b,
-        vec![(at(m(4)), State::Down), (at(h(15) + m(11)), State::Up)]
-    );
-    let battery: Vec<_> = report
-        .timeline
-        .iter()
-        .filter(|e| e.component == "battery")
-        .map(|e| (e.at, e.state))
-        .collect();
-    assert_eq!(
-        battery,
-        vec![(at(m(1)), State::Down), (at(h(10) + m(11)), State::Up)]
-    );
+    assert_eq!(hall_b, vec![(at(m(4)), State::Down), (at(h(15) + m(11)), State::Up)]);
+    let battery: Vec<_> =
+        report.timeline.iter().filter(|e| e.component == "battery").map(|e| (e.at, e.state)).collect();
+    assert_eq!(battery, vec![(at(m(1)), State::Down), (at(h(10) + m(11)), State::Up)]);
 }
 
 #[test]
@@ -407,18 +329,8 @@ fn without_spread_a_burning_rooms_cut_spares_the_rest() {
                    power_cut: (scope: BurningRooms, after: Fixed("10m")), extinguished_after: Fixed("1h")"#;
     let report = run(&load(&fire_scenario(fire, "None")), "fire", 1);
     assert!(report.services.iter().all(|s| s.first_impact.is_none()));
-    let rooms: Vec<_> = report
-        .timeline
-        .iter()
-        .map(|e| (e.component.as_str(), e.at, e.state))
-        .collect();
-    assert_eq!(
-        rooms,
-        vec![
-            ("battery", at(SimDuration::ZERO), State::Down),
-            ("battery", at(h(1)), State::Up)
-        ]
-    );
+    let rooms: Vec<_> = report.timeline.iter().map(|e| (e.component.as_str(), e.at, e.state)).collect();
+    assert_eq!(rooms, vec![("battery", at(SimDuration::ZERO), State::Down), ("battery", at(h(1)), State::Up)]);
 }
 
 #[test]
@@ -426,11 +338,8 @@ fn no_component_changes_twice_in_one_event() {
     // Propagation runs in topological order, so a component settles once per
     // event: kakao-t (needs login, soft-needs the map) used to flicker
     // "degraded 99%" then "up" when both came back at the same instant.
-    let scenario = outage::Scenario::from_path(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/scenarios/kakao_pangyo_2022.ron"
-    ))
-    .unwrap();
+    let scenario =
+        outage::Scenario::from_path(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/kakao_pangyo_2022.ron")).unwrap();
     for seed in 0..20 {
         let report = run(&scenario, "b3-battery-fire", seed);
         let mut seen = std::collections::HashSet::new();
