@@ -89,6 +89,11 @@ pub mod time;
 
 mod disaster;
 
+/// The README's Rust examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 pub use disaster::Disaster;
 pub use dist::Dist;
 pub use engine::{RunError, RunOptions, Simulation};

@@ -288,7 +288,7 @@ impl FromStr for SimDuration {
                 let frac: u128 = frac_part.parse().map_err(|_| err("expected a number"))?;
                 let scale = 10u128.pow(frac_part.len() as u32);
                 let numerator = frac * u128::from(unit_ms);
-                if numerator % scale != 0 {
+                if !numerator.is_multiple_of(scale) {
                     return Err(err("finer than one millisecond"));
                 }
                 let extra = u64::try_from(numerator / scale).map_err(|_| err("too long"))?;

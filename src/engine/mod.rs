@@ -229,7 +229,10 @@ impl<'s> Simulation<'s> {
         let disaster = match disaster {
             Some(name) => scenario.disaster(name).ok_or_else(|| RunError::UnknownDisaster {
                 name: name.to_owned(),
-                known: scenario.disasters().iter().map(|d| format!("'{}'", d.name())).collect::<Vec<_>>().join(", "),
+                known: match scenario.disasters() {
+                    [] => "no disasters".to_owned(),
+                    all => all.iter().map(|d| format!("'{}'", d.name())).collect::<Vec<_>>().join(", "),
+                },
             })?,
             None => scenario.default_disaster(),
         };
@@ -359,10 +362,10 @@ impl<'s> Simulation<'s> {
         }
         self.settle();
         for (i, s) in model.services.iter().enumerate() {
-            if let Dynamic::Service { state, served } = self.nodes[s.component.index()].dynamic {
-                if state != State::Up {
-                    self.tallies[i].change(SimTime::ZERO, state, served);
-                }
+            if let Dynamic::Service { state, served } = self.nodes[s.component.index()].dynamic
+                && state != State::Up
+            {
+                self.tallies[i].change(SimTime::ZERO, state, served);
             }
         }
         self.record = record;
@@ -713,12 +716,11 @@ impl<'s> Simulation<'s> {
             Event::FireIgnites { hazard, room } => self.fire_ignites(hazard, room),
             Event::FireDamages { hazard, room } => {
                 let fire = &mut self.fires[hazard as usize];
-                if fire.burning.iter().any(|(r, _)| *r == room) {
-                    if !fire.damaged.contains(&room) {
-                        fire.damaged.push(room);
-                        self.nodes[room as usize].damaged = self.nodes[room as usize].damaged.saturating_add(1);
-                        self.touch(room);
-                    }
+                // Only a room still burning is damaged (suppression may have won).
+                if fire.burning.iter().any(|(r, _)| *r == room) && !fire.damaged.contains(&room) {
+                    fire.damaged.push(room);
+                    self.nodes[room as usize].damaged = self.nodes[room as usize].damaged.saturating_add(1);
+                    self.touch(room);
                 }
             }
             Event::SuppressionActs { hazard, room } => self.suppression_acts(hazard, room),
@@ -799,10 +801,10 @@ impl<'s> Simulation<'s> {
             }
             Event::ComponentRepaired(i) => {
                 self.nodes[i as usize].failed = false;
-                if let Dynamic::Generator { phase, .. } = &mut self.nodes[i as usize].dynamic {
-                    if *phase == GenPhase::FailedToStart {
-                        *phase = GenPhase::Idle;
-                    }
+                if let Dynamic::Generator { phase, .. } = &mut self.nodes[i as usize].dynamic
+                    && *phase == GenPhase::FailedToStart
+                {
+                    *phase = GenPhase::Idle;
                 }
                 let f =
                     self.model.components[i as usize].failures.as_ref().expect("only components with failures fail");

@@ -369,9 +369,9 @@ fn approx(d: SimDuration) -> String {
     SimDuration::from_millis((ms + unit / 2) / unit * unit).to_string()
 }
 
-/// 1234 -> "1,234"; 12345678 -> "12.3M".
+/// 1234 -> "1234"; 56789 -> "57k"; 12345678 -> "12.3M".
 fn human_count(x: f64) -> String {
-    if x >= 10_000_000.0 {
+    if x >= 1_000_000.0 {
         format!("{:.1}M", x / 1_000_000.0)
     } else if x >= 10_000.0 {
         format!("{:.0}k", x / 1_000.0)

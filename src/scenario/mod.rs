@@ -3,7 +3,7 @@
 //! Loading goes in three steps, each of which reports *every* problem it
 //! finds, with the file, line and column and the element at fault:
 //!
-//! 1. ron parses the text into a [`ScenarioSpec`](spec::ScenarioSpec)
+//! 1. ron parses the text into a [`ScenarioSpec`]
 //!    (syntax errors, unknown fields, wrong types);
 //! 2. validation resolves names to components and checks values (unknown or
 //!    duplicate names, probabilities outside [0, 1], zero-length durations
@@ -130,7 +130,7 @@ impl Scenario {
                         Diagnostic { file, position, path: Some(p.path.to_string()), message }
                     })
                     .collect();
-                diagnostics.sort_by(|a, b| a.position.cmp(&b.position));
+                diagnostics.sort_by_key(|d| d.position);
                 Err(ScenarioError::Invalid(diagnostics))
             }
         }

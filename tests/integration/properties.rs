@@ -53,7 +53,6 @@ fn minutes(m: u64) -> SimDuration {
 }
 
 fn build(r: &Recipe) -> ScenarioSpec {
-    let n_ups = r.ups_minutes.len();
     let mut rooms = vec![RoomSpec { name: "elec".into(), kind: RoomKind::Electrical, ..Default::default() }];
     for (h, feeds) in r.hall_feeds.iter().enumerate() {
         let mut feeds: Vec<String> = feeds.iter().map(|u| format!("ups-{u}")).collect();
@@ -233,14 +232,14 @@ proptest! {
         let mut src = MINIMAL.as_bytes().to_vec();
         let end = (cut + len).min(src.len());
         src.splice(cut..end, insert.bytes());
-        if let Ok(text) = String::from_utf8(src) {
-            if let Err(e) = Scenario::from_ron_str(&text) {
-                // Every problem has a position inside the text.
-                let lines = text.lines().count().max(1) + 1;
-                for d in e.diagnostics() {
-                    let p = d.position.expect("text input gives positions");
-                    prop_assert!(p.line >= 1 && p.line <= lines && p.column >= 1, "{d}");
-                }
+        if let Ok(text) = String::from_utf8(src)
+            && let Err(e) = Scenario::from_ron_str(&text)
+        {
+            // Every problem has a position inside the text.
+            let lines = text.lines().count().max(1) + 1;
+            for d in e.diagnostics() {
+                let p = d.position.expect("text input gives positions");
+                prop_assert!(p.line >= 1 && p.line <= lines && p.column >= 1, "{d}");
             }
         }
     }
