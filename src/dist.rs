@@ -64,6 +64,13 @@ pub enum Dist {
     },
 }
 
+impl Default for Dist {
+    /// `Fixed("0s")`: no delay.
+    fn default() -> Self {
+        Dist::Fixed(SimDuration::ZERO)
+    }
+}
+
 /// A reason why a [`Dist`]'s parameters make no sense.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]

@@ -16,7 +16,8 @@ use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 
 use crate::dist::Dist;
-use crate::scenario::spec::{FailureSpec, RoomKind, Suppression};
+use crate::recovery::{PoolRestart, ServiceRecovery, TeamDef};
+use crate::scenario::spec::{FailureSpec, PolicySpec, Role, RoomKind, Suppression};
 use crate::time::SimDuration;
 
 /// Identifies a component of a [`Model`]. Debug-prints as `c#12`.
@@ -180,6 +181,8 @@ pub(crate) struct PoolDetail {
     pub(crate) boot: Dist,
     pub(crate) broken_fraction: f64,
     pub(crate) repair: Dist,
+    /// Manual restart in batches; `None`: servers boot by themselves.
+    pub(crate) restart: Option<PoolRestart>,
 }
 
 /// A service's parameters, resolved to ids.
@@ -193,13 +196,18 @@ pub struct Service {
     pub(crate) deployments: Vec<Deployment>,
     pub(crate) hard: Vec<ServiceId>,
     pub(crate) soft: Vec<(ServiceId, f64)>,
+    pub(crate) recovery: ServiceRecovery,
 }
 
 #[derive(Clone, Debug)]
 pub(crate) struct Deployment {
     pub(crate) pool: ComponentId,
-    /// Servers of the pool the service uses, as a fraction of the pool.
-    pub(crate) share: f64,
+    /// Servers of the pool the service uses.
+    pub(crate) servers: u64,
+    /// The pool's size, for turning working servers into this deployment's share.
+    pub(crate) pool_servers: u64,
+    pub(crate) role: Role,
+    pub(crate) warmup: Option<Dist>,
 }
 
 impl Service {
@@ -259,12 +267,25 @@ pub struct Model {
     /// Topological rank of each component's strongly connected component:
     /// every input of a component has a lower rank, except inside cycles.
     pub(crate) rank: Vec<u32>,
+    pub(crate) teams: Vec<TeamDef>,
+    pub(crate) policy: PolicySpec,
+    /// For each service, every service that depends on it, directly or not.
+    transitive_dependants: Vec<Vec<ServiceId>>,
+    /// For each service, its users plus those of its transitive hard dependants.
+    users_affected: Vec<u64>,
+    /// For each pool, the services deployed on it.
+    pool_services: Vec<Vec<ServiceId>>,
 }
 
 impl Model {
     /// Assembles the graph from components whose details are resolved, and
     /// compiles the dependants adjacency.
-    pub(crate) fn new(components: Vec<Component>, services: Vec<Service>) -> Model {
+    pub(crate) fn new(
+        components: Vec<Component>,
+        services: Vec<Service>,
+        teams: Vec<TeamDef>,
+        policy: PolicySpec,
+    ) -> Model {
         let mut graph = DiGraph::with_capacity(components.len(), components.len() * 2);
         for i in 0..components.len() {
             graph.add_node(ComponentId(i as u32));
@@ -291,7 +312,11 @@ impl Model {
                 Detail::Cooling { power } => power.iter().for_each(|&p| edge(p, i, Relation::Powers)),
                 Detail::Service(s) => {
                     let s = &services[*s as usize];
-                    s.deployments.iter().for_each(|d| edge(d.pool.0, i, Relation::Runs));
+                    // Deduplicated: a service may use one pool for an active and a standby deployment.
+                    let mut pools: Vec<u32> = s.deployments.iter().map(|d| d.pool.0).collect();
+                    pools.sort_unstable();
+                    pools.dedup();
+                    pools.into_iter().for_each(|p| edge(p, i, Relation::Runs));
                     for h in &s.hard {
                         edge(services[h.index()].component.0, i, Relation::HardDependency);
                     }
@@ -311,7 +336,28 @@ impl Model {
                 rank[n.index()] = i as u32;
             }
         }
-        Model { graph, components, services, dependants, rank }
+        let (transitive_dependants, users_affected) = dependant_closures(&services);
+        let mut pool_services = vec![Vec::new(); components.len()];
+        for (i, s) in services.iter().enumerate() {
+            for d in &s.deployments {
+                let list: &mut Vec<ServiceId> = &mut pool_services[d.pool.index()];
+                if !list.contains(&ServiceId(i as u32)) {
+                    list.push(ServiceId(i as u32));
+                }
+            }
+        }
+        Model {
+            graph,
+            components,
+            services,
+            dependants,
+            rank,
+            teams,
+            policy,
+            transitive_dependants,
+            users_affected,
+            pool_services,
+        }
     }
 
     /// Every component, indexed by [`ComponentId::index`].
@@ -340,6 +386,26 @@ impl Model {
     /// O(n) in the number of components.
     pub fn find(&self, name: &str) -> Option<ComponentId> {
         self.components.iter().position(|c| c.name == name).map(|i| ComponentId(i as u32))
+    }
+
+    /// Every service that depends on `s`, directly or not, hard or soft, in id order.
+    pub fn transitive_dependants(&self, s: ServiceId) -> &[ServiceId] {
+        &self.transitive_dependants[s.index()]
+    }
+
+    /// Users of `s` plus those of every service that cannot work without it.
+    pub fn users_affected(&self, s: ServiceId) -> u64 {
+        self.users_affected[s.index()]
+    }
+
+    /// The services deployed on a pool (empty for other components).
+    pub fn pool_services(&self, pool: ComponentId) -> &[ServiceId] {
+        &self.pool_services[pool.index()]
+    }
+
+    /// Names of the recovery teams, in file order.
+    pub fn team_names(&self) -> impl Iterator<Item = &str> {
+        self.teams.iter().map(|t| t.name.as_str())
     }
 
     /// Looks a service up by name.
@@ -387,6 +453,46 @@ impl Model {
         cycles.sort();
         cycles
     }
+}
+
+/// For each service: every (hard or soft) dependant, directly or not, and
+/// the users of the service plus those of its transitive hard dependants.
+fn dependant_closures(services: &[Service]) -> (Vec<Vec<ServiceId>>, Vec<u64>) {
+    let n = services.len();
+    let mut any: Vec<Vec<usize>> = vec![Vec::new(); n];
+    let mut hard: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (i, s) in services.iter().enumerate() {
+        for h in &s.hard {
+            any[h.index()].push(i);
+            hard[h.index()].push(i);
+        }
+        for (d, _) in &s.soft {
+            any[d.index()].push(i);
+        }
+    }
+    let reach = |edges: &[Vec<usize>], start: usize, seen: &mut Vec<bool>| {
+        seen.iter_mut().for_each(|x| *x = false);
+        let mut stack = vec![start];
+        while let Some(s) = stack.pop() {
+            for &d in &edges[s] {
+                if d != start && !seen[d] {
+                    seen[d] = true;
+                    stack.push(d);
+                }
+            }
+        }
+    };
+    let mut seen = vec![false; n];
+    let mut all = Vec::with_capacity(n);
+    let mut users = Vec::with_capacity(n);
+    for start in 0..n {
+        reach(&any, start, &mut seen);
+        all.push((0..n).filter(|&d| seen[d]).map(|d| ServiceId(d as u32)).collect());
+        reach(&hard, start, &mut seen);
+        let dependants: u64 = (0..n).filter(|&d| seen[d]).map(|d| services[d].users).fold(0, u64::saturating_add);
+        users.push(services[start].users.saturating_add(dependants));
+    }
+    (all, users)
 }
 
 fn compile_dependants(graph: &DiGraph<ComponentId, Relation, u32>) -> Csr {

@@ -59,7 +59,7 @@ pub fn machine_repair(components: usize, per_room: usize) -> ScenarioSpec {
             users: 1,
             priority: 1,
             demand: 1,
-            deployments: vec![DeploymentSpec { pool: "m-0".into(), servers: None }],
+            deployments: vec![DeploymentSpec { pool: "m-0".into(), ..DeploymentSpec::default() }],
             ..ServiceSpec::default()
         }],
         ..ScenarioSpec::default()

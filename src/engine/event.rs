@@ -40,6 +40,23 @@ pub(crate) enum Event {
     ComponentFailed(u32),
     /// A randomly failed component is repaired.
     ComponentRepaired(u32),
+    /// A batch of a pool's restarted servers has booted (stale if the pool's
+    /// epoch has moved on: it lost power again).
+    BatchBooted { pool: u32, epoch: u32, servers: u32 },
+    /// An engineer called in arrives.
+    EngineerArrives { team: u16, engineer: u16 },
+    /// An engineer comes back from rest.
+    EngineerRested { team: u16, engineer: u16 },
+    /// A manual action is finished.
+    ActionDone { action: u32 },
+    /// An automatic failover has noticed the loss.
+    FailoverDetected { service: u32, epoch: u32 },
+    /// An automatic failover has switched traffic.
+    FailoverSwitched { service: u32, epoch: u32 },
+    /// A warm or cold standby deployment is ready to serve.
+    StandbyReady { service: u32, deployment: u16 },
+    /// A service's demand surge is over.
+    SurgeEnds { service: u32 },
     /// The state before any event (for the timeline of the initial settle).
     Start,
 }
@@ -92,6 +109,28 @@ impl Event {
             Event::PoolRepaired(n) => format!("broken servers of pool '{}' repaired", name(n)),
             Event::ComponentFailed(n) => format!("{} '{}' failed", noun(n), name(n)),
             Event::ComponentRepaired(n) => format!("{} '{}' repaired", noun(n), name(n)),
+            Event::BatchBooted { pool, servers, .. } => {
+                format!("{servers} restarted servers of pool '{}' booted", name(pool))
+            }
+            Event::EngineerArrives { team, .. } => {
+                format!("an engineer of team '{}' arrived", model.teams[team as usize].name)
+            }
+            Event::EngineerRested { team, .. } => {
+                format!("an engineer of team '{}' is back from rest", model.teams[team as usize].name)
+            }
+            Event::ActionDone { .. } => "manual work finished".to_owned(),
+            Event::FailoverDetected { service, .. } => {
+                format!("loss of service '{}' detected", model.services[service as usize].name)
+            }
+            Event::FailoverSwitched { service, .. } => {
+                format!("traffic of service '{}' switched to its standbys", model.services[service as usize].name)
+            }
+            Event::StandbyReady { service, .. } => {
+                format!("standby of service '{}' warmed up", model.services[service as usize].name)
+            }
+            Event::SurgeEnds { service } => {
+                format!("demand surge of service '{}' over", model.services[service as usize].name)
+            }
             Event::Start => "initial state".to_owned(),
         }
     }

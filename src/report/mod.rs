@@ -75,6 +75,54 @@ pub struct ServiceOutcome {
     pub user_hours_lost: f64,
     /// State at the end of the run.
     pub final_state: State,
+    /// What kept it from being up, longest first (see [`Cause`]).
+    pub causes: Vec<Cause>,
+    /// Failovers completed.
+    pub failovers: u32,
+    /// The largest window of writes lost by a failover (asynchronous
+    /// replication); `None` without a failover or with synchronous replication.
+    pub data_loss: Option<SimDuration>,
+    /// A failover promoted an asynchronously replicated standby: the data it
+    /// serves may be stale or inconsistent.
+    pub inconsistency_risk: bool,
+}
+
+impl ServiceOutcome {
+    /// The cause that kept the service from being up longest.
+    pub fn main_cause(&self) -> Option<&Cause> {
+        self.causes.first()
+    }
+}
+
+/// Something that kept a service from being up, and for how long.
+///
+/// Causes are the service's immediate blocker: a dependency that is not up
+/// (`dependency 'login'`), the infrastructure under its deployments traced
+/// upstream to the component at fault (`room 'B3-ups-1': fire damage`), or
+/// recovery work (`failover to standby`, `manual restart of the service`,
+/// `pool 'talk': servers awaiting restart by engineers`). The cause is
+/// re-assessed whenever the service's inputs change.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cause {
+    /// The blocker, in words.
+    pub cause: String,
+    /// How long it held the service back.
+    pub time: SimDuration,
+}
+
+/// Down services that each wait for another, so that none can recover.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Deadlock {
+    /// The cycle, first service repeated at the end: `["login", "tools", "login"]`.
+    pub services: Vec<String>,
+    /// When the last of them went down.
+    pub since: SimTime,
+}
+
+impl std::fmt::Display for Deadlock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "recovery deadlock since {}: {}", self.since, self.services.join(" -> "))
+    }
 }
 
 /// One change of state of one component.
@@ -93,6 +141,8 @@ pub struct TimelineEntry {
     pub level: f64,
     /// The event that caused the change.
     pub cause: String,
+    /// For services not up: what holds them back (see [`Cause`]).
+    pub blocked_by: Option<String>,
 }
 
 /// The result of one run.
@@ -112,6 +162,8 @@ pub struct RunReport {
     pub events: u64,
     /// One entry per service, in scenario order.
     pub services: Vec<ServiceOutcome>,
+    /// Recovery deadlocks found at the end of the run.
+    pub deadlocks: Vec<Deadlock>,
     /// Every change of state, in time order (empty unless recorded).
     pub timeline: Vec<TimelineEntry>,
 }
@@ -133,7 +185,20 @@ struct JsonReport<'a> {
     horizon_s: f64,
     events: u64,
     services: Vec<JsonService<'a>>,
+    deadlocks: Vec<JsonDeadlock<'a>>,
     timeline: Vec<JsonEntry<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonDeadlock<'a> {
+    services: &'a [String],
+    since_s: f64,
+}
+
+#[derive(Serialize)]
+struct JsonCause<'a> {
+    cause: &'a str,
+    time_s: f64,
 }
 
 #[derive(Serialize)]
@@ -148,6 +213,11 @@ struct JsonService<'a> {
     full_recovery_s: Option<f64>,
     user_hours_lost: f64,
     final_state: State,
+    main_cause: Option<&'a str>,
+    causes: Vec<JsonCause<'a>>,
+    failovers: u32,
+    data_loss_s: Option<f64>,
+    inconsistency_risk: bool,
 }
 
 #[derive(Serialize)]
@@ -158,6 +228,7 @@ struct JsonEntry<'a> {
     state: State,
     level: f64,
     cause: &'a str,
+    blocked_by: Option<&'a str>,
 }
 
 /// One CSV row of the service summary; the columns are documented in the README.
@@ -177,6 +248,11 @@ struct CsvService<'a> {
     full_recovery_s: Option<f64>,
     user_hours_lost: f64,
     final_state: State,
+    main_cause: Option<&'a str>,
+    main_cause_s: Option<f64>,
+    failovers: u32,
+    data_loss_s: Option<f64>,
+    inconsistency_risk: bool,
 }
 
 #[derive(Serialize)]
@@ -187,6 +263,7 @@ struct CsvEntry<'a> {
     state: State,
     level: f64,
     cause: &'a str,
+    blocked_by: Option<&'a str>,
 }
 
 impl RunReport {
@@ -218,7 +295,17 @@ impl RunReport {
                     full_recovery_s: opt_secs(s.full_recovery),
                     user_hours_lost: s.user_hours_lost,
                     final_state: s.final_state,
+                    main_cause: s.main_cause().map(|c| c.cause.as_str()),
+                    causes: s.causes.iter().map(|c| JsonCause { cause: &c.cause, time_s: secs(c.time) }).collect(),
+                    failovers: s.failovers,
+                    data_loss_s: s.data_loss.map(secs),
+                    inconsistency_risk: s.inconsistency_risk,
                 })
+                .collect(),
+            deadlocks: self
+                .deadlocks
+                .iter()
+                .map(|d| JsonDeadlock { services: &d.services, since_s: d.since.as_secs_f64() })
                 .collect(),
             timeline: self
                 .timeline
@@ -230,6 +317,7 @@ impl RunReport {
                     state: e.state,
                     level: e.level,
                     cause: &e.cause,
+                    blocked_by: e.blocked_by.as_deref(),
                 })
                 .collect(),
         };
@@ -257,6 +345,11 @@ impl RunReport {
                 full_recovery_s: opt_secs(s.full_recovery),
                 user_hours_lost: s.user_hours_lost,
                 final_state: s.final_state,
+                main_cause: s.main_cause().map(|c| c.cause.as_str()),
+                main_cause_s: s.main_cause().map(|c| secs(c.time)),
+                failovers: s.failovers,
+                data_loss_s: s.data_loss.map(secs),
+                inconsistency_risk: s.inconsistency_risk,
             })
             .expect("writing CSV to memory cannot fail");
         }
@@ -275,6 +368,7 @@ impl RunReport {
                 state: e.state,
                 level: e.level,
                 cause: &e.cause,
+                blocked_by: e.blocked_by.as_deref(),
             })
             .expect("writing CSV to memory cannot fail");
         }
@@ -302,6 +396,7 @@ impl RunReport {
             "partial at",
             "full at",
             "user-hours lost",
+            "main cause",
         ]);
         for s in &self.services {
             let full = match (s.first_impact, s.full_recovery) {
@@ -318,6 +413,7 @@ impl RunReport {
                 s.partial_recovery.map_or("-".into(), at),
                 full,
                 human_count(s.user_hours_lost),
+                s.main_cause().map_or("-".into(), |c| format!("{} ({})", c.cause, approx(c.time))),
             ]);
         }
         for i in 1..8 {
@@ -326,6 +422,32 @@ impl RunReport {
             }
         }
         let _ = writeln!(out, "{t}");
+        let notes: Vec<String> = self
+            .services
+            .iter()
+            .filter(|s| s.failovers > 0)
+            .map(|s| match s.data_loss {
+                Some(lost) => format!(
+                    "{}: {} failover(s), up to {} of writes lost, inconsistency risk",
+                    s.name,
+                    s.failovers,
+                    approx(lost)
+                ),
+                None => format!("{}: {} failover(s), no data lost", s.name, s.failovers),
+            })
+            .collect();
+        if !notes.is_empty() {
+            let _ = writeln!(out, "\nfailovers");
+            for n in notes {
+                let _ = writeln!(out, "  {n}");
+            }
+        }
+        if !self.deadlocks.is_empty() {
+            let _ = writeln!(out, "\nrecovery deadlocks (these services can never come back by themselves)");
+            for d in &self.deadlocks {
+                let _ = writeln!(out, "  {d}");
+            }
+        }
         if with_timeline {
             let services: Vec<&TimelineEntry> = self.timeline.iter().filter(|e| e.kind == "service").collect();
             if !services.is_empty() {
@@ -337,7 +459,8 @@ impl RunReport {
                         State::Degraded => format!("degraded ({:.0}% served)", e.level * 100.0),
                         s => s.as_str().to_owned(),
                     };
-                    t.add_row([at(e.at), e.component.clone(), level, e.cause.clone()]);
+                    let why = e.blocked_by.as_ref().map_or(String::new(), |b| format!("(held by {b})"));
+                    t.add_row([at(e.at), e.component.clone(), level, e.cause.clone(), why]);
                 }
                 if let Some(c) = t.column_mut(0) {
                     c.set_cell_alignment(CellAlignment::Right);

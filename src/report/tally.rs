@@ -79,6 +79,10 @@ impl ServiceTally {
             full_recovery: (t.first_impact.is_some() && t.state == State::Up).then_some(t.last_up),
             user_hours_lost: users as f64 * t.unserved_ms / MS_PER_HOUR,
             final_state: t.state,
+            causes: Vec::new(),
+            failovers: 0,
+            data_loss: None,
+            inconsistency_risk: false,
         }
     }
 }

@@ -55,6 +55,12 @@ pub struct ScenarioSpec {
     pub pools: Vec<PoolSpec>,
     /// What users see: each service runs on pools and may depend on others.
     pub services: Vec<ServiceSpec>,
+    /// The people who perform manual recovery work.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub teams: Vec<TeamSpec>,
+    /// How waiting recovery work is ordered.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub recovery: RecoverySpec,
     /// Disasters to replay; a run replays one of them.
     #[serde(default)]
     pub disasters: Vec<DisasterSpec>,
@@ -71,6 +77,8 @@ impl Default for ScenarioSpec {
             cooling: Vec::new(),
             pools: Vec::new(),
             services: Vec::new(),
+            teams: Vec::new(),
+            recovery: RecoverySpec::default(),
             disasters: Vec::new(),
         }
     }
@@ -326,6 +334,27 @@ pub struct PoolSpec {
     /// Random failures of the whole pool (a top-of-rack switch, say).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failures: Option<FailureSpec>,
+    /// Who brings the servers back after a power loss: they boot by
+    /// themselves (the default), or engineers restart them in batches.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub restart: RestartSpec,
+}
+
+/// How a pool's servers come back after a power loss.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Restart")]
+pub enum RestartSpec {
+    /// Every server boots by itself as soon as power returns.
+    #[default]
+    Automatic,
+    /// Engineers restart the servers `batch` at a time; each batch is one
+    /// manual action, and its servers boot once it is done.
+    Manual {
+        /// Servers per batch.
+        batch: u64,
+        /// The work for one batch.
+        work: ManualSpec,
+    },
 }
 
 fn default_repair() -> Dist {
@@ -346,6 +375,7 @@ impl Default for PoolSpec {
             broken_fraction: 0.0,
             repair: default_repair(),
             failures: None,
+            restart: RestartSpec::default(),
         }
     }
 }
@@ -382,6 +412,23 @@ pub struct ServiceSpec {
     /// Services it works worse without.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub soft_depends_on: Vec<SoftDependencySpec>,
+    /// How traffic moves to standby deployments when active capacity is short.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failover: Option<FailoverSpec>,
+    /// Adding servers to an activated standby that is short of capacity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scale_out: Option<ScaleOutSpec>,
+    /// Manual work needed before the service serves again after it has been
+    /// down for lack of capacity (a redeploy, a data check). Without it, the
+    /// service serves as soon as its capacity and dependencies are back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restart: Option<ManualSpec>,
+    /// Demand surge when the service comes back (reconnect storms).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub surge: Option<SurgeSpec>,
+    /// How data reaches the standby deployments.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub replication: ReplicationSpec,
 }
 
 fn default_priority() -> u32 {
@@ -394,9 +441,188 @@ fn default_priority() -> u32 {
 pub struct DeploymentSpec {
     /// The pool.
     pub pool: String,
-    /// How many of the pool's servers the service uses (default: all).
+    /// How many of the pool's servers the service uses (default: all, or
+    /// what `capacity` asks for).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub servers: Option<u64>,
+    /// The deployment's size as a fraction of the service's demand (0.5 =
+    /// half the servers the service needs); an alternative to `servers`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<f64>,
+    /// Whether it carries traffic (`Active`) or waits for a failover.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub role: Role,
+    /// Time from a failover switching to this standby until it serves: for
+    /// warm standbys, starting the application; for cold ones, provisioning.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warmup: Option<Dist>,
+}
+
+/// What a deployment does before a failover.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Role {
+    /// Carries traffic.
+    #[default]
+    Active,
+    /// Running and in sync: serves as soon as traffic is switched to it.
+    HotStandby,
+    /// Servers up, application stopped: serves `warmup` after the switch.
+    WarmStandby,
+    /// Hardware reserved, nothing running: serves `warmup` after the switch.
+    ColdStandby,
+}
+
+/// How a service fails over to its standby deployments.
+///
+/// A failover starts when the service's active capacity falls below its
+/// demand and it has standbys not yet in use; it is called off if the
+/// active capacity comes back first. When it completes, every standby of
+/// the service is switched in and stays in use for the rest of the run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Failover")]
+pub enum FailoverSpec {
+    /// Detected and switched by machines. While any service in `requires`
+    /// (the traffic switch, say) is down it cannot happen: the `otherwise`
+    /// manual procedure is used instead, or, without one, it waits.
+    Automatic {
+        /// Time to notice the loss.
+        detection: Dist,
+        /// Time to move traffic once noticed.
+        switch: Dist,
+        /// Services the automatic path needs.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        requires: Vec<String>,
+        /// The manual procedure used when the automatic path is unavailable.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        otherwise: Option<ManualSpec>,
+    },
+    /// An engineer follows a runbook.
+    Manual(ManualSpec),
+}
+
+/// A piece of manual recovery work.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Manual")]
+pub struct ManualSpec {
+    /// The team whose engineer does it.
+    pub team: String,
+    /// How long it occupies the engineer.
+    pub duration: Dist,
+    /// Services the work needs (operations tooling, the deploy system, login).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requires: Vec<String>,
+    /// What happens while a required service is down.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub without_requirements: Fallback,
+}
+
+/// What manual work does while a service it requires is down.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Fallback")]
+pub enum Fallback {
+    /// Wait until every required service is up again.
+    #[default]
+    Wait,
+    /// Go ahead the slow way (by hand, without the tools), taking this long.
+    Slower(Dist),
+}
+
+/// Adding capacity to a service's standby deployments after a failover.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "ScaleOut")]
+pub struct ScaleOutSpec {
+    /// Servers added per hour of an engineer's work.
+    pub rate: f64,
+    /// Servers added by one piece of work (default: one hour's worth).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<u64>,
+    /// The team doing it.
+    pub team: String,
+    /// Services it needs (the deploy system, say); it waits while one is down.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requires: Vec<String>,
+}
+
+/// A demand surge when a service returns from being down.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Surge")]
+pub struct SurgeSpec {
+    /// Demand multiplier during the surge (1.5 = 50% more load).
+    pub factor: f64,
+    /// How long the surge lasts.
+    pub duration: Dist,
+}
+
+/// How a service's data reaches its standby deployments.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Replication")]
+pub enum ReplicationSpec {
+    /// Every write is on the standby before it is acknowledged: no loss.
+    #[default]
+    Synchronous,
+    /// Writes reach the standby after a lag; a failover loses the writes of
+    /// the lag window and risks inconsistency.
+    Asynchronous {
+        /// The replication lag at the moment of failover.
+        lag: Dist,
+    },
+}
+
+/// A team of engineers for manual recovery work.
+///
+/// `on_call` engineers can start at once; the others are called in when the
+/// team is first given work and each arrives after a draw from `arrival`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Team")]
+pub struct TeamSpec {
+    /// Unique team name.
+    pub name: String,
+    /// How many engineers it has in all.
+    pub engineers: u32,
+    /// How many of them are available immediately.
+    #[serde(default)]
+    pub on_call: u32,
+    /// Time from the call-out to each other engineer being ready to work.
+    #[serde(default = "zero_dist", skip_serializing_if = "is_zero_dist")]
+    pub arrival: Dist,
+    /// Work and rest periods; without them engineers work without a break.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shifts: Option<ShiftSpec>,
+}
+
+/// Work and rest periods of each engineer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Shifts")]
+pub struct ShiftSpec {
+    /// Time an engineer works before resting (finishing the task in hand first).
+    pub work: SimDuration,
+    /// Time an engineer rests before working again.
+    pub rest: SimDuration,
+}
+
+/// How waiting recovery work is ordered.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Recovery")]
+pub struct RecoverySpec {
+    /// Which waiting action gets the next free engineer.
+    #[serde(default)]
+    pub policy: PolicySpec,
+}
+
+/// Which waiting action gets the next free engineer. Ties go to the action
+/// queued first.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub enum PolicySpec {
+    /// The most important service first (priority 1 before 2).
+    #[default]
+    ByPriority,
+    /// The service with the most users first (Kakao's stated policy).
+    ByUsers,
+    /// What other down services need first: the action whose service the
+    /// most impaired services depend on, directly or not.
+    ByDependencyOrder,
+    /// In the order of this list of services; unlisted ones last.
+    Explicit(Vec<String>),
 }
 
 /// A dependency that degrades a service instead of taking it down.

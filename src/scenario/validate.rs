@@ -14,6 +14,8 @@ use crate::dist::Dist;
 use crate::model::{
     Component, ComponentId, ComponentKind, Deployment, Detail, Model, PoolDetail, RoomDetail, Service, ServiceId,
 };
+use crate::recovery::{FailoverDef, PoolRestart, ScaleOutDef, ServiceRecovery, SurgeDef, TeamDef, Work};
+use crate::time::SimDuration;
 
 /// One step of a logical path into the scenario: a field or a list index.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -122,6 +124,10 @@ struct Validator<'a> {
     names: HashMap<&'a str, Entry>,
     /// Name, kind, container and path of each component, in id order.
     order: Vec<(&'a str, ComponentKind, Option<u32>, SpecPath)>,
+    /// Team names, in their own namespace.
+    teams: HashMap<&'a str, u16>,
+    /// Component id of the first service (services are numbered from it).
+    first_service: u32,
 }
 
 impl<'a> Validator<'a> {
@@ -205,6 +211,44 @@ impl<'a> Validator<'a> {
         }
     }
 
+    fn services(&mut self, names: &[String], path: &SpecPath, owner: &str) -> Vec<ServiceId> {
+        let first = self.first_service;
+        self.resolve_all(names, Expect::Service, path, owner).into_iter().map(|c| ServiceId(c - first)).collect()
+    }
+
+    fn team(&mut self, name: &str, path: SpecPath, owner: &str) -> Option<u16> {
+        if let Some(&t) = self.teams.get(name) {
+            return Some(t);
+        }
+        let mut msg = format!("{owner} refers to unknown team '{name}'");
+        let closest = self
+            .teams
+            .keys()
+            .map(|t| (strsim::levenshtein(name, t), *t))
+            .filter(|(d, _)| *d <= (name.chars().count() / 3).max(2))
+            .min();
+        if let Some((_, t)) = closest {
+            msg.push_str(&format!(" (did you mean '{t}'?)"));
+        }
+        self.problem(path, msg);
+        None
+    }
+
+    /// Validates a piece of manual work.
+    fn work(&mut self, w: &ManualSpec, path: &SpecPath, owner: &str) -> Option<Work> {
+        let team = self.team(&w.team, path.field("team"), owner);
+        self.dist(&w.duration, path.field("duration"), owner, "duration");
+        let requires = self.services(&w.requires, &path.field("requires"), owner);
+        let fallback = match &w.without_requirements {
+            Fallback::Wait => None,
+            Fallback::Slower(d) => {
+                self.dist(d, path.field("without_requirements"), owner, "without_requirements");
+                Some(d.clone())
+            }
+        };
+        Some(Work { team: team?, duration: w.duration.clone(), requires, fallback })
+    }
+
     fn failures(&mut self, f: &Option<FailureSpec>, path: &SpecPath, owner: &str) {
         if let Some(f) = f {
             let path = path.field("failures");
@@ -221,9 +265,19 @@ impl<'a> Validator<'a> {
 /// Hazards per disaster and stages per fire are numbered with `u16` in events.
 const MAX_HAZARDS: usize = u16::MAX as usize - 1;
 
+/// Engineers per team are numbered with `u16` in events.
+const MAX_ENGINEERS: u32 = 10_000;
+
 /// Validates `spec`, returning the model and disasters or every problem.
 pub(crate) fn validate(spec: &ScenarioSpec) -> Result<Validated, Vec<Problem>> {
-    let mut v = Validator { spec, problems: Vec::new(), names: HashMap::new(), order: Vec::new() };
+    let mut v = Validator {
+        spec,
+        problems: Vec::new(),
+        names: HashMap::new(),
+        order: Vec::new(),
+        teams: HashMap::new(),
+        first_service: 0,
+    };
     let root = SpecPath::default();
     if spec.name.trim().is_empty() {
         v.problem(root.field("name"), "the scenario has an empty name");
@@ -395,6 +449,9 @@ pub(crate) fn validate(spec: &ScenarioSpec) -> Result<Validated, Vec<Problem>> {
         details[id] = Some(Detail::Cooling { power });
     }
 
+    v.first_service = first_service;
+    let teams = validate_teams(&mut v);
+
     for (i, p) in spec.pools.iter().enumerate() {
         let path = SpecPath::at("pools", i);
         let owner = format!("pool '{}'", p.name);
@@ -407,12 +464,23 @@ pub(crate) fn validate(spec: &ScenarioSpec) -> Result<Validated, Vec<Problem>> {
         v.probability(p.broken_fraction, path.field("broken_fraction"), &owner, "broken_fraction");
         v.dist(&p.repair, path.field("repair"), &owner, "repair");
         v.failures(&p.failures, &path, &owner);
+        let restart = match &p.restart {
+            RestartSpec::Automatic => None,
+            RestartSpec::Manual { batch, work } => {
+                let rp = path.field("restart");
+                if *batch == 0 {
+                    v.problem(rp.field("batch"), format!("{owner}: a restart batch needs at least one server"));
+                }
+                v.work(work, &rp.field("work"), &owner).map(|work| PoolRestart { batch: (*batch).max(1), work })
+            }
+        };
         failures[id] = p.failures.clone();
         details[id] = Some(Detail::Pool(PoolDetail {
             servers: p.servers,
             boot: p.boot.clone(),
             broken_fraction: p.broken_fraction,
             repair: p.repair.clone(),
+            restart,
         }));
     }
 
@@ -436,7 +504,7 @@ pub(crate) fn validate(spec: &ScenarioSpec) -> Result<Validated, Vec<Problem>> {
             v.problem(path.field("deployments"), format!("{owner} runs nowhere: give it at least one deployment"));
         }
         let mut deployments = Vec::new();
-        let mut capacity: u64 = 0;
+        let mut active_capacity: u64 = 0;
         for (di, d) in s.deployments.iter().enumerate() {
             let dp = path.field("deployments").index(di);
             let Some(pool) = v.resolve(&d.pool, Expect::Pool, dp.field("pool"), &owner) else {
@@ -444,14 +512,47 @@ pub(crate) fn validate(spec: &ScenarioSpec) -> Result<Validated, Vec<Problem>> {
             };
             let pool_index = (pool - first_pool) as usize;
             let pool_servers = spec.pools[pool_index].servers;
-            let servers = d.servers.unwrap_or(pool_servers);
+            let servers = match (d.servers, d.capacity) {
+                (Some(_), Some(_)) => {
+                    v.problem(
+                        dp.field("capacity"),
+                        format!("{owner}: give a deployment either servers or capacity, not both"),
+                    );
+                    0
+                }
+                (Some(n), None) => n,
+                (None, Some(c)) if !(c.is_finite() && c > 0.0) => {
+                    v.problem(
+                        dp.field("capacity"),
+                        format!("{owner}: capacity must be a fraction of demand greater than zero, not {c}"),
+                    );
+                    0
+                }
+                (None, Some(c)) => (c * s.demand as f64).ceil().min(u64::MAX as f64) as u64,
+                (None, None) => pool_servers,
+            };
             if servers == 0 {
-                v.problem(dp.field("servers"), format!("{owner} uses zero servers of pool '{}'", d.pool));
+                if d.capacity.is_none() {
+                    v.problem(dp.field("servers"), format!("{owner} uses zero servers of pool '{}'", d.pool));
+                }
             } else if servers > pool_servers {
+                let field = if d.capacity.is_some() { "capacity" } else { "servers" };
                 v.problem(
-                    dp.field("servers"),
+                    dp.field(field),
                     format!("{owner} uses {servers} servers of pool '{}', which has only {pool_servers}", d.pool),
                 );
+            }
+            match (d.role, &d.warmup) {
+                (Role::Active, Some(_)) => v.problem(
+                    dp.field("warmup"),
+                    format!("{owner}: an active deployment has no warmup (only warm and cold standbys do)"),
+                ),
+                (Role::HotStandby, Some(_)) => v.problem(
+                    dp.field("warmup"),
+                    format!("{owner}: a hot standby serves at once; warmup is for warm and cold standbys"),
+                ),
+                (_, Some(w)) => v.dist(w, dp.field("warmup"), &owner, "warmup"),
+                _ => {}
             }
             if deployments.iter().any(|x: &Deployment| x.pool.0 == pool) {
                 v.problem(dp.field("pool"), format!("{owner} is deployed on pool '{}' twice", d.pool));
@@ -459,16 +560,32 @@ pub(crate) fn validate(spec: &ScenarioSpec) -> Result<Validated, Vec<Problem>> {
             if servers <= pool_servers {
                 pool_use[pool_index] = pool_use[pool_index].saturating_add(servers);
             }
-            capacity = capacity.saturating_add(servers);
-            let share = if pool_servers == 0 { 0.0 } else { servers.min(pool_servers) as f64 / pool_servers as f64 };
-            deployments.push(Deployment { pool: ComponentId(pool), share });
+            if d.role == Role::Active {
+                active_capacity = active_capacity.saturating_add(servers);
+            }
+            deployments.push(Deployment {
+                pool: ComponentId(pool),
+                servers,
+                pool_servers,
+                role: d.role,
+                warmup: d.warmup.clone(),
+            });
         }
+        let has_standby = s.deployments.iter().any(|d| d.role != Role::Active);
         if s.demand > 0
             && !s.deployments.is_empty()
-            && capacity < s.demand
+            && active_capacity < s.demand
             && v.problems.iter().all(|p| !p.path.0.starts_with(&path.0))
         {
-            v.problem(path.field("demand"), format!("{owner} needs {} servers but its deployments provide only {capacity}; it would be degraded before anything happens", s.demand));
+            let msg = if s.deployments.iter().all(|d| d.role != Role::Active) {
+                format!("{owner} has no active deployment: one must carry traffic before anything happens")
+            } else {
+                format!(
+                    "{owner} needs {} servers but its active deployments provide only {active_capacity}; it would be degraded before anything happens",
+                    s.demand
+                )
+            };
+            v.problem(path.field("demand"), msg);
         }
         let hard: Vec<ServiceId> = v
             .resolve_all(&s.depends_on, Expect::Service, &path.field("depends_on"), &owner)
@@ -494,6 +611,7 @@ pub(crate) fn validate(spec: &ScenarioSpec) -> Result<Validated, Vec<Problem>> {
                 }
             }
         }
+        let recovery = validate_service_recovery(&mut v, s, &path, &owner, has_standby);
         services.push(Service {
             component: ComponentId(id as u32),
             name: s.name.clone(),
@@ -503,6 +621,7 @@ pub(crate) fn validate(spec: &ScenarioSpec) -> Result<Validated, Vec<Problem>> {
             deployments,
             hard,
             soft,
+            recovery,
         });
     }
     for (i, used) in pool_use.iter().enumerate() {
@@ -535,7 +654,8 @@ pub(crate) fn validate(spec: &ScenarioSpec) -> Result<Validated, Vec<Problem>> {
             detail: details[i].clone().expect("every component has a detail once validation passed"),
         })
         .collect();
-    Ok(Validated { model: Model::new(components, services), disasters })
+    let policy = spec.recovery.policy.clone();
+    Ok(Validated { model: Model::new(components, services, teams, policy), disasters })
 }
 
 /// Inputs that a component needs to be live: its room, its feeds, its
@@ -620,6 +740,149 @@ fn check_power_graph(v: &mut Validator<'_>, details: &[Option<Detail>], containe
             v.problem(path, msg);
         }
     }
+}
+
+fn validate_teams(v: &mut Validator<'_>) -> Vec<TeamDef> {
+    let spec = v.spec;
+    let mut teams = Vec::new();
+    if spec.teams.len() > usize::from(u16::MAX) {
+        v.problem(
+            SpecPath::default().field("teams"),
+            format!("{} teams; at most {} are supported", spec.teams.len(), u16::MAX),
+        );
+        return teams;
+    }
+    for (i, t) in spec.teams.iter().enumerate() {
+        let path = SpecPath::at("teams", i);
+        let owner = format!("team '{}'", t.name);
+        if t.name.trim().is_empty() {
+            v.problem(path.field("name"), "a team has an empty name");
+        } else if v.teams.insert(t.name.as_str(), i as u16).is_some() {
+            v.problem(path.field("name"), format!("duplicate team name '{}'", t.name));
+        }
+        if t.engineers == 0 {
+            v.problem(path.field("engineers"), format!("{owner} has no engineers"));
+        } else if t.engineers > MAX_ENGINEERS {
+            v.problem(
+                path.field("engineers"),
+                format!("{owner} has {} engineers; at most {MAX_ENGINEERS} per team are supported", t.engineers),
+            );
+        }
+        if t.on_call > t.engineers {
+            v.problem(
+                path.field("on_call"),
+                format!("{owner} has {} engineers on call but only {} in all", t.on_call, t.engineers),
+            );
+        }
+        v.dist(&t.arrival, path.field("arrival"), &owner, "arrival");
+        if let Some(sh) = &t.shifts {
+            for (d, field) in [(sh.work, "work"), (sh.rest, "rest")] {
+                if d.is_zero() {
+                    v.problem(
+                        path.field("shifts").field(field),
+                        format!("{owner}: shift {field} must be longer than zero"),
+                    );
+                }
+            }
+        }
+        teams.push(TeamDef {
+            name: t.name.clone(),
+            engineers: t.engineers.min(MAX_ENGINEERS),
+            on_call: t.on_call.min(t.engineers),
+            arrival: t.arrival.clone(),
+            shifts: t.shifts.as_ref().map(|s| (s.work, s.rest)),
+        });
+    }
+    if let PolicySpec::Explicit(names) = &spec.recovery.policy {
+        let path = SpecPath::default().field("recovery").field("policy");
+        v.services(names, &path, "the recovery policy");
+    }
+    teams
+}
+
+fn validate_service_recovery(
+    v: &mut Validator<'_>,
+    s: &ServiceSpec,
+    path: &SpecPath,
+    owner: &str,
+    has_standby: bool,
+) -> ServiceRecovery {
+    let mut r = ServiceRecovery::default();
+    if has_standby && s.failover.is_none() {
+        v.problem(
+            path.field("deployments"),
+            format!("{owner} has standby deployments but no failover to switch to them"),
+        );
+    }
+    if let Some(f) = &s.failover {
+        let fp = path.field("failover");
+        if !has_standby {
+            v.problem(fp.clone(), format!("{owner} has a failover but no standby deployment to fail over to"));
+        }
+        r.failover = match f {
+            FailoverSpec::Automatic { detection, switch, requires, otherwise } => {
+                v.dist(detection, fp.field("detection"), owner, "detection");
+                v.dist(switch, fp.field("switch"), owner, "switch");
+                let requires = v.services(requires, &fp.field("requires"), owner);
+                let otherwise = match otherwise {
+                    Some(m) => v.work(m, &fp.field("otherwise"), owner),
+                    None => None,
+                };
+                Some(FailoverDef::Automatic {
+                    detection: detection.clone(),
+                    switch: switch.clone(),
+                    requires,
+                    otherwise,
+                })
+            }
+            FailoverSpec::Manual(m) => v.work(m, &fp, owner).map(FailoverDef::Manual),
+        };
+    }
+    if let Some(so) = &s.scale_out {
+        let sp = path.field("scale_out");
+        if !has_standby {
+            v.problem(sp.clone(), format!("{owner} scales out its standbys but has none"));
+        }
+        if !(so.rate.is_finite() && so.rate > 0.0) {
+            v.problem(
+                sp.field("rate"),
+                format!(
+                    "{owner}: scale-out rate must be a number of servers per hour greater than zero, not {}",
+                    so.rate
+                ),
+            );
+        }
+        let step = so.step.unwrap_or_else(|| so.rate.round().max(1.0) as u64);
+        if step == 0 {
+            v.problem(sp.field("step"), format!("{owner}: a scale-out step adds at least one server"));
+        }
+        let team = v.team(&so.team, sp.field("team"), owner);
+        let requires = v.services(&so.requires, &sp.field("requires"), owner);
+        if let Some(team) = team
+            && so.rate.is_finite()
+            && so.rate > 0.0
+        {
+            let duration = Dist::Fixed(SimDuration::from_hours_f64(step as f64 / so.rate));
+            r.scale_out =
+                Some(ScaleOutDef { step: step.max(1), work: Work { team, duration, requires, fallback: None } });
+        }
+    }
+    if let Some(m) = &s.restart {
+        r.restart = v.work(m, &path.field("restart"), owner);
+    }
+    if let Some(sg) = &s.surge {
+        let sp = path.field("surge");
+        if !(sg.factor.is_finite() && sg.factor >= 1.0) {
+            v.problem(sp.field("factor"), format!("{owner}: surge factor must be 1 or more, not {}", sg.factor));
+        }
+        v.dist(&sg.duration, sp.field("duration"), owner, "surge duration");
+        r.surge = Some(SurgeDef { factor: sg.factor, duration: sg.duration.clone() });
+    }
+    if let ReplicationSpec::Asynchronous { lag } = &s.replication {
+        v.dist(lag, path.field("replication").field("lag"), owner, "replication lag");
+        r.lag = Some(lag.clone());
+    }
+    r
 }
 
 fn validate_disasters(v: &mut Validator<'_>) -> Vec<Disaster> {

@@ -46,7 +46,9 @@ fn exit_0_run_prints_the_downtime_table() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = stdout(&o);
     assert!(out.contains("scenario minimal - disaster battery-fire - seed 7 run 0 - horizon 2d"), "{out}");
-    for column in ["service", "first impact", "down", "degraded", "partial at", "full at", "user-hours lost"] {
+    for column in
+        ["service", "first impact", "down", "degraded", "partial at", "full at", "user-hours lost", "main cause"]
+    {
         assert!(out.contains(column), "missing column {column}: {out}");
     }
     assert!(out.lines().any(|l| l.trim_start().starts_with("web ")), "{out}");
@@ -131,11 +133,12 @@ fn json_and_csv_formats() {
     assert_eq!(
         lines.next(),
         Some(
-            "scenario,disaster,seed,run,service,users,priority,first_impact_s,downtime_s,degraded_s,partial_recovery_s,full_recovery_s,user_hours_lost,final_state"
+            "scenario,disaster,seed,run,service,users,priority,first_impact_s,downtime_s,degraded_s,partial_recovery_s,\
+             full_recovery_s,user_hours_lost,final_state,main_cause,main_cause_s,failovers,data_loss_s,inconsistency_risk"
         )
     );
     assert_eq!(lines.count(), 2);
 
     let o = outage(&["run", "scenarios/minimal.ron", "--seed", "3", "--format", "timeline-csv"]);
-    assert!(stdout(&o).starts_with("at_s,component,kind,state,level,cause\n"), "{}", stdout(&o));
+    assert!(stdout(&o).starts_with("at_s,component,kind,state,level,cause,blocked_by\n"), "{}", stdout(&o));
 }

@@ -88,7 +88,7 @@ fn build(r: &Recipe) -> ScenarioSpec {
             boot: Dist::Uniform { min: SimDuration::ZERO, max: minutes(u64::from(boot)) },
             broken_fraction: f64::from(broken) / 1000.0,
             repair: Dist::Exponential { mean: minutes(120) },
-            failures: None,
+            ..Default::default()
         })
         .collect();
     // Each service takes one server of its pool, so pools are never over-committed
@@ -116,7 +116,11 @@ fn build(r: &Recipe) -> ScenarioSpec {
                 users: 1000 * (i as u64 + 1),
                 priority: 1,
                 demand: 1,
-                deployments: vec![DeploymentSpec { pool: pools[pool].name.clone(), servers: Some(servers.max(1)) }],
+                deployments: vec![DeploymentSpec {
+                    pool: pools[pool].name.clone(),
+                    servers: Some(servers.max(1)),
+                    ..Default::default()
+                }],
                 depends_on,
                 soft_depends_on: soft_names
                     .into_iter()

@@ -235,7 +235,7 @@ fn service_without_deployments() {
 #[test]
 fn under_provisioned_service() {
     let src = broken("demand: 30,", "demand: 50,");
-    assert_error(&src, "50,", &["service 'web' needs 50 servers but its deployments provide only 40"]);
+    assert_error(&src, "50,", &["service 'web' needs 50 servers but its active deployments provide only 40"]);
 }
 
 #[test]

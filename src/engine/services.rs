@@ -1,0 +1,461 @@
+//! Services: capacity, dependencies, failover, restarts, surges, and why a
+//! service is impaired.
+
+use super::infra::Why;
+use super::{Event, Simulation};
+use crate::model::{Model, Service};
+use crate::recovery::{ActionKind, FailoverDef};
+use crate::report::{Cause, ServiceOutcome, ServiceTally, State};
+use crate::scenario::spec::Role;
+use crate::time::{SimDuration, SimTime};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum FailoverPhase {
+    Idle,
+    /// Automatic: waiting for detection.
+    Detecting,
+    /// Automatic: switching traffic.
+    Switching,
+    /// Automatic, but a required service is down and there is no manual
+    /// procedure: waiting for it.
+    WaitingForRequirements,
+    /// A manual failover action is queued or in progress.
+    Manual,
+    Done,
+}
+
+impl FailoverPhase {
+    pub(super) fn in_progress(self) -> bool {
+        !matches!(self, FailoverPhase::Idle | FailoverPhase::Done)
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct DeploymentRun {
+    /// Switched in by a failover (always true for active deployments).
+    pub(super) activated: bool,
+    /// Carrying traffic: active, or activated and warmed up.
+    pub(super) serving: bool,
+    /// Servers added by scale-out.
+    pub(super) extra: u64,
+}
+
+/// What keeps a service from being up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Blocker {
+    /// A scripted outage of the service itself.
+    Outage,
+    /// A dependency that is not up.
+    Dependency(u32),
+    /// Infrastructure under the service's deployments, and why.
+    Infrastructure(u32, Why),
+    /// A failover in progress.
+    Failover,
+    /// A manual restart of the service.
+    Restart,
+    /// Adding capacity to the standbys.
+    ScaleOut,
+    /// A demand surge above capacity.
+    Surge,
+}
+
+impl Blocker {
+    pub(crate) fn describe(self, model: &Model) -> String {
+        match self {
+            Blocker::Outage => "outage of the service".to_owned(),
+            Blocker::Dependency(d) => format!("dependency '{}'", model.services[d as usize].name),
+            Blocker::Infrastructure(c, why) => {
+                let c = &model.components[c as usize];
+                format!("{} '{}': {}", c.kind.noun(), c.name, why.describe())
+            }
+            Blocker::Failover => "failover to standby".to_owned(),
+            Blocker::Restart => "manual restart of the service".to_owned(),
+            Blocker::ScaleOut => "standby short of capacity, scale-out".to_owned(),
+            Blocker::Surge => "demand surge".to_owned(),
+        }
+    }
+}
+
+/// A service's state during a run.
+#[derive(Clone, Debug)]
+pub(super) struct ServiceRun {
+    pub(super) state: State,
+    pub(super) served: f64,
+    tally: ServiceTally,
+    pub(super) deployments: Vec<DeploymentRun>,
+    pub(super) failover: FailoverPhase,
+    /// Bumped when a failover starts or is called off, so stale events are ignored.
+    pub(super) failover_epoch: u32,
+    pub(super) needs_restart: bool,
+    pub(super) restart_queued: bool,
+    pub(super) scale_queued: bool,
+    pub(super) surge_until: Option<SimTime>,
+    pub(super) failovers: u32,
+    pub(super) data_loss: Option<SimDuration>,
+    pub(super) inconsistency_risk: bool,
+    /// Capacity before a pending restart is taken into account.
+    pub(super) raw_capacity: f64,
+    /// The latest time it went down.
+    pub(super) down_since: SimTime,
+    blocker: Option<Blocker>,
+    blocker_since: SimTime,
+    /// Time held by each blocker, in order of first appearance.
+    blame: Vec<(Blocker, SimDuration)>,
+}
+
+impl ServiceRun {
+    pub(super) fn new(def: &Service) -> ServiceRun {
+        ServiceRun {
+            state: State::Up,
+            served: 1.0,
+            tally: ServiceTally::new(),
+            deployments: def
+                .deployments
+                .iter()
+                .map(|d| {
+                    let active = d.role == Role::Active;
+                    DeploymentRun { activated: active, serving: active, extra: 0 }
+                })
+                .collect(),
+            failover: FailoverPhase::Idle,
+            failover_epoch: 0,
+            needs_restart: false,
+            restart_queued: false,
+            scale_queued: false,
+            surge_until: None,
+            failovers: 0,
+            data_loss: None,
+            inconsistency_risk: false,
+            raw_capacity: def.demand as f64,
+            down_since: SimTime::ZERO,
+            blocker: None,
+            blocker_since: SimTime::ZERO,
+            blame: Vec::new(),
+        }
+    }
+
+    /// Starts the totals from the settled initial state.
+    pub(super) fn start_tally(&mut self) {
+        self.tally = ServiceTally::new();
+        if self.state != State::Up {
+            self.tally.change(SimTime::ZERO, self.state, self.served);
+        }
+    }
+
+    fn set_blocker(&mut self, now: SimTime, blocker: Option<Blocker>) {
+        if self.blocker == blocker {
+            return;
+        }
+        self.close_blame(now);
+        self.blocker = blocker;
+        self.blocker_since = now;
+    }
+
+    fn close_blame(&mut self, now: SimTime) {
+        if let Some(b) = self.blocker {
+            let held = now - self.blocker_since;
+            match self.blame.iter_mut().find(|(x, _)| *x == b) {
+                Some((_, total)) => *total += held,
+                None => self.blame.push((b, held)),
+            }
+        }
+        self.blocker_since = now;
+    }
+
+    /// The current blocker, in words, for the timeline.
+    pub(super) fn blocker_label(&self, model: &Model, _sim: &Simulation<'_>) -> Option<String> {
+        self.blocker.map(|b| b.describe(model))
+    }
+
+    pub(super) fn finish(&mut self, horizon: SimTime, def: &Service, model: &Model) -> ServiceOutcome {
+        self.close_blame(horizon);
+        let mut o = self.tally.finish(horizon, &def.name, def.users, def.priority);
+        let mut causes: Vec<Cause> = self
+            .blame
+            .iter()
+            .filter(|(_, t)| !t.is_zero())
+            .map(|(b, t)| Cause { cause: b.describe(model), time: *t })
+            .collect();
+        // Longest first; ties keep the order of first appearance (stable sort).
+        causes.sort_by_key(|c| std::cmp::Reverse(c.time));
+        o.causes = causes;
+        o.failovers = self.failovers;
+        o.data_loss = self.data_loss;
+        o.inconsistency_risk = self.inconsistency_risk;
+        o
+    }
+}
+
+impl Simulation<'_> {
+    fn service_state(&self, s: usize) -> (State, f64) {
+        let run = &self.services[s];
+        (run.state, run.served)
+    }
+
+    /// Brings a service in line with its inputs; returns whether its state changed.
+    pub(super) fn evaluate_service(&mut self, s: usize) -> bool {
+        let model = self.model;
+        let def = &model.services[s];
+        let i = def.component.0;
+
+        // Capacity: active deployments always count; standbys once switched in and warm.
+        let mut active = 0.0;
+        let mut standby = 0.0;
+        let mut idle_standby = false;
+        for (d, dep) in def.deployments.iter().enumerate() {
+            let run = self.services[s].deployments[d];
+            let working = self.working(dep.pool.index()) as f64;
+            let capacity = (dep.servers + run.extra) as f64 * working / dep.pool_servers as f64;
+            match (dep.role, run.serving) {
+                (Role::Active, _) => active += capacity,
+                (_, true) => standby += capacity,
+                _ => {}
+            }
+            idle_standby |= dep.role != Role::Active && !run.activated;
+        }
+        let demand = def.demand as f64;
+        if def.recovery.failover.is_some() {
+            let phase = self.services[s].failover;
+            if phase == FailoverPhase::Idle && active < demand && idle_standby {
+                self.start_failover(s);
+            } else if phase.in_progress() && active >= demand {
+                self.cancel_failover(s);
+            }
+        }
+        let raw = active + standby;
+        self.services[s].raw_capacity = raw;
+        if let Some(work) = &def.recovery.restart {
+            if raw <= 0.0 {
+                self.services[s].needs_restart = true;
+            } else if self.services[s].needs_restart && !self.services[s].restart_queued {
+                self.services[s].restart_queued = true;
+                self.queue_action(ActionKind::ServiceRestart, s as u32, work.team, 0, 0);
+            }
+        }
+        let capacity = if self.services[s].needs_restart { 0.0 } else { raw };
+
+        let surge = def.recovery.surge.as_ref();
+        let surge_factor = |run: &ServiceRun| match (surge, run.surge_until) {
+            (Some(sg), Some(_)) => sg.factor,
+            _ => 1.0,
+        };
+        let mut factor = surge_factor(&self.services[s]);
+        let mut served = (capacity / (demand * factor)).min(1.0);
+        if let Some(sg) = surge
+            && self.services[s].state == State::Down
+            && served > 0.0
+            && self.services[s].surge_until.is_none()
+        {
+            // Coming back: everyone reconnects at once.
+            let d = sg.duration.sample(self.rng(i));
+            self.services[s].surge_until = Some(self.now + d);
+            self.schedule_unkeyed(d, Event::SurgeEnds { service: s as u32 });
+            factor = sg.factor;
+            served = (capacity / (demand * factor)).min(1.0);
+        }
+        let surging = factor > 1.0;
+
+        let mut impaired = false;
+        let mut hard_down = None;
+        let mut hard_impaired = None;
+        for h in &def.hard {
+            let (state, level) = self.service_state(h.index());
+            served = served.min(level);
+            if state == State::Down && hard_down.is_none() {
+                hard_down = Some(h.0);
+            }
+            if state != State::Up {
+                impaired = true;
+                hard_impaired.get_or_insert(h.0);
+            }
+        }
+        let mut soft_impaired = None;
+        for &(d, impact) in &def.soft {
+            let (state, level) = self.service_state(d.index());
+            if state != State::Up {
+                impaired = true;
+                soft_impaired.get_or_insert(d.0);
+                served = served.min(1.0 - impact * (1.0 - level));
+            }
+        }
+        let out = self.nodes[i as usize].out > 0;
+        if out {
+            served = 0.0;
+        }
+        let state = if served <= 0.0 {
+            served = 0.0;
+            State::Down
+        } else if served < 1.0 || impaired {
+            State::Degraded
+        } else {
+            State::Up
+        };
+
+        // More servers for a standby that carries the load but is short.
+        if let Some(so) = &def.recovery.scale_out
+            && self.services[s].failover == FailoverPhase::Done
+            && capacity < demand * factor
+            && !self.services[s].scale_queued
+            && self.scale_out_room(s).is_some()
+        {
+            self.services[s].scale_queued = true;
+            self.queue_action(ActionKind::ScaleOut, s as u32, so.work.team, so.step, 0);
+        }
+
+        let blocker = if state == State::Up {
+            None
+        } else if out {
+            Some(Blocker::Outage)
+        } else if self.services[s].needs_restart && raw > 0.0 {
+            Some(Blocker::Restart)
+        } else if let Some(h) = hard_down {
+            Some(Blocker::Dependency(h))
+        } else if capacity < demand {
+            Some(if self.services[s].failover.in_progress() { Blocker::Failover } else { self.capacity_blocker(s) })
+        } else if surging && capacity < demand * factor {
+            Some(Blocker::Surge)
+        } else {
+            hard_impaired.or(soft_impaired).map(Blocker::Dependency)
+        };
+        let now = self.now;
+        self.services[s].set_blocker(now, blocker);
+
+        let run = &mut self.services[s];
+        if state == run.state && served == run.served {
+            return false;
+        }
+        if state == State::Down && run.state != State::Down {
+            run.down_since = now;
+        }
+        run.state = state;
+        run.served = served;
+        run.tally.change(now, state, served);
+        self.nodes[i as usize].live = state != State::Down;
+        self.services_changed = true;
+        self.record_change(i, state, served);
+        true
+    }
+
+    /// Why a service lacks capacity: the infrastructure under the first
+    /// active deployment that is missing servers, or a short standby.
+    fn capacity_blocker(&self, s: usize) -> Blocker {
+        let def = &self.model.services[s];
+        for dep in def.deployments.iter().filter(|d| d.role == Role::Active) {
+            if self.working(dep.pool.index()) < dep.pool_servers {
+                let (c, why) = self.why(dep.pool.0);
+                return Blocker::Infrastructure(c, why);
+            }
+        }
+        Blocker::ScaleOut
+    }
+
+    /// The first switched-in standby deployment of `s` whose pool has servers
+    /// no deployment uses yet, with how many.
+    pub(super) fn scale_out_room(&self, s: usize) -> Option<(usize, u64)> {
+        let model = self.model;
+        let def = &model.services[s];
+        def.deployments.iter().enumerate().find_map(|(d, dep)| {
+            if dep.role == Role::Active || !self.services[s].deployments[d].activated {
+                return None;
+            }
+            let used: u64 = model
+                .pool_services(dep.pool)
+                .iter()
+                .flat_map(|o| {
+                    let o = o.index();
+                    model.services[o]
+                        .deployments
+                        .iter()
+                        .zip(&self.services[o].deployments)
+                        .filter(|(x, _)| x.pool == dep.pool)
+                        .map(|(x, r)| x.servers + r.extra)
+                })
+                .sum();
+            let spare = dep.pool_servers.saturating_sub(used);
+            (spare > 0).then_some((d, spare))
+        })
+    }
+
+    pub(super) fn start_failover(&mut self, s: usize) {
+        let def = &self.model.services[s];
+        let run = &mut self.services[s];
+        run.failover_epoch = run.failover_epoch.wrapping_add(1);
+        let epoch = run.failover_epoch;
+        match def.recovery.failover.as_ref().expect("only services with a failover start one") {
+            FailoverDef::Automatic { detection, .. } => {
+                run.failover = FailoverPhase::Detecting;
+                let d = detection.sample(self.rng(def.component.0));
+                self.schedule_unkeyed(d, Event::FailoverDetected { service: s as u32, epoch });
+            }
+            FailoverDef::Manual(work) => {
+                run.failover = FailoverPhase::Manual;
+                self.queue_action(ActionKind::Failover, s as u32, work.team, 0, epoch);
+            }
+        }
+    }
+
+    /// The active deployments are back before the failover finished: call it off.
+    fn cancel_failover(&mut self, s: usize) {
+        let run = &mut self.services[s];
+        run.failover = FailoverPhase::Idle;
+        run.failover_epoch = run.failover_epoch.wrapping_add(1);
+    }
+
+    pub(super) fn failover_detected(&mut self, s: usize, epoch: u32) {
+        if self.services[s].failover_epoch != epoch || self.services[s].failover != FailoverPhase::Detecting {
+            return;
+        }
+        self.try_automatic_switch(s);
+    }
+
+    /// Switches automatically if the requirements are up; otherwise falls
+    /// back to the manual procedure, or waits.
+    pub(super) fn try_automatic_switch(&mut self, s: usize) {
+        let def = &self.model.services[s];
+        let Some(FailoverDef::Automatic { switch, requires, otherwise, .. }) = &def.recovery.failover else {
+            unreachable!("an automatic failover")
+        };
+        let epoch = self.services[s].failover_epoch;
+        if requires.iter().all(|r| self.services[r.index()].state != State::Down) {
+            self.services[s].failover = FailoverPhase::Switching;
+            let d = switch.sample(self.rng(def.component.0));
+            self.schedule_unkeyed(d, Event::FailoverSwitched { service: s as u32, epoch });
+        } else if let Some(work) = otherwise {
+            self.services[s].failover = FailoverPhase::Manual;
+            self.queue_action(ActionKind::Failover, s as u32, work.team, 0, epoch);
+        } else {
+            self.services[s].failover = FailoverPhase::WaitingForRequirements;
+        }
+        self.touch(def.component.0);
+    }
+
+    /// Traffic moves to every standby: hot ones serve now, warm and cold
+    /// ones after their warmup.
+    pub(super) fn complete_failover(&mut self, s: usize) {
+        let model = self.model;
+        let def = &model.services[s];
+        let i = def.component.0;
+        self.services[s].failover = FailoverPhase::Done;
+        self.services[s].failovers += 1;
+        self.services[s].needs_restart = false;
+        for (d, dep) in def.deployments.iter().enumerate() {
+            if dep.role == Role::Active || self.services[s].deployments[d].activated {
+                continue;
+            }
+            self.services[s].deployments[d].activated = true;
+            let warmup = dep.warmup.as_ref().map(|w| w.sample(self.rng(i))).unwrap_or_default();
+            if warmup.is_zero() {
+                self.services[s].deployments[d].serving = true;
+            } else {
+                self.schedule_unkeyed(warmup, Event::StandbyReady { service: s as u32, deployment: d as u16 });
+            }
+        }
+        if let Some(lag) = &def.recovery.lag {
+            let lost = lag.sample(self.rng(i));
+            let run = &mut self.services[s];
+            run.data_loss = Some(run.data_loss.map_or(lost, |x| x.max(lost)));
+            run.inconsistency_risk = true;
+        }
+        self.touch(i);
+    }
+}

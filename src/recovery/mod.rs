@@ -1,0 +1,129 @@
+//! Recovery: the people and procedures that bring services back.
+//!
+//! Power returning is not the same as services returning. At Pangyo in 2022
+//! about 90% of the server power was back after 17.7 hours, yet only 12,000
+//! of Kakao's 32,000 servers were serving after 22.4 hours: recovery was
+//! paced by engineers and by tooling, not by power. This module models that.
+//!
+//! # Teams and actions
+//! Manual recovery work is an *action*: a pool restart batch, a manual
+//! failover, a scale-out step, a service restart. Each names a team and
+//! occupies one of its engineers for a duration. A team's `on_call`
+//! engineers can start at once; the others are called in when the team is
+//! first given work, and each arrives after a draw from the team's `arrival`
+//! distribution. With shifts, an engineer who has worked a shift's length
+//! finishes the task in hand and then rests.
+//!
+//! # Which action goes first
+//! Waiting actions are ordered by a [`RecoveryPolicy`]: by priority, by users
+//! affected, by dependency order, or by an explicit list (see
+//! [`PolicySpec`](crate::scenario::spec::PolicySpec)); library users can plug
+//! in their own. Ties go to the action queued first. Dynamic policies (those
+//! whose ranks depend on which services are down) are re-ranked after every
+//! change of service state, through a keyed priority queue.
+//!
+//! # Requirements
+//! An action may require services: operations tooling, the deploy system,
+//! login. While one of them is down the action either waits (it is not
+//! given to an engineer) or is done the slow way, with its fallback duration,
+//! as the scenario says. Requirements are checked when an engineer picks the
+//! action up; an action in progress is finished even if a requirement drops
+//! meanwhile. An automatic failover whose requirements are down cannot
+//! happen: it turns into its manual procedure, or waits.
+//!
+//! # What happens to work that is no longer needed
+//! A queued action whose reason has gone (the active site came back before
+//! the failover, the pool lost power again before its restart) is dropped
+//! when it reaches the head of the queue. An action in progress completes,
+//! and its effect is applied only if it still makes sense.
+//!
+//! # Failover
+//! A service fails over when its active capacity is below demand and it has
+//! standbys not yet in use. Automatic failovers are detected, then switched;
+//! manual ones are an action. Once done, every standby is in use: hot ones
+//! serve at once, warm and cold ones after their warmup. Standbys stay in use
+//! for the rest of the run. Asynchronous replication loses the writes of the
+//! lag window: each failover reports that data-loss window and flags the
+//! risk of inconsistency.
+//!
+//! # Partial and full recovery
+//! A service is *partially* recovered when it serves some users again after
+//! being down, and *fully* recovered when it is up (full capacity, no
+//! dependency impaired) and stays up to the end of the run. A service that
+//! needs a manual restart does not serve before the restart is done, even
+//! with its servers back.
+//!
+//! # Deadlocks
+//! Down services that each wait for another to recover (a hard dependency,
+//! or a required service of the work that would bring them back) can never
+//! recover. The run report lists each such cycle.
+
+mod policy;
+
+pub use policy::{
+    ActionInfo, ActionKind, ByDependencyOrder, ByPriority, ByUsers, ExplicitOrder, RecoveryPolicy, RecoveryView,
+    policy_from_spec,
+};
+
+use crate::dist::Dist;
+use crate::model::ServiceId;
+use crate::time::SimDuration;
+
+/// A team, validated.
+#[derive(Clone, Debug)]
+pub(crate) struct TeamDef {
+    pub(crate) name: String,
+    pub(crate) engineers: u32,
+    pub(crate) on_call: u32,
+    pub(crate) arrival: Dist,
+    /// (work, rest)
+    pub(crate) shifts: Option<(SimDuration, SimDuration)>,
+}
+
+/// A piece of manual work, validated.
+#[derive(Clone, Debug)]
+pub(crate) struct Work {
+    pub(crate) team: u16,
+    pub(crate) duration: Dist,
+    pub(crate) requires: Vec<ServiceId>,
+    /// Duration when a requirement is down; `None`: wait.
+    pub(crate) fallback: Option<Dist>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum FailoverDef {
+    Automatic { detection: Dist, switch: Dist, requires: Vec<ServiceId>, otherwise: Option<Work> },
+    Manual(Work),
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct ScaleOutDef {
+    /// Servers added by one step.
+    pub(crate) step: u64,
+    /// One step's work (its duration is step / rate).
+    pub(crate) work: Work,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct SurgeDef {
+    pub(crate) factor: f64,
+    pub(crate) duration: Dist,
+}
+
+/// What a service needs to recover, validated.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ServiceRecovery {
+    pub(crate) failover: Option<FailoverDef>,
+    pub(crate) scale_out: Option<ScaleOutDef>,
+    pub(crate) restart: Option<Work>,
+    pub(crate) surge: Option<SurgeDef>,
+    /// Replication lag at failover; `None` for synchronous replication.
+    pub(crate) lag: Option<Dist>,
+}
+
+/// Manual restart of a pool, validated.
+#[derive(Clone, Debug)]
+pub(crate) struct PoolRestart {
+    pub(crate) batch: u64,
+    pub(crate) work: Work,
+}

@@ -1,0 +1,169 @@
+//! Recovery policies: which waiting action gets the next free engineer.
+
+use crate::model::{Model, ServiceId};
+use crate::report::State;
+use crate::scenario::spec::PolicySpec;
+use crate::time::SimTime;
+
+/// What a piece of manual recovery work does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ActionKind {
+    /// Restart one batch of a pool's servers after power returns.
+    PoolRestart,
+    /// Move a service's traffic to its standbys by hand.
+    Failover,
+    /// Add servers to a service's standbys.
+    ScaleOut,
+    /// Bring a service back up once its servers are back.
+    ServiceRestart,
+}
+
+impl ActionKind {
+    /// A lowercase noun for reports ("pool restart").
+    pub fn noun(self) -> &'static str {
+        match self {
+            ActionKind::PoolRestart => "pool restart",
+            ActionKind::Failover => "manual failover",
+            ActionKind::ScaleOut => "scale-out",
+            ActionKind::ServiceRestart => "service restart",
+        }
+    }
+}
+
+/// A waiting action, as a policy sees it.
+#[derive(Clone, Copy, Debug)]
+pub struct ActionInfo<'a> {
+    /// What it does.
+    pub kind: ActionKind,
+    /// The services it brings back (for a pool restart: those deployed on the pool).
+    pub services: &'a [ServiceId],
+    /// When it was queued.
+    pub queued_at: SimTime,
+}
+
+/// The state of the run, as a policy sees it.
+#[derive(Clone, Copy, Debug)]
+pub struct RecoveryView<'a> {
+    pub(crate) model: &'a Model,
+    pub(crate) states: &'a [State],
+}
+
+impl<'a> RecoveryView<'a> {
+    /// The model.
+    pub fn model(&self) -> &'a Model {
+        self.model
+    }
+
+    /// A service's current state.
+    pub fn state(&self, s: ServiceId) -> State {
+        self.states[s.index()]
+    }
+
+    /// How many services that depend on `s`, directly or not, hard or soft,
+    /// are not up right now.
+    pub fn impaired_dependants(&self, s: ServiceId) -> usize {
+        self.model.transitive_dependants(s).iter().filter(|d| self.states[d.index()] != State::Up).count()
+    }
+
+    /// Users of `s` plus users of every service that cannot work without it
+    /// (hard dependencies, directly or not).
+    pub fn users_affected(&self, s: ServiceId) -> u64 {
+        self.model.users_affected(s)
+    }
+}
+
+/// Orders waiting recovery actions: the lowest rank goes first; ties go to
+/// the action queued first.
+///
+/// # Examples
+/// A policy that restores the service with the longest name first (a toy):
+/// ```
+/// use outage::recovery::{ActionInfo, RecoveryPolicy, RecoveryView};
+/// struct LongestName;
+/// impl RecoveryPolicy for LongestName {
+///     fn rank(&self, action: &ActionInfo<'_>, view: &RecoveryView<'_>) -> i64 {
+///         let longest = action.services.iter().map(|s| view.model().service(*s).name().len()).max();
+///         -(longest.unwrap_or(0) as i64)
+///     }
+/// }
+/// ```
+/// Pass it to [`Simulation::with_policy`](crate::Simulation::with_policy).
+pub trait RecoveryPolicy: Send + Sync {
+    /// The action's rank; lower goes first.
+    fn rank(&self, action: &ActionInfo<'_>, view: &RecoveryView<'_>) -> i64;
+
+    /// Whether ranks depend on the state of the run, so that waiting actions
+    /// must be re-ranked whenever a service changes state.
+    fn is_dynamic(&self) -> bool {
+        false
+    }
+}
+
+/// The most important service first (priority 1 before 2).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ByPriority;
+
+impl RecoveryPolicy for ByPriority {
+    fn rank(&self, action: &ActionInfo<'_>, view: &RecoveryView<'_>) -> i64 {
+        action.services.iter().map(|s| i64::from(view.model.service(*s).priority())).min().unwrap_or(i64::MAX)
+    }
+}
+
+/// The work that restores the most users first, counting for each service its
+/// own users and those of every service that cannot work without it (so
+/// login, with no users of its own, ranks with the apps that need it).
+/// Kakao's stated policy in 2022.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ByUsers;
+
+impl RecoveryPolicy for ByUsers {
+    fn rank(&self, action: &ActionInfo<'_>, view: &RecoveryView<'_>) -> i64 {
+        let users: u64 = action.services.iter().map(|s| view.users_affected(*s)).max().unwrap_or(0);
+        -(users.min(i64::MAX as u64) as i64)
+    }
+}
+
+/// What other impaired services need first: the action whose services the
+/// most impaired services depend on (directly or not) goes first; then the
+/// most important. Ranks change as services come back.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ByDependencyOrder;
+
+impl RecoveryPolicy for ByDependencyOrder {
+    fn rank(&self, action: &ActionInfo<'_>, view: &RecoveryView<'_>) -> i64 {
+        let needed = action.services.iter().map(|s| view.impaired_dependants(*s)).max().unwrap_or(0) as i64;
+        let priority = ByPriority.rank(action, view).min(1 << 20);
+        -needed * (1 << 21) + priority
+    }
+
+    fn is_dynamic(&self) -> bool {
+        true
+    }
+}
+
+/// Services in a given order; unlisted ones last, by priority.
+#[derive(Clone, Debug, Default)]
+pub struct ExplicitOrder(pub Vec<ServiceId>);
+
+impl RecoveryPolicy for ExplicitOrder {
+    fn rank(&self, action: &ActionInfo<'_>, view: &RecoveryView<'_>) -> i64 {
+        let position =
+            action.services.iter().filter_map(|s| self.0.iter().position(|x| x == s)).min().unwrap_or(self.0.len())
+                as i64;
+        position * (1 << 21) + ByPriority.rank(action, view).min(1 << 20)
+    }
+}
+
+/// The built-in policy a scenario names. Services in an explicit order must
+/// exist in `model` (validation guarantees it for loaded scenarios).
+pub fn policy_from_spec(spec: &PolicySpec, model: &Model) -> Box<dyn RecoveryPolicy> {
+    match spec {
+        PolicySpec::ByPriority => Box::new(ByPriority),
+        PolicySpec::ByUsers => Box::new(ByUsers),
+        PolicySpec::ByDependencyOrder => Box::new(ByDependencyOrder),
+        PolicySpec::Explicit(names) => {
+            Box::new(ExplicitOrder(names.iter().filter_map(|n| model.find_service(n)).collect()))
+        }
+    }
+}
