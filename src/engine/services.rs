@@ -450,12 +450,16 @@ impl Simulation<'_> {
                 self.schedule_unkeyed(warmup, Event::StandbyReady { service: s as u32, deployment: d as u16 });
             }
         }
-        if let Some(lag) = &def.recovery.lag {
-            let lost = lag.sample(self.rng(i));
-            let run = &mut self.services[s];
-            run.data_loss = Some(run.data_loss.map_or(lost, |x| x.max(lost)));
-            run.inconsistency_risk = true;
-        }
+        // Synchronous replication loses nothing; asynchronous loses the lag window.
+        let lost = match &def.recovery.lag {
+            Some(lag) => {
+                self.services[s].inconsistency_risk = true;
+                lag.sample(self.rng(i))
+            }
+            None => SimDuration::ZERO,
+        };
+        let run = &mut self.services[s];
+        run.data_loss = Some(run.data_loss.map_or(lost, |x| x.max(lost)));
         self.touch(i);
     }
 }

@@ -79,8 +79,9 @@ pub struct ServiceOutcome {
     pub causes: Vec<Cause>,
     /// Failovers completed.
     pub failovers: u32,
-    /// The largest window of writes lost by a failover (asynchronous
-    /// replication); `None` without a failover or with synchronous replication.
+    /// The largest window of writes lost by a failover: zero with
+    /// synchronous replication, the replication lag with asynchronous;
+    /// `None` without a failover.
     pub data_loss: Option<SimDuration>,
     /// A failover promoted an asynchronously replicated standby: the data it
     /// serves may be stale or inconsistent.
@@ -426,7 +427,7 @@ impl RunReport {
             .services
             .iter()
             .filter(|s| s.failovers > 0)
-            .map(|s| match s.data_loss {
+            .map(|s| match s.data_loss.filter(|d| !d.is_zero()) {
                 Some(lost) => format!(
                     "{}: {} failover(s), up to {} of writes lost, inconsistency risk",
                     s.name,

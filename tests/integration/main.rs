@@ -9,6 +9,8 @@ mod cli;
 mod determinism;
 /// Properties that must hold for any scenario (proptest).
 mod properties;
+/// Recovery: engineers, policies, failover, restarts, surges, deadlocks.
+mod recovery;
 /// Hand-computed outcomes of power, cooling, fire and dependency mechanics.
 mod replay;
 /// One test per validation rule: message, element and position.

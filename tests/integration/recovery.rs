@@ -1,0 +1,419 @@
+//! Recovery mechanics, each against a hand-derived expectation.
+//!
+//! Most tests use one site with two data halls: `hall-a` (active) and
+//! `hall-b` (standby), each behind its own switchboard. The disaster cuts
+//! hall-a's switchboard at t0 for good unless a test says otherwise.
+
+use outage::recovery::{ActionInfo, RecoveryPolicy, RecoveryView};
+use outage::{RunOptions, Scenario, SimDuration, Simulation, State};
+
+use crate::common::{at, h, load, m, run, service};
+
+/// A scenario with `pools` (RON, in hall-a / hall-b), `services`, `teams`
+/// and `policy`; the disaster `extra_hazards` is added to the hall-a cut.
+fn two_halls(pools: &str, services: &str, teams: &str, policy: &str, hazards: &str) -> String {
+    format!(
+        r#"Scenario(
+    name: "recovery", horizon: "2d",
+    sites: [Site(name: "dc", rooms: [
+        Room(name: "elec", kind: Electrical),
+        Room(name: "hall-a", kind: DataHall, feeds: ["sw-a"]),
+        Room(name: "hall-b", kind: DataHall, feeds: ["sw-b"]),
+    ])],
+    power: [
+        Utility(name: "grid"),
+        Switchboard(name: "sw-a", room: "elec", inputs: ["grid"]),
+        Switchboard(name: "sw-b", room: "elec", inputs: ["grid"]),
+    ],
+    pools: [{pools}],
+    services: [{services}],
+    teams: [{teams}],
+    recovery: (policy: {policy}),
+    disasters: [Disaster(name: "d", hazards: [{hazards}])],
+)"#
+    )
+}
+
+const LOSE_HALL_A: &str = r#"Outage(target: "sw-a", at: "0s")"#;
+
+/// Service `name` with an active pool in hall-a and a hot standby in hall-b,
+/// each of 10 servers, with the given failover.
+fn failing_over(name: &str, users: u64, priority: u32, failover: &str) -> (String, String) {
+    let pools = format!(
+        r#"Pool(name: "{name}-a", room: "hall-a", servers: 10, boot: Fixed("0s")),
+           Pool(name: "{name}-b", room: "hall-b", servers: 10, boot: Fixed("0s")),"#
+    );
+    let service = format!(
+        r#"Service(name: "{name}", users: {users}, priority: {priority}, demand: 10,
+                   deployments: [(pool: "{name}-a"), (pool: "{name}-b", role: HotStandby)],
+                   failover: {failover}),"#
+    );
+    (pools, service)
+}
+
+fn four_manual_failovers(policy: &str, users: [u64; 4]) -> Scenario {
+    let mut pools = String::new();
+    let mut services = String::new();
+    for (i, name) in ["s1", "s2", "s3", "s4"].iter().enumerate() {
+        let (p, s) = failing_over(name, users[i], i as u32 + 1, r#"Manual(team: "ops", duration: Fixed("1h"))"#);
+        pools.push_str(&p);
+        services.push_str(&s);
+    }
+    let teams = r#"Team(name: "ops", engineers: 2, on_call: 0, arrival: Fixed("30m"))"#;
+    load(&two_halls(&pools, &services, teams, policy, LOSE_HALL_A))
+}
+
+#[test]
+fn two_engineers_four_manual_failovers() {
+    // Hall A goes dark at t0; four services need a 1 h manual failover each.
+    // The team is called at t0 and both engineers arrive at 30m. They take
+    // s1 and s2 (priorities 1 and 2) from 30m to 1h30m, then s3 and s4 from
+    // 1h30m to 2h30m: the last service is back at 2h30m.
+    let report = run(&four_manual_failovers("ByPriority", [1, 1, 1, 1]), "d", 1);
+    let back: Vec<_> = ["s1", "s2", "s3", "s4"].iter().map(|n| service(&report, n).full_recovery).collect();
+    assert_eq!(back, [Some(at(h(1) + m(30))), Some(at(h(1) + m(30))), Some(at(h(2) + m(30))), Some(at(h(2) + m(30)))]);
+    for n in ["s1", "s2", "s3", "s4"] {
+        let s = service(&report, n);
+        assert_eq!((s.first_impact, s.failovers), (Some(at(SimDuration::ZERO)), 1), "{n}");
+        assert_eq!(s.main_cause().unwrap().cause, "failover to standby");
+    }
+}
+
+#[test]
+fn by_users_serves_the_largest_first() {
+    // Same, but by users: s4 (4,000 users) and s3 (3,000) go first.
+    let report = run(&four_manual_failovers("ByUsers", [1000, 2000, 3000, 4000]), "d", 1);
+    assert_eq!(service(&report, "s4").full_recovery, Some(at(h(1) + m(30))));
+    assert_eq!(service(&report, "s3").full_recovery, Some(at(h(1) + m(30))));
+    assert_eq!(service(&report, "s1").full_recovery, Some(at(h(2) + m(30))));
+}
+
+#[test]
+fn explicit_order_is_followed() {
+    let report = run(&four_manual_failovers(r#"Explicit(["s3", "s1"])"#, [1, 1, 1, 1]), "d", 1);
+    // s3 and s1 first; then s2 and s4 by priority.
+    assert_eq!(service(&report, "s3").full_recovery, Some(at(h(1) + m(30))));
+    assert_eq!(service(&report, "s1").full_recovery, Some(at(h(1) + m(30))));
+    assert_eq!(service(&report, "s2").full_recovery, Some(at(h(2) + m(30))));
+}
+
+#[test]
+fn a_library_policy_can_be_plugged_in() {
+    /// Lowest priority (highest number) first: the reverse of ByPriority.
+    struct LeastImportantFirst;
+    impl RecoveryPolicy for LeastImportantFirst {
+        fn rank(&self, action: &ActionInfo<'_>, view: &RecoveryView<'_>) -> i64 {
+            -action.services.iter().map(|s| i64::from(view.model().service(*s).priority())).max().unwrap_or(0)
+        }
+    }
+    let scenario = four_manual_failovers("ByPriority", [1, 1, 1, 1]);
+    let mut sim = Simulation::new(&scenario, None).unwrap().with_policy(Box::new(LeastImportantFirst));
+    let report = sim.run(&RunOptions::default()).unwrap();
+    assert_eq!(service(&report, "s4").full_recovery, Some(at(h(1) + m(30))));
+    assert_eq!(service(&report, "s1").full_recovery, Some(at(h(2) + m(30))));
+}
+
+#[test]
+fn dependency_order_restores_what_others_need_first() {
+    // One on-call engineer, 1 h per failover. "login" has no users, but
+    // "app" (priority 1) cannot work without it; "misc" has priority 2.
+    // By dependency order login goes first (one impaired service needs it),
+    // app second (priority 1), misc last: back at 1h, 2h and 3h. By
+    // priority, login (priority 3) would come last and app would wait for it.
+    let mut pools = String::new();
+    let mut services = String::new();
+    for (name, priority, deps) in [("app", 1, r#"["login"]"#), ("misc", 2, "[]"), ("login", 3, "[]")] {
+        let (p, s) = failing_over(name, 1, priority, r#"Manual(team: "ops", duration: Fixed("1h"))"#);
+        pools.push_str(&p);
+        services.push_str(&s.replace("failover:", &format!("depends_on: {deps}, failover:")));
+    }
+    let teams = r#"Team(name: "ops", engineers: 1, on_call: 1)"#;
+    let report = run(&load(&two_halls(&pools, &services, teams, "ByDependencyOrder", LOSE_HALL_A)), "d", 1);
+    assert_eq!(service(&report, "login").full_recovery, Some(at(h(1))));
+    assert_eq!(service(&report, "app").full_recovery, Some(at(h(2))));
+    assert_eq!(service(&report, "misc").full_recovery, Some(at(h(3))));
+
+    let report = run(&load(&two_halls(&pools, &services, teams, "ByPriority", LOSE_HALL_A)), "d", 1);
+    // app's failover is done at 1h but login is still down until 3h.
+    assert_eq!(service(&report, "app").full_recovery, Some(at(h(3))));
+    assert_eq!(service(&report, "app").causes[0].cause, "dependency 'login'");
+}
+
+#[test]
+fn automatic_failover_takes_detection_plus_switch() {
+    // Detection 1m + switch 2m: down from t0 to 3m; synchronous replication
+    // loses nothing.
+    let (pools, services) = failing_over("svc", 600, 1, r#"Automatic(detection: Fixed("1m"), switch: Fixed("2m"))"#);
+    let report = run(&load(&two_halls(&pools, &services, "", "ByPriority", LOSE_HALL_A)), "d", 1);
+    let s = service(&report, "svc");
+    assert_eq!((s.downtime, s.full_recovery), (m(3), Some(at(m(3)))));
+    assert_eq!((s.failovers, s.data_loss, s.inconsistency_risk), (1, Some(SimDuration::ZERO), false));
+    // 600 users x 3 min = 30 user-hours.
+    assert!((s.user_hours_lost - 30.0).abs() < 1e-9);
+}
+
+fn switch_scenario(otherwise: &str, switch_outage: &str) -> Scenario {
+    // "traffic-switch" runs in hall-a too: it goes down with the hall, so the
+    // automatic path of "svc" is unavailable.
+    let (pools, services) = failing_over(
+        "svc",
+        1,
+        1,
+        &format!(r#"Automatic(detection: Fixed("1m"), switch: Fixed("2m"), requires: ["traffic-switch"]{otherwise})"#),
+    );
+    let pools = format!(r#"{pools} Pool(name: "switch-pool", room: "hall-b", servers: 1, boot: Fixed("0s")),"#);
+    let services = format!(
+        r#"{services} Service(name: "traffic-switch", users: 0, demand: 1, deployments: [(pool: "switch-pool")]),"#
+    );
+    let teams = r#"Team(name: "ops", engineers: 1, on_call: 1)"#;
+    let hazards = format!("{LOSE_HALL_A}, {switch_outage}");
+    load(&two_halls(&pools, &services, teams, "ByPriority", &hazards))
+}
+
+#[test]
+fn automatic_failover_without_its_switch_falls_back_to_the_manual_procedure() {
+    // The switch is down (0s..5h). Detection at 1m finds the automatic path
+    // unavailable, so the manual procedure (45m, one engineer on call) runs:
+    // back at 1m + 45m = 46m.
+    let outage = r#"Outage(target: "switch-pool", at: "0s", duration: Fixed("5h"))"#;
+    let report = run(&switch_scenario(r#", otherwise: (team: "ops", duration: Fixed("45m"))"#, outage), "d", 1);
+    assert_eq!(service(&report, "svc").full_recovery, Some(at(m(46))));
+}
+
+#[test]
+fn automatic_failover_without_its_switch_and_no_manual_procedure_waits() {
+    // No manual procedure: the failover waits for the switch (back at 5h),
+    // then switches in 2m: back at 5h02m.
+    let outage = r#"Outage(target: "switch-pool", at: "0s", duration: Fixed("5h"))"#;
+    let report = run(&switch_scenario("", outage), "d", 1);
+    let s = service(&report, "svc");
+    assert_eq!(s.full_recovery, Some(at(h(5) + m(2))));
+    assert_eq!(s.causes[0].cause, "failover to standby");
+}
+
+#[test]
+fn warm_standby_serves_after_its_warmup_with_partial_capacity() {
+    // Manual failover 1h (engineer on call), then a 30m warmup. The warm
+    // standby holds half the demand (capacity 0.5): the service is down
+    // 0..1h30m, then degraded at 50% to the 2d horizon.
+    // user-hours = 100 x (1.5 h + 0.5 x 46.5 h) = 2,475.
+    let pools = r#"Pool(name: "a", room: "hall-a", servers: 10, boot: Fixed("0s")),
+                   Pool(name: "b", room: "hall-b", servers: 10, boot: Fixed("0s")),"#;
+    let services = r#"Service(name: "svc", users: 100, demand: 10,
+        deployments: [(pool: "a"), (pool: "b", role: WarmStandby, capacity: 0.5, warmup: Fixed("30m"))],
+        failover: Manual(team: "ops", duration: Fixed("1h")))"#;
+    let teams = r#"Team(name: "ops", engineers: 1, on_call: 1)"#;
+    let report = run(&load(&two_halls(pools, services, teams, "ByPriority", LOSE_HALL_A)), "d", 1);
+    let s = service(&report, "svc");
+    assert_eq!((s.downtime, s.partial_recovery), (h(1) + m(30), Some(at(h(1) + m(30)))));
+    assert_eq!((s.degraded, s.final_state, s.full_recovery), (h(46) + m(30), State::Degraded, None));
+    assert!((s.user_hours_lost - 2475.0).abs() < 1e-6, "{}", s.user_hours_lost);
+}
+
+#[test]
+fn scale_out_fills_a_short_standby_step_by_step() {
+    // Hot standby at half capacity (5 of 10 needed) in a pool of 10, manual
+    // failover 1h; scale-out at 10 servers/h in steps of 5 (30m each, one
+    // engineer): 5 servers at 1h (50%), 10 at 1h30m: up at 1h30m.
+    let pools = r#"Pool(name: "a", room: "hall-a", servers: 10, boot: Fixed("0s")),
+                   Pool(name: "b", room: "hall-b", servers: 10, boot: Fixed("0s")),"#;
+    let services = r#"Service(name: "svc", users: 100, demand: 10,
+        deployments: [(pool: "a"), (pool: "b", role: HotStandby, servers: 5)],
+        failover: Manual(team: "ops", duration: Fixed("1h")),
+        scale_out: (rate: 10.0, step: 5, team: "ops"))"#;
+    let teams = r#"Team(name: "ops", engineers: 1, on_call: 1)"#;
+    let report = run(&load(&two_halls(pools, services, teams, "ByPriority", LOSE_HALL_A)), "d", 1);
+    let s = service(&report, "svc");
+    assert_eq!((s.downtime, s.degraded, s.full_recovery), (h(1), m(30), Some(at(h(1) + m(30)))));
+    let levels: Vec<_> = report.timeline.iter().filter(|e| e.component == "svc").map(|e| (e.at, e.level)).collect();
+    assert_eq!(levels, vec![(at(SimDuration::ZERO), 0.0), (at(h(1)), 0.5), (at(h(1) + m(30)), 1.0)]);
+}
+
+fn tooling_scenario(fallback: &str) -> Scenario {
+    // The failover of "svc" needs "tools", which is out 0..2h. The tools
+    // outage is listed first: at the same instant, events run in the order
+    // they were scheduled, and requirements are checked when an engineer
+    // picks the work up.
+    let (pools, services) = failing_over(
+        "svc",
+        1,
+        1,
+        &format!(r#"Manual(team: "ops", duration: Fixed("1h"), requires: ["tools"]{fallback})"#),
+    );
+    let pools = format!(r#"{pools} Pool(name: "tools-pool", room: "hall-b", servers: 1, boot: Fixed("0s")),"#);
+    let services =
+        format!(r#"{services} Service(name: "tools", users: 0, demand: 1, deployments: [(pool: "tools-pool")]),"#);
+    let teams = r#"Team(name: "ops", engineers: 1, on_call: 1)"#;
+    let hazards = format!(r#"Outage(target: "tools", at: "0s", duration: Fixed("2h")), {LOSE_HALL_A}"#);
+    load(&two_halls(&pools, &services, teams, "ByPriority", &hazards))
+}
+
+#[test]
+fn work_waits_for_its_tooling() {
+    // Waits for the tools (back at 2h), then 1h: back at 3h.
+    let report = run(&tooling_scenario(""), "d", 1);
+    assert_eq!(service(&report, "svc").full_recovery, Some(at(h(3))));
+}
+
+#[test]
+fn work_without_its_tooling_takes_the_slower_path() {
+    // Goes ahead by hand at t0, taking 1h30m instead of 1h.
+    let report = run(&tooling_scenario(r#", without_requirements: Slower(Fixed("1h30m"))"#), "d", 1);
+    assert_eq!(service(&report, "svc").full_recovery, Some(at(h(1) + m(30))));
+}
+
+#[test]
+fn pools_restarted_by_hand_come_back_batch_by_batch() {
+    // Hall A dark 0..1h. Its 10 servers are restarted 4 at a time (batches
+    // of 4, 4, 2), 1h per batch, by one engineer; boot is instant.
+    // Serving: 4 at 2h (40%), 8 at 3h (80%), 10 at 4h.
+    // user-hours = 100 x (2 h x 1 + 1 h x 0.6 + 1 h x 0.2) = 280.
+    let pools = r#"Pool(name: "a", room: "hall-a", servers: 10, boot: Fixed("0s"),
+                        restart: Manual(batch: 4, work: (team: "infra", duration: Fixed("1h")))),"#;
+    let services = r#"Service(name: "svc", users: 100, demand: 10, deployments: [(pool: "a")])"#;
+    let teams = r#"Team(name: "infra", engineers: 1, on_call: 1)"#;
+    let hazards = r#"Outage(target: "sw-a", at: "0s", duration: Fixed("1h"))"#;
+    let report = run(&load(&two_halls(pools, services, teams, "ByPriority", hazards)), "d", 1);
+    let s = service(&report, "svc");
+    assert_eq!((s.downtime, s.degraded, s.full_recovery), (h(2), h(2), Some(at(h(4)))));
+    assert!((s.user_hours_lost - 280.0).abs() < 1e-9, "{}", s.user_hours_lost);
+    // While waiting for the engineer, the blame moves from power to people.
+    let causes: Vec<_> = s.causes.iter().map(|c| (c.cause.as_str(), c.time)).collect();
+    assert_eq!(
+        causes,
+        vec![("pool 'a': servers awaiting restart by engineers", h(3)), ("switchboard 'sw-a': outage", h(1)),]
+    );
+}
+
+#[test]
+fn a_service_that_needs_a_restart_waits_for_it() {
+    // Power returns at 1h (instant boot); the service needs a 2h manual
+    // restart by an engineer called in who arrives 30m after the call at
+    // 1h: restart 1h30m..3h30m.
+    let pools = r#"Pool(name: "a", room: "hall-a", servers: 10, boot: Fixed("0s")),"#;
+    let services = r#"Service(name: "svc", users: 1, demand: 10, deployments: [(pool: "a")],
+                             restart: (team: "ops", duration: Fixed("2h")))"#;
+    let teams = r#"Team(name: "ops", engineers: 1, arrival: Fixed("30m"))"#;
+    let hazards = r#"Outage(target: "sw-a", at: "0s", duration: Fixed("1h"))"#;
+    let report = run(&load(&two_halls(pools, services, teams, "ByPriority", hazards)), "d", 1);
+    let s = service(&report, "svc");
+    assert_eq!((s.downtime, s.full_recovery), (h(3) + m(30), Some(at(h(3) + m(30)))));
+    assert_eq!(s.causes[0].cause, "manual restart of the service");
+}
+
+#[test]
+fn a_demand_surge_degrades_a_service_that_just_came_back() {
+    // Back at 1h with exactly its demand in servers; demand doubles for 1h:
+    // degraded at 50% from 1h to 2h. user-hours = 1000 x (1 h + 0.5 x 1 h).
+    let pools = r#"Pool(name: "a", room: "hall-a", servers: 10, boot: Fixed("0s")),"#;
+    let services = r#"Service(name: "svc", users: 1000, demand: 10, deployments: [(pool: "a")],
+                             surge: (factor: 2.0, duration: Fixed("1h")))"#;
+    let hazards = r#"Outage(target: "sw-a", at: "0s", duration: Fixed("1h"))"#;
+    let report = run(&load(&two_halls(pools, services, "", "ByPriority", hazards)), "d", 1);
+    let s = service(&report, "svc");
+    assert_eq!((s.downtime, s.degraded, s.full_recovery), (h(1), h(1), Some(at(h(2)))));
+    assert!((s.user_hours_lost - 1500.0).abs() < 1e-9);
+    assert_eq!(s.causes.iter().find(|c| c.cause == "demand surge").unwrap().time, h(1));
+}
+
+#[test]
+fn asynchronous_replication_reports_its_data_loss_window() {
+    let (pools, services) = failing_over("svc", 1, 1, r#"Automatic(detection: Fixed("1m"), switch: Fixed("1m"))"#);
+    let services = services.replace("failover:", r#"replication: Asynchronous(lag: Fixed("5s")), failover:"#);
+    let report = run(&load(&two_halls(&pools, &services, "", "ByPriority", LOSE_HALL_A)), "d", 1);
+    let s = service(&report, "svc");
+    assert_eq!((s.failovers, s.data_loss, s.inconsistency_risk), (1, Some(SimDuration::from_secs(5)), true));
+    assert!(report.to_table(false).contains("svc: 1 failover(s), up to 5s of writes lost, inconsistency risk"));
+}
+
+#[test]
+fn engineers_rest_between_shifts() {
+    // One engineer on call, shifts of 2h work and 10h rest; four 1h
+    // failovers. 0-1h, 1-2h; shift over at 2h, rest until 12h; 12-13h, 13-14h.
+    let mut pools = String::new();
+    let mut services = String::new();
+    for (i, name) in ["s1", "s2", "s3", "s4"].iter().enumerate() {
+        let (p, s) = failing_over(name, 1, i as u32 + 1, r#"Manual(team: "ops", duration: Fixed("1h"))"#);
+        pools.push_str(&p);
+        services.push_str(&s);
+    }
+    let teams = r#"Team(name: "ops", engineers: 1, on_call: 1, shifts: (work: "2h", rest: "10h"))"#;
+    let report = run(&load(&two_halls(&pools, &services, teams, "ByPriority", LOSE_HALL_A)), "d", 1);
+    let back: Vec<_> = ["s1", "s2", "s3", "s4"].iter().map(|n| service(&report, n).full_recovery.unwrap()).collect();
+    assert_eq!(back, [at(h(1)), at(h(2)), at(h(13)), at(h(14))]);
+}
+
+#[test]
+fn a_failover_is_called_off_when_the_active_site_returns_first() {
+    // The hall is back at 30m, before the 1h failover could finish: the
+    // service is back at 30m and no failover is counted.
+    let (pools, services) = failing_over("svc", 1, 1, r#"Manual(team: "ops", duration: Fixed("1h"))"#);
+    let teams = r#"Team(name: "ops", engineers: 1, on_call: 1)"#;
+    let hazards = r#"Outage(target: "sw-a", at: "0s", duration: Fixed("30m"))"#;
+    let report = run(&load(&two_halls(&pools, &services, teams, "ByPriority", hazards)), "d", 1);
+    let s = service(&report, "svc");
+    assert_eq!((s.full_recovery, s.failovers), (Some(at(m(30))), 0));
+}
+
+#[test]
+fn a_recovery_deadlock_is_reported_with_its_cycle_and_the_run_ends() {
+    // "login" and "tools" both run in hall A and both need a manual restart
+    // after losing power; each restart needs the other service up. Power is
+    // back at 1h, but neither restart can start: a deadlock, named.
+    let pools = r#"Pool(name: "login-pool", room: "hall-a", servers: 1, boot: Fixed("0s")),
+                   Pool(name: "tools-pool", room: "hall-a", servers: 1, boot: Fixed("0s")),"#;
+    let services = r#"
+        Service(name: "login", users: 10, demand: 1, deployments: [(pool: "login-pool")],
+                restart: (team: "ops", duration: Fixed("10m"), requires: ["tools"])),
+        Service(name: "tools", users: 0, demand: 1, deployments: [(pool: "tools-pool")],
+                restart: (team: "ops", duration: Fixed("10m"), requires: ["login"])),"#;
+    let teams = r#"Team(name: "ops", engineers: 2, on_call: 2)"#;
+    let hazards = r#"Outage(target: "sw-a", at: "0s", duration: Fixed("1h"))"#;
+    let report = run(&load(&two_halls(pools, services, teams, "ByPriority", hazards)), "d", 1);
+    assert_eq!(report.deadlocks.len(), 1, "{:?}", report.deadlocks);
+    assert_eq!(report.deadlocks[0].services, ["login", "tools", "login"]);
+    assert_eq!(report.deadlocks[0].to_string(), "recovery deadlock since 0s: login -> tools -> login");
+    for n in ["login", "tools"] {
+        assert_eq!((service(&report, n).final_state, service(&report, n).downtime), (State::Down, h(48)));
+    }
+    assert!(report.to_table(false).contains("recovery deadlocks"));
+    // With a slower way round for one of them, there is no deadlock.
+    let fixed = services.replacen(
+        r#"requires: ["tools"])"#,
+        r#"requires: ["tools"], without_requirements: Slower(Fixed("2h")))"#,
+        1,
+    );
+    let report = run(&load(&two_halls(pools, &fixed, teams, "ByPriority", hazards)), "d", 1);
+    assert!(report.deadlocks.is_empty());
+    // login restarted by hand 1h..3h, then tools 3h..3h10m.
+    assert_eq!(service(&report, "tools").full_recovery, Some(at(h(3) + m(10))));
+}
+
+#[test]
+fn a_dependency_cycle_that_goes_down_is_reported_as_a_deadlock() {
+    let pools = r#"Pool(name: "p1", room: "hall-a", servers: 1, boot: Fixed("0s")),
+                   Pool(name: "p2", room: "hall-a", servers: 1, boot: Fixed("0s")),"#;
+    let services = r#"
+        Service(name: "b", users: 0, demand: 1, deployments: [(pool: "p2")], depends_on: ["a"]),
+        Service(name: "a", users: 0, demand: 1, deployments: [(pool: "p1")], depends_on: ["b"]),"#;
+    let hazards = r#"Outage(target: "sw-a", at: "0s", duration: Fixed("1h"))"#;
+    let report = run(&load(&two_halls(pools, services, "", "ByPriority", hazards)), "d", 1);
+    assert_eq!(report.deadlocks.len(), 1);
+    assert_eq!(report.deadlocks[0].services, ["b", "a", "b"]);
+}
+
+#[test]
+fn recovery_input_errors_are_reported() {
+    for (from, to, expected) in [
+        (r#"team: "ops""#, r#"team: "opz""#, "refers to unknown team 'opz' (did you mean 'ops'?)"),
+        (r#"role: HotStandby"#, r#"role: HotStandby, warmup: Fixed("1m")"#, "a hot standby serves at once"),
+        (r#"engineers: 1"#, r#"engineers: 1, on_call: 3"#, "has 3 engineers on call but only 1 in all"),
+        (r#"failover: Manual(team: "ops", duration: Fixed("1h"))"#, "", "has standby deployments but no failover"),
+    ] {
+        let (pools, services) = failing_over("svc", 1, 1, r#"Manual(team: "ops", duration: Fixed("1h"))"#);
+        let src = two_halls(&pools, &services, r#"Team(name: "ops", engineers: 1)"#, "ByPriority", LOSE_HALL_A)
+            .replacen(from, to, 1);
+        let err = Scenario::from_ron_str(&src).expect_err(expected).to_string();
+        assert!(err.contains(expected), "{expected}: {err}");
+    }
+}
