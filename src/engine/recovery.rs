@@ -201,8 +201,7 @@ impl Simulation<'_> {
             self.on_services_changed();
         }
         for t in 0..self.teams.len() {
-            loop {
-                let Some(e) = self.free_engineer(t) else { break };
+            while let Some(e) = self.free_engineer(t) {
                 let Some((a, _)) = self.teams[t].queue.pop() else { break };
                 if !self.still_needed(a) {
                     continue;
