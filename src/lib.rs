@@ -79,6 +79,7 @@
 
 pub mod dist;
 pub mod engine;
+pub mod milestones;
 pub mod model;
 pub mod queue;
 pub mod recovery;

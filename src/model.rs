@@ -271,7 +271,7 @@ pub struct Model {
     pub(crate) policy: PolicySpec,
     /// For each service, every service that depends on it, directly or not.
     transitive_dependants: Vec<Vec<ServiceId>>,
-    /// For each service, its users plus those of its transitive hard dependants.
+    /// For each service, the users it affects (see `users_affected`).
     users_affected: Vec<u64>,
     /// For each pool, the services deployed on it.
     pool_services: Vec<Vec<ServiceId>>,
@@ -336,7 +336,7 @@ impl Model {
                 rank[n.index()] = i as u32;
             }
         }
-        let (transitive_dependants, users_affected) = dependant_closures(&services);
+        let (transitive_dependants, users_affected) = dependant_closures(&components, &services);
         let mut pool_services = vec![Vec::new(); components.len()];
         for (i, s) in services.iter().enumerate() {
             for d in &s.deployments {
@@ -388,12 +388,16 @@ impl Model {
         self.components.iter().position(|c| c.name == name).map(|i| ComponentId(i as u32))
     }
 
-    /// Every service that depends on `s`, directly or not, hard or soft, in id order.
+    /// Every service that needs `s`, directly or not, in id order: as a hard
+    /// or soft dependency, or for its recovery work.
     pub fn transitive_dependants(&self, s: ServiceId) -> &[ServiceId] {
         &self.transitive_dependants[s.index()]
     }
 
-    /// Users of `s` plus those of every service that cannot work without it.
+    /// The users `s` affects: its own, plus the users of every service that
+    /// depends on it, directly or not, weighted by how much of that service it
+    /// takes down (all of it along hard dependencies; the `impact`, multiplied
+    /// along the way, through soft ones).
     pub fn users_affected(&self, s: ServiceId) -> u64 {
         self.users_affected[s.index()]
     }
@@ -455,42 +459,69 @@ impl Model {
     }
 }
 
-/// For each service: every (hard or soft) dependant, directly or not, and
-/// the users of the service plus those of its transitive hard dependants.
-fn dependant_closures(services: &[Service]) -> (Vec<Vec<ServiceId>>, Vec<u64>) {
+/// For each service: every service that needs it, directly or not; and the
+/// users it affects: its own, plus each dependant's users weighted by how
+/// much of that dependant it takes down (1 along hard dependencies, the
+/// product of the impacts along soft ones; the strongest path counts).
+///
+/// A service required by recovery work (the tooling a failover or a pool
+/// restart needs) counts as a hard dependency of the services that work
+/// brings back: recovering it first is what lets the others recover.
+fn dependant_closures(components: &[Component], services: &[Service]) -> (Vec<Vec<ServiceId>>, Vec<u64>) {
     let n = services.len();
-    let mut any: Vec<Vec<usize>> = vec![Vec::new(); n];
-    let mut hard: Vec<Vec<usize>> = vec![Vec::new(); n];
+    // (dependant, weight of the edge)
+    let mut edges: Vec<Vec<(usize, f64)>> = vec![Vec::new(); n];
+    let mut add = |from: usize, to: usize, w: f64| {
+        if from != to && !edges[from].contains(&(to, w)) {
+            edges[from].push((to, w));
+        }
+    };
     for (i, s) in services.iter().enumerate() {
         for h in &s.hard {
-            any[h.index()].push(i);
-            hard[h.index()].push(i);
+            add(h.index(), i, 1.0);
         }
-        for (d, _) in &s.soft {
-            any[d.index()].push(i);
+        for (d, impact) in &s.soft {
+            add(d.index(), i, *impact);
+        }
+        for r in s.recovery.requirements() {
+            add(r.index(), i, 1.0);
+        }
+        for dep in &s.deployments {
+            if let Detail::Pool(p) = &components[dep.pool.index()].detail
+                && let Some(restart) = &p.restart
+            {
+                for r in &restart.work.requires {
+                    add(r.index(), i, 1.0);
+                }
+            }
         }
     }
-    let reach = |edges: &[Vec<usize>], start: usize, seen: &mut Vec<bool>| {
-        seen.iter_mut().for_each(|x| *x = false);
+    let mut weight = vec![0.0f64; n];
+    let mut all = Vec::with_capacity(n);
+    let mut users = Vec::with_capacity(n);
+    for start in 0..n {
+        weight.iter_mut().for_each(|w| *w = 0.0);
+        weight[start] = 1.0;
+        let mut reached = vec![false; n];
+        // Max-product relaxation: weights only grow and never exceed 1, and a
+        // node is revisited only when its weight grows, so this terminates.
         let mut stack = vec![start];
         while let Some(s) = stack.pop() {
-            for &d in &edges[s] {
-                if d != start && !seen[d] {
-                    seen[d] = true;
+            for &(d, w) in &edges[s] {
+                if d == start {
+                    continue;
+                }
+                reached[d] = true;
+                let through = weight[s] * w;
+                if through > weight[d] {
+                    weight[d] = through;
                     stack.push(d);
                 }
             }
         }
-    };
-    let mut seen = vec![false; n];
-    let mut all = Vec::with_capacity(n);
-    let mut users = Vec::with_capacity(n);
-    for start in 0..n {
-        reach(&any, start, &mut seen);
-        all.push((0..n).filter(|&d| seen[d]).map(|d| ServiceId(d as u32)).collect());
-        reach(&hard, start, &mut seen);
-        let dependants: u64 = (0..n).filter(|&d| seen[d]).map(|d| services[d].users).fold(0, u64::saturating_add);
-        users.push(services[start].users.saturating_add(dependants));
+        all.push((0..n).filter(|&d| reached[d]).map(|d| ServiceId(d as u32)).collect());
+        let dependants: f64 = (0..n).filter(|&d| d != start).map(|d| services[d].users as f64 * weight[d]).sum();
+        users.push(services[start].users.saturating_add(dependants.round() as u64));
     }
     (all, users)
 }

@@ -231,6 +231,8 @@ pub struct Simulation<'s> {
     actions: Vec<Action>,
     /// Set when a service changes state, so that waiting work is re-checked.
     services_changed: bool,
+    /// Set when the first service is impacted: every team has been called.
+    incident: bool,
     /// Components to look at again, keyed by (topological rank, id) so that
     /// each one is evaluated after its inputs have settled.
     worklist: BinaryHeap<Reverse<u64>>,
@@ -278,6 +280,7 @@ impl<'s> Simulation<'s> {
             teams: Vec::new(),
             actions: Vec::new(),
             services_changed: false,
+            incident: false,
             worklist: BinaryHeap::new(),
             queued: vec![false; n],
             cause: Event::Start,
@@ -371,6 +374,7 @@ impl<'s> Simulation<'s> {
         self.services.extend(model.services.iter().map(ServiceRun::new));
         self.actions.clear();
         self.services_changed = false;
+        self.incident = false;
         self.teams.clear();
         self.teams.extend(model.teams.iter().map(TeamRun::new));
         self.team_rngs.clear();

@@ -119,6 +119,8 @@ impl Simulation<'_> {
     }
 
     /// Queues manual work for `team`, calling the team in if it is not yet.
+    /// (Every team is called when the incident starts, see `incident_started`;
+    /// this covers work queued without any service being impacted.)
     pub(super) fn queue_action(&mut self, kind: ActionKind, target: u32, team: u16, servers: u64, epoch: u32) {
         let id = self.actions.len() as u32;
         let action = Action {
@@ -136,6 +138,13 @@ impl Simulation<'_> {
         self.teams[team as usize].queue.push(id, Reverse((rank, action.seq)));
         self.actions.push(action);
         self.call_team(team);
+    }
+
+    /// The first service has been impacted: call every team in.
+    pub(super) fn incident_started(&mut self) {
+        for t in 0..self.teams.len() {
+            self.call_team(t as u16);
+        }
     }
 
     fn call_team(&mut self, team: u16) {

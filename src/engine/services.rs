@@ -327,12 +327,17 @@ impl Simulation<'_> {
         if state == State::Down && run.state != State::Down {
             run.down_since = now;
         }
+        let first_impact = run.state == State::Up && !self.incident;
         run.state = state;
         run.served = served;
         run.tally.change(now, state, served);
         self.nodes[i as usize].live = state != State::Down;
         self.services_changed = true;
         self.record_change(i, state, served);
+        if first_impact {
+            self.incident = true;
+            self.incident_started();
+        }
         true
     }
 

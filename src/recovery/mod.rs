@@ -8,10 +8,10 @@
 //! # Teams and actions
 //! Manual recovery work is an *action*: a pool restart batch, a manual
 //! failover, a scale-out step, a service restart. Each names a team and
-//! occupies one of its engineers for a duration. A team's `on_call`
-//! engineers can start at once; the others are called in when the team is
-//! first given work, and each arrives after a draw from the team's `arrival`
-//! distribution. With shifts, an engineer who has worked a shift's length
+//! occupies one of its engineers for a duration. Every team is called when
+//! the incident starts (the first time any service is impacted): its
+//! `on_call` engineers can start at once; the others each arrive after a draw
+//! from the team's `arrival` distribution. With shifts, an engineer who has worked a shift's length
 //! finishes the task in hand and then rests.
 //!
 //! # Which action goes first
@@ -119,6 +119,24 @@ pub(crate) struct ServiceRecovery {
     pub(crate) surge: Option<SurgeDef>,
     /// Replication lag at failover; `None` for synchronous replication.
     pub(crate) lag: Option<Dist>,
+}
+
+impl ServiceRecovery {
+    /// Every service some recovery work of this service requires.
+    pub(crate) fn requirements(&self) -> Vec<ServiceId> {
+        let mut out = Vec::new();
+        match &self.failover {
+            Some(FailoverDef::Automatic { requires, otherwise, .. }) => {
+                out.extend(requires);
+                out.extend(otherwise.iter().flat_map(|w| &w.requires));
+            }
+            Some(FailoverDef::Manual(w)) => out.extend(&w.requires),
+            None => {}
+        }
+        out.extend(self.scale_out.iter().flat_map(|s| &s.work.requires));
+        out.extend(self.restart.iter().flat_map(|w| &w.requires));
+        out
+    }
 }
 
 /// Manual restart of a pool, validated.

@@ -60,14 +60,13 @@ impl<'a> RecoveryView<'a> {
         self.states[s.index()]
     }
 
-    /// How many services that depend on `s`, directly or not, hard or soft,
-    /// are not up right now.
+    /// How many services that need `s` (as a dependency or for their
+    /// recovery work), directly or not, are not up right now.
     pub fn impaired_dependants(&self, s: ServiceId) -> usize {
         self.model.transitive_dependants(s).iter().filter(|d| self.states[d.index()] != State::Up).count()
     }
 
-    /// Users of `s` plus users of every service that cannot work without it
-    /// (hard dependencies, directly or not).
+    /// The users `s` affects (see [`Model::users_affected`]).
     pub fn users_affected(&self, s: ServiceId) -> u64 {
         self.model.users_affected(s)
     }
@@ -110,10 +109,10 @@ impl RecoveryPolicy for ByPriority {
     }
 }
 
-/// The work that restores the most users first, counting for each service its
-/// own users and those of every service that cannot work without it (so
-/// login, with no users of its own, ranks with the apps that need it).
-/// Kakao's stated policy in 2022.
+/// The work that restores the most users first, counting for each service
+/// the users it affects: its own and those of the services that depend on it
+/// (so login, with no users of its own, ranks with the apps that need it; see
+/// [`Model::users_affected`]). Kakao's stated policy in 2022.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ByUsers;
 

@@ -570,8 +570,9 @@ pub enum ReplicationSpec {
 
 /// A team of engineers for manual recovery work.
 ///
-/// `on_call` engineers can start at once; the others are called in when the
-/// team is first given work and each arrives after a draw from `arrival`.
+/// Every team is called when the incident starts (the first time any
+/// service is impacted). `on_call` engineers can start at once; the others
+/// each arrive after a draw from `arrival`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename = "Team")]
 pub struct TeamSpec {
@@ -582,7 +583,8 @@ pub struct TeamSpec {
     /// How many of them are available immediately.
     #[serde(default)]
     pub on_call: u32,
-    /// Time from the call-out to each other engineer being ready to work.
+    /// Time from the call-out (the first impact on any service) to each other
+    /// engineer being ready to work.
     #[serde(default = "zero_dist", skip_serializing_if = "is_zero_dist")]
     pub arrival: Dist,
     /// Work and rest periods; without them engineers work without a break.
