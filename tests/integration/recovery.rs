@@ -288,8 +288,9 @@ fn pools_restarted_by_hand_come_back_batch_by_batch() {
 #[test]
 fn a_service_that_needs_a_restart_waits_for_it() {
     // Power returns at 1h (instant boot); the service needs a 2h manual
-    // restart by an engineer called in who arrives 30m after the call at
-    // 1h: restart 1h30m..3h30m.
+    // restart. The team is called at the first impact (t0) and its engineer
+    // arrives at 30m, so the restart runs 1h..3h: down 3h.
+    // Without the restart the service would have been back at 1h.
     let pools = r#"Pool(name: "a", room: "hall-a", servers: 10, boot: Fixed("0s")),"#;
     let services = r#"Service(name: "svc", users: 1, demand: 10, deployments: [(pool: "a")],
                              restart: (team: "ops", duration: Fixed("2h")))"#;
@@ -297,8 +298,13 @@ fn a_service_that_needs_a_restart_waits_for_it() {
     let hazards = r#"Outage(target: "sw-a", at: "0s", duration: Fixed("1h"))"#;
     let report = run(&load(&two_halls(pools, services, teams, "ByPriority", hazards)), "d", 1);
     let s = service(&report, "svc");
-    assert_eq!((s.downtime, s.full_recovery), (h(3) + m(30), Some(at(h(3) + m(30)))));
+    assert_eq!((s.downtime, s.full_recovery), (h(3), Some(at(h(3)))));
     assert_eq!(s.causes[0].cause, "manual restart of the service");
+
+    // With the engineer arriving 90m after the call, the restart runs 1h30m..3h30m.
+    let late = teams.replace(r#"Fixed("30m")"#, r#"Fixed("1h30m")"#);
+    let report = run(&load(&two_halls(pools, services, &late, "ByPriority", hazards)), "d", 1);
+    assert_eq!(service(&report, "svc").full_recovery, Some(at(h(3) + m(30))));
 }
 
 #[test]
