@@ -116,6 +116,14 @@ pub enum Measure {
         /// Which one counts (1 = the first group back).
         n: usize,
     },
+    /// The first time, after first going down, that the service serves at
+    /// least `fraction` of its users.
+    Serving {
+        /// The service.
+        service: String,
+        /// The fraction of users served, in (0, 1].
+        fraction: f64,
+    },
     /// The first time, after dipping below it, that these pools have at
     /// least `servers` servers working together.
     ServersWorking {
@@ -150,6 +158,18 @@ impl Measure {
                 times.sort_by_key(|t| t.unwrap_or(SimTime::MAX));
                 let nth = n.checked_sub(1).and_then(|i| times.get(i)).ok_or("n must be between 1 and the groups")?;
                 Ok(*nth)
+            }
+            Measure::Serving { service: name, fraction } => {
+                service(name)?;
+                let mut down = false;
+                for e in report.timeline.iter().filter(|e| e.kind == "service" && &e.component == name) {
+                    if e.state == crate::report::State::Down {
+                        down = true;
+                    } else if down && e.level >= *fraction {
+                        return Ok(Some(e.at));
+                    }
+                }
+                Ok(None)
             }
             Measure::ServersWorking { pools, servers } => servers_working(scenario, report, pools, *servers),
         }

@@ -7,6 +7,8 @@ mod common;
 mod cli;
 /// Same seed, same bytes; different seeds, different outcomes.
 mod determinism;
+/// The bundled replays of real incidents match the reported timelines.
+mod incidents;
 /// Properties that must hold for any scenario (proptest).
 mod properties;
 /// Recovery: engineers, policies, failover, restarts, surges, deadlocks.
