@@ -348,7 +348,6 @@ proptest! {
             p.broken_fraction = 0.0;
             p.restart = RestartSpec::Automatic;
         }
-        spec.pools.retain(|p| !p.name.starts_with("standby-"));
         for s in &mut spec.services {
             s.deployments.retain(|d| !d.pool.starts_with("standby-"));
             s.failover = None;
