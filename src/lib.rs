@@ -38,6 +38,12 @@
 //!   [`ServiceId`] are its typed ids.
 //! - [`Simulation`] replays one disaster; [`RunOptions`] sets the seed, run
 //!   index and horizon; [`RunReport`] is what comes out.
+//! - [`recovery`] models the people and procedures that bring services back:
+//!   teams, manual work, failover, scale-out, restarts, and the
+//!   [`RecoveryPolicy`](recovery::RecoveryPolicy) that orders waiting work.
+//!   Its module documentation states the recovery semantics in full.
+//! - [`milestones`] checks a scenario against reported facts of a real
+//!   incident over many seeded runs.
 //! - [`Dist`] is a duration distribution; [`SimTime`] and [`SimDuration`]
 //!   are integer milliseconds.
 //! - [`queue::EventQueue`] is the engine's future-event list.
@@ -59,8 +65,13 @@
 //!   or a soft dependency not up; *up* otherwise. It serves
 //!   `min(1, capacity / demand)` of its users, limited further by what its
 //!   dependencies serve.
+//! - Recovery is paced by people and tooling: engineers restart servers,
+//!   fail services over to standbys that hold part of the load, and scale them
+//!   out, each piece of work needing the services it requires (see
+//!   [`recovery`]).
 //! - Changes propagate incrementally along the graph. Dependency cycles are
-//!   legal; down dominates, so a cycle whose members are all down stays down.
+//!   legal; down dominates, so a cycle whose members are all down stays down,
+//!   and the report names it as a recovery deadlock.
 //!
 //! ## Determinism guarantees
 //! 1. Same scenario, seed, run index and crate version: an identical

@@ -22,10 +22,18 @@ struct Recipe {
     outages: Vec<(usize, u16, u16)>,
     /// An optional fire: room index, spread minutes, cut after minutes, out after minutes.
     fire: Option<(usize, u8, u16, u16)>,
-    /// Recovery: engineers, which pools restart by hand (with batch size),
-    /// which service (if any) every manual restart requires, and per service
-    /// an optional standby: capacity percent, automatic failover.
-    recovery: (u8, Vec<Option<u8>>, Option<usize>, Vec<Option<(u8, bool)>>),
+    recovery: RecoveryRecipe,
+}
+
+/// Engineers, which pools restart by hand (with batch size), which service
+/// (if any) every manual restart requires, and per service an optional
+/// standby: capacity percent, automatic failover.
+#[derive(Clone, Debug)]
+struct RecoveryRecipe {
+    engineers: u8,
+    manual: Vec<Option<u8>>,
+    tool: Option<usize>,
+    standbys: Vec<Option<(u8, bool)>>,
 }
 
 fn recipe() -> impl Strategy<Value = Recipe> {
@@ -54,7 +62,12 @@ fn recipe() -> impl Strategy<Value = Recipe> {
                 services,
                 outages,
                 fire,
-                recovery,
+                recovery: RecoveryRecipe {
+                    engineers: recovery.0,
+                    manual: recovery.1,
+                    tool: recovery.2,
+                    standbys: recovery.3,
+                },
             })
     })
 }
@@ -88,10 +101,10 @@ fn build(r: &Recipe) -> ScenarioSpec {
             failures: None,
         });
     }
-    let (engineers, manual, tool, standbys) = &r.recovery;
+    let RecoveryRecipe { engineers, manual, tool, standbys } = &r.recovery;
     let n_services_for_tool = r.services.len();
     let tool = tool.map(|t| format!("svc-{}", t % n_services_for_tool));
-    let pools: Vec<PoolSpec> = r
+    let mut pools: Vec<PoolSpec> = r
         .pools
         .iter()
         .enumerate()
@@ -157,7 +170,6 @@ fn build(r: &Recipe) -> ScenarioSpec {
         })
         .collect();
     // Pools may now be over-committed by the `max(1)`; grow them to fit.
-    let mut pools = pools;
     let mut demand = vec![0u64; pools.len()];
     for s in &services {
         let p = pools.iter().position(|p| p.name == s.deployments[0].pool).unwrap();
@@ -168,7 +180,6 @@ fn build(r: &Recipe) -> ScenarioSpec {
     }
     // Standbys: a pool per standby deployment, in the last hall.
     let mut services = services;
-    let mut pools = pools;
     let last_hall = format!("hall-{}", r.hall_feeds.len() - 1);
     for (i, s) in services.iter_mut().enumerate() {
         let Some((capacity, automatic)) = standbys[i] else { continue };
