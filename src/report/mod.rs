@@ -122,7 +122,7 @@ pub struct Deadlock {
 
 impl std::fmt::Display for Deadlock {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "recovery deadlock since {}: {}", self.since, self.services.join(" -> "))
+        write!(f, "recovery deadlock: {} (all down since {})", self.services.join(" -> "), self.since)
     }
 }
 

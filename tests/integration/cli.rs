@@ -142,3 +142,10 @@ fn json_and_csv_formats() {
     let o = outage(&["run", "scenarios/minimal.ron", "--seed", "3", "--format", "timeline-csv"]);
     assert!(stdout(&o).starts_with("at_s,component,kind,state,level,cause,blocked_by\n"), "{}", stdout(&o));
 }
+
+#[test]
+fn a_recovery_deadlock_is_named_in_the_table() {
+    let o = outage(&["run", "scenarios/tooling_deadlock.ron", "--no-timeline"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("recovery deadlock: login -> ops-tools -> login"), "{}", stdout(&o));
+}

@@ -378,7 +378,7 @@ fn a_recovery_deadlock_is_reported_with_its_cycle_and_the_run_ends() {
     let report = run(&load(&two_halls(pools, services, teams, "ByPriority", hazards)), "d", 1);
     assert_eq!(report.deadlocks.len(), 1, "{:?}", report.deadlocks);
     assert_eq!(report.deadlocks[0].services, ["login", "tools", "login"]);
-    assert_eq!(report.deadlocks[0].to_string(), "recovery deadlock since 0s: login -> tools -> login");
+    assert_eq!(report.deadlocks[0].to_string(), "recovery deadlock: login -> tools -> login (all down since 0s)");
     for n in ["login", "tools"] {
         assert_eq!((service(&report, n).final_state, service(&report, n).downtime), (State::Down, h(48)));
     }
