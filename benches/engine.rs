@@ -136,6 +136,53 @@ impl HoldQueue for Ours {
     }
 }
 
+/// A binary heap with lazy cancellation (a generation per slot): the design
+/// the engine used before its radix heap, kept here as a comparison point.
+struct BinaryLazy {
+    heap: BinaryHeap<Reverse<(u64, u64, u32, u32)>>,
+    generations: Vec<u32>,
+    free: Vec<u32>,
+    keys: Vec<(u32, u32)>,
+    seq: u64,
+}
+
+impl BinaryLazy {
+    fn new() -> Self {
+        BinaryLazy { heap: BinaryHeap::new(), generations: Vec::new(), free: Vec::new(), keys: Vec::new(), seq: 0 }
+    }
+}
+
+impl HoldQueue for BinaryLazy {
+    fn push(&mut self, time: u64) -> u64 {
+        let slot = self.free.pop().unwrap_or_else(|| {
+            self.generations.push(0);
+            (self.generations.len() - 1) as u32
+        });
+        let generation = self.generations[slot as usize];
+        self.heap.push(Reverse((time, self.seq, slot, generation)));
+        self.seq += 1;
+        self.keys.push((slot, generation));
+        (self.keys.len() - 1) as u64
+    }
+    fn pop_time(&mut self) -> Option<u64> {
+        while let Some(Reverse((time, _, slot, generation))) = self.heap.pop() {
+            if self.generations[slot as usize] == generation {
+                self.generations[slot as usize] += 1;
+                self.free.push(slot);
+                return Some(time);
+            }
+        }
+        None
+    }
+    fn cancel(&mut self, key: u64) {
+        let (slot, generation) = self.keys[key as usize];
+        if self.generations[slot as usize] == generation {
+            self.generations[slot as usize] += 1;
+            self.free.push(slot);
+        }
+    }
+}
+
 struct Keyed(priority_queue::PriorityQueue<u64, Reverse<(u64, u64)>>, u64);
 
 impl HoldQueue for Keyed {
@@ -185,6 +232,9 @@ fn queues(c: &mut Criterion) {
     for pending in [1_000, 100_000] {
         group.bench_with_input(BenchmarkId::new("event_queue", pending), &pending, |b, &p| {
             b.iter(|| black_box(hold(&mut Ours(outage::queue::EventQueue::new(), Vec::new()), p, HOLD_STEPS)));
+        });
+        group.bench_with_input(BenchmarkId::new("binary_heap_lazy", pending), &pending, |b, &p| {
+            b.iter(|| black_box(hold(&mut BinaryLazy::new(), p, HOLD_STEPS)));
         });
         group.bench_with_input(BenchmarkId::new("priority_queue", pending), &pending, |b, &p| {
             b.iter(|| black_box(hold(&mut Keyed(priority_queue::PriorityQueue::new(), 0), p, HOLD_STEPS)));
@@ -238,14 +288,16 @@ fn print_ratios() {
             println!("{n:>10} {e_rate:>16.0} {b_rate:>16.0} {:>6.2}x", e_rate / b_rate);
         }
     }
-    println!("\nevent queue (binary heap, lazy cancellation) against the keyed priority-queue crate, hold model:");
-    println!("{:>10} {:>16} {:>16} {:>7}", "pending", "ours steps/s", "keyed steps/s", "ratio");
+    println!("\nevent queue (radix heap, lazy cancellation) against a binary heap with lazy cancellation");
+    println!("and the keyed priority-queue crate, hold model (steps/s; ratios ours / other):");
+    println!(
+        "{:>10} {:>14} {:>14} {:>14} {:>10} {:>10}",
+        "pending", "ours", "binary lazy", "keyed", "/binary", "/keyed"
+    );
     for pending in [1_000, 100_000] {
-        let ours = estimate("queue_hold", &format!("event_queue/{pending}"));
-        let keyed = estimate("queue_hold", &format!("priority_queue/{pending}"));
-        if let (Some((o_ns, o_n)), Some((k_ns, k_n))) = (ours, keyed) {
-            let (o, k) = (o_n / o_ns * 1e9, k_n / k_ns * 1e9);
-            println!("{pending:>10} {o:>16.0} {k:>16.0} {:>6.2}x", o / k);
+        let rate = |id: &str| estimate("queue_hold", &format!("{id}/{pending}")).map(|(ns, n)| n / ns * 1e9);
+        if let (Some(o), Some(b), Some(k)) = (rate("event_queue"), rate("binary_heap_lazy"), rate("priority_queue")) {
+            println!("{pending:>10} {o:>14.0} {b:>14.0} {k:>14.0} {:>9.2}x {:>9.2}x", o / b, o / k);
         }
     }
     if let Some((ns, _)) = estimate("kakao", "replay") {

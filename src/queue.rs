@@ -1,4 +1,4 @@
-//! The future event list: a binary heap keyed by (time, scheduling order),
+//! The future event list: a radix heap keyed by (time, scheduling order),
 //! with cancellation.
 //!
 //! # Ordering guarantees
@@ -6,6 +6,18 @@
 //! 2. Events at the same time come out in the order they were scheduled
 //!    (first scheduled, first served), so a run never depends on heap layout.
 //! 3. A cancelled event never comes out.
+//! 4. Time never goes backwards: an event scheduled before the time of the
+//!    last event taken out is delivered at that time instead (after the
+//!    events already scheduled for it).
+//!
+//! # Why a radix heap
+//! In a discrete-event simulation every new event is scheduled at or after
+//! the current time, so the keys (time, scheduling order) only grow. A radix
+//! heap exploits that: it files each event into one of 129 buckets by the
+//! highest bit in which its key differs from the last key taken out, and only
+//! re-files the events of one bucket when that bucket comes to the front. It
+//! moves far less memory than a binary heap, whose every removal walks the
+//! tree from root to leaf. BENCHMARKS.md compares the two.
 //!
 //! # Cancellation
 //! Cancellation is lazy: an event's payload lives in a slot whose
@@ -15,12 +27,13 @@
 //! O(1) and the heap free of searches. Stale entries are compacted away when
 //! they outnumber live ones, so memory stays proportional to live events.
 //!
-//! BENCHMARKS.md compares this queue with the keyed `priority_queue` crate;
-//! the plain heap with lazy cancellation is the faster of the two for the
-//! engine's mostly-insert-then-pop traffic.
+//! BENCHMARKS.md also compares this queue with the keyed `priority_queue`
+//! crate; lazy cancellation is the faster design for the engine's
+//! mostly-insert-then-pop traffic.
 
-use std::cmp::Ordering;
-use std::collections::BinaryHeap;
+use std::cmp::Reverse;
+
+use radix_heap::RadixHeapMap;
 
 use crate::time::SimTime;
 
@@ -35,31 +48,8 @@ pub struct EventKey {
     generation: u32,
 }
 
-#[derive(Clone, Copy, Debug)]
-struct Entry {
-    time: SimTime,
-    seq: u64,
-    slot: u32,
-    generation: u32,
-}
-
-impl PartialEq for Entry {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
-    }
-}
-impl Eq for Entry {}
-impl PartialOrd for Entry {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Entry {
-    /// Reversed, so that the max-heap yields the earliest (time, seq) first.
-    fn cmp(&self, other: &Self) -> Ordering {
-        (other.time, other.seq).cmp(&(self.time, self.seq))
-    }
-}
+/// (time, scheduling order), reversed so that the max-heap yields the earliest.
+type Key = Reverse<(u64, u64)>;
 
 #[derive(Clone, Debug)]
 struct Slot<E> {
@@ -71,7 +61,8 @@ struct Slot<E> {
 /// on ties, with O(1) cancellation.
 ///
 /// # Complexity
-/// `schedule` and `pop` are O(log n) amortised; `cancel` is O(1).
+/// `schedule` and `cancel` are O(1); `pop` is amortised O(log of the time
+/// range) (at most 128 re-filings of an event over its life).
 ///
 /// # Examples
 /// ```
@@ -90,11 +81,13 @@ struct Slot<E> {
 /// ```
 #[derive(Clone, Debug)]
 pub struct EventQueue<E> {
-    heap: BinaryHeap<Entry>,
+    heap: RadixHeapMap<Key, (u32, u32)>,
     slots: Vec<Slot<E>>,
     free: Vec<u32>,
     next_seq: u64,
     live: usize,
+    /// The time of the last event taken out.
+    now: SimTime,
 }
 
 impl<E> Default for EventQueue<E> {
@@ -106,11 +99,20 @@ impl<E> Default for EventQueue<E> {
 impl<E> EventQueue<E> {
     /// An empty queue.
     pub fn new() -> Self {
-        EventQueue { heap: BinaryHeap::new(), slots: Vec::new(), free: Vec::new(), next_seq: 0, live: 0 }
+        EventQueue {
+            heap: RadixHeapMap::new(),
+            slots: Vec::new(),
+            free: Vec::new(),
+            next_seq: 0,
+            live: 0,
+            now: SimTime::ZERO,
+        }
     }
 
-    /// Schedules `event` at `time` and returns a key that can cancel it.
+    /// Schedules `event` at `time` (or at the time of the last event taken
+    /// out, if that is later) and returns a key that can cancel it.
     pub fn schedule(&mut self, time: SimTime, event: E) -> EventKey {
+        let time = time.max(self.now);
         let slot = match self.free.pop() {
             Some(slot) => {
                 self.slots[slot as usize].event = Some(event);
@@ -123,7 +125,7 @@ impl<E> EventQueue<E> {
             }
         };
         let generation = self.slots[slot as usize].generation;
-        self.heap.push(Entry { time, seq: self.next_seq, slot, generation });
+        self.heap.push(Reverse((time.as_millis(), self.next_seq)), (slot, generation));
         self.next_seq += 1;
         self.live += 1;
         EventKey { slot, generation }
@@ -160,27 +162,17 @@ impl<E> EventQueue<E> {
 
     /// Removes and returns the earliest event.
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        while let Some(entry) = self.heap.pop() {
-            let slot = &mut self.slots[entry.slot as usize];
-            if slot.generation != entry.generation {
+        while let Some((Reverse((time, _)), (index, generation))) = self.heap.pop() {
+            let slot = &mut self.slots[index as usize];
+            if slot.generation != generation {
                 continue; // cancelled
             }
             let event = slot.event.take().expect("a current slot holds its event");
             slot.generation = slot.generation.wrapping_add(1);
-            self.free.push(entry.slot);
+            self.free.push(index);
             self.live -= 1;
-            return Some((entry.time, event));
-        }
-        None
-    }
-
-    /// The time of the earliest live event, without removing it.
-    pub fn peek_time(&mut self) -> Option<SimTime> {
-        while let Some(entry) = self.heap.peek() {
-            if self.slots[entry.slot as usize].generation == entry.generation {
-                return Some(entry.time);
-            }
-            self.heap.pop();
+            self.now = SimTime::from_millis(time);
+            return Some((self.now, event));
         }
         None
     }
@@ -195,10 +187,12 @@ impl<E> EventQueue<E> {
         self.live == 0
     }
 
-    /// Removes every event but keeps the allocations, for reuse across runs.
-    /// Keys handed out before the clear are invalidated.
+    /// Removes every event but keeps the allocations, for reuse across runs,
+    /// and sets the clock back to zero. Keys handed out before the clear are
+    /// invalidated.
     pub fn clear(&mut self) {
         self.heap.clear();
+        self.now = SimTime::ZERO;
         self.free.clear();
         for (i, slot) in self.slots.iter_mut().enumerate() {
             slot.event = None;
@@ -210,9 +204,19 @@ impl<E> EventQueue<E> {
         self.live = 0;
     }
 
+    /// Drops the entries of cancelled events, which the heap cannot remove in place.
     fn compact(&mut self) {
         let slots = &self.slots;
-        self.heap.retain(|e| slots[e.slot as usize].generation == e.generation);
+        let live: Vec<(Key, (u32, u32))> = self
+            .heap
+            .iter()
+            .filter(|(_, (slot, generation))| slots[*slot as usize].generation == *generation)
+            .copied()
+            .collect();
+        self.heap.clear();
+        for (key, value) in live {
+            self.heap.push(key, value);
+        }
     }
 }
 
@@ -286,7 +290,55 @@ mod tests {
         assert_eq!(q.len(), 10_000);
         assert!(q.heap.len() <= 2 * q.len() + 64, "heap holds {} entries", q.heap.len());
         assert!(q.slots.len() <= q.len() + 1);
-        assert_eq!(q.peek_time(), Some(t(0)));
+        assert_eq!(q.pop().map(|(time, _)| time), Some(t(0)));
+    }
+
+    #[test]
+    fn time_never_goes_backwards() {
+        let mut q = EventQueue::new();
+        q.schedule_unkeyed(t(10), "a");
+        q.schedule_unkeyed(t(10), "b");
+        assert_eq!(q.pop(), Some((t(10), "a")));
+        // Scheduled in the past: delivered at 10, after "b".
+        q.schedule_unkeyed(t(3), "late");
+        q.schedule_unkeyed(t(11), "c");
+        let rest: Vec<_> = std::iter::from_fn(|| q.pop()).collect();
+        assert_eq!(rest, [(t(10), "b"), (t(10), "late"), (t(11), "c")]);
+    }
+
+    #[test]
+    fn matches_a_sorted_order_on_random_traffic() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        let mut q = EventQueue::new();
+        let mut expected = std::collections::BTreeSet::new(); // (time, seq) of live events
+        let mut keys = Vec::new();
+        let mut now = 0;
+        let mut seq = 0;
+        for _ in 0..20_000 {
+            match rng.next_u32() % 4 {
+                0 | 1 => {
+                    let time = now + u64::from(rng.next_u32() % 1000);
+                    keys.push((q.schedule(t(time), seq), time, seq));
+                    expected.insert((time, seq));
+                    seq += 1;
+                }
+                2 if !keys.is_empty() => {
+                    let (key, time, s) = keys.swap_remove(rng.next_u32() as usize % keys.len());
+                    if q.cancel(key) {
+                        expected.remove(&(time, s));
+                    }
+                }
+                _ => {
+                    let want = expected.pop_first();
+                    let got = q.pop().map(|(time, s)| (time.as_millis(), s));
+                    assert_eq!(got, want);
+                    if let Some((time, _)) = got {
+                        now = time;
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -313,11 +313,10 @@ impl<'s> Simulation<'s> {
         let horizon = SimTime::from(options.horizon.unwrap_or(self.scenario.horizon()));
         self.reset(options);
         let mut events: u64 = 0;
-        while let Some(t) = self.queue.peek_time() {
+        while let Some((t, event)) = self.queue.pop() {
             if t > horizon {
-                break;
+                break; // the run is over; the rest of the queue is dropped at reset
             }
-            let (t, event) = self.queue.pop().expect("peeked an event");
             events += 1;
             if events > options.max_events {
                 return Err(RunError::EventBudgetExceeded { events: events - 1, at: self.now });
