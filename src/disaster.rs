@@ -11,12 +11,19 @@ pub struct Disaster {
     pub(crate) name: String,
     pub(crate) description: String,
     pub(crate) hazards: Vec<Hazard>,
+    /// For a disaster expanded from a site-loss template: the template's name.
+    pub(crate) group: Option<String>,
 }
 
 impl Disaster {
     /// No hazards at all: only random failures happen.
     pub(crate) fn quiet() -> Disaster {
-        Disaster { name: "none".into(), description: "no disaster: random failures only".into(), hazards: Vec::new() }
+        Disaster {
+            name: "none".into(),
+            description: "no disaster: random failures only".into(),
+            hazards: Vec::new(),
+            group: None,
+        }
     }
 
     /// Its unique name.
@@ -27,6 +34,17 @@ impl Disaster {
     pub fn description(&self) -> &str {
         &self.description
     }
+    /// The site-loss template it was expanded from ("lose-one-site" for
+    /// "lose-one-site: pangyo"), if any.
+    pub fn group(&self) -> Option<&str> {
+        self.group.as_deref()
+    }
+
+    /// Whether `name` selects this disaster: its own name or its group's.
+    pub fn is_named(&self, name: &str) -> bool {
+        self.name == name || self.group.as_deref() == Some(name)
+    }
+
     /// How many hazards it has.
     pub fn hazard_count(&self) -> usize {
         self.hazards.len()

@@ -97,6 +97,7 @@ pub mod recovery;
 pub mod report;
 pub mod rng;
 pub mod scenario;
+pub mod study;
 pub mod synthetic;
 pub mod time;
 

@@ -7,9 +7,13 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+mod study;
+
 use clap::{Parser, Subcommand, ValueEnum};
 use outage::{RunOptions, Scenario, SimDuration, Simulation};
 
+/// Exit code for a resilience objective that is not met.
+const EXIT_FAILED: u8 = 1;
 /// Exit code for bad input, as clap uses for usage errors.
 const EXIT_INPUT: u8 = 2;
 
@@ -29,6 +33,12 @@ enum Command {
         /// The scenario file (RON).
         scenario: PathBuf,
     },
+    /// Monte Carlo study: many seeded runs of each disaster, summarised per service.
+    Mc(study::McArgs),
+    /// Check the scenario's resilience objectives: exit 0 if all pass, 1 if any fails.
+    Check(study::CheckArgs),
+    /// Combine the summaries of a sharded study into its full report.
+    Merge(study::MergeArgs),
 }
 
 #[derive(clap::Args)]
@@ -67,7 +77,7 @@ enum Format {
     TimelineCsv,
 }
 
-fn parse_horizon(s: &str) -> Result<SimDuration, String> {
+pub(crate) fn parse_horizon(s: &str) -> Result<SimDuration, String> {
     let d: SimDuration = s.parse().map_err(|e: outage::DurationParseError| e.to_string())?;
     if d.is_zero() {
         return Err("the horizon must be longer than zero".into());
@@ -81,6 +91,9 @@ pub(crate) fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run(&args),
         Command::Validate { scenario } => validate(&scenario),
+        Command::Mc(args) => study::mc(&args),
+        Command::Check(args) => study::check(&args),
+        Command::Merge(args) => study::merge(&args),
     };
     match result {
         Ok(code) => code,
@@ -96,7 +109,7 @@ pub(crate) fn main() -> ExitCode {
     }
 }
 
-enum Failure {
+pub(crate) enum Failure {
     /// Bad input; the message is ready to print.
     Input(String),
     /// Writing the output failed.
@@ -109,7 +122,7 @@ impl From<io::Error> for Failure {
     }
 }
 
-fn load(path: &PathBuf) -> Result<Scenario, Failure> {
+pub(crate) fn load(path: &PathBuf) -> Result<Scenario, Failure> {
     Scenario::from_path(path).map_err(|e| {
         let n = e.diagnostics().len();
         let summary = match n {

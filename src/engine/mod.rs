@@ -291,6 +291,14 @@ impl<'s> Simulation<'s> {
         })
     }
 
+    /// A simulator for one of `scenario`'s disasters (or its default one).
+    pub(crate) fn for_disaster(scenario: &'s Scenario, disaster: &'s Disaster) -> Self {
+        let mut sim = Simulation::new(scenario, None).expect("the default disaster always exists");
+        sim.disaster = disaster;
+        sim.fires.clear();
+        sim
+    }
+
     /// Replaces the recovery policy (which waiting action gets the next free
     /// engineer) with one of the library user's own.
     #[must_use]

@@ -28,6 +28,7 @@ use ron::extensions::Extensions;
 use self::spec::ScenarioSpec;
 use crate::disaster::Disaster;
 use crate::model::Model;
+use crate::study::Objective;
 use crate::time::SimDuration;
 
 /// Scenario files larger than this are refused before parsing.
@@ -41,6 +42,7 @@ pub struct Scenario {
     disasters: Vec<Disaster>,
     /// "No disaster": random failures only, for scenarios without disasters.
     quiet: Disaster,
+    objectives: Vec<Objective>,
 }
 
 impl Scenario {
@@ -113,7 +115,13 @@ impl Scenario {
         locate: impl Fn(&[validate::Seg]) -> (Option<PathBuf>, Option<Position>),
     ) -> Result<Scenario, ScenarioError> {
         match validate::validate(&spec) {
-            Ok(v) => Ok(Scenario { spec, model: v.model, disasters: v.disasters, quiet: Disaster::quiet() }),
+            Ok(v) => Ok(Scenario {
+                spec,
+                model: v.model,
+                disasters: v.disasters,
+                quiet: Disaster::quiet(),
+                objectives: v.objectives,
+            }),
             Err(problems) => {
                 let mut diagnostics: Vec<Diagnostic> = problems
                     .into_iter()
@@ -164,6 +172,17 @@ impl Scenario {
     /// Looks a disaster up by name.
     pub fn disaster(&self, name: &str) -> Option<&Disaster> {
         self.disasters.iter().find(|d| d.name() == name)
+    }
+
+    /// The disasters a name selects: the one with that name, or every
+    /// disaster expanded from the site-loss template of that name.
+    pub fn disasters_named(&self, name: &str) -> Vec<&Disaster> {
+        self.disasters.iter().filter(|d| d.is_named(name)).collect()
+    }
+
+    /// The resilience objectives, in file order.
+    pub fn objectives(&self) -> &[Objective] {
+        &self.objectives
     }
 
     /// The disaster replayed when none is named: the first one, or, for a

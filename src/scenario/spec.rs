@@ -64,6 +64,9 @@ pub struct ScenarioSpec {
     /// Disasters to replay; a run replays one of them.
     #[serde(default)]
     pub disasters: Vec<DisasterSpec>,
+    /// Resilience objectives that `outage check` verifies.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub objectives: Vec<ObjectiveSpec>,
 }
 
 impl Default for ScenarioSpec {
@@ -80,6 +83,7 @@ impl Default for ScenarioSpec {
             teams: Vec::new(),
             recovery: RecoverySpec::default(),
             disasters: Vec::new(),
+            objectives: Vec::new(),
         }
     }
 }
@@ -638,7 +642,8 @@ pub struct SoftDependencySpec {
     pub impact: f64,
 }
 
-/// A named disaster: one or more hazards on a shared clock (t0 = 0s).
+/// A named disaster: one or more hazards on a shared clock (t0 = 0s), or,
+/// with `each_site`, one disaster per site ("lose any one site").
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename = "Disaster")]
 pub struct DisasterSpec {
@@ -648,7 +653,168 @@ pub struct DisasterSpec {
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
     /// The hazards.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub hazards: Vec<HazardSpec>,
+    /// Instead of hazards: lose one site. Expands into one disaster per site,
+    /// named `<name>: <site>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub each_site: Option<SiteLossSpec>,
+}
+
+/// Losing a whole site (a building fire, a regional grid failure).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "SiteLoss")]
+pub struct SiteLossSpec {
+    /// The sites to lose, one at a time (default: every site).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sites: Vec<String>,
+    /// When the site is lost, from t0.
+    #[serde(default)]
+    pub at: SimDuration,
+    /// How long; absent means until the end of the run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration: Option<Dist>,
+}
+
+/// A resilience objective: "KakaoTalk messaging: p95 downtime at most 30 min
+/// after losing any one site". Checked by `outage check` over Monte Carlo
+/// runs, per service and per disaster.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Objective")]
+pub struct ObjectiveSpec {
+    /// A label for reports (default: made from the other fields).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    /// The service, or `"*"` for every service (each checked on its own).
+    pub service: String,
+    /// What is measured in each run.
+    pub metric: Metric,
+    /// How runs are summarised.
+    pub statistic: Statistic,
+    /// The statistic must not exceed this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_most: Option<Amount>,
+    /// The statistic must reach at least this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_least: Option<Amount>,
+    /// Disasters it applies to (default: all; a site-loss name covers each site).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub disasters: Vec<String>,
+}
+
+/// What is measured for a service in each run. Times are from t0; a
+/// service never impacted counts zero for the recovery times, and one not
+/// recovered by the end of the run counts the whole run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Metric {
+    /// Total time down.
+    Downtime,
+    /// Total time degraded.
+    Degraded,
+    /// Time until it first serves again after going down.
+    PartialRecovery,
+    /// Time until it is back for good.
+    FullRecovery,
+    /// Users x fraction unserved x hours.
+    UserHoursLost,
+    /// The largest window of writes lost by a failover.
+    DataLoss,
+    /// Fraction of the run it is up.
+    Availability,
+}
+
+impl Metric {
+    /// Every metric, in report order.
+    pub const ALL: [Metric; 7] = [
+        Metric::Downtime,
+        Metric::Degraded,
+        Metric::PartialRecovery,
+        Metric::FullRecovery,
+        Metric::UserHoursLost,
+        Metric::DataLoss,
+        Metric::Availability,
+    ];
+
+    /// The snake_case name used in reports and on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Metric::Downtime => "downtime",
+            Metric::Degraded => "degraded",
+            Metric::PartialRecovery => "partial_recovery",
+            Metric::FullRecovery => "full_recovery",
+            Metric::UserHoursLost => "user_hours_lost",
+            Metric::DataLoss => "data_loss",
+            Metric::Availability => "availability",
+        }
+    }
+
+    /// Whether its amounts are durations (and not user-hours or a fraction).
+    pub fn is_duration(self) -> bool {
+        !matches!(self, Metric::UserHoursLost | Metric::Availability)
+    }
+}
+
+/// How the runs of a metric are summarised.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Statistic {
+    /// The mean.
+    Mean,
+    /// The median.
+    P50,
+    /// The 90th percentile.
+    P90,
+    /// The 95th percentile.
+    P95,
+    /// The 99th percentile.
+    P99,
+    /// Any quantile, in (0, 1).
+    Quantile(f64),
+    /// The probability that the metric exceeds this amount.
+    ProbabilityAbove(Amount),
+}
+
+/// A bound or threshold: a duration (`"30m"`) for time metrics, a number
+/// for user-hours, availability and probabilities.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Amount {
+    /// A duration, written as a string.
+    Duration(SimDuration),
+    /// A plain number.
+    Number(f64),
+}
+
+impl Serialize for Amount {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Amount::Duration(d) => d.serialize(s),
+            Amount::Number(x) => s.serialize_f64(*x),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Amount {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Amount;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a duration such as \"30m\", or a number")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Amount, E> {
+                v.parse().map(Amount::Duration).map_err(E::custom)
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Amount, E> {
+                Ok(Amount::Number(v))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Amount, E> {
+                Ok(Amount::Number(v as f64))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Amount, E> {
+                Ok(Amount::Number(v as f64))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
 }
 
 /// Something that goes wrong.

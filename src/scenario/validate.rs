@@ -15,6 +15,7 @@ use crate::model::{
     Component, ComponentId, ComponentKind, Deployment, Detail, Model, PoolDetail, RoomDetail, Service, ServiceId,
 };
 use crate::recovery::{FailoverDef, PoolRestart, ScaleOutDef, ServiceRecovery, SurgeDef, TeamDef, Work};
+use crate::study::{Bound, Objective};
 use crate::time::SimDuration;
 
 /// One step of a logical path into the scenario: a field or a list index.
@@ -70,11 +71,13 @@ pub(crate) struct Problem {
 pub(crate) struct Validated {
     pub(crate) model: Model,
     pub(crate) disasters: Vec<Disaster>,
+    pub(crate) objectives: Vec<Objective>,
 }
 
 /// Which kinds of component a reference may name.
 #[derive(Clone, Copy)]
 enum Expect {
+    Site,
     Room,
     NetworkRoom,
     DataHall,
@@ -88,6 +91,7 @@ enum Expect {
 impl Expect {
     fn accepts(self, kind: ComponentKind) -> bool {
         match self {
+            Expect::Site => kind == ComponentKind::Site,
             Expect::Room => matches!(kind, ComponentKind::Room(_)),
             Expect::NetworkRoom => kind == ComponentKind::Room(RoomKind::Network),
             Expect::DataHall => kind == ComponentKind::Room(RoomKind::DataHall),
@@ -100,6 +104,7 @@ impl Expect {
     }
     fn noun(self) -> &'static str {
         match self {
+            Expect::Site => "site",
             Expect::Room => "room",
             Expect::NetworkRoom => "network room",
             Expect::DataHall => "data hall",
@@ -193,7 +198,7 @@ impl<'a> Validator<'a> {
         self.order
             .iter()
             .filter(|(_, kind, _, _)| expect.accepts(*kind))
-            .map(|(n, _, _, _)| (strsim::levenshtein(name, n), *n))
+            .map(|(n, _, _, _)| (strsim::damerau_levenshtein(name, n), *n))
             .filter(|(d, _)| *d <= limit)
             .min_by_key(|(d, n)| (*d, *n))
             .map(|(_, n)| n)
@@ -224,7 +229,7 @@ impl<'a> Validator<'a> {
         let closest = self
             .teams
             .keys()
-            .map(|t| (strsim::levenshtein(name, t), *t))
+            .map(|t| (strsim::damerau_levenshtein(name, t), *t))
             .filter(|(d, _)| *d <= (name.chars().count() / 3).max(2))
             .min();
         if let Some((_, t)) = closest {
@@ -638,6 +643,7 @@ pub(crate) fn validate(spec: &ScenarioSpec) -> Result<Validated, Vec<Problem>> {
         check_power_graph(&mut v, &details, &containers);
     }
     let disasters = validate_disasters(&mut v);
+    let objectives = validate_objectives(&mut v, &disasters);
 
     if !v.problems.is_empty() {
         return Err(v.problems);
@@ -655,7 +661,7 @@ pub(crate) fn validate(spec: &ScenarioSpec) -> Result<Validated, Vec<Problem>> {
         })
         .collect();
     let policy = spec.recovery.policy.clone();
-    Ok(Validated { model: Model::new(components, services, teams, policy), disasters })
+    Ok(Validated { model: Model::new(components, services, teams, policy), disasters, objectives })
 }
 
 /// Inputs that a component needs to be live: its room, its feeds, its
@@ -897,6 +903,13 @@ fn validate_disasters(v: &mut Validator<'_>) -> Vec<Disaster> {
         } else if let Some(prev) = seen.insert(d.name.as_str(), di) {
             v.problem(path.field("name"), format!("duplicate disaster name '{}' (also disasters[{prev}])", d.name));
         }
+        if let Some(loss) = &d.each_site {
+            if !d.hazards.is_empty() {
+                v.problem(path.field("each_site"), format!("{owner}: give either hazards or each_site, not both"));
+            }
+            expand_site_loss(v, d, loss, &path, &owner, &mut disasters);
+            continue;
+        }
         if d.hazards.is_empty() {
             v.problem(path.field("hazards"), format!("{owner} has no hazards"));
         }
@@ -931,9 +944,130 @@ fn validate_disasters(v: &mut Validator<'_>) -> Vec<Disaster> {
                 }
             }
         }
-        disasters.push(Disaster { name: d.name.clone(), description: d.description.clone(), hazards });
+        disasters.push(Disaster { name: d.name.clone(), description: d.description.clone(), hazards, group: None });
     }
     disasters
+}
+
+/// "Lose any one site": one disaster per site, named `<name>: <site>`.
+fn expand_site_loss(
+    v: &mut Validator<'_>,
+    d: &DisasterSpec,
+    loss: &SiteLossSpec,
+    path: &SpecPath,
+    owner: &str,
+    out: &mut Vec<Disaster>,
+) {
+    let lp = path.field("each_site");
+    if let Some(dur) = &loss.duration {
+        v.dist(dur, lp.field("duration"), owner, "duration");
+    }
+    let sites: Vec<u32> = if loss.sites.is_empty() {
+        (0..v.order.len() as u32).filter(|&i| v.order[i as usize].1 == ComponentKind::Site).collect()
+    } else {
+        v.resolve_all(&loss.sites, Expect::Site, &lp.field("sites"), owner)
+    };
+    for site in sites {
+        let name = format!("{}: {}", d.name, v.order[site as usize].0);
+        if out.iter().any(|x| x.name == name) {
+            v.problem(path.field("name"), format!("{owner}: expanding it gives '{name}' twice"));
+        }
+        out.push(Disaster {
+            name,
+            description: d.description.clone(),
+            hazards: vec![Hazard::Outage { target: ComponentId(site), at: loss.at, duration: loss.duration.clone() }],
+            group: Some(d.name.clone()),
+        });
+    }
+}
+
+/// Checks objectives: the service, one bound, amounts of the right kind,
+/// known disasters.
+fn validate_objectives(v: &mut Validator<'_>, disasters: &[Disaster]) -> Vec<Objective> {
+    let spec = v.spec;
+    let mut out = Vec::new();
+    for (i, o) in spec.objectives.iter().enumerate() {
+        let path = SpecPath::at("objectives", i);
+        let owner =
+            format!("objective {}", if o.name.is_empty() { format!("#{}", i + 1) } else { format!("'{}'", o.name) });
+        let service = if o.service == "*" {
+            None
+        } else {
+            match v.resolve(&o.service, Expect::Service, path.field("service"), &owner) {
+                Some(c) => Some(ServiceId(c - v.first_service)),
+                None => continue,
+            }
+        };
+        let bound = match (&o.at_most, &o.at_least) {
+            (Some(a), None) => Bound::AtMost(*a),
+            (None, Some(a)) => Bound::AtLeast(*a),
+            _ => {
+                v.problem(path.clone(), format!("{owner}: give exactly one of at_most and at_least"));
+                continue;
+            }
+        };
+        let bound_field = if o.at_most.is_some() { "at_most" } else { "at_least" };
+        // The kind of amount the metric is measured in.
+        let check_metric_amount = |v: &mut Validator<'_>, a: &Amount, field: SpecPath, what: &str| match (o.metric, a) {
+            (m, Amount::Duration(_)) if m.is_duration() => {}
+            (m, Amount::Number(_)) if m.is_duration() => {
+                v.problem(field, format!("{owner}: {what} of {} is a duration, written like \"30m\"", m.as_str()))
+            }
+            (Metric::UserHoursLost, Amount::Number(x)) if x.is_finite() && *x >= 0.0 => {}
+            (Metric::Availability, Amount::Number(x)) if (0.0..=1.0).contains(x) => {}
+            (m, _) => v.problem(
+                field,
+                format!(
+                    "{owner}: {what} of {} is {}",
+                    m.as_str(),
+                    if m == Metric::Availability {
+                        "a fraction between 0 and 1"
+                    } else {
+                        "a number of user-hours, 0 or more"
+                    }
+                ),
+            ),
+        };
+        match &o.statistic {
+            Statistic::ProbabilityAbove(threshold) => {
+                check_metric_amount(v, threshold, path.field("statistic"), "the threshold");
+                match bound.amount() {
+                    Amount::Number(p) if (0.0..=1.0).contains(&p) => {}
+                    _ => v.problem(
+                        path.field(bound_field),
+                        format!("{owner}: a probability bound is a number between 0 and 1"),
+                    ),
+                }
+            }
+            stat => {
+                if let Statistic::Quantile(q) = stat
+                    && !(*q > 0.0 && *q < 1.0)
+                {
+                    v.problem(
+                        path.field("statistic"),
+                        format!("{owner}: a quantile is strictly between 0 and 1, not {q}"),
+                    );
+                }
+                check_metric_amount(v, &bound.amount(), path.field(bound_field), "the bound");
+            }
+        }
+        let mut selected = Vec::new();
+        for (di, name) in o.disasters.iter().enumerate() {
+            let matching: Vec<usize> = (0..disasters.len()).filter(|&k| disasters[k].is_named(name)).collect();
+            if matching.is_empty() {
+                let known: Vec<&str> = spec.disasters.iter().map(|d| d.name.as_str()).collect();
+                v.problem(
+                    path.field("disasters").index(di),
+                    format!("{owner} refers to unknown disaster '{name}' (known: {})", known.join(", ")),
+                );
+            }
+            selected.extend(matching);
+        }
+        selected.sort_unstable();
+        selected.dedup();
+        out.push(Objective::new(o, service, bound, selected));
+    }
+    out
 }
 
 fn spec_at(h: &HazardSpec) -> crate::time::SimDuration {

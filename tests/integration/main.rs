@@ -9,6 +9,8 @@ mod cli;
 mod determinism;
 /// The bundled replays of real incidents match the reported timelines.
 mod incidents;
+/// Monte Carlo studies, availability, objectives, `outage check`, shards.
+mod montecarlo;
 /// Properties that must hold for any scenario (proptest).
 mod properties;
 /// Recovery: engineers, policies, failover, restarts, surges, deadlocks.

@@ -1,0 +1,341 @@
+//! `outage mc`, `outage check` and `outage merge`.
+
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Mutex;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use outage::scenario::spec::{Amount, Metric};
+use outage::study::{Check, DEFAULT_CONFIDENCE, Study, StudySummary};
+use outage::{RunReport, SimDuration};
+
+use super::{EXIT_FAILED, Failure, load};
+
+#[derive(clap::Args)]
+pub(crate) struct McArgs {
+    /// The scenario file (RON).
+    scenario: PathBuf,
+    /// Runs per disaster.
+    #[arg(long, default_value_t = 1000)]
+    runs: u64,
+    /// Seed of the study; run K is `outage run --seed S --run K`.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Worker threads (default: all cores); the result does not depend on it.
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Disasters to study (default: all); a site-loss name covers each site.
+    #[arg(long)]
+    disaster: Vec<String>,
+    /// Run length (default: the scenario's horizon).
+    #[arg(long, value_parser = super::parse_horizon)]
+    horizon: Option<SimDuration>,
+    /// Also report P(metric > amount), e.g. `downtime=30m`, `user_hours_lost=1e6`.
+    #[arg(long, value_parser = parse_threshold)]
+    threshold: Vec<(Metric, Amount)>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = StudyFormat::Table)]
+    format: StudyFormat,
+    /// The metric the table shows (JSON and CSV have them all).
+    #[arg(long, value_parser = parse_metric, default_value = "downtime")]
+    metric: Metric,
+    /// Run only shard I of N (1-based, e.g. `3/16`); use with --summary.
+    #[arg(long, value_parser = parse_shard)]
+    shard: Option<(u64, u64)>,
+    /// Write the mergeable summary (for `outage merge`) to this file.
+    #[arg(long)]
+    summary: Option<PathBuf>,
+    /// Write one CSV row per run and service to this file (memory grows with runs).
+    #[arg(long)]
+    keep_runs: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+pub(crate) struct CheckArgs {
+    /// The scenario file (RON), with `objectives`.
+    scenario: PathBuf,
+    /// Overall confidence of the verdicts.
+    #[arg(long, default_value_t = 0.95)]
+    confidence: f64,
+    /// Runs per disaster in the first batch (then doubling).
+    #[arg(long, default_value_t = 100)]
+    min_runs: u64,
+    /// Run budget per disaster.
+    #[arg(long, default_value_t = 10_000)]
+    max_runs: u64,
+    /// Seed of the runs.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Write JUnit XML (one test case per objective) to this file.
+    #[arg(long)]
+    junit: Option<PathBuf>,
+    /// Exit 0 when objectives are only undecided (by default they fail the check).
+    #[arg(long)]
+    allow_undecided: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Table)]
+    format: CheckFormat,
+}
+
+#[derive(clap::Args)]
+pub(crate) struct MergeArgs {
+    /// Summaries written by `outage mc --summary`.
+    #[arg(required = true)]
+    summaries: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = StudyFormat::Table)]
+    format: StudyFormat,
+    /// The metric the table shows.
+    #[arg(long, value_parser = parse_metric, default_value = "downtime")]
+    metric: Metric,
+    /// Also write the merged summary to this file.
+    #[arg(long)]
+    summary: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub(crate) enum StudyFormat {
+    /// A table per disaster of one metric.
+    Table,
+    /// Every statistic as JSON (schema in the README).
+    Json,
+    /// One row per disaster, service, metric and threshold.
+    Csv,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub(crate) enum CheckFormat {
+    /// A table of objectives and verdicts.
+    Table,
+    /// The verdicts as JSON.
+    Json,
+}
+
+fn parse_metric(s: &str) -> Result<Metric, String> {
+    Metric::ALL.into_iter().find(|m| m.as_str() == s).ok_or_else(|| {
+        let names: Vec<&str> = Metric::ALL.iter().map(|m| m.as_str()).collect();
+        format!("unknown metric '{s}' (known: {})", names.join(", "))
+    })
+}
+
+fn parse_threshold(s: &str) -> Result<(Metric, Amount), String> {
+    let (metric, amount) = s.split_once('=').ok_or("write a threshold as METRIC=AMOUNT, e.g. downtime=30m")?;
+    let metric = parse_metric(metric.trim())?;
+    let amount = amount.trim();
+    let amount = if metric.is_duration() {
+        Amount::Duration(amount.parse().map_err(|e: outage::DurationParseError| e.to_string())?)
+    } else {
+        let x: f64 = amount.parse().map_err(|_| format!("'{amount}' is not a number"))?;
+        if !(x.is_finite() && x >= 0.0) || (metric == Metric::Availability && x > 1.0) {
+            return Err(format!("'{amount}' is out of range for {}", metric.as_str()));
+        }
+        Amount::Number(x)
+    };
+    Ok((metric, amount))
+}
+
+fn parse_shard(s: &str) -> Result<(u64, u64), String> {
+    let err = || format!("write a shard as I/N with 1 <= I <= N, e.g. 3/16 (got '{s}')");
+    let (i, n) = s.split_once('/').ok_or_else(err)?;
+    let (i, n): (u64, u64) = (i.trim().parse().map_err(|_| err())?, n.trim().parse().map_err(|_| err())?);
+    if n == 0 || i == 0 || i > n {
+        return Err(err());
+    }
+    Ok((i - 1, n))
+}
+
+/// A progress bar on a terminal; nothing under CI or when stderr is redirected.
+fn progress_bar(total: u64) -> Option<ProgressBar> {
+    if !io::stderr().is_terminal() || std::env::var_os("CI").is_some() {
+        return None;
+    }
+    let bar = ProgressBar::new(total);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} runs  {per_sec}  ETA {eta}")
+            .expect("a valid progress template"),
+    );
+    Some(bar)
+}
+
+fn write_file(path: &PathBuf, text: &str) -> Result<(), Failure> {
+    std::fs::write(path, text).map_err(|e| Failure::Input(format!("error: cannot write '{}': {e}", path.display())))
+}
+
+fn print(text: &str) -> Result<(), Failure> {
+    let mut out = io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(())
+}
+
+#[derive(serde::Serialize)]
+struct RunRow<'a> {
+    disaster: &'a str,
+    run: u64,
+    service: &'a str,
+    downtime_s: f64,
+    degraded_s: f64,
+    partial_recovery_s: Option<f64>,
+    full_recovery_s: Option<f64>,
+    user_hours_lost: f64,
+    final_state: outage::State,
+}
+
+pub(crate) fn mc(args: &McArgs) -> Result<ExitCode, Failure> {
+    let scenario = load(&args.scenario)?;
+    let mut study = Study::new(&scenario).runs(args.runs).seed(args.seed);
+    for d in &args.disaster {
+        study = study.disaster(d.clone());
+    }
+    if let Some(t) = args.threads {
+        study = study.threads(t);
+    }
+    if let Some(h) = args.horizon {
+        study = study.horizon(h);
+    }
+    for (m, a) in &args.threshold {
+        study = study.threshold(*m, *a);
+    }
+    if let Some((i, n)) = args.shard {
+        if args.summary.is_none() {
+            return Err(Failure::Input("error: --shard needs --summary FILE, to merge the shards later".into()));
+        }
+        study = study.shard(i, n);
+    }
+    let total = study.planned_runs().map_err(|e| Failure::Input(format!("error: {e}")))?;
+    let bar = progress_bar(total);
+    let tick = |n: u64| {
+        if let Some(b) = &bar {
+            b.inc(n);
+        }
+    };
+    study = study.progress(&tick);
+    let rows: Mutex<Vec<(String, RunReport)>> = Mutex::new(Vec::new());
+    let keep = |d: &str, r: &RunReport| {
+        rows.lock().expect("no worker panics holding the lock").push((d.to_owned(), r.clone()))
+    };
+    if args.keep_runs.is_some() {
+        study = study.each_run(&keep);
+    }
+    let summary = study.summarise().map_err(|e| Failure::Input(format!("error: {e}")))?;
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    if let Some(path) = &args.keep_runs {
+        let mut rows = rows.into_inner().expect("workers are done");
+        let order: Vec<&str> = scenario.disasters().iter().map(|d| d.name()).collect();
+        rows.sort_by_key(|(d, r)| (order.iter().position(|x| x == d), r.run));
+        let mut w = csv::Writer::from_writer(Vec::new());
+        for (d, r) in &rows {
+            for s in &r.services {
+                w.serialize(RunRow {
+                    disaster: d,
+                    run: r.run,
+                    service: &s.name,
+                    downtime_s: s.downtime.as_secs_f64(),
+                    degraded_s: s.degraded.as_secs_f64(),
+                    partial_recovery_s: s.partial_recovery.map(|t| t.as_secs_f64()),
+                    full_recovery_s: s.full_recovery.map(|t| t.as_secs_f64()),
+                    user_hours_lost: s.user_hours_lost,
+                    final_state: s.final_state,
+                })
+                .map_err(|e| Failure::Input(format!("error: {e}")))?;
+            }
+        }
+        let bytes = w.into_inner().map_err(|e| Failure::Input(format!("error: {e}")))?;
+        write_file(path, &String::from_utf8_lossy(&bytes))?;
+    }
+    if let Some(path) = &args.summary {
+        write_file(path, &summary.to_json())?;
+    }
+    let report = summary.report(DEFAULT_CONFIDENCE);
+    print(&match args.format {
+        StudyFormat::Table => report.to_table(args.metric),
+        StudyFormat::Json => report.to_json(),
+        StudyFormat::Csv => report.to_csv(),
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(crate) fn merge(args: &MergeArgs) -> Result<ExitCode, Failure> {
+    let mut parts = Vec::new();
+    for path in &args.summaries {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Failure::Input(format!("error: cannot read summary '{}': {e}", path.display())))?;
+        parts.push(
+            StudySummary::from_json(&text).map_err(|e| Failure::Input(format!("error: {}: {e}", path.display())))?,
+        );
+    }
+    let merged = StudySummary::merge(&parts).map_err(|e| Failure::Input(format!("error: {e}")))?;
+    if !merged.is_complete() {
+        return Err(Failure::Input(format!(
+            "error: the summaries cover runs {:?} of 0..{}: a shard is missing",
+            merged.report(DEFAULT_CONFIDENCE).run_ranges,
+            merged.report(DEFAULT_CONFIDENCE).runs
+        )));
+    }
+    if let Some(path) = &args.summary {
+        write_file(path, &merged.to_json())?;
+    }
+    let report = merged.report(DEFAULT_CONFIDENCE);
+    print(&match args.format {
+        StudyFormat::Table => report.to_table(args.metric),
+        StudyFormat::Json => report.to_json(),
+        StudyFormat::Csv => report.to_csv(),
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(crate) fn check(args: &CheckArgs) -> Result<ExitCode, Failure> {
+    let scenario = load(&args.scenario)?;
+    if scenario.objectives().is_empty() {
+        return Err(Failure::Input(format!(
+            "error: {}: the scenario has no objectives to check; add `objectives: [Objective(...)]`",
+            args.scenario.display()
+        )));
+    }
+    if !(args.confidence > 0.5 && args.confidence < 1.0) {
+        return Err(Failure::Input(format!("error: --confidence must be between 0.5 and 1, not {}", args.confidence)));
+    }
+    let mut check = Check::new(&scenario)
+        .confidence(args.confidence)
+        .min_runs(args.min_runs)
+        .max_runs(args.max_runs)
+        .seed(args.seed);
+    if let Some(t) = args.threads {
+        check = check.threads(t);
+    }
+    let bar = progress_bar(0);
+    if let Some(b) = &bar {
+        b.set_style(
+            ProgressStyle::with_template("{spinner} {pos} runs  {per_sec}").expect("a valid progress template"),
+        );
+    }
+    let tick = |n: u64| {
+        if let Some(b) = &bar {
+            b.inc(n);
+        }
+    };
+    check = check.progress(&tick);
+    let report = check.run().map_err(|e| Failure::Input(format!("error: {e}")))?;
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    if let Some(path) = &args.junit {
+        write_file(path, &report.to_junit())?;
+    }
+    print(&match args.format {
+        CheckFormat::Table => report.to_table(),
+        CheckFormat::Json => report.to_json(),
+    })?;
+    let undecided = report.rows.iter().any(|r| r.verdict == outage::study::Verdict::Undecided);
+    Ok(if report.any_fail() || (undecided && !args.allow_undecided) {
+        ExitCode::from(EXIT_FAILED)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

@@ -1,0 +1,784 @@
+//! Monte Carlo studies: many seeded runs of each disaster, summarised per
+//! service and metric.
+//!
+//! ```
+//! use outage::{study::Study, Scenario};
+//! use outage::scenario::spec::{Amount, Metric};
+//! let scenario = Scenario::from_path("scenarios/minimal.ron")?;
+//! let report = Study::new(&scenario)
+//!     .runs(200)
+//!     .seed(1)
+//!     .threshold(Metric::Downtime, Amount::Duration("6h".parse()?))
+//!     .run()?;
+//! let fire = report.disaster("battery-fire").unwrap();
+//! let web = fire.service("web").unwrap().metric(Metric::Downtime);
+//! assert!(web.p50 > 0.0 && web.p50 <= web.p95 && web.p95 <= web.max);
+//! println!("P(web down more than 6 h) = {:.2}", web.above[0].probability);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Determinism
+//! Run `k` of a study with seed `s` is exactly `outage run --seed s --run k`.
+//! Runs are spread over threads with rayon, but every aggregate is an
+//! integer sum (see [`aggregate`]), so the report is identical, byte for
+//! byte, on any number of threads and for any split into shards.
+//!
+//! # What is reported
+//! For each disaster, service and metric (see
+//! [`Metric`](crate::scenario::spec::Metric)): the mean with its confidence
+//! interval (normal approximation), the 50th, 90th, 95th and 99th
+//! percentiles, the maximum, and for each threshold given the probability of
+//! exceeding it with its Wilson interval. Times are in hours, user-hours lost
+//! in user-hours, availability as a fraction of the run. Percentiles come
+//! from a DDSketch with 1% relative error; the mean and maximum are exact.
+
+mod aggregate;
+mod objectives;
+pub mod stats;
+
+use std::fmt::Write as _;
+use std::ops::Range;
+
+use comfy_table::{CellAlignment, ContentArrangement, Table};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+pub use aggregate::QUANTILE_RELATIVE_ERROR;
+use aggregate::{DisasterAgg, MetricAgg, ticks_per_unit};
+pub use objectives::{Bound, Check, CheckReport, CheckRow, Objective, Verdict};
+
+use crate::disaster::Disaster;
+use crate::engine::{RunError, RunOptions, Simulation};
+use crate::scenario::Scenario;
+use crate::scenario::spec::{Amount, Metric};
+use crate::time::SimDuration;
+
+/// Confidence of the intervals a study reports.
+pub const DEFAULT_CONFIDENCE: f64 = 0.95;
+
+/// Why a study could not be done.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StudyError {
+    /// A run failed.
+    #[error(transparent)]
+    Run(#[from] RunError),
+    /// Summaries that cannot be merged, or a malformed summary.
+    #[error("{0}")]
+    Summary(String),
+    /// The thread pool could not be built.
+    #[error("cannot start {threads} threads: {message}")]
+    Threads {
+        /// Threads asked for.
+        threads: usize,
+        /// Why.
+        message: String,
+    },
+}
+
+/// A callback for every run of a study: `(disaster name, report)`.
+pub type RunHook<'a> = &'a (dyn Fn(&str, &crate::RunReport) + Sync);
+
+/// A Monte Carlo study of a scenario: builder, then [`run`](Study::run).
+#[derive(Clone)]
+pub struct Study<'s> {
+    scenario: &'s Scenario,
+    disasters: Vec<String>,
+    runs: u64,
+    seed: u64,
+    threads: Option<usize>,
+    horizon: Option<SimDuration>,
+    thresholds: Vec<(Metric, Amount)>,
+    shard: (u64, u64),
+    progress: Option<&'s (dyn Fn(u64) + Sync)>,
+    each_run: Option<RunHook<'s>>,
+}
+
+impl<'s> Study<'s> {
+    /// A study of every disaster of `scenario` (or of random failures only,
+    /// for a scenario without disasters), 1,000 runs, seed 0, all cores.
+    pub fn new(scenario: &'s Scenario) -> Self {
+        Study {
+            scenario,
+            disasters: Vec::new(),
+            runs: 1000,
+            seed: 0,
+            threads: None,
+            horizon: None,
+            thresholds: Vec::new(),
+            shard: (0, 1),
+            progress: None,
+            each_run: None,
+        }
+    }
+
+    /// Runs per disaster.
+    #[must_use]
+    pub fn runs(mut self, runs: u64) -> Self {
+        self.runs = runs;
+        self
+    }
+
+    /// Seed of the study.
+    #[must_use]
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Worker threads (default: all cores). The result does not depend on it.
+    #[must_use]
+    pub fn threads(mut self, threads: usize) -> Self {
+        self.threads = Some(threads.max(1));
+        self
+    }
+
+    /// Studies only this disaster (or site-loss template); call again to add more.
+    #[must_use]
+    pub fn disaster(mut self, name: impl Into<String>) -> Self {
+        self.disasters.push(name.into());
+        self
+    }
+
+    /// Run length (default: the scenario's horizon).
+    #[must_use]
+    pub fn horizon(mut self, horizon: SimDuration) -> Self {
+        self.horizon = Some(horizon);
+        self
+    }
+
+    /// Also reports the probability that `metric` exceeds `amount`.
+    #[must_use]
+    pub fn threshold(mut self, metric: Metric, amount: Amount) -> Self {
+        self.thresholds.push((metric, amount));
+        self
+    }
+
+    /// Runs only shard `index` of `count` (0-based): a contiguous share of
+    /// the run indices. Merge the shards' summaries with [`StudySummary::merge`].
+    #[must_use]
+    pub fn shard(mut self, index: u64, count: u64) -> Self {
+        self.shard = (index, count.max(1));
+        self
+    }
+
+    /// Calls `progress(n)` as runs finish (`n` runs at a time), from worker threads.
+    #[must_use]
+    pub fn progress(mut self, progress: &'s (dyn Fn(u64) + Sync)) -> Self {
+        self.progress = Some(progress);
+        self
+    }
+
+    /// Calls `each_run(disaster, report)` for every run, from worker threads
+    /// and in no particular order (to keep per-run rows; the report's `run`
+    /// field gives the order back).
+    #[must_use]
+    pub fn each_run(mut self, each_run: RunHook<'s>) -> Self {
+        self.each_run = Some(each_run);
+        self
+    }
+
+    /// Total runs this study (or shard) will make, over all disasters.
+    ///
+    /// # Errors
+    /// An unknown disaster name.
+    pub fn planned_runs(&self) -> Result<u64, StudyError> {
+        let range = self.run_range();
+        Ok(self.selected()?.len() as u64 * (range.end - range.start))
+    }
+
+    /// The run indices of this shard.
+    fn run_range(&self) -> Range<u64> {
+        let (i, n) = self.shard;
+        let at = |k: u64| (u128::from(self.runs) * u128::from(k) / u128::from(n)) as u64;
+        at(i.min(n))..at((i + 1).min(n))
+    }
+
+    fn selected(&self) -> Result<Vec<&'s Disaster>, StudyError> {
+        if self.disasters.is_empty() {
+            return Ok(match self.scenario.disasters() {
+                [] => vec![self.scenario.default_disaster()],
+                all => all.iter().collect(),
+            });
+        }
+        let mut out = Vec::new();
+        for name in &self.disasters {
+            let found = self.scenario.disasters_named(name);
+            if found.is_empty() {
+                return Err(StudyError::Run(RunError::UnknownDisaster {
+                    name: name.clone(),
+                    known: self
+                        .scenario
+                        .disasters()
+                        .iter()
+                        .map(|d| format!("'{}'", d.name()))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                }));
+            }
+            for d in found {
+                if !out.iter().any(|x: &&Disaster| x.name() == d.name()) {
+                    out.push(d);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn horizon_or_default(&self) -> SimDuration {
+        self.horizon.unwrap_or(self.scenario.horizon())
+    }
+
+    /// Threshold ticks for each metric, in `Metric::ALL` order.
+    fn threshold_ticks(&self) -> Vec<Vec<u64>> {
+        let horizon = self.horizon_or_default();
+        Metric::ALL
+            .iter()
+            .map(|m| {
+                self.thresholds.iter().filter(|(x, _)| x == m).map(|(_, a)| amount_ticks(*m, *a, horizon)).collect()
+            })
+            .collect()
+    }
+
+    /// Runs the study (or its shard) and returns its mergeable summary.
+    ///
+    /// # Errors
+    /// An unknown disaster, a failed run, or threads that cannot start.
+    pub fn summarise(&self) -> Result<StudySummary, StudyError> {
+        let disasters = self.selected()?;
+        let thresholds = self.threshold_ticks();
+        let range = self.run_range();
+        let mut aggs = Vec::with_capacity(disasters.len());
+        for d in &disasters {
+            aggs.push((d.name().to_owned(), self.run_disaster(d, range.clone(), &thresholds)?));
+        }
+        Ok(StudySummary {
+            format: SUMMARY_FORMAT,
+            scenario: self.scenario.name().to_owned(),
+            scenario_digest: digest(self.scenario),
+            seed: self.seed,
+            runs: self.runs,
+            run_ranges: vec![(range.start, range.end)],
+            horizon_ms: self.horizon_or_default().as_millis(),
+            thresholds: self.thresholds.clone(),
+            services: self.scenario.model().services().iter().map(|s| s.name().to_owned()).collect(),
+            disasters: aggs,
+        })
+    }
+
+    /// Runs the study and reports it.
+    ///
+    /// # Errors
+    /// An unknown disaster, a failed run, or threads that cannot start.
+    pub fn run(&self) -> Result<StudyReport, StudyError> {
+        Ok(self.summarise()?.report(DEFAULT_CONFIDENCE))
+    }
+
+    /// Runs `range` of one disaster in parallel and aggregates it.
+    pub(crate) fn run_disaster(
+        &self,
+        disaster: &'s Disaster,
+        range: Range<u64>,
+        thresholds: &[Vec<u64>],
+    ) -> Result<DisasterAgg, StudyError> {
+        let services = self.scenario.model().services().len();
+        let options = RunOptions::default().seed(self.seed).timeline(false);
+        let options = match self.horizon {
+            Some(h) => options.horizon(h),
+            None => options,
+        };
+        let work = || {
+            range
+                .clone()
+                .into_par_iter()
+                .map_init(
+                    || Simulation::for_disaster(self.scenario, disaster),
+                    |sim, run| sim.run(&RunOptions { run, ..options.clone() }),
+                )
+                .try_fold(
+                    || DisasterAgg::new(services, thresholds),
+                    |mut agg, report| {
+                        let report = report?;
+                        if let Some(each) = self.each_run {
+                            each(disaster.name(), &report);
+                        }
+                        agg.add(&report, thresholds);
+                        if let Some(p) = self.progress {
+                            p(1);
+                        }
+                        Ok::<_, RunError>(agg)
+                    },
+                )
+                .try_reduce(
+                    || DisasterAgg::new(services, thresholds),
+                    |mut a, b| {
+                        a.merge(&b);
+                        Ok(a)
+                    },
+                )
+        };
+        let agg = match self.threads {
+            Some(threads) => rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .map_err(|e| StudyError::Threads { threads, message: e.to_string() })?
+                .install(work)?,
+            None => work()?,
+        };
+        Ok(agg)
+    }
+}
+
+/// Converts an amount to the ticks of a metric (see [`aggregate`]).
+pub(crate) fn amount_ticks(metric: Metric, amount: Amount, horizon: SimDuration) -> u64 {
+    match amount {
+        Amount::Duration(d) => d.as_millis(),
+        Amount::Number(x) => (x * ticks_per_unit(metric, horizon)).round().max(0.0) as u64,
+    }
+}
+
+/// A fixed, portable digest of a scenario's description, so that summaries
+/// of different scenarios are not merged by mistake.
+fn digest(scenario: &Scenario) -> String {
+    let text = serde_json::to_string(scenario.spec()).expect("a scenario description serializes");
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}
+
+const SUMMARY_FORMAT: u32 = 1;
+
+/// The mergeable raw result of a study or of one of its shards: exact
+/// integer aggregates, written as JSON by `outage mc --summary` and combined
+/// by `outage merge`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct StudySummary {
+    format: u32,
+    scenario: String,
+    scenario_digest: String,
+    seed: u64,
+    runs: u64,
+    /// The run indices covered, sorted and disjoint.
+    run_ranges: Vec<(u64, u64)>,
+    horizon_ms: u64,
+    thresholds: Vec<(Metric, Amount)>,
+    services: Vec<String>,
+    disasters: Vec<(String, DisasterAgg)>,
+}
+
+impl StudySummary {
+    /// Reads a summary written by [`to_json`](Self::to_json).
+    ///
+    /// # Errors
+    /// Malformed JSON or an unknown format.
+    pub fn from_json(text: &str) -> Result<StudySummary, StudyError> {
+        let s: StudySummary =
+            serde_json::from_str(text).map_err(|e| StudyError::Summary(format!("not a study summary: {e}")))?;
+        if s.format != SUMMARY_FORMAT {
+            return Err(StudyError::Summary(format!(
+                "summary format {} is not supported (expected {SUMMARY_FORMAT})",
+                s.format
+            )));
+        }
+        Ok(s)
+    }
+
+    /// The summary as JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("a summary serializes")
+    }
+
+    /// Whether every run of the study is in.
+    pub fn is_complete(&self) -> bool {
+        self.run_ranges == [(0, self.runs)] || (self.runs == 0 && self.run_ranges.iter().all(|(a, b)| a == b))
+    }
+
+    /// Combines the summaries of shards of one study. The result is exactly
+    /// the summary of the unsharded study when the shards cover every run
+    /// once, whatever the order they are given in.
+    ///
+    /// # Errors
+    /// Summaries of different scenarios, seeds, run counts, horizons,
+    /// thresholds or disasters, or shards that overlap.
+    pub fn merge(parts: &[StudySummary]) -> Result<StudySummary, StudyError> {
+        let Some(first) = parts.first() else {
+            return Err(StudyError::Summary("nothing to merge".into()));
+        };
+        let mut out = first.clone();
+        for p in &parts[1..] {
+            let same = p.scenario_digest == out.scenario_digest
+                && p.seed == out.seed
+                && p.runs == out.runs
+                && p.horizon_ms == out.horizon_ms
+                && p.thresholds == out.thresholds
+                && p.services == out.services
+                && p.disasters.iter().map(|(n, _)| n).eq(out.disasters.iter().map(|(n, _)| n));
+            if !same {
+                return Err(StudyError::Summary(format!(
+                    "cannot merge: the summaries come from different studies (scenario '{}' digest {} seed {} runs {} vs scenario '{}' digest {} seed {} runs {}, or other thresholds, disasters or horizon)",
+                    out.scenario,
+                    out.scenario_digest,
+                    out.seed,
+                    out.runs,
+                    p.scenario,
+                    p.scenario_digest,
+                    p.seed,
+                    p.runs
+                )));
+            }
+            for (a, b) in out.disasters.iter_mut().zip(&p.disasters) {
+                a.1.merge(&b.1);
+            }
+            out.run_ranges.extend(&p.run_ranges);
+        }
+        out.run_ranges.retain(|(a, b)| a < b);
+        out.run_ranges.sort_unstable();
+        for w in out.run_ranges.windows(2) {
+            if w[1].0 < w[0].1 {
+                return Err(StudyError::Summary(format!(
+                    "cannot merge: runs {}..{} and {}..{} overlap (the same shard given twice?)",
+                    w[0].0, w[0].1, w[1].0, w[1].1
+                )));
+            }
+        }
+        // Coalesce adjacent ranges.
+        let mut ranges: Vec<(u64, u64)> = Vec::new();
+        for (a, b) in out.run_ranges.drain(..) {
+            match ranges.last_mut() {
+                Some(last) if last.1 == a => last.1 = b,
+                _ => ranges.push((a, b)),
+            }
+        }
+        out.run_ranges = ranges;
+        Ok(out)
+    }
+
+    /// The report of the runs in this summary.
+    pub fn report(&self, confidence: f64) -> StudyReport {
+        let horizon = SimDuration::from_millis(self.horizon_ms);
+        let thresholds =
+            |m: Metric| -> Vec<Amount> { self.thresholds.iter().filter(|(x, _)| *x == m).map(|(_, a)| *a).collect() };
+        StudyReport {
+            scenario: self.scenario.clone(),
+            seed: self.seed,
+            runs: self.runs,
+            run_ranges: self.run_ranges.clone(),
+            horizon,
+            confidence,
+            disasters: self
+                .disasters
+                .iter()
+                .map(|(name, agg)| DisasterStats {
+                    name: name.clone(),
+                    runs: agg.runs,
+                    deadlocked_runs: agg.deadlocked_runs,
+                    services: agg
+                        .services
+                        .iter()
+                        .zip(&self.services)
+                        .map(|(s, service)| ServiceStats {
+                            name: service.clone(),
+                            metrics: Metric::ALL
+                                .iter()
+                                .zip(&s.metrics)
+                                .map(|(&m, a)| MetricStats::from_agg(m, a, &thresholds(m), horizon, confidence))
+                                .collect(),
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Statistics of one metric of one service over the runs.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MetricStats {
+    /// The metric.
+    pub metric: Metric,
+    /// Runs counted.
+    pub runs: u64,
+    /// Mean (hours, user-hours, or a fraction for availability).
+    pub mean: f64,
+    /// Lower end of the mean's confidence interval.
+    pub mean_low: f64,
+    /// Upper end of the mean's confidence interval.
+    pub mean_high: f64,
+    /// Median.
+    pub p50: f64,
+    /// 90th percentile.
+    pub p90: f64,
+    /// 95th percentile.
+    pub p95: f64,
+    /// 99th percentile.
+    pub p99: f64,
+    /// Smallest value.
+    pub min: f64,
+    /// Largest value.
+    pub max: f64,
+    /// The probability of exceeding each threshold of the study.
+    pub above: Vec<Exceedance>,
+}
+
+/// The probability that a metric exceeds a threshold, with its Wilson interval.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Exceedance {
+    /// The threshold, in the metric's unit.
+    pub threshold: f64,
+    /// Runs above it / runs.
+    pub probability: f64,
+    /// Lower end of the interval.
+    pub low: f64,
+    /// Upper end of the interval.
+    pub high: f64,
+}
+
+impl MetricStats {
+    fn from_agg(metric: Metric, a: &MetricAgg, thresholds: &[Amount], horizon: SimDuration, confidence: f64) -> Self {
+        let unit = ticks_per_unit(metric, horizon);
+        let (lo, hi) = stats::mean_interval(a.mean(), a.std_dev(), a.n, confidence);
+        let v = |ticks: f64| ticks / unit;
+        MetricStats {
+            metric,
+            runs: a.n,
+            mean: v(a.mean()),
+            mean_low: v(lo).max(v(a.min as f64).min(v(a.mean()))),
+            mean_high: v(hi).min(v(a.max as f64).max(v(a.mean()))),
+            p50: v(a.quantile(0.5)),
+            p90: v(a.quantile(0.9)),
+            p95: v(a.quantile(0.95)),
+            p99: v(a.quantile(0.99)),
+            min: if a.n == 0 { 0.0 } else { v(a.min as f64) },
+            max: v(a.max as f64),
+            above: thresholds
+                .iter()
+                .zip(&a.above)
+                .map(|(t, &k)| {
+                    let (low, high) = stats::wilson(k, a.n, confidence);
+                    Exceedance {
+                        threshold: v(amount_ticks(metric, *t, horizon) as f64),
+                        probability: if a.n == 0 { 0.0 } else { k as f64 / a.n as f64 },
+                        low,
+                        high,
+                    }
+                })
+                .collect(),
+        }
+    }
+}
+
+/// One service's statistics for one disaster.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ServiceStats {
+    /// Service name.
+    pub name: String,
+    /// One entry per metric, in [`Metric::ALL`] order.
+    pub metrics: Vec<MetricStats>,
+}
+
+impl ServiceStats {
+    /// The statistics of one metric.
+    pub fn metric(&self, metric: Metric) -> &MetricStats {
+        self.metrics.iter().find(|m| m.metric == metric).expect("every metric is reported")
+    }
+}
+
+/// The statistics of one disaster.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DisasterStats {
+    /// Disaster name.
+    pub name: String,
+    /// Runs made.
+    pub runs: u64,
+    /// Runs that ended in a recovery deadlock.
+    pub deadlocked_runs: u64,
+    /// One entry per service, in scenario order.
+    pub services: Vec<ServiceStats>,
+}
+
+impl DisasterStats {
+    /// One service's statistics.
+    pub fn service(&self, name: &str) -> Option<&ServiceStats> {
+        self.services.iter().find(|s| s.name == name)
+    }
+}
+
+/// The result of a Monte Carlo study.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StudyReport {
+    /// Scenario name.
+    pub scenario: String,
+    /// Seed of the study.
+    pub seed: u64,
+    /// Runs per disaster in the whole study.
+    pub runs: u64,
+    /// The run indices included (all of them, unless this is a shard).
+    pub run_ranges: Vec<(u64, u64)>,
+    /// Length of each run.
+    #[serde(serialize_with = "serialize_hours")]
+    pub horizon: SimDuration,
+    /// Confidence of the intervals.
+    pub confidence: f64,
+    /// One entry per disaster studied.
+    pub disasters: Vec<DisasterStats>,
+}
+
+fn serialize_hours<S: serde::Serializer>(d: &SimDuration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(d.as_hours_f64())
+}
+
+#[derive(Serialize)]
+struct CsvRow<'a> {
+    disaster: &'a str,
+    service: &'a str,
+    metric: &'static str,
+    unit: &'static str,
+    runs: u64,
+    mean: f64,
+    mean_low: f64,
+    mean_high: f64,
+    p50: f64,
+    p90: f64,
+    p95: f64,
+    p99: f64,
+    min: f64,
+    max: f64,
+    threshold: Option<f64>,
+    p_above: Option<f64>,
+    p_above_low: Option<f64>,
+    p_above_high: Option<f64>,
+}
+
+/// The unit a metric is reported in.
+pub fn unit(metric: Metric) -> &'static str {
+    match metric {
+        Metric::UserHoursLost => "user-hours",
+        Metric::Availability => "fraction",
+        _ => "hours",
+    }
+}
+
+impl StudyReport {
+    /// One disaster's statistics.
+    pub fn disaster(&self, name: &str) -> Option<&DisasterStats> {
+        self.disasters.iter().find(|d| d.name == name)
+    }
+
+    /// The report as pretty-printed JSON (schema in the README).
+    pub fn to_json(&self) -> String {
+        let mut out = serde_json::to_string_pretty(self).expect("a study report serializes");
+        out.push('\n');
+        out
+    }
+
+    /// One CSV row per disaster, service, metric and threshold.
+    pub fn to_csv(&self) -> String {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        for d in &self.disasters {
+            for s in &d.services {
+                for m in &s.metrics {
+                    let row = |t: Option<&Exceedance>| CsvRow {
+                        disaster: &d.name,
+                        service: &s.name,
+                        metric: m.metric.as_str(),
+                        unit: unit(m.metric),
+                        runs: m.runs,
+                        mean: m.mean,
+                        mean_low: m.mean_low,
+                        mean_high: m.mean_high,
+                        p50: m.p50,
+                        p90: m.p90,
+                        p95: m.p95,
+                        p99: m.p99,
+                        min: m.min,
+                        max: m.max,
+                        threshold: t.map(|t| t.threshold),
+                        p_above: t.map(|t| t.probability),
+                        p_above_low: t.map(|t| t.low),
+                        p_above_high: t.map(|t| t.high),
+                    };
+                    if m.above.is_empty() {
+                        w.serialize(row(None)).expect("writing CSV to memory cannot fail");
+                    }
+                    for t in &m.above {
+                        w.serialize(row(Some(t))).expect("writing CSV to memory cannot fail");
+                    }
+                }
+            }
+        }
+        String::from_utf8(w.into_inner().expect("flushing to memory cannot fail"))
+            .expect("CSV of UTF-8 fields is UTF-8")
+    }
+
+    /// A table per disaster of one metric for every service.
+    pub fn to_table(&self, metric: Metric) -> String {
+        let mut out = String::new();
+        let runs = self.disasters.first().map_or(0, |d| d.runs);
+        let _ = writeln!(
+            out,
+            "scenario {} - {} runs per disaster, seed {} - horizon {} - {} ({}), {:.0}% intervals",
+            self.scenario,
+            runs,
+            self.seed,
+            self.horizon,
+            metric.as_str(),
+            unit(metric),
+            self.confidence * 100.0
+        );
+        let fmt = |x: f64| match metric {
+            Metric::Availability => format!("{x:.5}"),
+            Metric::UserHoursLost => format!("{x:.0}"),
+            _ => format!("{x:.2}"),
+        };
+        for d in &self.disasters {
+            let _ = writeln!(out, "\ndisaster {}", d.name);
+            if d.deadlocked_runs > 0 {
+                let _ = writeln!(out, "  {} of {} runs ended in a recovery deadlock", d.deadlocked_runs, d.runs);
+            }
+            let mut t = Table::new();
+            t.load_preset("     ─             ").set_content_arrangement(ContentArrangement::Disabled);
+            let thresholds: Vec<String> = d
+                .services
+                .first()
+                .map(|s| s.metric(metric).above.iter().map(|e| format!("P(> {})", fmt(e.threshold))).collect())
+                .unwrap_or_default();
+            let mut header = vec![
+                "service".to_owned(),
+                "mean".into(),
+                "interval".into(),
+                "p50".into(),
+                "p90".into(),
+                "p95".into(),
+                "p99".into(),
+                "max".into(),
+            ];
+            header.extend(thresholds);
+            t.set_header(header);
+            for s in &d.services {
+                let m = s.metric(metric);
+                let mut row = vec![
+                    s.name.clone(),
+                    fmt(m.mean),
+                    format!("{}-{}", fmt(m.mean_low), fmt(m.mean_high)),
+                    fmt(m.p50),
+                    fmt(m.p90),
+                    fmt(m.p95),
+                    fmt(m.p99),
+                    fmt(m.max),
+                ];
+                row.extend(m.above.iter().map(|e| format!("{:.3} ({:.3}-{:.3})", e.probability, e.low, e.high)));
+                t.add_row(row);
+            }
+            for i in 1..t.column_count() {
+                if let Some(c) = t.column_mut(i) {
+                    c.set_cell_alignment(CellAlignment::Right);
+                }
+            }
+            let _ = writeln!(out, "{t}");
+        }
+        out
+    }
+}

@@ -1,0 +1,87 @@
+//! Confidence intervals for the statistics a study reports.
+
+use statrs::distribution::{Binomial, ContinuousCDF, DiscreteCDF, Normal};
+
+/// The two-sided normal critical value for `confidence` (1.96 for 0.95).
+pub fn z(confidence: f64) -> f64 {
+    let normal = Normal::new(0.0, 1.0).expect("the standard normal exists");
+    normal.inverse_cdf(0.5 + confidence.clamp(0.0, 0.999_999_999) / 2.0)
+}
+
+/// Interval for a mean: `mean ± z * sd / sqrt(n)` (normal approximation,
+/// sound for the hundreds of runs a study makes).
+pub fn mean_interval(mean: f64, sd: f64, n: u64, confidence: f64) -> (f64, f64) {
+    if n < 2 {
+        return (f64::NEG_INFINITY, f64::INFINITY);
+    }
+    let half = z(confidence) * sd / (n as f64).sqrt();
+    (mean - half, mean + half)
+}
+
+/// Wilson score interval for a proportion of `k` in `n`.
+///
+/// # Examples
+/// ```
+/// let (lo, hi) = outage::study::stats::wilson(5, 100, 0.95);
+/// assert!(lo > 0.02 && lo < 0.03 && hi > 0.11 && hi < 0.12);
+/// ```
+pub fn wilson(k: u64, n: u64, confidence: f64) -> (f64, f64) {
+    if n == 0 {
+        return (0.0, 1.0);
+    }
+    let (n, p) = (n as f64, k as f64 / n as f64);
+    let z = z(confidence);
+    let z2 = z * z;
+    let centre = (p + z2 / (2.0 * n)) / (1.0 + z2 / n);
+    let half = z / (1.0 + z2 / n) * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
+    // Exact ends where the formula cancels to them (k = 0 or k = n).
+    let lo = if k == 0 { 0.0 } else { (centre - half).max(0.0) };
+    let hi = if k as f64 == n { 1.0 } else { (centre + half).min(1.0) };
+    (lo, hi)
+}
+
+/// Ranks (0-based, in sorted order) bounding the `q`-quantile of `n` runs
+/// with the given confidence, distribution-free: the number of runs below
+/// the true quantile is Binomial(n, q).
+pub fn quantile_ranks(n: u64, q: f64, confidence: f64) -> (u64, u64) {
+    if n == 0 {
+        return (0, 0);
+    }
+    let alpha = 1.0 - confidence;
+    match Binomial::new(q.clamp(0.0, 1.0), n) {
+        Ok(b) => {
+            let lo = b.inverse_cdf(alpha / 2.0).saturating_sub(1);
+            let hi = b.inverse_cdf(1.0 - alpha / 2.0).min(n - 1);
+            (lo.min(n - 1), hi)
+        }
+        Err(_) => (0, n - 1),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn critical_values() {
+        assert!((z(0.95) - 1.959_964).abs() < 1e-5);
+        assert!((z(0.99) - 2.575_829).abs() < 1e-5);
+    }
+
+    #[test]
+    fn wilson_matches_a_textbook_value() {
+        // 0 successes in 20 at 95%: (0, 0.161).
+        let (lo, hi) = wilson(0, 20, 0.95);
+        assert_eq!(lo, 0.0);
+        assert!((hi - 0.1611).abs() < 1e-3, "{hi}");
+    }
+
+    #[test]
+    fn quantile_ranks_cover_the_quantile() {
+        // The median of 100 runs at 95%: ranks about 39..60.
+        let (lo, hi) = quantile_ranks(100, 0.5, 0.95);
+        assert!((38..=41).contains(&lo) && (58..=61).contains(&hi), "{lo}..{hi}");
+        let (lo, hi) = quantile_ranks(1000, 0.95, 0.95);
+        assert!(lo < 950 && hi > 950 && hi < 1000);
+    }
+}

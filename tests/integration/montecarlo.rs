@@ -1,0 +1,359 @@
+//! Monte Carlo studies, availability against closed forms, objectives,
+//! `outage check` and sharded studies.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use outage::Scenario;
+use outage::scenario::spec::Metric;
+use outage::study::{Check, Study, Verdict};
+
+fn outage(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_outage"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("CI")
+        .output()
+        .expect("the binary runs")
+}
+
+fn scratch(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{}-{name}", std::process::id()))
+}
+
+#[test]
+fn a_study_is_identical_on_one_and_two_threads() {
+    let run = |threads: &str| {
+        let o = outage(&[
+            "mc",
+            "scenarios/kakao_pangyo_2022.ron",
+            "--runs",
+            "300",
+            "--seed",
+            "5",
+            "--threads",
+            threads,
+            "--threshold",
+            "downtime=12h",
+            "--format",
+            "json",
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+        o.stdout
+    };
+    let one = run("1");
+    assert!(one == run("2"), "1 and 2 threads give different reports");
+    let v: serde_json::Value = serde_json::from_slice(&one).unwrap();
+    assert_eq!(v["disasters"][0]["name"], "b3-battery-fire");
+    assert_eq!(v["disasters"][0]["runs"], 300);
+}
+
+#[test]
+fn run_k_of_a_study_is_outage_run_seed_s_run_k() {
+    // The study's maximum downtime of web is the downtime of one of its runs;
+    // replaying the runs one by one finds it.
+    let scenario = Scenario::from_path("scenarios/minimal.ron").unwrap();
+    let report = Study::new(&scenario).runs(50).seed(9).disaster("battery-fire").threads(2).run().unwrap();
+    let max_h = report.disaster("battery-fire").unwrap().service("web").unwrap().metric(Metric::Downtime).max;
+    let mut sim = outage::Simulation::new(&scenario, Some("battery-fire")).unwrap();
+    let replayed: Vec<f64> = (0..50)
+        .map(|k| {
+            let r = sim.run(&outage::RunOptions::default().seed(9).run(k).timeline(false)).unwrap();
+            r.service("web").unwrap().downtime.as_hours_f64()
+        })
+        .collect();
+    assert!(replayed.iter().any(|d| (d - max_h).abs() < 1e-9), "max {max_h} not among {replayed:?}");
+    let o = outage(&["run", "scenarios/minimal.ron", "--seed", "9", "--run", "3", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!((v["services"][0]["downtime_s"].as_f64().unwrap() / 3600.0 - replayed[3]).abs() < 1e-9);
+}
+
+#[test]
+fn four_shards_merge_into_exactly_the_unsharded_study() {
+    let base = ["mc", "scenarios/kakao_pangyo_2022.ron", "--runs", "203", "--seed", "3", "--threshold", "downtime=1d"];
+    let whole = outage(&[&base[..], &["--format", "json"]].concat());
+    assert_eq!(whole.status.code(), Some(0), "{}", String::from_utf8_lossy(&whole.stderr));
+    let mut files = Vec::new();
+    for i in [3, 1, 4, 2] {
+        let f = scratch(&format!("shard-{i}.json"));
+        let shard = format!("{i}/4");
+        let o =
+            outage(&[&base[..], &["--shard", &shard, "--summary", f.to_str().unwrap(), "--format", "csv"]].concat());
+        assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+        files.push(f);
+    }
+    let mut args = vec!["merge".to_owned()];
+    args.extend(files.iter().map(|f| f.to_string_lossy().into_owned()));
+    args.extend(["--format".into(), "json".into()]);
+    let merged = outage(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(merged.status.code(), Some(0), "{}", String::from_utf8_lossy(&merged.stderr));
+    assert!(merged.stdout == whole.stdout, "the merged shards differ from the unsharded study");
+
+    // A missing shard, or the same shard twice, is refused.
+    let o = outage(&["merge", files[0].to_str().unwrap(), files[1].to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("a shard is missing"));
+    let o = outage(&["merge", files[0].to_str().unwrap(), files[0].to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("overlap"));
+    for f in files {
+        let _ = std::fs::remove_file(f);
+    }
+}
+
+/// One site, one hall that never fails, and pools that fail every 100 h on
+/// average and take 10 h to repair (both exponential), so that each is up
+/// a = 100 / 110 of the time. `services` decides how they are combined.
+fn availability_scenario(pools: usize, services: &str) -> Scenario {
+    let pools: String = (1..=pools)
+        .map(|i| {
+            format!(
+                r#"Pool(name: "p{i}", room: "hall", servers: 1, boot: Fixed("0s"),
+                        failures: (time_to_failure: Exponential(mean: "100h"), time_to_repair: Exponential(mean: "10h"))),"#
+            )
+        })
+        .collect();
+    let src = format!(
+        r#"Scenario(
+            name: "availability", horizon: "20000h",
+            sites: [Site(name: "dc", rooms: [Room(name: "elec", kind: Electrical), Room(name: "hall", kind: DataHall, feeds: ["grid"])])],
+            power: [Utility(name: "grid")],
+            pools: [{pools}],
+            services: [{services}],
+        )"#
+    );
+    Scenario::from_ron_str(&src).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The 99% critical value of the normal distribution.
+const Z99: f64 = 2.575_829;
+/// Runs per availability study: the 99% interval of the mean is then about
+/// +-0.001 wide, while starting every run with all pools up biases the mean
+/// by only (1 - a) / ((1/100 + 1/10) * 20,000 h) = 4e-5.
+const RUNS: u64 = 400;
+
+fn assert_availability(scenario: &Scenario, service: &str, expected: f64) {
+    let summary = Study::new(scenario).runs(RUNS).seed(11).summarise().unwrap();
+    let report = summary.report(0.99);
+    let m = report.disasters[0].service(service).unwrap().metric(Metric::Availability).clone();
+    assert!(
+        m.mean_low <= expected && expected <= m.mean_high,
+        "{service}: closed form {expected:.5} outside the 99% interval {:.5}..{:.5} (mean {:.5})",
+        m.mean_low,
+        m.mean_high,
+        m.mean
+    );
+    // And the interval is tight enough to mean something.
+    assert!(m.mean_high - m.mean_low < 0.01, "{service}: interval too wide");
+    let _ = Z99;
+}
+
+const A: f64 = 100.0 / 110.0;
+
+#[test]
+fn availability_of_a_single_component() {
+    // A = MTBF / (MTBF + MTTR) = 100 / 110.
+    let s = availability_scenario(1, r#"Service(name: "s", users: 1, demand: 1, deployments: [(pool: "p1")])"#);
+    assert_availability(&s, "s", A);
+}
+
+#[test]
+fn availability_of_two_components_in_series() {
+    // "front" needs its pool and "back", which needs its own: A = a * a.
+    let s = availability_scenario(
+        2,
+        r#"Service(name: "front", users: 1, demand: 1, deployments: [(pool: "p1")], depends_on: ["back"]),
+           Service(name: "back", users: 0, demand: 1, deployments: [(pool: "p2")])"#,
+    );
+    assert_availability(&s, "front", A * A);
+}
+
+#[test]
+fn availability_of_one_of_two_in_parallel() {
+    // Either pool can carry the whole demand, repaired independently:
+    // A = 1 - (1 - a)^2.
+    let s = availability_scenario(
+        2,
+        r#"Service(name: "s", users: 1, demand: 1, deployments: [(pool: "p1"), (pool: "p2")])"#,
+    );
+    assert_availability(&s, "s", 1.0 - (1.0 - A) * (1.0 - A));
+}
+
+#[test]
+fn availability_of_two_of_three() {
+    // Up while at least two of three pools work: A = 3a^2(1 - a) + a^3.
+    let s = availability_scenario(
+        3,
+        r#"Service(name: "s", users: 1, demand: 2, deployments: [(pool: "p1"), (pool: "p2"), (pool: "p3")])"#,
+    );
+    assert_availability(&s, "s", 3.0 * A * A * (1.0 - A) + A * A * A);
+}
+
+/// `minimal.ron` with objectives inserted.
+fn with_objectives(objectives: &str) -> String {
+    include_str!("../../scenarios/minimal.ron").replacen(
+        "    disasters: [",
+        &format!("    objectives: [{objectives}],\n    disasters: ["),
+        1,
+    )
+}
+
+fn write(name: &str, text: &str) -> PathBuf {
+    let p = scratch(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+/// Web's downtime in the battery fire is about 4-8 h; within a day, always.
+const PASSING: &str =
+    r#"Objective(service: "web", metric: Downtime, statistic: P95, at_most: "1d", disasters: ["battery-fire"])"#;
+/// ... but never under an hour.
+const FAILING: &str =
+    r#"Objective(service: "web", metric: Downtime, statistic: Mean, at_most: "1h", disasters: ["battery-fire"])"#;
+
+#[test]
+fn check_exits_0_when_every_objective_passes_and_stops_early() {
+    let f = write(
+        "pass.ron",
+        &with_objectives(&format!(
+            "{PASSING}, Objective(service: \"*\", metric: Availability, statistic: Mean, at_least: 0.5)"
+        )),
+    );
+    let junit = scratch("pass.xml");
+    let o = outage(&["check", f.to_str().unwrap(), "--max-runs", "5000", "--junit", junit.to_str().unwrap()]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{out}{}", String::from_utf8_lossy(&o.stderr));
+    // Clear cases are settled by the first batch of 100 runs.
+    assert!(out.contains("100 runs per disaster (budget 5000)"), "{out}");
+    assert!(out.contains("0 failed, 0 undecided"), "{out}");
+    let cases = junit_cases(&junit);
+    // One passing objective for web and one per service and disaster for "*".
+    assert_eq!(cases.len(), 1 + 2 * 2, "{cases:?}");
+    assert!(cases.iter().all(|(_, failed)| !failed));
+}
+
+#[test]
+fn check_exits_1_when_an_objective_fails_and_junit_says_which() {
+    let f = write("fail.ron", &with_objectives(&format!("{PASSING}, {FAILING}")));
+    let junit = scratch("fail.xml");
+    let o = outage(&["check", f.to_str().unwrap(), "--junit", junit.to_str().unwrap()]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("FAIL") && out.contains("1 passed, 1 failed"), "{out}");
+    let cases = junit_cases(&junit);
+    assert_eq!(cases.len(), 2);
+    assert_eq!(cases.iter().filter(|(_, failed)| *failed).count(), 1);
+    assert!(cases.iter().any(|(name, failed)| *failed && name.starts_with("web mean downtime <= 1h")), "{cases:?}");
+}
+
+#[test]
+fn check_exits_2_on_bad_input() {
+    let f = write(
+        "bad.ron",
+        &with_objectives(r#"Objective(service: "wbe", metric: Downtime, statistic: P95, at_most: "1h")"#),
+    );
+    let o = outage(&["check", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("refers to unknown service 'wbe' (did you mean 'web'?)"));
+    let o = outage(&["check", "scenarios/minimal.ron"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("has no objectives"));
+}
+
+#[test]
+fn a_borderline_objective_is_undecided_not_flapping() {
+    // The bound sits on the median itself: no number of runs settles it.
+    let scenario = Scenario::from_ron_str(&with_objectives(PASSING)).unwrap();
+    let median = Study::new(&scenario).runs(2000).seed(4).disaster("battery-fire").run().unwrap();
+    let p50 = median.disaster("battery-fire").unwrap().service("web").unwrap().metric(Metric::Downtime).p50;
+    let objective = format!(
+        r#"Objective(service: "web", metric: Downtime, statistic: P50, at_most: "{}", disasters: ["battery-fire"])"#,
+        outage::SimDuration::from_hours_f64(p50)
+    );
+    let scenario = Scenario::from_ron_str(&with_objectives(&objective)).unwrap();
+    let report = Check::new(&scenario).seed(4).max_runs(800).run().unwrap();
+    assert_eq!(report.rows[0].verdict, Verdict::Undecided, "{}", report.to_table());
+    assert_eq!(report.rows[0].runs, 800);
+    // Same seed, same verdict: no flapping.
+    assert_eq!(Check::new(&scenario).seed(4).max_runs(800).run().unwrap(), report);
+}
+
+#[test]
+fn objective_input_errors_name_the_objective() {
+    for (objective, expected) in [
+        (
+            r#"Objective(service: "web", metric: Downtime, statistic: P95, at_most: 3.0)"#,
+            "the bound of downtime is a duration",
+        ),
+        (
+            r#"Objective(service: "web", metric: Availability, statistic: Mean, at_least: 1.5)"#,
+            "a fraction between 0 and 1",
+        ),
+        (
+            r#"Objective(service: "web", metric: Downtime, statistic: ProbabilityAbove("1h"), at_most: "5m")"#,
+            "a probability bound is a number",
+        ),
+        (r#"Objective(service: "web", metric: Downtime, statistic: P95)"#, "give exactly one of at_most and at_least"),
+        (
+            r#"Objective(service: "web", metric: Downtime, statistic: Quantile(1.5), at_most: "1h")"#,
+            "strictly between 0 and 1",
+        ),
+        (
+            r#"Objective(service: "web", metric: Downtime, statistic: P95, at_most: "1h", disasters: ["meteor"])"#,
+            "unknown disaster 'meteor'",
+        ),
+    ] {
+        let err = Scenario::from_ron_str(&with_objectives(objective)).expect_err(expected).to_string();
+        assert!(err.contains(expected) && err.contains("objective #1"), "{expected}: {err}");
+    }
+}
+
+#[test]
+fn lose_any_one_site_runs_each_site() {
+    // The Kakao scenario plus "lose any one site" (for a day) as a template.
+    let src = include_str!("../../scenarios/kakao_pangyo_2022.ron").replacen(
+        "    disasters: [",
+        r#"    disasters: [
+        Disaster(name: "lose-one-site", each_site: (sites: ["gasan", "sangam"], at: "0s", duration: Fixed("1d"))),"#,
+        1,
+    );
+    let scenario = Scenario::from_ron_str(&src).unwrap();
+    let names: Vec<&str> = scenario.disasters_named("lose-one-site").iter().map(|d| d.name()).collect();
+    assert_eq!(names, ["lose-one-site: gasan", "lose-one-site: sangam"]);
+    let report = Study::new(&scenario).runs(20).disaster("lose-one-site").run().unwrap();
+    assert_eq!(report.disasters.len(), 2);
+    // Losing Sangam takes KakaoBank down for the day plus its 30-minute
+    // boot: 24.5 h in every run; losing Gasan does not touch it.
+    let bank = |d: &str| report.disaster(d).unwrap().service("kakaobank").unwrap().metric(Metric::Downtime).mean;
+    assert_eq!((bank("lose-one-site: gasan"), bank("lose-one-site: sangam")), (0.0, 24.5));
+}
+
+/// (test case name, whether it failed) for every test case of a JUnit file.
+fn junit_cases(path: &PathBuf) -> Vec<(String, bool)> {
+    use quick_xml::events::Event;
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut reader = quick_xml::Reader::from_str(&text);
+    let mut cases = Vec::new();
+    loop {
+        match reader.read_event().expect("well-formed XML") {
+            Event::Start(e) | Event::Empty(e) if e.name().as_ref() == b"testcase" => {
+                let name = e
+                    .attributes()
+                    .filter_map(Result::ok)
+                    .find(|a| a.key.as_ref() == b"name")
+                    .map(|a| {
+                        a.normalized_value(quick_xml::XmlVersion::Implicit1_0).expect("valid escapes").into_owned()
+                    })
+                    .expect("a test case has a name");
+                cases.push((name, false));
+            }
+            Event::Start(e) | Event::Empty(e) if e.name().as_ref() == b"failure" => {
+                cases.last_mut().expect("a failure inside a test case").1 = true;
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    let _ = std::fs::remove_file(path);
+    cases
+}
