@@ -50,9 +50,9 @@
 //!
 //! ## Semantics
 //! - A **room** is live while it is not cut off or damaged, its site is
-//!   live, any of its feeds is live, any of its network rooms is live, and
-//!   it has not shut down for heat (a room whose cooling is lost shuts down
-//!   after its thermal delay).
+//!   live, any of its feeds is live and any of its network rooms is live.
+//!   When all its cooling is lost, its servers shut down after the room's
+//!   thermal delay (its power equipment keeps running).
 //! - A **UPS** is live while any input is live, or on battery for up to its
 //!   ride-through after the last input dies. A **generator** starts when
 //!   everything it backs up is dead: with its start probability, after its

@@ -270,6 +270,13 @@ pub enum CheckError {
 /// [`CheckError::File`] when it cannot be read or parsed.
 pub fn load(path: &Path) -> Result<MilestoneFile, CheckError> {
     let err = |message: String| CheckError::File { path: path.to_owned(), message };
+    let len = std::fs::metadata(path).map_err(|e| err(e.to_string()))?.len();
+    if len > crate::scenario::MAX_FILE_BYTES {
+        return Err(err(format!(
+            "the file is {len} bytes; milestone files are limited to {}",
+            crate::scenario::MAX_FILE_BYTES
+        )));
+    }
     let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
     ron::Options::default()
         .with_default_extension(
@@ -277,7 +284,17 @@ pub fn load(path: &Path) -> Result<MilestoneFile, CheckError> {
         )
         .from_str(&text)
         .map_err(|e| err(e.to_string()))
+        .and_then(|f: MilestoneFile| {
+            if f.runs > MAX_RUNS {
+                Err(err(format!("runs: {} runs asked for; at most {MAX_RUNS} are supported", f.runs)))
+            } else {
+                Ok(f)
+            }
+        })
 }
+
+/// The most runs a milestones check may ask for (each keeps one time per milestone).
+pub const MAX_RUNS: u64 = 1_000_000;
 
 /// Replays the scenario of a milestones file and compares each milestone.
 ///
@@ -288,7 +305,8 @@ pub fn check(path: &Path, file: &MilestoneFile) -> Result<(Scenario, Vec<Milesto
     let scenario_path = path.parent().unwrap_or(Path::new(".")).join(&file.scenario);
     let scenario = Scenario::from_path(&scenario_path)?;
     let runs = file.runs.max(1);
-    let mut samples: Vec<Vec<SimTime>> = vec![Vec::with_capacity(runs as usize); file.milestones.len()];
+    let runs = runs.min(MAX_RUNS);
+    let mut samples: Vec<Vec<SimTime>> = vec![Vec::new(); file.milestones.len()];
     let mut not_reached = vec![0u64; file.milestones.len()];
     {
         let mut sim = Simulation::new(&scenario, file.disaster.as_deref())?;

@@ -257,6 +257,9 @@ impl Csr {
     }
 }
 
+/// Marks a component that is in no dependency cycle.
+pub(crate) const NO_CYCLE: u32 = u32::MAX;
+
 /// The frozen dependency model of a scenario.
 #[derive(Clone, Debug)]
 pub struct Model {
@@ -267,6 +270,11 @@ pub struct Model {
     /// Topological rank of each component's strongly connected component:
     /// every input of a component has a lower rank, except inside cycles.
     pub(crate) rank: Vec<u32>,
+    /// For each service, its dependency cycle (an index into `cycles`), or
+    /// `NO_CYCLE`.
+    pub(crate) cycle_of: Vec<u32>,
+    /// The members (component ids, sorted) of each dependency cycle.
+    pub(crate) cycles: Vec<Vec<u32>>,
     pub(crate) teams: Vec<TeamDef>,
     pub(crate) policy: PolicySpec,
     /// For each service, every service that depends on it, directly or not.
@@ -331,9 +339,24 @@ impl Model {
         // Tarjan yields strongly connected components in reverse topological order.
         let sccs = tarjan_scc(&graph);
         let mut rank = vec![0; graph.node_count()];
+        let mut cycle_of = vec![NO_CYCLE; graph.node_count()];
+        let mut cycles = Vec::new();
         for (i, scc) in sccs.iter().rev().enumerate() {
             for n in scc {
                 rank[n.index()] = i as u32;
+            }
+            // Services never feed infrastructure, so a cycle is all services
+            // (dependencies) or all infrastructure (a cooling unit in the hall
+            // it cools, whose thermal delay breaks the loop); only the former
+            // is settled as a unit.
+            let services_only = scc.iter().all(|n| matches!(components[n.index()].detail, Detail::Service(_)));
+            if scc.len() > 1 && services_only {
+                let mut members: Vec<u32> = scc.iter().map(|n| n.index() as u32).collect();
+                members.sort_unstable();
+                for &m in &members {
+                    cycle_of[m as usize] = cycles.len() as u32;
+                }
+                cycles.push(members);
             }
         }
         let (transitive_dependants, users_affected) = dependant_closures(&components, &services);
@@ -352,6 +375,8 @@ impl Model {
             services,
             dependants,
             rank,
+            cycle_of,
+            cycles,
             teams,
             policy,
             transitive_dependants,

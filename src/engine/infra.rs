@@ -166,12 +166,17 @@ impl Simulation<'_> {
                 self.publish_live(i, live)
             }
             Detail::Pool(pool) => {
-                // Servers stop when their hall is dark or has shut down for heat.
-                let on = on && component.container.is_none_or(|c| !self.nodes[c.index()].overheated_published);
+                // Servers lose power when their hall is dark or has shut down
+                // for heat: they stop, and come back through a boot (or
+                // restarts by hand), some of them broken. A failure or outage
+                // of the pool itself (a top-of-rack switch, say) only takes
+                // them out of service while it lasts.
+                let powered = self.container_live(i)
+                    && component.container.is_none_or(|c| !self.nodes[c.index()].overheated_published);
                 let Dynamic::Pool { phase, .. } = self.nodes[i as usize].dynamic else {
                     unreachable!("a pool has pool state")
                 };
-                match (on, phase) {
+                match (powered, phase) {
                     (false, PoolPhase::Booting | PoolPhase::Restarting | PoolPhase::Running) => {
                         self.cancel_timer(i);
                         let mut key = self.nodes[i as usize].repair_timer.take();
@@ -189,7 +194,7 @@ impl Simulation<'_> {
                     (true, PoolPhase::Off) => self.power_returned_to_pool(i),
                     _ => {}
                 }
-                self.publish_pool(i, pool.servers)
+                self.publish_pool(i, pool.servers, intact)
             }
             Detail::Service(_) => unreachable!("services are evaluated by evaluate_service"),
         }
@@ -313,16 +318,17 @@ impl Simulation<'_> {
 
     /// Publishes a pool's working servers and phase; returns whether either
     /// changed (services re-assess why they are impaired on a phase change).
-    fn publish_pool(&mut self, i: u32, servers: u64) -> bool {
+    /// A pool that is not intact (failed, or out) publishes no servers.
+    fn publish_pool(&mut self, i: u32, servers: u64, intact: bool) -> bool {
         let Dynamic::Pool { working, phase, published, .. } = &mut self.nodes[i as usize].dynamic else {
             unreachable!("a pool")
         };
-        if (*working, *phase) == *published {
+        let working = if intact { *working } else { 0 };
+        if (working, *phase) == *published {
             return false;
         }
-        let working_changed = *working != published.0;
-        *published = (*working, *phase);
-        let working = *working;
+        let working_changed = working != published.0;
+        *published = (working, *phase);
         self.nodes[i as usize].live = working > 0;
         if working_changed {
             let state = match working {

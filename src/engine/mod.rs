@@ -177,11 +177,11 @@ enum Dynamic {
 struct NodeState {
     live: bool,
     /// Authority power cuts in force.
-    cut: u8,
+    cut: u16,
     /// Fires that destroyed the equipment and whose restoration is pending.
-    damaged: u8,
-    /// Scripted outages in force.
-    out: u8,
+    damaged: u16,
+    /// Scripted outages in force (a disaster has at most 65,534 hazards).
+    out: u16,
     failed: bool,
     /// Servers in this room are shut down for heat.
     overheated: bool,
@@ -334,6 +334,8 @@ impl<'s> Simulation<'s> {
             self.handle(event);
             self.settle();
             self.dispatch_work();
+            // Work handed out may have changed what a service waits on.
+            self.settle();
         }
         Ok(self.finish(horizon, events))
     }
@@ -467,7 +469,23 @@ impl<'s> Simulation<'s> {
         let model = self.model;
         while let Some(Reverse(key)) = self.worklist.pop() {
             let i = key as u32;
+            if !self.queued[i as usize] {
+                continue; // settled already, with the rest of its cycle
+            }
             self.queued[i as usize] = false;
+            let cycle = model.cycle_of[i as usize];
+            if cycle != crate::model::NO_CYCLE {
+                let members = &model.cycles[cycle as usize];
+                for &m in members {
+                    self.queued[m as usize] = false;
+                }
+                for m in self.evaluate_cycle(members) {
+                    for &d in model.dependants.row(m) {
+                        self.touch(d);
+                    }
+                }
+                continue;
+            }
             let changed = match &model.components[i as usize].detail {
                 Detail::Service(s) => self.evaluate_service(*s as usize),
                 _ => self.evaluate_infrastructure(i),

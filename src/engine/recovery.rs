@@ -182,16 +182,28 @@ impl Simulation<'_> {
                 let run = &self.services[target];
                 run.failover == FailoverPhase::Manual && run.failover_epoch == epoch
             }
-            ActionKind::ScaleOut => true,
+            ActionKind::ScaleOut => {
+                let def = &self.model.services[target];
+                let run = &self.services[target];
+                let factor = match (&def.recovery.surge, run.surge_until) {
+                    (Some(sg), Some(_)) => sg.factor,
+                    _ => 1.0,
+                };
+                self.scale_out_needed(target, run.raw_capacity, def.demand as f64 * factor)
+            }
             ActionKind::ServiceRestart => {
                 let run = &self.services[target];
-                run.needs_restart && run.raw_capacity > 0.0
+                run.needs_restart && run.raw_capacity > 0.0 && run.crash_epoch == epoch
             }
         };
         if !needed {
             self.actions[a as usize].status = Status::Dropped;
             match kind {
-                ActionKind::ServiceRestart => self.services[target].restart_queued = false,
+                // Only the current restart's flag: a stale one must not
+                // clear the flag of the restart queued after a later crash.
+                ActionKind::ServiceRestart if self.services[target].crash_epoch == epoch => {
+                    self.services[target].restart_queued = false;
+                }
                 ActionKind::ScaleOut => self.services[target].scale_queued = false,
                 _ => {}
             }
@@ -328,9 +340,13 @@ impl Simulation<'_> {
                 self.touch(self.model.services[target].component.0);
             }
             ActionKind::ServiceRestart => {
-                self.services[target].restart_queued = false;
-                if self.services[target].raw_capacity > 0.0 {
-                    self.services[target].needs_restart = false;
+                let run = &mut self.services[target];
+                // A restart begun before a later crash does not count.
+                if run.crash_epoch == action.epoch {
+                    run.restart_queued = false;
+                    if run.raw_capacity > 0.0 {
+                        run.needs_restart = false;
+                    }
                 }
                 self.touch(self.model.services[target].component.0);
             }

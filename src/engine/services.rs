@@ -76,6 +76,33 @@ impl Blocker {
     }
 }
 
+/// Levels closer than this count as equal when a dependency cycle settles.
+const CYCLE_TOLERANCE: f64 = 1e-12;
+
+/// What a service has to work with, apart from its dependencies.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Inputs {
+    /// Serving capacity in servers (zero while a restart is pending).
+    capacity: f64,
+    /// Capacity before a pending restart is taken into account.
+    raw: f64,
+    demand: f64,
+    /// Demand multiplier of a surge in progress.
+    factor: f64,
+    /// A scripted outage of the service itself.
+    out: bool,
+}
+
+/// A service's level and why it is impaired.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Value {
+    state: State,
+    served: f64,
+    hard_down: Option<u32>,
+    hard_impaired: Option<u32>,
+    soft_impaired: Option<u32>,
+}
+
 /// A service's state during a run.
 #[derive(Clone, Debug)]
 pub(super) struct ServiceRun {
@@ -87,6 +114,12 @@ pub(super) struct ServiceRun {
     /// Bumped when a failover starts or is called off, so stale events are ignored.
     pub(super) failover_epoch: u32,
     pub(super) needs_restart: bool,
+    /// Whether it had any capacity at the last evaluation (a crash is the
+    /// moment it loses the last of it).
+    had_capacity: bool,
+    /// Bumped at every crash, so that a restart begun before a later crash
+    /// does not count.
+    pub(super) crash_epoch: u32,
     pub(super) restart_queued: bool,
     pub(super) scale_queued: bool,
     pub(super) surge_until: Option<SimTime>,
@@ -120,6 +153,8 @@ impl ServiceRun {
             failover: FailoverPhase::Idle,
             failover_epoch: 0,
             needs_restart: false,
+            had_capacity: true,
+            crash_epoch: 0,
             restart_queued: false,
             scale_queued: false,
             surge_until: None,
@@ -187,13 +222,10 @@ impl ServiceRun {
 }
 
 impl Simulation<'_> {
-    fn service_state(&self, s: usize) -> (State, f64) {
-        let run = &self.services[s];
-        (run.state, run.served)
-    }
-
-    /// Brings a service in line with its inputs; returns whether its state changed.
-    pub(super) fn evaluate_service(&mut self, s: usize) -> bool {
+    /// What a service has to work with, apart from its dependencies: its
+    /// capacity and demand. Starts, calls off or waits on failovers and
+    /// restarts as a side effect.
+    fn service_inputs(&mut self, s: usize) -> Inputs {
         let model = self.model;
         let def = &model.services[s];
         let i = def.component.0;
@@ -223,99 +255,229 @@ impl Simulation<'_> {
             }
         }
         let raw = active + standby;
-        self.services[s].raw_capacity = raw;
+        let run = &mut self.services[s];
+        run.raw_capacity = raw;
         if let Some(work) = &def.recovery.restart {
-            if raw <= 0.0 {
-                self.services[s].needs_restart = true;
-            } else if self.services[s].needs_restart && !self.services[s].restart_queued {
-                self.services[s].restart_queued = true;
-                self.queue_action(ActionKind::ServiceRestart, s as u32, work.team, 0, 0);
+            // Losing all capacity is a crash: the service needs a restart. A
+            // failover's switch counts as one, so a standby warming up after
+            // it does not ask for another.
+            if raw <= 0.0 && run.had_capacity {
+                // A new crash needs a new restart, even if one is under way.
+                run.needs_restart = true;
+                run.restart_queued = false;
+                run.crash_epoch = run.crash_epoch.wrapping_add(1);
+            } else if raw > 0.0 && run.needs_restart && !run.restart_queued {
+                run.restart_queued = true;
+                let epoch = run.crash_epoch;
+                self.queue_action(ActionKind::ServiceRestart, s as u32, work.team, 0, epoch);
             }
         }
-        let capacity = if self.services[s].needs_restart { 0.0 } else { raw };
-
-        let surge = def.recovery.surge.as_ref();
-        let surge_factor = |run: &ServiceRun| match (surge, run.surge_until) {
+        let run = &mut self.services[s];
+        run.had_capacity = raw > 0.0;
+        let capacity = if run.needs_restart { 0.0 } else { raw };
+        let factor = match (&def.recovery.surge, run.surge_until) {
             (Some(sg), Some(_)) => sg.factor,
             _ => 1.0,
-        };
-        let mut factor = surge_factor(&self.services[s]);
-        let mut served = (capacity / (demand * factor)).min(1.0);
-        if let Some(sg) = surge
-            && self.services[s].state == State::Down
-            && served > 0.0
-            && self.services[s].surge_until.is_none()
-        {
-            // Coming back: everyone reconnects at once.
-            let d = sg.duration.sample(self.rng(i));
-            self.services[s].surge_until = Some(self.now + d);
-            self.schedule_unkeyed(d, Event::SurgeEnds { service: s as u32 });
-            factor = sg.factor;
-            served = (capacity / (demand * factor)).min(1.0);
-        }
-        let surging = factor > 1.0;
-
-        let mut impaired = false;
-        let mut hard_down = None;
-        let mut hard_impaired = None;
-        for h in &def.hard {
-            let (state, level) = self.service_state(h.index());
-            served = served.min(level);
-            if state == State::Down && hard_down.is_none() {
-                hard_down = Some(h.0);
-            }
-            if state != State::Up {
-                impaired = true;
-                hard_impaired.get_or_insert(h.0);
-            }
-        }
-        let mut soft_impaired = None;
-        for &(d, impact) in &def.soft {
-            let (state, level) = self.service_state(d.index());
-            if state != State::Up {
-                impaired = true;
-                soft_impaired.get_or_insert(d.0);
-                served = served.min(1.0 - impact * (1.0 - level));
-            }
-        }
-        let out = self.nodes[i as usize].out > 0;
-        if out {
-            served = 0.0;
-        }
-        let state = if served <= 0.0 {
-            served = 0.0;
-            State::Down
-        } else if served < 1.0 || impaired {
-            State::Degraded
-        } else {
-            State::Up
         };
 
         // More servers for a standby that carries the load but is short.
         if let Some(so) = &def.recovery.scale_out
-            && self.services[s].failover == FailoverPhase::Done
-            && capacity < demand * factor
+            && self.scale_out_needed(s, capacity * 1.0, demand * factor)
             && !self.services[s].scale_queued
-            && self.scale_out_room(s).is_some()
         {
             self.services[s].scale_queued = true;
             self.queue_action(ActionKind::ScaleOut, s as u32, so.work.team, so.step, 0);
         }
+        Inputs { capacity, raw, demand, factor, out: self.nodes[i as usize].out > 0 }
+    }
 
+    /// Whether scale-out work would still help: the standbys are switched
+    /// in, capacity is short of demand, and a standby pool has room.
+    pub(super) fn scale_out_needed(&self, s: usize, capacity: f64, demand: f64) -> bool {
+        self.services[s].failover == FailoverPhase::Done && capacity < demand && self.scale_out_room(s).is_some()
+    }
+
+    /// The level a service serves at, given its inputs and the level of each
+    /// dependency (`level_of(service index)`).
+    fn service_value(&self, s: usize, inputs: &Inputs, level_of: &dyn Fn(usize) -> (State, f64)) -> Value {
+        let def = &self.model.services[s];
+        let mut served = (inputs.capacity / (inputs.demand * inputs.factor)).min(1.0);
+        let mut value =
+            Value { state: State::Up, served: 1.0, hard_down: None, hard_impaired: None, soft_impaired: None };
+        for h in &def.hard {
+            let (state, level) = level_of(h.index());
+            served = served.min(level);
+            if state == State::Down && value.hard_down.is_none() {
+                value.hard_down = Some(h.0);
+            }
+            if state != State::Up {
+                value.hard_impaired.get_or_insert(h.0);
+            }
+        }
+        for &(d, impact) in &def.soft {
+            let (state, level) = level_of(d.index());
+            if state != State::Up {
+                value.soft_impaired.get_or_insert(d.0);
+                served = served.min(1.0 - impact * (1.0 - level));
+            }
+        }
+        if inputs.out {
+            served = 0.0;
+        }
+        let impaired = value.hard_impaired.is_some() || value.soft_impaired.is_some();
+        (value.state, value.served) = if served <= 0.0 {
+            (State::Down, 0.0)
+        } else if served < 1.0 || impaired {
+            (State::Degraded, served)
+        } else {
+            (State::Up, 1.0)
+        };
+        value
+    }
+
+    /// Starts a demand surge if the service comes back now; returns whether it did.
+    fn maybe_start_surge(&mut self, s: usize, inputs: &mut Inputs, value: &Value) -> bool {
+        let def = &self.model.services[s];
+        let Some(sg) = &def.recovery.surge else { return false };
+        let run = &self.services[s];
+        if run.state != State::Down || value.served <= 0.0 || run.surge_until.is_some() {
+            return false;
+        }
+        // Coming back: everyone reconnects at once.
+        let d = sg.duration.sample(self.rng(def.component.0));
+        self.services[s].surge_until = Some(self.now + d);
+        self.schedule_unkeyed(d, Event::SurgeEnds { service: s as u32 });
+        inputs.factor = sg.factor;
+        true
+    }
+
+    /// Brings a service (not in a dependency cycle) in line with its inputs;
+    /// returns whether its state changed.
+    pub(super) fn evaluate_service(&mut self, s: usize) -> bool {
+        let mut inputs = self.service_inputs(s);
+        let current = |x: usize| (self.services[x].state, self.services[x].served);
+        let mut value = self.service_value(s, &inputs, &current);
+        if self.maybe_start_surge(s, &mut inputs, &value) {
+            let current = |x: usize| (self.services[x].state, self.services[x].served);
+            value = self.service_value(s, &inputs, &current);
+        }
+        self.publish_service(s, &inputs, &value)
+    }
+
+    /// Brings the services of one dependency cycle in line together;
+    /// returns the members (component ids) whose state changed.
+    ///
+    /// Down dominates: a member that is down stays down while any hard
+    /// dependency of it inside the cycle is down too and cannot come up
+    /// (a recovery deadlock). Every other member takes the greatest level
+    /// consistent with the others', found by iterating down from "all up",
+    /// so a cycle that was degraded recovers fully once its capacity is back.
+    pub(super) fn evaluate_cycle(&mut self, members: &[u32]) -> Vec<u32> {
+        let model = self.model;
+        let svc: Vec<usize> = members
+            .iter()
+            .map(|&c| match &model.components[c as usize].detail {
+                crate::model::Detail::Service(s) => *s as usize,
+                _ => unreachable!("only services form dependency cycles"),
+            })
+            .collect();
+        let index_of = |x: usize| svc.iter().position(|&y| y == x);
+        let mut inputs: Vec<Inputs> = svc.iter().map(|&s| self.service_inputs(s)).collect();
+
+        // Which down members stay down: those whose in-cycle hard
+        // dependencies are stuck too, or whose own inputs give nothing.
+        let all_up = |_: usize| (State::Up, 1.0);
+        let mut stuck: Vec<bool> = svc.iter().map(|&s| self.services[s].state == State::Down).collect();
+        loop {
+            let mut freed = false;
+            for k in 0..svc.len() {
+                if !stuck[k] {
+                    continue;
+                }
+                let own = |x: usize| match index_of(x) {
+                    Some(_) => all_up(x),
+                    None => (self.services[x].state, self.services[x].served),
+                };
+                let can_serve = self.service_value(svc[k], &inputs[k], &own).served > 0.0;
+                let deps_free =
+                    model.services[svc[k]].hard.iter().all(|h| index_of(h.index()).is_none_or(|j| !stuck[j]));
+                if can_serve && deps_free {
+                    stuck[k] = false;
+                    freed = true;
+                }
+            }
+            if !freed {
+                break;
+            }
+        }
+
+        let mut values = self.cycle_fixpoint(&svc, &inputs, &stuck);
+        let mut surged = false;
+        for k in 0..svc.len() {
+            surged |= self.maybe_start_surge(svc[k], &mut inputs[k], &values[k]);
+        }
+        if surged {
+            values = self.cycle_fixpoint(&svc, &inputs, &stuck);
+        }
+        let mut changed = Vec::new();
+        for k in 0..svc.len() {
+            if self.publish_service(svc[k], &inputs[k], &values[k]) {
+                changed.push(members[k]);
+            }
+        }
+        changed
+    }
+
+    /// The greatest levels of a cycle's members consistent with each other,
+    /// iterating down from "all up" (stuck members are down).
+    fn cycle_fixpoint(&self, svc: &[usize], inputs: &[Inputs], stuck: &[bool]) -> Vec<Value> {
+        let down = Value { state: State::Down, served: 0.0, hard_down: None, hard_impaired: None, soft_impaired: None };
+        let up = Value { state: State::Up, served: 1.0, ..down };
+        let mut values: Vec<Value> = stuck.iter().map(|&s| if s { down } else { up }).collect();
+        // Levels only go down from "all up", so this converges; the bound
+        // and the tolerance cut off soft-dependency loops that approach
+        // their limit geometrically.
+        for _ in 0..64 * svc.len() {
+            let mut largest_change: f64 = 0.0;
+            for k in 0..svc.len() {
+                let level_of = |x: usize| match svc.iter().position(|&y| y == x) {
+                    Some(j) => (values[j].state, values[j].served),
+                    None => (self.services[x].state, self.services[x].served),
+                };
+                let mut v = self.service_value(svc[k], &inputs[k], &level_of);
+                if stuck[k] {
+                    v.state = State::Down;
+                    v.served = 0.0;
+                }
+                largest_change = largest_change.max((v.served - values[k].served).abs());
+                values[k] = v;
+            }
+            if largest_change <= CYCLE_TOLERANCE {
+                break;
+            }
+        }
+        values
+    }
+
+    /// Records a service's new level; returns whether its state changed.
+    fn publish_service(&mut self, s: usize, inputs: &Inputs, value: &Value) -> bool {
+        let def = &self.model.services[s];
+        let i = def.component.0;
+        let (state, served) = (value.state, value.served);
         let blocker = if state == State::Up {
             None
-        } else if out {
+        } else if inputs.out {
             Some(Blocker::Outage)
-        } else if self.services[s].needs_restart && raw > 0.0 {
+        } else if self.services[s].needs_restart && inputs.raw > 0.0 {
             Some(Blocker::Restart)
-        } else if let Some(h) = hard_down {
+        } else if let Some(h) = value.hard_down {
             Some(Blocker::Dependency(h))
-        } else if capacity < demand {
+        } else if inputs.capacity < inputs.demand {
             Some(if self.services[s].failover.in_progress() { Blocker::Failover } else { self.capacity_blocker(s) })
-        } else if surging && capacity < demand * factor {
+        } else if inputs.factor > 1.0 && inputs.capacity < inputs.demand * inputs.factor {
             Some(Blocker::Surge)
         } else {
-            hard_impaired.or(soft_impaired).map(Blocker::Dependency)
+            value.hard_impaired.or(value.soft_impaired).map(Blocker::Dependency)
         };
         let now = self.now;
         self.services[s].set_blocker(now, blocker);

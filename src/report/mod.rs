@@ -490,7 +490,7 @@ fn approx(d: SimDuration) -> String {
         ms if ms >= 60_000 => 1_000,
         _ => 1,
     };
-    SimDuration::from_millis((ms + unit / 2) / unit * unit).to_string()
+    SimDuration::from_millis(ms.saturating_add(unit / 2) / unit * unit).to_string()
 }
 
 /// 1234 -> "1234"; 56789 -> "57k"; 12345678 -> "12.3M".

@@ -273,6 +273,12 @@ const MAX_HAZARDS: usize = u16::MAX as usize - 1;
 /// Engineers per team are numbered with `u16` in events.
 const MAX_ENGINEERS: u32 = 10_000;
 
+/// Deployments per service are numbered with `u16` in events.
+const MAX_DEPLOYMENTS: usize = 10_000;
+
+/// Restart actions one pool may queue at once (each is held in memory).
+const MAX_BATCHES: u64 = 100_000;
+
 /// Validates `spec`, returning the model and disasters or every problem.
 pub(crate) fn validate(spec: &ScenarioSpec) -> Result<Validated, Vec<Problem>> {
     let mut v = Validator {
@@ -475,6 +481,20 @@ pub(crate) fn validate(spec: &ScenarioSpec) -> Result<Validated, Vec<Problem>> {
                 let rp = path.field("restart");
                 if *batch == 0 {
                     v.problem(rp.field("batch"), format!("{owner}: a restart batch needs at least one server"));
+                } else if *batch > u64::from(u32::MAX) {
+                    v.problem(
+                        rp.field("batch"),
+                        format!("{owner}: a restart batch holds at most {} servers", u32::MAX),
+                    );
+                } else if p.servers.div_ceil(*batch) > MAX_BATCHES {
+                    v.problem(
+                        rp.field("batch"),
+                        format!(
+                            "{owner}: {} servers in batches of {batch} make {} restart actions; at most {MAX_BATCHES} are supported (use larger batches)",
+                            p.servers,
+                            p.servers.div_ceil(*batch)
+                        ),
+                    );
                 }
                 v.work(work, &rp.field("work"), &owner).map(|work| PoolRestart { batch: (*batch).max(1), work })
             }
@@ -507,6 +527,11 @@ pub(crate) fn validate(spec: &ScenarioSpec) -> Result<Validated, Vec<Problem>> {
         }
         if s.deployments.is_empty() {
             v.problem(path.field("deployments"), format!("{owner} runs nowhere: give it at least one deployment"));
+        } else if s.deployments.len() > MAX_DEPLOYMENTS {
+            v.problem(
+                path.field("deployments"),
+                format!("{owner} has {} deployments; at most {MAX_DEPLOYMENTS} are supported", s.deployments.len()),
+            );
         }
         let mut deployments = Vec::new();
         let mut active_capacity: u64 = 0;
@@ -665,12 +690,15 @@ pub(crate) fn validate(spec: &ScenarioSpec) -> Result<Validated, Vec<Problem>> {
 }
 
 /// Inputs that a component needs to be live: its room, its feeds, its
-/// power inputs and network. Cooling is left out: losing it stops only the
+/// power inputs and network, and what a generator backs up. Cooling is left out: losing it stops only the
 /// servers, after a delay, so a cooling unit inside the hall it cools is fine.
 fn infrastructure_inputs(detail: &Detail, container: Option<u32>) -> Vec<u32> {
     let mut inputs: Vec<u32> = container.into_iter().collect();
     match detail {
         Detail::Room(r) => inputs.extend(r.feeds.iter().chain(&r.network)),
+        // A generator watches what it backs up: backing up something it
+        // feeds would start and stop it forever.
+        Detail::Generator { backs_up, .. } => inputs.extend(backs_up),
         Detail::Ups { inputs: i, .. } | Detail::Switchboard { inputs: i } | Detail::Cooling { power: i } => {
             inputs.extend(i)
         }

@@ -15,6 +15,8 @@ mod montecarlo;
 mod properties;
 /// Recovery: engineers, policies, failover, restarts, surges, deadlocks.
 mod recovery;
+/// Regression tests for defects found in review.
+mod regressions;
 /// Hand-computed outcomes of power, cooling, fire and dependency mechanics.
 mod replay;
 /// One test per validation rule: message, element and position.
