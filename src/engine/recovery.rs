@@ -106,9 +106,12 @@ impl Simulation<'_> {
         }
     }
 
-    fn rank(&self, a: &Action) -> i64 {
-        let states: Vec<State> = self.services.iter().map(|s| s.state).collect();
-        let view = RecoveryView { model: self.model, states: &states };
+    fn states(&self) -> Vec<State> {
+        self.services.iter().map(|s| s.state).collect()
+    }
+
+    fn rank(&self, a: &Action, states: &[State]) -> i64 {
+        let view = RecoveryView { model: self.model, states };
         let one = [ServiceId(a.target)];
         let services = match a.kind {
             ActionKind::PoolRestart => self.model.pool_services(crate::ComponentId(a.target)),
@@ -134,7 +137,7 @@ impl Simulation<'_> {
             status: Status::Queued,
             engineer: 0,
         };
-        let rank = self.rank(&action);
+        let rank = self.rank(&action, &self.states());
         self.teams[team as usize].queue.push(id, Reverse((rank, action.seq)));
         self.actions.push(action);
         self.call_team(team);
@@ -276,6 +279,7 @@ impl Simulation<'_> {
     /// A service changed state: blocked work may go ahead, waiting
     /// automatic failovers may switch, and dynamic ranks may have moved.
     fn on_services_changed(&mut self) {
+        let states = self.states();
         for t in 0..self.teams.len() {
             let blocked = std::mem::take(&mut self.teams[t].blocked);
             for a in blocked {
@@ -288,7 +292,7 @@ impl Simulation<'_> {
                 };
                 if ready {
                     let action = &self.actions[a as usize];
-                    let rank = self.rank(action);
+                    let rank = self.rank(action, &states);
                     let seq = action.seq;
                     self.actions[a as usize].status = Status::Queued;
                     self.teams[t].queue.push(a, Reverse((rank, seq)));
@@ -299,7 +303,7 @@ impl Simulation<'_> {
             if self.policy.is_dynamic() {
                 let ids: Vec<u32> = self.teams[t].queue.iter().map(|(a, _)| *a).collect();
                 for a in ids {
-                    let rank = self.rank(&self.actions[a as usize]);
+                    let rank = self.rank(&self.actions[a as usize], &states);
                     let seq = self.actions[a as usize].seq;
                     self.teams[t].queue.change_priority(&a, Reverse((rank, seq)));
                 }
