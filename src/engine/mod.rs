@@ -222,7 +222,15 @@ pub struct Simulation<'s> {
     queue: EventQueue<Event>,
     now: SimTime,
     nodes: Vec<NodeState>,
+    /// Per-component streams, kept across runs; `rng_generation[i]` says in
+    /// which reset `rngs[i]` was last seeded, so a stream is re-seeded in
+    /// place on first use in a run instead of reallocated.
     rngs: Vec<Option<Box<ChaCha8Rng>>>,
+    rng_generation: Vec<u64>,
+    /// Counts resets (runs); never 0 after the first.
+    generation: u64,
+    /// Stream keys of the hazards, made once.
+    hazard_keys: Vec<String>,
     hazard_rngs: Vec<ChaCha8Rng>,
     team_rngs: Vec<ChaCha8Rng>,
     fires: Vec<fire::FireState>,
@@ -273,6 +281,9 @@ impl<'s> Simulation<'s> {
             now: SimTime::ZERO,
             nodes: Vec::with_capacity(n),
             rngs: Vec::with_capacity(n),
+            rng_generation: Vec::with_capacity(n),
+            generation: 0,
+            hazard_keys: (0..disaster.hazards.len()).map(|i| format!("{}#{i}", disaster.name)).collect(),
             hazard_rngs: Vec::new(),
             team_rngs: Vec::new(),
             fires: Vec::new(),
@@ -295,6 +306,7 @@ impl<'s> Simulation<'s> {
     pub(crate) fn for_disaster(scenario: &'s Scenario, disaster: &'s Disaster) -> Self {
         let mut sim = Simulation::new(scenario, None).expect("the default disaster always exists");
         sim.disaster = disaster;
+        sim.hazard_keys = (0..disaster.hazards.len()).map(|i| format!("{}#{i}", disaster.name)).collect();
         sim.fires.clear();
         sim
     }
@@ -377,15 +389,28 @@ impl<'s> Simulation<'s> {
                 _ => Dynamic::None,
             },
         }));
-        self.rngs.clear();
+        self.generation += 1;
         self.rngs.resize_with(model.components.len(), || None);
-        self.services.clear();
-        self.services.extend(model.services.iter().map(ServiceRun::new));
+        self.rng_generation.resize(model.components.len(), 0);
+        if self.services.len() == model.services.len() {
+            for (run, def) in self.services.iter_mut().zip(&model.services) {
+                run.reset(def);
+            }
+        } else {
+            self.services.clear();
+            self.services.extend(model.services.iter().map(ServiceRun::new));
+        }
         self.actions.clear();
         self.services_changed = false;
         self.incident = false;
-        self.teams.clear();
-        self.teams.extend(model.teams.iter().map(TeamRun::new));
+        if self.teams.len() == model.teams.len() {
+            for (team, def) in self.teams.iter_mut().zip(&model.teams) {
+                team.reset(def);
+            }
+        } else {
+            self.teams.clear();
+            self.teams.extend(model.teams.iter().map(TeamRun::new));
+        }
         self.team_rngs.clear();
         for t in &model.teams {
             self.team_rngs.push(rng::stream(self.seed, self.run, StreamKind::Recovery, &t.name));
@@ -394,8 +419,7 @@ impl<'s> Simulation<'s> {
         self.fires.resize_with(self.disaster.hazards.len(), fire::FireState::default);
         self.hazard_rngs.clear();
         for (i, h) in self.disaster.hazards.iter().enumerate() {
-            let key = format!("{}#{i}", self.disaster.name);
-            self.hazard_rngs.push(rng::stream(self.seed, self.run, StreamKind::Hazard, &key));
+            self.hazard_rngs.push(rng::stream(self.seed, self.run, StreamKind::Hazard, &self.hazard_keys[i]));
             let hazard = i as u16;
             match h {
                 Hazard::Fire(f) => {
@@ -448,9 +472,16 @@ impl<'s> Simulation<'s> {
     /// The component's own random stream, created on first use.
     fn rng(&mut self, i: u32) -> &mut ChaCha8Rng {
         let (seed, run, model) = (self.seed, self.run, self.model);
-        self.rngs[i as usize].get_or_insert_with(|| {
-            Box::new(rng::stream(seed, run, StreamKind::Component, &model.components[i as usize].name))
-        })
+        let i = i as usize;
+        if self.rng_generation[i] != self.generation {
+            let fresh = rng::stream(seed, run, StreamKind::Component, &model.components[i].name);
+            match &mut self.rngs[i] {
+                Some(b) => **b = fresh,
+                slot => *slot = Some(Box::new(fresh)),
+            }
+            self.rng_generation[i] = self.generation;
+        }
+        self.rngs[i].as_mut().expect("seeded above")
     }
 
     fn touch(&mut self, i: u32) {

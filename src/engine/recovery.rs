@@ -70,6 +70,16 @@ pub(super) struct TeamRun {
 }
 
 impl TeamRun {
+    /// Back to the start of a run, keeping the allocations.
+    pub(super) fn reset(&mut self, def: &TeamDef) {
+        self.called = false;
+        self.engineers.clear();
+        self.engineers
+            .resize(def.engineers as usize, Engineer { state: EngineerState::Absent, shift_start: SimTime::ZERO });
+        self.queue.clear();
+        self.blocked.clear();
+    }
+
     pub(super) fn new(def: &TeamDef) -> TeamRun {
         TeamRun {
             called: false,

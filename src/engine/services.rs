@@ -139,9 +139,6 @@ pub(super) struct ServiceRun {
 impl ServiceRun {
     pub(super) fn new(def: &Service) -> ServiceRun {
         ServiceRun {
-            state: State::Up,
-            served: 1.0,
-            tally: ServiceTally::new(),
             deployments: def
                 .deployments
                 .iter()
@@ -150,6 +147,16 @@ impl ServiceRun {
                     DeploymentRun { activated: active, serving: active, extra: 0 }
                 })
                 .collect(),
+            ..ServiceRun::new_without_deployments(def)
+        }
+    }
+
+    fn new_without_deployments(def: &Service) -> ServiceRun {
+        ServiceRun {
+            state: State::Up,
+            served: 1.0,
+            tally: ServiceTally::new(),
+            deployments: Vec::new(),
             failover: FailoverPhase::Idle,
             failover_epoch: 0,
             needs_restart: false,
@@ -167,6 +174,19 @@ impl ServiceRun {
             blocker_since: SimTime::ZERO,
             blame: Vec::new(),
         }
+    }
+
+    /// Back to the start of a run, keeping the allocations.
+    pub(super) fn reset(&mut self, def: &Service) {
+        let mut deployments = std::mem::take(&mut self.deployments);
+        let mut blame = std::mem::take(&mut self.blame);
+        deployments.clear();
+        deployments.extend(def.deployments.iter().map(|d| {
+            let active = d.role == Role::Active;
+            DeploymentRun { activated: active, serving: active, extra: 0 }
+        }));
+        blame.clear();
+        *self = ServiceRun { deployments, blame, ..ServiceRun::new_without_deployments(def) };
     }
 
     /// Starts the totals from the settled initial state.

@@ -53,6 +53,9 @@ use crate::scenario::Scenario;
 use crate::scenario::spec::{Amount, Metric};
 use crate::time::SimDuration;
 
+/// The fewest runs one worker takes at a time.
+const MIN_RUNS_PER_SPLIT: usize = 32;
+
 /// Confidence of the intervals a study reports.
 pub const DEFAULT_CONFIDENCE: f64 = 0.95;
 
@@ -287,10 +290,15 @@ impl<'s> Study<'s> {
             Some(h) => options.horizon(h),
             None => options,
         };
+        // Each split of the range builds a simulator and an aggregate, and the
+        // aggregates are merged at the end: keep splits long enough for that
+        // to be noise next to the runs themselves.
+        let runs = usize::try_from(range.start).unwrap_or(usize::MAX)..usize::try_from(range.end).unwrap_or(usize::MAX);
         let work = || {
-            range
-                .clone()
+            runs.clone()
                 .into_par_iter()
+                .with_min_len(MIN_RUNS_PER_SPLIT)
+                .map(|run| run as u64)
                 .map_init(
                     || Simulation::for_disaster(self.scenario, disaster),
                     |sim, run| sim.run(&RunOptions { run, ..options.clone() }),
@@ -318,15 +326,32 @@ impl<'s> Study<'s> {
                 )
         };
         let agg = match self.threads {
-            Some(threads) => rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .map_err(|e| StudyError::Threads { threads, message: e.to_string() })?
-                .install(work)?,
+            Some(threads) => pool(threads)?.install(work)?,
             None => work()?,
         };
         Ok(agg)
     }
+}
+
+/// A thread pool of `threads` workers, built once and kept: building one per
+/// study (a check runs one per batch) costs time, and the workers of a pool
+/// just dropped still compete for the cores while they wind down.
+fn pool(threads: usize) -> Result<std::sync::Arc<rayon::ThreadPool>, StudyError> {
+    use std::sync::{Arc, Mutex, OnceLock};
+    /// Pools by their number of threads.
+    type Pools = Mutex<Vec<(usize, Arc<rayon::ThreadPool>)>>;
+    static POOLS: OnceLock<Pools> = OnceLock::new();
+    let mut pools = POOLS.get_or_init(|| Mutex::new(Vec::new())).lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, p)) = pools.iter().find(|(n, _)| *n == threads) {
+        return Ok(Arc::clone(p));
+    }
+    let built = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| StudyError::Threads { threads, message: e.to_string() })?;
+    let built = Arc::new(built);
+    pools.push((threads, Arc::clone(&built)));
+    Ok(built)
 }
 
 /// Converts an amount to the ticks of a metric (see [`aggregate`]).
