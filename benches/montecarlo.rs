@@ -44,20 +44,43 @@ fn mean_ns(id: &str) -> Option<f64> {
 /// Pairs of (1 thread, 2 threads) studies timed back to back: on a shared
 /// machine whose speed drifts, the ratio within a pair is far steadier than
 /// the ratio of two separately timed blocks.
-const PAIRS: usize = 15;
+const PAIRS: usize = 21;
+/// Runs per study in the interleaved pairs (about half a second on one core).
+const PAIR_RUNS: u64 = 2000;
 
-fn interleaved_speedup() -> (f64, f64, f64) {
+/// CPU time of this process so far, in seconds (Linux; `None` elsewhere).
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let fields: Vec<&str> = stat.rsplit_once(") ")?.1.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0) // USER_HZ is 100 on Linux
+}
+
+/// Median and quartiles of the wall-clock speed-up, and the median ratio of
+/// CPU time (2 threads / 1 thread: 1.0 means no work lost to parallelism).
+fn interleaved_speedup() -> ((f64, f64, f64), Option<f64>) {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/kakao_pangyo_2022.ron");
     let scenario = Scenario::from_path(path).expect("bundled scenario loads");
     let time = |threads: usize| {
-        let started = std::time::Instant::now();
-        let study = Study::new(&scenario).runs(RUNS).seed(7).threads(threads).disaster("b3-battery-fire");
+        let (started, cpu) = (std::time::Instant::now(), cpu_seconds());
+        let study = Study::new(&scenario).runs(PAIR_RUNS).seed(7).threads(threads).disaster("b3-battery-fire");
         black_box(study.summarise().expect("study runs"));
-        started.elapsed().as_secs_f64()
+        (started.elapsed().as_secs_f64(), cpu.zip(cpu_seconds()).map(|(a, b)| b - a))
     };
-    let mut ratios: Vec<f64> = (0..PAIRS).map(|_| time(1) / time(2)).collect();
-    ratios.sort_by(f64::total_cmp);
-    (ratios[PAIRS / 2], ratios[PAIRS / 4], ratios[3 * PAIRS / 4])
+    let mut speedups = Vec::new();
+    let mut cpu_ratios = Vec::new();
+    for _ in 0..PAIRS {
+        let (w1, c1) = time(1);
+        let (w2, c2) = time(2);
+        speedups.push(w1 / w2);
+        if let (Some(c1), Some(c2)) = (c1, c2) {
+            cpu_ratios.push(c2 / c1);
+        }
+    }
+    speedups.sort_by(f64::total_cmp);
+    cpu_ratios.sort_by(f64::total_cmp);
+    let cpu = (!cpu_ratios.is_empty()).then(|| cpu_ratios[cpu_ratios.len() / 2]);
+    ((speedups[PAIRS / 2], speedups[PAIRS / 4], speedups[3 * PAIRS / 4]), cpu)
 }
 
 fn main() {
@@ -70,8 +93,11 @@ fn main() {
         println!("  1 thread:  {one:.0} runs/s");
         println!("  2 threads: {two:.0} runs/s  ({:.2}x)", two / one);
     }
-    let (median, q1, q3) = interleaved_speedup();
+    let ((median, q1, q3), cpu) = interleaved_speedup();
     println!(
-        "speed-up of 2 threads over 1, {PAIRS} interleaved pairs: median {median:.2}x (quartiles {q1:.2}x-{q3:.2}x)"
+        "speed-up of 2 threads over 1, {PAIRS} interleaved pairs of {PAIR_RUNS}-run studies: median {median:.2}x (quartiles {q1:.2}x-{q3:.2}x)"
     );
+    if let Some(cpu) = cpu {
+        println!("CPU time of 2 threads / 1 thread (median): {cpu:.2}");
+    }
 }

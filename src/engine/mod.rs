@@ -330,6 +330,27 @@ impl<'s> Simulation<'s> {
     /// [`RunError::EventBudgetExceeded`] when the run needs more than
     /// `options.max_events` events.
     pub fn run(&mut self, options: &RunOptions) -> Result<RunReport, RunError> {
+        let (horizon, events) = self.simulate(options)?;
+        Ok(self.finish(horizon, events))
+    }
+
+    /// Replays the disaster once and gives only each service's numbers and
+    /// whether the run ended in a recovery deadlock: what a Monte Carlo
+    /// study aggregates, without building names, causes or a timeline.
+    pub(crate) fn run_numbers(
+        &mut self,
+        options: &RunOptions,
+        out: &mut Vec<crate::report::Numbers>,
+    ) -> Result<bool, RunError> {
+        let options = RunOptions { timeline: false, ..options.clone() };
+        let (horizon, _) = self.simulate(&options)?;
+        out.clear();
+        out.extend(self.model.services.iter().zip(&self.services).map(|(def, run)| run.numbers(horizon, def)));
+        Ok(!self.deadlocks(horizon).is_empty())
+    }
+
+    /// The event loop; returns the horizon and the number of events.
+    fn simulate(&mut self, options: &RunOptions) -> Result<(SimTime, u64), RunError> {
         let horizon = SimTime::from(options.horizon.unwrap_or(self.scenario.horizon()));
         self.reset(options);
         let mut events: u64 = 0;
@@ -349,7 +370,7 @@ impl<'s> Simulation<'s> {
             // Work handed out may have changed what a service waits on.
             self.settle();
         }
-        Ok(self.finish(horizon, events))
+        Ok((horizon, events))
     }
 
     fn reset(&mut self, options: &RunOptions) {

@@ -393,6 +393,9 @@ impl Simulation<'_> {
         let model = self.model;
         let n = model.services.len();
         let down = |s: usize| self.services[s].state == State::Down;
+        if !(0..n).any(down) {
+            return Vec::new(); // nothing down, nothing stuck (the usual case)
+        }
         let mut g: DiGraph<(), (), u32> = DiGraph::with_capacity(n, 0);
         for _ in 0..n {
             g.add_node(());

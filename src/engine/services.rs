@@ -222,6 +222,11 @@ impl ServiceRun {
         self.blocker.map(|b| b.describe(model))
     }
 
+    /// The run's numbers, without names or causes (for Monte Carlo).
+    pub(super) fn numbers(&self, horizon: SimTime, def: &Service) -> crate::report::Numbers {
+        self.tally.numbers(horizon, def.users, self.data_loss).0
+    }
+
     pub(super) fn finish(&mut self, horizon: SimTime, def: &Service, model: &Model) -> ServiceOutcome {
         self.close_blame(horizon);
         let mut o = self.tally.finish(horizon, &def.name, def.users, def.priority);

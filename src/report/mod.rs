@@ -25,7 +25,7 @@ use comfy_table::{CellAlignment, ContentArrangement, Table, presets};
 const HEADER_RULE_ONLY: &str = "     ─             ";
 use serde::Serialize;
 
-pub(crate) use tally::ServiceTally;
+pub(crate) use tally::{Numbers, ServiceTally};
 
 use crate::time::{SimDuration, SimTime};
 

@@ -6,8 +6,35 @@ use crate::time::{SimDuration, SimTime};
 
 const MS_PER_HOUR: f64 = 3_600_000.0;
 
+/// A service's outcome as plain numbers (no names, no causes): what Monte
+/// Carlo aggregation needs from a run.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Numbers {
+    pub(crate) first_impact: Option<SimTime>,
+    pub(crate) downtime: SimDuration,
+    pub(crate) degraded: SimDuration,
+    pub(crate) partial_recovery: Option<SimTime>,
+    pub(crate) full_recovery: Option<SimTime>,
+    pub(crate) user_hours_lost: f64,
+    pub(crate) data_loss: Option<SimDuration>,
+}
+
+impl From<&ServiceOutcome> for Numbers {
+    fn from(o: &ServiceOutcome) -> Numbers {
+        Numbers {
+            first_impact: o.first_impact,
+            downtime: o.downtime,
+            degraded: o.degraded,
+            partial_recovery: o.partial_recovery,
+            full_recovery: o.full_recovery,
+            user_hours_lost: o.user_hours_lost,
+            data_loss: o.data_loss,
+        }
+    }
+}
+
 /// A service's totals so far in a run.
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 pub(crate) struct ServiceTally {
     state: State,
     served: f64,
@@ -64,21 +91,37 @@ impl ServiceTally {
         self.served = served;
     }
 
-    /// The outcome at the end of a run that stopped at `horizon`.
-    pub(crate) fn finish(&self, horizon: SimTime, name: &str, users: u64, priority: u32) -> ServiceOutcome {
-        let mut t = self.clone();
+    /// The numbers at the end of a run that stopped at `horizon`, and the
+    /// final state.
+    pub(crate) fn numbers(&self, horizon: SimTime, users: u64, data_loss: Option<SimDuration>) -> (Numbers, State) {
+        let mut t = *self;
         t.accumulate(horizon);
-        ServiceOutcome {
-            name: name.to_owned(),
-            users,
-            priority,
+        let numbers = Numbers {
             first_impact: t.first_impact,
             downtime: t.downtime,
             degraded: t.degraded,
             partial_recovery: t.partial_recovery,
             full_recovery: (t.first_impact.is_some() && t.state == State::Up).then_some(t.last_up),
             user_hours_lost: users as f64 * t.unserved_ms / MS_PER_HOUR,
-            final_state: t.state,
+            data_loss,
+        };
+        (numbers, t.state)
+    }
+
+    /// The outcome at the end of a run that stopped at `horizon`.
+    pub(crate) fn finish(&self, horizon: SimTime, name: &str, users: u64, priority: u32) -> ServiceOutcome {
+        let (n, final_state) = self.numbers(horizon, users, None);
+        ServiceOutcome {
+            name: name.to_owned(),
+            users,
+            priority,
+            first_impact: n.first_impact,
+            downtime: n.downtime,
+            degraded: n.degraded,
+            partial_recovery: n.partial_recovery,
+            full_recovery: n.full_recovery,
+            user_hours_lost: n.user_hours_lost,
+            final_state,
             causes: Vec::new(),
             failovers: 0,
             data_loss: None,

@@ -11,7 +11,7 @@
 use serde::{Deserialize, Serialize};
 use sketches_ddsketch::{Config, DDSketch};
 
-use crate::report::ServiceOutcome;
+use crate::report::Numbers;
 use crate::scenario::spec::Metric;
 use crate::time::SimDuration;
 
@@ -28,7 +28,7 @@ const USER_HOUR_TICKS: f64 = 1000.0;
 
 /// A metric of one run, in integer ticks: milliseconds for times and
 /// availability (time up), thousandths of a user-hour for user-hours lost.
-pub(crate) fn ticks(metric: Metric, s: &ServiceOutcome, horizon: SimDuration) -> u64 {
+pub(crate) fn ticks(metric: Metric, s: &Numbers, horizon: SimDuration) -> u64 {
     let ms = |d: SimDuration| d.as_millis();
     match metric {
         Metric::Downtime => ms(s.downtime),
@@ -191,12 +191,18 @@ impl DisasterAgg {
     }
 
     /// Adds one run; `thresholds[m]` are the ticks above which metric `m` is counted.
-    pub(crate) fn add(&mut self, report: &crate::RunReport, thresholds: &[Vec<u64>]) {
+    pub(crate) fn add(
+        &mut self,
+        services: &[Numbers],
+        deadlocked: bool,
+        horizon: SimDuration,
+        thresholds: &[Vec<u64>],
+    ) {
         self.runs += 1;
-        self.deadlocked_runs += u64::from(!report.deadlocks.is_empty());
-        for (agg, outcome) in self.services.iter_mut().zip(&report.services) {
+        self.deadlocked_runs += u64::from(deadlocked);
+        for (agg, outcome) in self.services.iter_mut().zip(services) {
             for (m, metric) in Metric::ALL.iter().enumerate() {
-                agg.metrics[m].add(ticks(*metric, outcome, report.horizon), &thresholds[m]);
+                agg.metrics[m].add(ticks(*metric, outcome, horizon), &thresholds[m]);
             }
         }
     }

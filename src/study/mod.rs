@@ -285,6 +285,7 @@ impl<'s> Study<'s> {
         thresholds: &[Vec<u64>],
     ) -> Result<DisasterAgg, StudyError> {
         let services = self.scenario.model().services().len();
+        let horizon = self.horizon_or_default();
         let options = RunOptions::default().seed(self.seed).timeline(false);
         let options = match self.horizon {
             Some(h) => options.horizon(h),
@@ -300,17 +301,28 @@ impl<'s> Study<'s> {
                 .with_min_len(MIN_RUNS_PER_SPLIT)
                 .map(|run| run as u64)
                 .map_init(
-                    || Simulation::for_disaster(self.scenario, disaster),
-                    |sim, run| sim.run(&RunOptions { run, ..options.clone() }),
+                    || (Simulation::for_disaster(self.scenario, disaster), Vec::new()),
+                    |(sim, numbers), run| {
+                        let options = RunOptions { run, ..options.clone() };
+                        let deadlocked = match self.each_run {
+                            // The full report, for the caller's per-run rows.
+                            Some(each) => {
+                                let report = sim.run(&options)?;
+                                each(disaster.name(), &report);
+                                numbers.clear();
+                                numbers.extend(report.services.iter().map(crate::report::Numbers::from));
+                                !report.deadlocks.is_empty()
+                            }
+                            None => sim.run_numbers(&options, numbers)?,
+                        };
+                        Ok::<_, RunError>((std::mem::take(numbers), deadlocked))
+                    },
                 )
                 .try_fold(
                     || DisasterAgg::new(services, thresholds),
-                    |mut agg, report| {
-                        let report = report?;
-                        if let Some(each) = self.each_run {
-                            each(disaster.name(), &report);
-                        }
-                        agg.add(&report, thresholds);
+                    |mut agg, result| {
+                        let (numbers, deadlocked) = result?;
+                        agg.add(&numbers, deadlocked, horizon, thresholds);
                         if let Some(p) = self.progress {
                             p(1);
                         }
