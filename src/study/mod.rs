@@ -300,9 +300,15 @@ impl<'s> Study<'s> {
                 .into_par_iter()
                 .with_min_len(MIN_RUNS_PER_SPLIT)
                 .map(|run| run as u64)
-                .map_init(
-                    || (Simulation::for_disaster(self.scenario, disaster), Vec::new()),
-                    |(sim, numbers), run| {
+                .try_fold(
+                    || {
+                        (
+                            DisasterAgg::new(services, thresholds),
+                            Simulation::for_disaster(self.scenario, disaster),
+                            Vec::new(),
+                        )
+                    },
+                    |(mut agg, mut sim, mut numbers), run| {
                         let options = RunOptions { run, ..options.clone() };
                         let deadlocked = match self.each_run {
                             // The full report, for the caller's per-run rows.
@@ -313,22 +319,16 @@ impl<'s> Study<'s> {
                                 numbers.extend(report.services.iter().map(crate::report::Numbers::from));
                                 !report.deadlocks.is_empty()
                             }
-                            None => sim.run_numbers(&options, numbers)?,
+                            None => sim.run_numbers(&options, &mut numbers)?,
                         };
-                        Ok::<_, RunError>((std::mem::take(numbers), deadlocked))
-                    },
-                )
-                .try_fold(
-                    || DisasterAgg::new(services, thresholds),
-                    |mut agg, result| {
-                        let (numbers, deadlocked) = result?;
                         agg.add(&numbers, deadlocked, horizon, thresholds);
                         if let Some(p) = self.progress {
                             p(1);
                         }
-                        Ok::<_, RunError>(agg)
+                        Ok::<_, RunError>((agg, sim, numbers))
                     },
                 )
+                .map(|split| split.map(|(agg, _, _)| agg))
                 .try_reduce(
                     || DisasterAgg::new(services, thresholds),
                     |mut a, b| {

@@ -357,3 +357,24 @@ fn junit_cases(path: &PathBuf) -> Vec<(String, bool)> {
     let _ = std::fs::remove_file(path);
     cases
 }
+
+#[test]
+fn a_per_run_hook_sees_every_run_and_changes_no_statistic() {
+    // With a hook, runs build full reports; without one, a lean path keeps
+    // only the numbers. Both must aggregate to exactly the same study.
+    let scenario = Scenario::from_path("scenarios/kakao_pangyo_2022.ron").unwrap();
+    let study = Study::new(&scenario)
+        .runs(150)
+        .seed(11)
+        .threads(2)
+        .threshold(Metric::Downtime, outage::scenario::spec::Amount::Duration(outage::SimDuration::from_hours(12)));
+    let lean = study.run().unwrap();
+    let seen = std::sync::atomic::AtomicU64::new(0);
+    let hook = |_: &str, _: &outage::RunReport| {
+        seen.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    };
+    let full = study.clone().each_run(&hook).run().unwrap();
+    assert_eq!(lean, full);
+    let disasters = scenario.disasters().len() as u64;
+    assert_eq!(seen.into_inner(), 150 * disasters);
+}
