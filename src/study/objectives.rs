@@ -170,7 +170,8 @@ pub struct CheckReport {
     pub confidence: f64,
     /// Seed of the runs.
     pub seed: u64,
-    /// Runs made per disaster before stopping.
+    /// The most runs made for any disaster before stopping (each row
+    /// gives its own).
     pub runs: u64,
     /// The run budget per disaster.
     pub max_runs: u64,
@@ -204,7 +205,7 @@ impl CheckReport {
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "scenario {} - seed {} - {} runs per disaster (budget {}) - {:.0}% confidence",
+            "scenario {} - seed {} - up to {} runs per disaster (budget {}) - {:.0}% confidence",
             self.scenario,
             self.seed,
             self.runs,
