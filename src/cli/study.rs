@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Mutex;
 
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{ProgressBar, ProgressState, ProgressStyle};
 use outage::scenario::spec::{Amount, Metric};
 use outage::study::{Check, DEFAULT_CONFIDENCE, Study, StudySummary};
 use outage::{RunReport, SimDuration};
@@ -149,15 +149,23 @@ fn parse_shard(s: &str) -> Result<(u64, u64), String> {
 }
 
 /// A progress bar on a terminal; nothing under CI or when stderr is redirected.
-fn progress_bar(total: u64) -> Option<ProgressBar> {
+/// With no known total (sequential checks), a spinner and a count.
+fn progress_bar(total: Option<u64>) -> Option<ProgressBar> {
     if !io::stderr().is_terminal() || std::env::var_os("CI").is_some() {
         return None;
     }
-    let bar = ProgressBar::new(total);
-    bar.set_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} runs  {per_sec}  ETA {eta}")
-            .expect("a valid progress template"),
-    );
+    let template = match total {
+        Some(_) => "{bar:40} {pos}/{len} runs  {rate}  ETA {eta}",
+        None => "{spinner} {pos} runs  {rate}",
+    };
+    let style = ProgressStyle::with_template(template)
+        .expect("a valid progress template")
+        // Whole runs per second: indicatif's {per_sec} prints four decimals.
+        .with_key("rate", |s: &ProgressState, w: &mut dyn std::fmt::Write| {
+            let _ = write!(w, "{:.0} runs/s", s.per_sec());
+        });
+    let bar = total.map_or_else(ProgressBar::no_length, ProgressBar::new);
+    bar.set_style(style);
     Some(bar)
 }
 
@@ -207,7 +215,7 @@ pub(crate) fn mc(args: &McArgs) -> Result<ExitCode, Failure> {
         study = study.shard(i, n);
     }
     let total = study.planned_runs().map_err(|e| Failure::Input(format!("error: {e}")))?;
-    let bar = progress_bar(total);
+    let bar = progress_bar(Some(total));
     let tick = |n: u64| {
         if let Some(b) = &bar {
             b.inc(n);
@@ -309,12 +317,7 @@ pub(crate) fn check(args: &CheckArgs) -> Result<ExitCode, Failure> {
     if let Some(t) = args.threads {
         check = check.threads(t);
     }
-    let bar = progress_bar(0);
-    if let Some(b) = &bar {
-        b.set_style(
-            ProgressStyle::with_template("{spinner} {pos} runs  {per_sec}").expect("a valid progress template"),
-        );
-    }
+    let bar = progress_bar(None);
     let tick = |n: u64| {
         if let Some(b) = &bar {
             b.inc(n);

@@ -534,8 +534,11 @@ impl StudySummary {
 /// Statistics of one metric of one service over the runs.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MetricStats {
-    /// The metric.
+    /// The metric (`"downtime"`, `"user_hours_lost"`, ... in JSON).
+    #[serde(serialize_with = "serialize_metric")]
     pub metric: Metric,
+    /// The unit of every value below: `"hours"`, `"user-hours"` or `"fraction"`.
+    pub unit: &'static str,
     /// Runs counted.
     pub runs: u64,
     /// Mean (hours, user-hours, or a fraction for availability).
@@ -575,11 +578,12 @@ pub struct Exceedance {
 
 impl MetricStats {
     fn from_agg(metric: Metric, a: &MetricAgg, thresholds: &[Amount], horizon: SimDuration, confidence: f64) -> Self {
-        let unit = ticks_per_unit(metric, horizon);
+        let ticks_per_unit = ticks_per_unit(metric, horizon);
         let (lo, hi) = stats::mean_interval(a.mean(), a.std_dev(), a.n, confidence);
-        let v = |ticks: f64| ticks / unit;
+        let v = |ticks: f64| ticks / ticks_per_unit;
         MetricStats {
             metric,
+            unit: unit(metric),
             runs: a.n,
             mean: v(a.mean()),
             mean_low: v(lo).max(v(a.min as f64).min(v(a.mean()))),
@@ -654,13 +658,17 @@ pub struct StudyReport {
     pub runs: u64,
     /// The run indices included (all of them, unless this is a shard).
     pub run_ranges: Vec<(u64, u64)>,
-    /// Length of each run.
-    #[serde(serialize_with = "serialize_hours")]
+    /// Length of each run (`horizon_h`, in hours, in JSON).
+    #[serde(rename = "horizon_h", serialize_with = "serialize_hours")]
     pub horizon: SimDuration,
     /// Confidence of the intervals.
     pub confidence: f64,
     /// One entry per disaster studied.
     pub disasters: Vec<DisasterStats>,
+}
+
+fn serialize_metric<S: serde::Serializer>(m: &Metric, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(m.as_str())
 }
 
 fn serialize_hours<S: serde::Serializer>(d: &SimDuration, s: S) -> Result<S::Ok, S::Error> {

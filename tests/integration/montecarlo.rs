@@ -378,3 +378,22 @@ fn a_per_run_hook_sees_every_run_and_changes_no_statistic() {
     let disasters = scenario.disasters().len() as u64;
     assert_eq!(seen.into_inner(), 150 * disasters);
 }
+
+#[test]
+fn the_kakao_architecture_fails_its_site_loss_objectives_only_for_pangyo() {
+    // The README's `outage check` example: losing Pangyo breaks messaging
+    // and login; losing any other site, or the grid, does not.
+    let o = outage(&["check", "scenarios/kakao_pangyo_2022.ron", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let rows = v["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 2 * 5 + 1, "two objectives over five sites, one over the grid loss");
+    for row in rows {
+        let failed = row["verdict"] == "fail";
+        let pangyo = row["disaster"] == "lose-a-site: pangyo";
+        assert_eq!(failed, pangyo, "{row}");
+        if pangyo {
+            assert!(row["low"].as_f64().unwrap() > 24.0, "a day of darkness and then a restart: {row}");
+        }
+    }
+}
