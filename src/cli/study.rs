@@ -55,7 +55,7 @@ pub(crate) struct McArgs {
 pub(crate) struct CheckArgs {
     /// The scenario file (RON), with `objectives`.
     scenario: PathBuf,
-    /// Overall confidence of the verdicts.
+    /// Confidence of each verdict, allowing for the repeated looks at growing batches.
     #[arg(long, default_value_t = 0.95)]
     confidence: f64,
     /// Runs per disaster in the first batch (then doubling).

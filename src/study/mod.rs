@@ -778,6 +778,10 @@ impl StudyReport {
             Metric::UserHoursLost => format!("{x:.0}"),
             _ => format!("{x:.2}"),
         };
+        let threshold_text = |x: f64| match metric.is_duration() {
+            true => SimDuration::from_hours_f64(x).to_string(),
+            false => fmt(x),
+        };
         for d in &self.disasters {
             let _ = writeln!(out, "\ndisaster {}", d.name);
             if d.deadlocked_runs > 0 {
@@ -788,7 +792,9 @@ impl StudyReport {
             let thresholds: Vec<String> = d
                 .services
                 .first()
-                .map(|s| s.metric(metric).above.iter().map(|e| format!("P(> {})", fmt(e.threshold))).collect())
+                .map(|s| {
+                    s.metric(metric).above.iter().map(|e| format!("P(> {})", threshold_text(e.threshold))).collect()
+                })
                 .unwrap_or_default();
             let mut header = vec![
                 "service".to_owned(),

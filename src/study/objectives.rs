@@ -166,7 +166,7 @@ pub struct CheckRow {
 pub struct CheckReport {
     /// Scenario name.
     pub scenario: String,
-    /// Overall confidence.
+    /// Confidence of each verdict.
     pub confidence: f64,
     /// Seed of the runs.
     pub seed: u64,
@@ -298,7 +298,8 @@ impl CheckReport {
 
 fn format_value(x: f64, unit: &str) -> String {
     match unit {
-        "hours" => SimDuration::from_hours_f64(x).to_string(),
+        // Whole seconds: milliseconds of a statistic over runs are noise.
+        "hours" => SimDuration::from_hours_f64((x * 3600.0).round() / 3600.0).to_string(),
         "user-hours" => format!("{x:.0}"),
         _ => format!("{x:.4}"),
     }
@@ -337,7 +338,7 @@ impl<'s> Check<'s> {
         Check { scenario, confidence: 0.95, min_runs: 100, max_runs: 10_000, seed: 0, threads: None, progress: None }
     }
 
-    /// Overall confidence, in (0, 1).
+    /// Confidence of each verdict, in (0, 1), over all the looks.
     #[must_use]
     pub fn confidence(mut self, confidence: f64) -> Self {
         self.confidence = confidence.clamp(0.5, 0.999_999);
