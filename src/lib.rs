@@ -6,8 +6,9 @@
 //!
 //! You describe sites, rooms, the power chain, cooling, server pools and
 //! services with their dependencies in a scenario file (RON), pick a
-//! disaster, and replay it with a seed. Every run is deterministic: the same
-//! scenario and seed give the same report, byte for byte.
+//! disaster, and replay it with a seed, or study it over thousands of runs.
+//! Every run is deterministic: the same scenario and seed give the same
+//! report, byte for byte.
 //!
 //! ```text
 //!   utility ──► UPS (battery room) ──► data hall ──► pool ──► service ──► service
@@ -42,6 +43,11 @@
 //!   teams, manual work, failover, scale-out, restarts, and the
 //!   [`RecoveryPolicy`](recovery::RecoveryPolicy) that orders waiting work.
 //!   Its module documentation states the recovery semantics in full.
+//! - [`study`] runs Monte Carlo studies ([`study::Study`]: many seeded runs
+//!   per disaster, in parallel, summarised per service and metric with
+//!   confidence intervals, identical on any thread count and mergeable
+//!   across shards) and checks resilience objectives ([`study::Check`],
+//!   which a test suite can call: `Check::new(&scenario).run()?.assert_met()`).
 //! - [`milestones`] checks a scenario against reported facts of a real
 //!   incident over many seeded runs.
 //! - [`Dist`] is a duration distribution; [`SimTime`] and [`SimDuration`]
