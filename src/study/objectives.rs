@@ -264,14 +264,15 @@ impl CheckReport {
                         *ty = Some(if verdict == Verdict::Fail { "fail" } else { "undecided" }.into());
                         *message = Some(
                             format!(
-                                "{}: estimate {} ({}-{}), bound {} {} {}, after {} runs",
+                                "{}: estimate {} ({}-{}), bound {} {}{}, after {} runs",
                                 if verdict == Verdict::Fail { "objective not met" } else { "undecided" },
                                 f(r.estimate),
                                 f(r.low),
                                 f(r.high),
                                 r.direction,
                                 f(r.bound),
-                                r.unit,
+                                // Durations and fractions read as they are.
+                                if r.unit == "user-hours" { " user-hours" } else { "" },
                                 r.runs
                             )
                             .into(),

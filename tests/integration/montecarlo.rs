@@ -383,8 +383,13 @@ fn a_per_run_hook_sees_every_run_and_changes_no_statistic() {
 fn the_kakao_architecture_fails_its_site_loss_objectives_only_for_pangyo() {
     // The README's `outage check` example: losing Pangyo breaks messaging
     // and login; losing any other site, or the grid, does not.
-    let o = outage(&["check", "scenarios/kakao_pangyo_2022.ron", "--format", "json"]);
+    let junit = scratch("kakao.xml");
+    let o =
+        outage(&["check", "scenarios/kakao_pangyo_2022.ron", "--format", "json", "--junit", junit.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(xml.contains("objective not met: estimate 1d") && xml.contains("bound &lt;= 30m, after 100 runs"), "{xml}");
+    let _ = std::fs::remove_file(junit);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let rows = v["rows"].as_array().unwrap();
     assert_eq!(rows.len(), 2 * 5 + 1, "two objectives over five sites, one over the grid loss");
