@@ -257,12 +257,22 @@ pub(crate) fn mc(args: &McArgs) -> Result<ExitCode, Failure> {
         let bytes = w.into_inner().map_err(|e| Failure::Input(format!("error: {e}")))?;
         write_file(path, &String::from_utf8_lossy(&bytes))?;
     }
-    if let Some(path) = &args.summary {
+    emit(&summary, args.summary.as_ref(), args.format, args.metric)
+}
+
+/// Writes the mergeable summary when asked, and prints the report.
+fn emit(
+    summary: &StudySummary,
+    summary_path: Option<&PathBuf>,
+    format: StudyFormat,
+    metric: Metric,
+) -> Result<ExitCode, Failure> {
+    if let Some(path) = summary_path {
         write_file(path, &summary.to_json())?;
     }
     let report = summary.report(DEFAULT_CONFIDENCE);
-    print(&match args.format {
-        StudyFormat::Table => report.to_table(args.metric),
+    print(&match format {
+        StudyFormat::Table => report.to_table(metric),
         StudyFormat::Json => report.to_json(),
         StudyFormat::Csv => report.to_csv(),
     })?;
@@ -280,22 +290,13 @@ pub(crate) fn merge(args: &MergeArgs) -> Result<ExitCode, Failure> {
     }
     let merged = StudySummary::merge(&parts).map_err(|e| Failure::Input(format!("error: {e}")))?;
     if !merged.is_complete() {
+        let report = merged.report(DEFAULT_CONFIDENCE);
         return Err(Failure::Input(format!(
             "error: the summaries cover runs {:?} of 0..{}: a shard is missing",
-            merged.report(DEFAULT_CONFIDENCE).run_ranges,
-            merged.report(DEFAULT_CONFIDENCE).runs
+            report.run_ranges, report.runs
         )));
     }
-    if let Some(path) = &args.summary {
-        write_file(path, &merged.to_json())?;
-    }
-    let report = merged.report(DEFAULT_CONFIDENCE);
-    print(&match args.format {
-        StudyFormat::Table => report.to_table(args.metric),
-        StudyFormat::Json => report.to_json(),
-        StudyFormat::Csv => report.to_csv(),
-    })?;
-    Ok(ExitCode::SUCCESS)
+    emit(&merged, args.summary.as_ref(), args.format, args.metric)
 }
 
 pub(crate) fn check(args: &CheckArgs) -> Result<ExitCode, Failure> {

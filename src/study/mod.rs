@@ -20,13 +20,12 @@
 //! # Determinism
 //! Run `k` of a study with seed `s` is exactly `outage run --seed s --run k`.
 //! Runs are spread over threads with rayon, but every aggregate is an
-//! integer sum, so the report is identical, byte for
-//! byte, on any number of threads and for any split into shards.
+//! integer sum, so the report is identical, byte for byte, on any number of
+//! threads and for any split into shards.
 //!
 //! # What is reported
-//! For each disaster, service and metric (see
-//! [`Metric`]): the mean with its confidence
-//! interval (normal approximation), the 50th, 90th, 95th and 99th
+//! For each disaster, service and metric (see [`Metric`]): the mean with its
+//! confidence interval (normal approximation), the 50th, 90th, 95th and 99th
 //! percentiles, the maximum, and for each threshold given the probability of
 //! exceeding it with its Wilson interval. Times are in hours, user-hours lost
 //! in user-hours, availability as a fraction of the run. Percentiles come
