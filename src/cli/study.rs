@@ -22,8 +22,8 @@ pub(crate) struct McArgs {
     /// Seed of the study; run K is `outage run --seed S --run K`.
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// Worker threads (default: all cores); the result does not depend on it.
-    #[arg(long)]
+    /// Worker threads, 1 to 1024 (default: all cores); the result does not depend on it.
+    #[arg(long, value_parser = parse_threads)]
     threads: Option<usize>,
     /// Disasters to study (default: all); a site-loss name covers each site.
     #[arg(long)]
@@ -67,8 +67,8 @@ pub(crate) struct CheckArgs {
     /// Seed of the runs.
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// Worker threads (default: all cores).
-    #[arg(long)]
+    /// Worker threads, 1 to 1024 (default: all cores); the verdicts do not depend on it.
+    #[arg(long, value_parser = parse_threads)]
     threads: Option<usize>,
     /// Write JUnit XML (one test case per objective) to this file.
     #[arg(long)]
@@ -130,12 +130,23 @@ fn parse_threshold(s: &str) -> Result<(Metric, Amount), String> {
         Amount::Duration(amount.parse().map_err(|e: outage::DurationParseError| e.to_string())?)
     } else {
         let x: f64 = amount.parse().map_err(|_| format!("'{amount}' is not a number"))?;
-        if !(x.is_finite() && x >= 0.0) || (metric == Metric::Availability && x > 1.0) {
+        let max = if metric == Metric::Availability { 1.0 } else { outage::scenario::spec::MAX_USER_HOURS };
+        if !(0.0..=max).contains(&x) {
             return Err(format!("'{amount}' is out of range for {}", metric.as_str()));
         }
         Amount::Number(x)
     };
     Ok((metric, amount))
+}
+
+/// Past this, more threads only cost memory and start-up time.
+const MAX_THREADS: usize = 1024;
+
+fn parse_threads(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(t) if (1..=MAX_THREADS).contains(&t) => Ok(t),
+        _ => Err(format!("give a number of threads from 1 to {MAX_THREADS}")),
+    }
 }
 
 fn parse_shard(s: &str) -> Result<(u64, u64), String> {
@@ -282,11 +293,7 @@ fn emit(
 pub(crate) fn merge(args: &MergeArgs) -> Result<ExitCode, Failure> {
     let mut parts = Vec::new();
     for path in &args.summaries {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Failure::Input(format!("error: cannot read summary '{}': {e}", path.display())))?;
-        parts.push(
-            StudySummary::from_json(&text).map_err(|e| Failure::Input(format!("error: {}: {e}", path.display())))?,
-        );
+        parts.push(StudySummary::from_path(path).map_err(|e| Failure::Input(format!("error: {e}")))?);
     }
     let merged = StudySummary::merge(&parts).map_err(|e| Failure::Input(format!("error: {e}")))?;
     if !merged.is_complete() {

@@ -773,6 +773,10 @@ pub enum Statistic {
     ProbabilityAbove(Amount),
 }
 
+/// The largest number of user-hours an objective or threshold may name
+/// (studies count thousandths of a user-hour in 64 bits).
+pub const MAX_USER_HOURS: f64 = 1e15;
+
 /// A bound or threshold: a duration (`"30m"`) for time metrics, a number
 /// for user-hours, availability and probabilities.
 #[derive(Clone, Copy, Debug, PartialEq)]

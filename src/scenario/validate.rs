@@ -1041,7 +1041,7 @@ fn validate_objectives(v: &mut Validator<'_>, disasters: &[Disaster]) -> Vec<Obj
             (m, Amount::Number(_)) if m.is_duration() => {
                 v.problem(field, format!("{owner}: {what} of {} is a duration, written like \"30m\"", m.as_str()))
             }
-            (Metric::UserHoursLost, Amount::Number(x)) if x.is_finite() && *x >= 0.0 => {}
+            (Metric::UserHoursLost, Amount::Number(x)) if (0.0..=MAX_USER_HOURS).contains(x) => {}
             (Metric::Availability, Amount::Number(x)) if (0.0..=1.0).contains(x) => {}
             (m, _) => v.problem(
                 field,
@@ -1051,7 +1051,7 @@ fn validate_objectives(v: &mut Validator<'_>, disasters: &[Disaster]) -> Vec<Obj
                     if m == Metric::Availability {
                         "a fraction between 0 and 1"
                     } else {
-                        "a number of user-hours, 0 or more"
+                        "a number of user-hours from 0 to 1e15"
                     }
                 ),
             ),

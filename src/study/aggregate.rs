@@ -8,8 +8,10 @@
 //! study gives the same bytes on one thread or sixteen, in one piece or in
 //! shards merged later. Memory does not grow with the number of runs.
 
+use std::sync::LazyLock;
+
 use serde::{Deserialize, Serialize};
-use sketches_ddsketch::{Config, DDSketch};
+use sketches_ddsketch::Config;
 
 use crate::report::Numbers;
 use crate::scenario::spec::Metric;
@@ -19,9 +21,117 @@ use crate::time::SimDuration;
 /// this fraction of a value of the requested rank.
 pub const QUANTILE_RELATIVE_ERROR: f64 = 0.01;
 
-/// Enough bins for any `u64` value at 1% accuracy (about 2,200 are needed),
-/// so the sketch never collapses bins and merges exactly.
-const SKETCH_BINS: u32 = 4096;
+/// DDSketch's logarithmic index mapping at 1% accuracy: bin `k` holds the
+/// values in `[gamma^k, gamma^(k+1))`, `gamma = 1.01 / 0.99`.
+static MAPPING: LazyLock<Config> = LazyLock::new(|| Config::new(QUANTILE_RELATIVE_ERROR, 4096, 0.5));
+
+/// The bin of the largest tick count (about 2,200): every `u64` has a bin,
+/// so bins never collapse and merging is exact.
+static MAX_KEY: LazyLock<i32> = LazyLock::new(|| MAPPING.key(u64::MAX as f64));
+
+/// Quantile sketch of non-negative integer values: DDSketch's bins, kept
+/// dense in memory and written sparse (only non-empty bins), so that the
+/// same runs give the same bytes however they were split and merged, and a
+/// summary read from a file can be checked bin by bin.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "SketchFile", into = "SketchFile")]
+pub(crate) struct Sketch {
+    zeros: u64,
+    /// Key of `bins[0]`.
+    first_key: i32,
+    bins: Vec<u64>,
+}
+
+/// A sketch as written in a summary: the count of zeros and the non-empty
+/// bins as `[key, count]`, keys ascending.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SketchFile {
+    zeros: u64,
+    bins: Vec<(i32, u64)>,
+}
+
+impl From<Sketch> for SketchFile {
+    fn from(s: Sketch) -> Self {
+        let bins = (s.first_key..).zip(s.bins).filter(|&(_, c)| c > 0).collect();
+        SketchFile { zeros: s.zeros, bins }
+    }
+}
+
+impl TryFrom<SketchFile> for Sketch {
+    type Error = String;
+
+    fn try_from(f: SketchFile) -> Result<Self, String> {
+        let mut sketch = Sketch { zeros: f.zeros, ..Sketch::default() };
+        let mut last = -1;
+        let mut total = f.zeros;
+        for (key, count) in f.bins {
+            if key <= last || key > *MAX_KEY || count == 0 {
+                return Err(format!(
+                    "sketch bin [{key}, {count}]: bins must have keys rising from 0 to {} and counts above 0",
+                    *MAX_KEY
+                ));
+            }
+            total = total.checked_add(count).ok_or("sketch counts overflow")?;
+            sketch.add_count(key, count);
+            last = key;
+        }
+        Ok(sketch)
+    }
+}
+
+impl Sketch {
+    fn add(&mut self, value: u64) {
+        match value {
+            0 => self.zeros += 1,
+            v => self.add_count(MAPPING.key(v as f64), 1),
+        }
+    }
+
+    fn add_count(&mut self, key: i32, count: u64) {
+        if self.bins.is_empty() {
+            self.first_key = key;
+        } else if key < self.first_key {
+            let grow = (self.first_key - key) as usize;
+            self.bins.splice(0..0, std::iter::repeat_n(0, grow));
+            self.first_key = key;
+        }
+        let i = (key - self.first_key) as usize;
+        if i >= self.bins.len() {
+            self.bins.resize(i + 1, 0);
+        }
+        self.bins[i] += count;
+    }
+
+    fn merge(&mut self, other: &Sketch) {
+        self.zeros += other.zeros;
+        for (key, &count) in (other.first_key..).zip(&other.bins) {
+            if count > 0 {
+                self.add_count(key, count);
+            }
+        }
+    }
+
+    /// Values counted.
+    pub(crate) fn count(&self) -> u64 {
+        self.bins.iter().fold(self.zeros, |a, &c| a.saturating_add(c))
+    }
+
+    /// The value at `rank` (0-based, in sorted order), within 1%.
+    fn at_rank(&self, rank: u64) -> f64 {
+        if rank < self.zeros {
+            return 0.0;
+        }
+        let mut seen = self.zeros;
+        for (key, &count) in (self.first_key..).zip(&self.bins) {
+            seen = seen.saturating_add(count);
+            if seen > rank {
+                return MAPPING.value(key);
+            }
+        }
+        self.bins.len().checked_sub(1).map_or(0.0, |last| MAPPING.value(self.first_key + last as i32))
+    }
+}
 
 /// Thousandths of a user-hour per user-hour.
 const USER_HOUR_TICKS: f64 = 1000.0;
@@ -56,6 +166,16 @@ pub(crate) fn ticks_per_unit(metric: Metric, horizon: SimDuration) -> f64 {
     }
 }
 
+/// The values a metric can take, in ticks: times within the run, and
+/// user-hours or a data-loss window with no upper limit. Interval ends are
+/// clamped to it, and an interval unbounded on a side reaches its end.
+pub(crate) fn natural_range(metric: Metric, horizon: SimDuration) -> (f64, f64) {
+    match metric {
+        Metric::UserHoursLost | Metric::DataLoss => (0.0, f64::INFINITY),
+        _ => (0.0, horizon.as_millis() as f64),
+    }
+}
+
 /// The aggregate of one metric of one service over many runs.
 #[derive(Clone, Serialize, Deserialize)]
 pub(crate) struct MetricAgg {
@@ -66,7 +186,7 @@ pub(crate) struct MetricAgg {
     pub(crate) max: u64,
     /// Runs whose value exceeded each of the study's thresholds for this metric.
     pub(crate) above: Vec<u64>,
-    sketch: Option<DDSketch>,
+    pub(crate) sketch: Sketch,
 }
 
 impl std::fmt::Debug for MetricAgg {
@@ -83,7 +203,15 @@ impl std::fmt::Debug for MetricAgg {
 
 impl MetricAgg {
     pub(crate) fn new(thresholds: usize) -> Self {
-        MetricAgg { n: 0, sum: 0, sum_sq: 0, min: u64::MAX, max: 0, above: vec![0; thresholds], sketch: None }
+        MetricAgg {
+            n: 0,
+            sum: 0,
+            sum_sq: 0,
+            min: u64::MAX,
+            max: 0,
+            above: vec![0; thresholds],
+            sketch: Sketch::default(),
+        }
     }
 
     pub(crate) fn add(&mut self, value: u64, thresholds: &[u64]) {
@@ -95,25 +223,50 @@ impl MetricAgg {
         for (count, &t) in self.above.iter_mut().zip(thresholds) {
             *count += u64::from(value > t);
         }
-        self.sketch
-            .get_or_insert_with(|| DDSketch::new(Config::new(QUANTILE_RELATIVE_ERROR, SKETCH_BINS, 0.5)))
-            .add(value as f64);
+        self.sketch.add(value);
     }
 
     pub(crate) fn merge(&mut self, other: &MetricAgg) {
-        self.n += other.n;
+        self.n = self.n.saturating_add(other.n);
         self.sum = self.sum.saturating_add(other.sum);
         self.sum_sq = self.sum_sq.saturating_add(other.sum_sq);
         self.min = self.min.min(other.min);
         self.max = self.max.max(other.max);
         for (a, b) in self.above.iter_mut().zip(&other.above) {
-            *a += b;
+            *a = a.saturating_add(*b);
         }
-        match (&mut self.sketch, &other.sketch) {
-            (Some(a), Some(b)) => a.merge(b).expect("sketches of one study share a configuration"),
-            (None, Some(b)) => self.sketch = Some(b.clone()),
-            _ => {}
+        self.sketch.merge(&other.sketch);
+    }
+
+    /// Checks a metric read from a summary: `runs` values, counts within
+    /// them, and sums, extremes and sketch that agree with each other.
+    fn check(&self, runs: u64, thresholds: usize) -> Result<(), String> {
+        if self.n != runs {
+            return Err(format!("counts {} runs, not {runs}", self.n));
         }
+        if self.above.len() != thresholds {
+            return Err(format!("has {} threshold counts, not {thresholds}", self.above.len()));
+        }
+        if let Some(k) = self.above.iter().find(|&&k| k > runs) {
+            return Err(format!("counts {k} runs above a threshold, out of {runs}"));
+        }
+        if self.sketch.count() != runs {
+            return Err(format!("has a sketch of {} runs, not {runs}", self.sketch.count()));
+        }
+        let n = u128::from(runs);
+        let consistent = match runs {
+            0 => self.sum == 0 && self.sum_sq == 0,
+            _ => {
+                self.min <= self.max
+                    && self.sum >= n * u128::from(self.min)
+                    && self.sum <= n * u128::from(self.max)
+                    && self.sum_sq <= n.saturating_mul(u128::from(self.max) * u128::from(self.max))
+            }
+        };
+        if !consistent {
+            return Err("has a sum, minimum and maximum that cannot come from the same runs".into());
+        }
+        Ok(())
     }
 
     /// Mean in ticks.
@@ -143,16 +296,44 @@ impl MetricAgg {
     /// order), within the sketch's relative accuracy; exact for the first
     /// and last ranks.
     pub(crate) fn at_rank(&self, rank: u64) -> f64 {
-        let Some(sketch) = &self.sketch else { return 0.0 };
+        if self.n == 0 {
+            return 0.0;
+        }
         if rank == 0 {
             return self.min as f64;
         }
         if rank + 1 >= self.n {
             return self.max as f64;
         }
-        // DDSketch takes rank = floor(q * (n - 1)); aim at the middle of the rank.
-        let q = ((rank as f64 + 0.5) / (self.n - 1) as f64).min(1.0);
-        sketch.quantile(q).ok().flatten().unwrap_or(0.0).clamp(self.min as f64, self.max as f64)
+        // max/min rather than clamp: never a panic, even on a doctored summary.
+        self.sketch.at_rank(rank).max(self.min as f64).min(self.max as f64)
+    }
+
+    /// Bounds on the value of the run at `rank`: exact at the ends, else
+    /// the sketch's value widened by its relative error.
+    fn rank_bounds(&self, rank: u64) -> (f64, f64) {
+        let v = self.at_rank(rank);
+        if rank == 0 || rank + 1 >= self.n {
+            return (v, v);
+        }
+        let (min, max) = (self.min as f64, self.max as f64);
+        ((v / (1.0 + QUANTILE_RELATIVE_ERROR)).max(min), (v / (1.0 - QUANTILE_RELATIVE_ERROR)).min(max))
+    }
+
+    /// Confidence interval of the `q`-quantile in ticks: distribution-free
+    /// (see [`stats::quantile_ranks`](super::stats::quantile_ranks)),
+    /// allowing for the sketch's error; a side without enough runs reaches
+    /// the end of `range`.
+    pub(crate) fn quantile_interval(&self, q: f64, confidence: f64, range: (f64, f64)) -> (f64, f64) {
+        let (lo, hi) = super::stats::quantile_ranks(self.n, q, confidence);
+        (lo.map_or(range.0, |r| self.rank_bounds(r).0), hi.map_or(range.1, |r| self.rank_bounds(r).1))
+    }
+
+    /// Confidence interval of the mean in ticks (normal approximation),
+    /// within `range`; all of `range` with fewer than two runs.
+    pub(crate) fn mean_interval(&self, confidence: f64, range: (f64, f64)) -> (f64, f64) {
+        let (lo, hi) = super::stats::mean_interval(self.mean(), self.std_dev(), self.n, confidence);
+        (lo.clamp(range.0, range.1), hi.clamp(range.0, range.1))
     }
 
     /// The `q`-quantile in ticks (nearest rank).
@@ -207,9 +388,38 @@ impl DisasterAgg {
         }
     }
 
+    /// Checks an aggregate read from a summary against the study's shape:
+    /// `runs` runs, `services` services, and `thresholds[m]` thresholds for
+    /// metric `m`.
+    pub(crate) fn check(&self, runs: u64, services: usize, thresholds: &[usize]) -> Result<(), String> {
+        if self.runs != runs {
+            return Err(format!("counts {} runs, but its run ranges hold {runs}", self.runs));
+        }
+        if self.deadlocked_runs > runs {
+            return Err(format!("counts {} deadlocked runs out of {runs}", self.deadlocked_runs));
+        }
+        if self.services.len() != services {
+            return Err(format!("has {} services, not {services}", self.services.len()));
+        }
+        for (i, service) in self.services.iter().enumerate() {
+            if service.metrics.len() != Metric::ALL.len() {
+                return Err(format!(
+                    "service #{}: has {} metrics, not {}",
+                    i + 1,
+                    service.metrics.len(),
+                    Metric::ALL.len()
+                ));
+            }
+            for ((metric, agg), &t) in Metric::ALL.iter().zip(&service.metrics).zip(thresholds) {
+                agg.check(runs, t).map_err(|e| format!("service #{} {}: {e}", i + 1, metric.as_str()))?;
+            }
+        }
+        Ok(())
+    }
+
     pub(crate) fn merge(&mut self, other: &DisasterAgg) {
-        self.runs += other.runs;
-        self.deadlocked_runs += other.deadlocked_runs;
+        self.runs = self.runs.saturating_add(other.runs);
+        self.deadlocked_runs = self.deadlocked_runs.saturating_add(other.deadlocked_runs);
         for (a, b) in self.services.iter_mut().zip(&other.services) {
             for (x, y) in a.metrics.iter_mut().zip(&b.metrics) {
                 x.merge(y);

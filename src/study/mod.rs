@@ -43,7 +43,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 pub use aggregate::QUANTILE_RELATIVE_ERROR;
-use aggregate::{DisasterAgg, MetricAgg, ticks_per_unit};
+use aggregate::{DisasterAgg, MetricAgg, natural_range, ticks_per_unit};
 pub use objectives::{Bound, Check, CheckReport, CheckRow, Objective, Verdict};
 
 use crate::disaster::Disaster;
@@ -68,6 +68,10 @@ pub enum StudyError {
     /// Summaries that cannot be merged, or a malformed summary.
     #[error("{0}")]
     Summary(String),
+    /// Settings that make no study: no runs, a confidence outside (0, 1),
+    /// a run budget below the first batch.
+    #[error("{0}")]
+    Settings(String),
     /// The thread pool could not be built.
     #[error("cannot start {threads} threads: {message}")]
     Threads {
@@ -245,8 +249,11 @@ impl<'s> Study<'s> {
     /// Runs the study (or its shard) and returns its mergeable summary.
     ///
     /// # Errors
-    /// An unknown disaster, a failed run, or threads that cannot start.
+    /// No runs, an unknown disaster, a failed run, or threads that cannot start.
     pub fn summarise(&self) -> Result<StudySummary, StudyError> {
+        if self.runs == 0 {
+            return Err(StudyError::Settings("a study needs at least one run".into()));
+        }
         let disasters = self.selected()?;
         let thresholds = self.threshold_ticks();
         let range = self.run_range();
@@ -271,7 +278,7 @@ impl<'s> Study<'s> {
     /// Runs the study and reports it.
     ///
     /// # Errors
-    /// An unknown disaster, a failed run, or threads that cannot start.
+    /// No runs, an unknown disaster, a failed run, or threads that cannot start.
     pub fn run(&self) -> Result<StudyReport, StudyError> {
         Ok(self.summarise()?.report(DEFAULT_CONFIDENCE))
     }
@@ -385,7 +392,8 @@ fn digest(scenario: &Scenario) -> String {
     format!("{h:016x}")
 }
 
-const SUMMARY_FORMAT: u32 = 1;
+/// Version of the summary format; 2: sparse sketches.
+const SUMMARY_FORMAT: u32 = 2;
 
 /// The mergeable raw result of a study or of one of its shards: exact
 /// integer aggregates, written as JSON by `outage mc --summary` and combined
@@ -409,17 +417,69 @@ impl StudySummary {
     /// Reads a summary written by [`to_json`](Self::to_json).
     ///
     /// # Errors
-    /// Malformed JSON or an unknown format.
+    /// Malformed JSON, an unknown format, or numbers that no study could
+    /// have written (a summary is untrusted input).
     pub fn from_json(text: &str) -> Result<StudySummary, StudyError> {
-        let s: StudySummary =
-            serde_json::from_str(text).map_err(|e| StudyError::Summary(format!("not a study summary: {e}")))?;
-        if s.format != SUMMARY_FORMAT {
+        // The format first, so that an old summary gets the right message.
+        #[derive(Deserialize)]
+        struct Format {
+            format: u32,
+        }
+        let bad = |e: serde_json::Error| StudyError::Summary(format!("not a study summary: {e}"));
+        let format = serde_json::from_str::<Format>(text).map_err(bad)?.format;
+        if format != SUMMARY_FORMAT {
             return Err(StudyError::Summary(format!(
-                "summary format {} is not supported (expected {SUMMARY_FORMAT})",
-                s.format
+                "summary format {format} is not supported (expected {SUMMARY_FORMAT}); rerun the study with this version"
             )));
         }
+        let s: StudySummary = serde_json::from_str(text).map_err(bad)?;
+        s.check().map_err(|e| StudyError::Summary(format!("inconsistent study summary: {e}")))?;
         Ok(s)
+    }
+
+    /// Reads a summary file, refusing files over
+    /// [`MAX_FILE_BYTES`](crate::scenario::MAX_FILE_BYTES).
+    ///
+    /// # Errors
+    /// An unreadable, oversized, malformed or inconsistent file; the message
+    /// names it.
+    pub fn from_path(path: impl AsRef<std::path::Path>) -> Result<StudySummary, StudyError> {
+        use std::io::Read as _;
+        let path = path.as_ref();
+        let fail = |e: String| StudyError::Summary(format!("{}: {e}", path.display()));
+        let limit = crate::scenario::MAX_FILE_BYTES;
+        let mut text = String::new();
+        std::fs::File::open(path)
+            .and_then(|f| f.take(limit + 1).read_to_string(&mut text))
+            .map_err(|e| fail(format!("cannot read: {e}")))?;
+        if text.len() as u64 > limit {
+            return Err(fail(format!("larger than {limit} bytes: not a study summary")));
+        }
+        StudySummary::from_json(&text).map_err(|e| fail(e.to_string()))
+    }
+
+    /// Checks that a summary read from a file is one a study could have
+    /// written: run ranges within the study, and every aggregate with the
+    /// study's services, metrics and thresholds and counts that add up.
+    fn check(&self) -> Result<(), String> {
+        let mut covered = 0u64;
+        let mut last_end = 0;
+        for &(a, b) in &self.run_ranges {
+            if a > b || b > self.runs || a < last_end {
+                return Err(format!("run range {a}..{b} is not a sorted, disjoint part of 0..{}", self.runs));
+            }
+            covered += b - a;
+            last_end = b;
+        }
+        let thresholds: Vec<usize> =
+            Metric::ALL.iter().map(|m| self.thresholds.iter().filter(|(x, _)| x == m).count()).collect();
+        for (i, (name, agg)) in self.disasters.iter().enumerate() {
+            if self.disasters[..i].iter().any(|(n, _)| n == name) {
+                return Err(format!("disaster '{name}' appears twice"));
+            }
+            agg.check(covered, self.services.len(), &thresholds).map_err(|e| format!("disaster '{name}': {e}"))?;
+        }
+        Ok(())
     }
 
     /// The summary as JSON.
@@ -544,7 +604,9 @@ pub struct MetricStats {
     pub mean: f64,
     /// Lower end of the mean's confidence interval.
     pub mean_low: f64,
-    /// Upper end of the mean's confidence interval.
+    /// Upper end of the mean's confidence interval. With fewer than two runs
+    /// the interval is the metric's whole range, infinite (`null` in JSON)
+    /// for user-hours and data loss.
     pub mean_high: f64,
     /// Median.
     pub p50: f64,
@@ -578,15 +640,15 @@ pub struct Exceedance {
 impl MetricStats {
     fn from_agg(metric: Metric, a: &MetricAgg, thresholds: &[Amount], horizon: SimDuration, confidence: f64) -> Self {
         let ticks_per_unit = ticks_per_unit(metric, horizon);
-        let (lo, hi) = stats::mean_interval(a.mean(), a.std_dev(), a.n, confidence);
+        let (lo, hi) = a.mean_interval(confidence, natural_range(metric, horizon));
         let v = |ticks: f64| ticks / ticks_per_unit;
         MetricStats {
             metric,
             unit: unit(metric),
             runs: a.n,
             mean: v(a.mean()),
-            mean_low: v(lo).max(v(a.min as f64).min(v(a.mean()))),
-            mean_high: v(hi).min(v(a.max as f64).max(v(a.mean()))),
+            mean_low: v(lo),
+            mean_high: v(hi),
             p50: v(a.quantile(0.5)),
             p90: v(a.quantile(0.9)),
             p95: v(a.quantile(0.95)),

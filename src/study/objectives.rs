@@ -28,7 +28,7 @@ use comfy_table::{CellAlignment, ContentArrangement, Table};
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 use serde::Serialize;
 
-use super::aggregate::{DisasterAgg, MetricAgg, ticks_per_unit};
+use super::aggregate::{DisasterAgg, MetricAgg, natural_range, ticks_per_unit};
 use super::{Study, StudyError, amount_ticks, stats, unit};
 use crate::model::ServiceId;
 use crate::scenario::Scenario;
@@ -298,6 +298,9 @@ impl CheckReport {
 }
 
 fn format_value(x: f64, unit: &str) -> String {
+    if x.is_infinite() {
+        return "inf".into(); // an interval unbounded on this side
+    }
     match unit {
         // Whole seconds: milliseconds of a statistic over runs are noise.
         "hours" => SimDuration::from_hours_f64((x * 3600.0).round() / 3600.0).to_string(),
@@ -342,21 +345,21 @@ impl<'s> Check<'s> {
     /// Confidence of each verdict, in (0, 1), over all the looks.
     #[must_use]
     pub fn confidence(mut self, confidence: f64) -> Self {
-        self.confidence = confidence.clamp(0.5, 0.999_999);
+        self.confidence = confidence;
         self
     }
 
     /// Runs in the first batch.
     #[must_use]
     pub fn min_runs(mut self, runs: u64) -> Self {
-        self.min_runs = runs.max(10);
+        self.min_runs = runs;
         self
     }
 
     /// The run budget per disaster.
     #[must_use]
     pub fn max_runs(mut self, runs: u64) -> Self {
-        self.max_runs = runs.max(1);
+        self.max_runs = runs;
         self
     }
 
@@ -384,7 +387,7 @@ impl<'s> Check<'s> {
     /// The batch sizes: `min_runs`, doubling, capped by `max_runs`.
     fn schedule(&self) -> Vec<u64> {
         let mut marks = Vec::new();
-        let mut n = self.min_runs.min(self.max_runs);
+        let mut n = self.min_runs;
         loop {
             marks.push(n);
             if n >= self.max_runs {
@@ -397,8 +400,20 @@ impl<'s> Check<'s> {
     /// Runs the check.
     ///
     /// # Errors
-    /// A failed run or threads that cannot start.
+    /// Settings that make no check (a confidence outside (0, 1), no runs in
+    /// the first batch, a budget below it), a failed run, or threads that
+    /// cannot start.
     pub fn run(&self) -> Result<CheckReport, StudyError> {
+        let settings = |m: String| Err(StudyError::Settings(m));
+        if !(self.confidence > 0.0 && self.confidence < 1.0) {
+            return settings(format!("the confidence is strictly between 0 and 1, not {}", self.confidence));
+        }
+        if self.min_runs == 0 || self.max_runs < self.min_runs {
+            return settings(format!(
+                "the first batch needs at least one run and at most the budget (min runs {}, max runs {})",
+                self.min_runs, self.max_runs
+            ));
+        }
         let scenario = self.scenario;
         let model = scenario.model();
         let disasters: Vec<&crate::Disaster> = match scenario.disasters() {
@@ -535,15 +550,15 @@ fn evaluate(
             (p, lo, hi, bound)
         }
         Statistic::Mean => {
-            let (lo, hi) = stats::mean_interval(a.mean(), a.std_dev(), a.n, confidence);
+            let (lo, hi) = a.mean_interval(confidence, natural_range(objective.metric, horizon));
             let bound = amount_ticks(objective.metric, objective.bound.amount(), horizon) as f64 / unit;
             (a.mean() / unit, lo / unit, hi / unit, bound)
         }
         _ => {
             let q = objective.quantile().expect("the remaining statistics are quantiles");
-            let (l, h) = stats::quantile_ranks(a.n, q, confidence);
+            let (lo, hi) = a.quantile_interval(q, confidence, natural_range(objective.metric, horizon));
             let bound = amount_ticks(objective.metric, objective.bound.amount(), horizon) as f64 / unit;
-            (a.quantile(q) / unit, a.at_rank(l) / unit, a.at_rank(h) / unit, bound)
+            (a.quantile(q) / unit, lo / unit, hi / unit, bound)
         }
     };
     let verdict = match objective.bound {

@@ -42,20 +42,20 @@ pub fn wilson(k: u64, n: u64, confidence: f64) -> (f64, f64) {
 
 /// Ranks (0-based, in sorted order) bounding the `q`-quantile of `n` runs
 /// with the given confidence, distribution-free: the number of runs below
-/// the true quantile is Binomial(n, q).
-pub fn quantile_ranks(n: u64, q: f64, confidence: f64) -> (u64, u64) {
-    if n == 0 {
-        return (0, 0);
-    }
+/// the true quantile is Binomial(n, q). `None` on a side where no run is
+/// extreme enough for that confidence (too few runs for the quantile): the
+/// interval is unbounded there.
+pub fn quantile_ranks(n: u64, q: f64, confidence: f64) -> (Option<u64>, Option<u64>) {
+    let Ok(b) = Binomial::new(q.clamp(0.0, 1.0), n) else { return (None, None) };
     let alpha = 1.0 - confidence;
-    match Binomial::new(q.clamp(0.0, 1.0), n) {
-        Ok(b) => {
-            let lo = b.inverse_cdf(alpha / 2.0).saturating_sub(1);
-            let hi = b.inverse_cdf(1.0 - alpha / 2.0).min(n - 1);
-            (lo.min(n - 1), hi)
-        }
-        Err(_) => (0, n - 1),
-    }
+    // The r-th smallest run (1-based) is at or below the quantile unless
+    // fewer than r runs fell below it: P(B <= r - 1) < alpha / 2 for the
+    // largest such r, which is inverse_cdf(alpha / 2).
+    let lo = b.inverse_cdf(alpha / 2.0);
+    // The s-th smallest is at or above it unless s or more fell below:
+    // P(B >= s) <= alpha / 2 for s = inverse_cdf(1 - alpha / 2) + 1.
+    let hi = b.inverse_cdf(1.0 - alpha / 2.0) + 1;
+    ((lo >= 1).then(|| lo - 1), (hi <= n).then(|| hi - 1))
 }
 
 #[cfg(test)]
@@ -78,10 +78,34 @@ mod tests {
 
     #[test]
     fn quantile_ranks_cover_the_quantile() {
-        // The median of 100 runs at 95%: ranks about 39..60.
-        let (lo, hi) = quantile_ranks(100, 0.5, 0.95);
-        assert!((38..=41).contains(&lo) && (58..=61).contains(&hi), "{lo}..{hi}");
+        // The median of 100 runs at 95%: the 40th to the 61st run (1-based),
+        // the textbook answer, covering 96.5%.
+        assert_eq!(quantile_ranks(100, 0.5, 0.95), (Some(39), Some(60)));
         let (lo, hi) = quantile_ranks(1000, 0.95, 0.95);
+        let (lo, hi) = (lo.unwrap(), hi.unwrap());
         assert!(lo < 950 && hi > 950 && hi < 1000);
+        // P99 of 100 runs: the largest run is above the P99 with only
+        // 1 - 0.99^100 = 63% confidence, so there is no upper bound.
+        assert_eq!(quantile_ranks(100, 0.99, 0.95).1, None);
+        assert_eq!(quantile_ranks(1, 0.5, 0.95), (None, None));
+        assert_eq!(quantile_ranks(0, 0.5, 0.95), (None, None));
+    }
+
+    #[test]
+    fn quantile_intervals_have_at_least_their_confidence() {
+        // Exact coverage P(r <= B <= s - 1), B ~ Binomial(n, q), with an
+        // unbounded side counting as always covered.
+        for n in [1u64, 2, 5, 10, 30, 100, 459, 1000] {
+            for q in [0.01, 0.1, 0.5, 0.9, 0.95, 0.99, 0.999] {
+                for confidence in [0.9, 0.95, 0.99] {
+                    let b = Binomial::new(q, n).unwrap();
+                    let (lo, hi) = quantile_ranks(n, q, confidence);
+                    let below_lo = lo.map_or(0.0, |r| b.cdf(r)); // P(B <= r), r = 0-based rank
+                    let up_to_hi = hi.map_or(1.0, |s| b.cdf(s));
+                    let coverage = up_to_hi - below_lo;
+                    assert!(coverage >= confidence - 1e-9, "n {n} q {q} c {confidence}: {coverage}");
+                }
+            }
+        }
     }
 }

@@ -377,3 +377,123 @@ proptest! {
         }
     }
 }
+
+/// Two shards of a small study with a threshold, as `outage mc --summary` writes them.
+fn shard_summaries() -> (String, String) {
+    static SHARDS: std::sync::OnceLock<(String, String)> = std::sync::OnceLock::new();
+    SHARDS.get_or_init(make_shard_summaries).clone()
+}
+
+fn make_shard_summaries() -> (String, String) {
+    use outage::study::Study;
+    let scenario = Scenario::from_ron_str(MINIMAL).unwrap();
+    let shard = |i| {
+        let study = Study::new(&scenario).runs(40).seed(3).shard(i, 2).threshold(
+            outage::scenario::spec::Metric::Downtime,
+            outage::scenario::spec::Amount::Duration(SimDuration::from_hours(6)),
+        );
+        study.summarise().unwrap().to_json()
+    };
+    (shard(0), shard(1))
+}
+
+/// The byte ranges of the numbers in a JSON text.
+fn number_spans(text: &str) -> Vec<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let mut spans = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let starts = (bytes[i].is_ascii_digit() || bytes[i] == b'-') && i > 0 && b":,[".contains(&bytes[i - 1]);
+        if starts {
+            let end = (i..bytes.len())
+                .find(|&j| !(bytes[j].is_ascii_alphanumeric() || b".+-".contains(&bytes[j])))
+                .unwrap_or(bytes.len());
+            spans.push((i, end));
+            i = end;
+        } else {
+            i += 1;
+        }
+    }
+    spans
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// Summaries are untrusted input: with any number in them replaced by
+    /// anything, reading, merging and reporting give an answer or an error,
+    /// never a panic (or a runaway allocation, which would abort).
+    #[test]
+    fn doctored_summaries_never_panic(
+        which in any::<prop::sample::Index>(),
+        in_first in any::<bool>(),
+        value in prop_oneof![
+            Just("0".to_owned()), Just("1".to_owned()), Just("-1".to_owned()),
+            Just("18446744073709551615".to_owned()), Just("4294967296".to_owned()),
+            Just("2147483647".to_owned()), Just("-2147483648".to_owned()),
+            Just("1e300".to_owned()), Just("0.5".to_owned()),
+            any::<u64>().prop_map(|x| x.to_string()), any::<i32>().prop_map(|x| x.to_string()),
+        ],
+    ) {
+        use outage::study::StudySummary;
+        let (a, b) = shard_summaries();
+        let target = if in_first { &a } else { &b };
+        let spans = number_spans(target);
+        let (start, end) = spans[which.index(spans.len())];
+        let doctored = format!("{}{}{}", &target[..start], value, &target[end..]);
+        let (x, y) = if in_first { (doctored, b) } else { (a, doctored) };
+        if let (Ok(x), Ok(y)) = (StudySummary::from_json(&x), StudySummary::from_json(&y))
+            && let Ok(merged) = StudySummary::merge(&[x, y])
+        {
+            let report = merged.report(0.95);
+            let _ = (report.to_json(), report.to_csv(), report.to_table(outage::scenario::spec::Metric::Downtime));
+        }
+    }
+}
+
+#[test]
+fn doctored_summaries_are_refused_with_a_reason() {
+    use outage::study::StudySummary;
+    let (a, b) = shard_summaries();
+    let v: serde_json::Value = serde_json::from_str(&a).unwrap();
+    let edit = |f: &dyn Fn(&mut serde_json::Value)| {
+        let mut v = v.clone();
+        f(&mut v);
+        StudySummary::from_json(&v.to_string()).map(|_| ()).map_err(|e| e.to_string())
+    };
+    fn metric(v: &mut serde_json::Value) -> &mut serde_json::Value {
+        v.pointer_mut("/disasters/0/1/services/0/metrics/0").expect("a first metric")
+    }
+    type Edit = Box<dyn Fn(&mut serde_json::Value)>;
+    let cases: Vec<(&str, Edit)> = vec![
+        ("min > max", Box::new(|v| metric(v)["min"] = 999_999_999_999u64.into())),
+        ("more runs above a threshold than runs", Box::new(|v| metric(v)["above"] = serde_json::json!([5000]))),
+        (
+            "a bin key past the largest",
+            Box::new(|v| metric(v)["sketch"]["bins"] = serde_json::json!([[1_000_000, 20]])),
+        ),
+        ("a sketch of the wrong size", Box::new(|v| metric(v)["sketch"]["zeros"] = 7.into())),
+        ("a run count that is not the ranges'", Box::new(|v| v["disasters"][0][1]["runs"] = 41.into())),
+        (
+            "a metric missing",
+            Box::new(|v| {
+                v["disasters"][0][1]["services"][0]["metrics"].as_array_mut().unwrap().pop();
+            }),
+        ),
+        (
+            "a service missing",
+            Box::new(|v| {
+                v["disasters"][0][1]["services"].as_array_mut().unwrap().pop();
+            }),
+        ),
+        ("a range past the study", Box::new(|v| v["run_ranges"] = serde_json::json!([[0, 4000]]))),
+        ("an old format", Box::new(|v| v["format"] = 1.into())),
+    ];
+    for (what, f) in cases {
+        let e = edit(&*f).expect_err(what);
+        assert!(e.contains("summary"), "{what}: {e}");
+    }
+    // Untouched, they merge.
+    let merged = StudySummary::merge(&[StudySummary::from_json(&a).unwrap(), StudySummary::from_json(&b).unwrap()]);
+    assert!(merged.unwrap().is_complete());
+}
