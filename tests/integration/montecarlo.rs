@@ -37,12 +37,18 @@ fn a_study_is_identical_on_one_and_two_threads() {
             "downtime=12h",
             "--format",
             "json",
+            "--summary",
+            scratch(&format!("threads-{threads}.json")).to_str().unwrap(),
         ]);
         assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
-        o.stdout
+        let summary = std::fs::read(scratch(&format!("threads-{threads}.json"))).unwrap();
+        let _ = std::fs::remove_file(scratch(&format!("threads-{threads}.json")));
+        (o.stdout, summary)
     };
-    let one = run("1");
-    assert!(one == run("2"), "1 and 2 threads give different reports");
+    let (one, one_summary) = run("1");
+    let (two, two_summary) = run("2");
+    assert!(one == two, "1 and 2 threads give different reports");
+    assert!(one_summary == two_summary, "1 and 2 threads give different summaries");
     let v: serde_json::Value = serde_json::from_slice(&one).unwrap();
     assert_eq!(v["disasters"][0]["name"], "b3-battery-fire");
     assert_eq!(v["disasters"][0]["runs"], 300);
