@@ -89,26 +89,39 @@ impl Sketch {
     }
 
     fn add_count(&mut self, key: i32, count: u64) {
+        self.cover(key, key);
+        self.bins[(key - self.first_key) as usize] += count;
+    }
+
+    /// Grows the bins to cover keys `lo..=hi`, with room to spare on the side
+    /// that grew: a fresh sketch of every split of a study fills its range
+    /// one value at a time, and should not reallocate for each.
+    fn cover(&mut self, lo: i32, hi: i32) {
+        const SLACK: i32 = 32;
         if self.bins.is_empty() {
-            self.first_key = key;
-        } else if key < self.first_key {
-            let grow = (self.first_key - key) as usize;
-            self.bins.splice(0..0, std::iter::repeat_n(0, grow));
-            self.first_key = key;
+            self.first_key = (lo - SLACK).max(0);
+            self.bins.resize(((hi + SLACK).min(*MAX_KEY) - self.first_key + 1) as usize, 0);
+            return;
         }
-        let i = (key - self.first_key) as usize;
-        if i >= self.bins.len() {
-            self.bins.resize(i + 1, 0);
+        if lo < self.first_key {
+            let new_first = (lo - SLACK).max(0);
+            self.bins.splice(0..0, std::iter::repeat_n(0, (self.first_key - new_first) as usize));
+            self.first_key = new_first;
         }
-        self.bins[i] += count;
+        let last = self.first_key + self.bins.len() as i32 - 1;
+        if hi > last {
+            self.bins.resize(((hi + SLACK).min(*MAX_KEY) - self.first_key + 1) as usize, 0);
+        }
     }
 
     fn merge(&mut self, other: &Sketch) {
         self.zeros += other.zeros;
-        for (key, &count) in (other.first_key..).zip(&other.bins) {
-            if count > 0 {
-                self.add_count(key, count);
-            }
+        let mut filled = (other.first_key..).zip(&other.bins).filter(|&(_, &c)| c > 0);
+        let Some((lo, _)) = filled.next() else { return };
+        let hi = filled.last().map_or(lo, |(k, _)| k);
+        self.cover(lo, hi);
+        for (key, &count) in (other.first_key..).zip(&other.bins).filter(|&(_, &c)| c > 0) {
+            self.bins[(key - self.first_key) as usize] += count;
         }
     }
 
@@ -129,7 +142,9 @@ impl Sketch {
                 return MAPPING.value(key);
             }
         }
-        self.bins.len().checked_sub(1).map_or(0.0, |last| MAPPING.value(self.first_key + last as i32))
+        // Past the last value: the largest one (bins may end in spare room).
+        let last = (self.first_key..).zip(&self.bins).filter(|&(_, &c)| c > 0).last();
+        last.map_or(0.0, |(key, _)| MAPPING.value(key))
     }
 }
 
@@ -464,6 +479,10 @@ mod tests {
             (whole.n, whole.sum, whole.sum_sq, whole.min, whole.max)
         );
         assert_eq!(merged.above, whole.above);
+        // The same bins, whatever spare room each split's sketch grew.
+        let bins = |a: &MetricAgg| serde_json::to_string(&a.sketch).unwrap();
+        assert_eq!(bins(&merged), bins(&whole));
+        assert_eq!(merged.sketch.count(), 1000);
         for q in [0.0, 0.1, 0.5, 0.9, 0.95, 0.99, 1.0] {
             assert_eq!(merged.quantile(q), whole.quantile(q), "q = {q}");
         }
