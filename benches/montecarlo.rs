@@ -9,8 +9,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput};
-use outage::Scenario;
 use outage::study::Study;
+use outage::{RunOptions, Scenario, Simulation};
 
 const RUNS: u64 = 1000;
 const THREADS: [usize; 2] = [1, 2];
@@ -56,9 +56,25 @@ fn cpu_seconds() -> Option<f64> {
     Some(ticks / 100.0) // USER_HZ is 100 on Linux
 }
 
-/// Median and quartiles of the wall-clock speed-up, and the median ratio of
-/// CPU time (2 threads / 1 thread: 1.0 means no work lost to parallelism).
-fn interleaved_speedup() -> ((f64, f64, f64), Option<f64>) {
+/// Median and quartiles of a sample (sorted in place).
+fn quartiles(xs: &mut [f64]) -> (f64, f64, f64) {
+    xs.sort_by(f64::total_cmp);
+    let n = xs.len();
+    (xs[n / 2], xs[n / 4], xs[3 * n / 4])
+}
+
+/// What the interleaved pairs measure.
+struct Scaling {
+    /// Wall-clock speed-up of a 2-thread study over a 1-thread one.
+    speedup: (f64, f64, f64),
+    /// The machine's own ceiling: two independent single-threaded
+    /// simulations at once against one alone (2.0 on an ideal machine).
+    ceiling: (f64, f64, f64),
+    /// CPU time of 2 threads / 1 thread (1.0: no work lost to parallelism).
+    cpu: Option<f64>,
+}
+
+fn interleaved_scaling() -> Scaling {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/kakao_pangyo_2022.ron");
     let scenario = Scenario::from_path(path).expect("bundled scenario loads");
     let time = |threads: usize| {
@@ -67,8 +83,14 @@ fn interleaved_speedup() -> ((f64, f64, f64), Option<f64>) {
         black_box(study.summarise().expect("study runs"));
         (started.elapsed().as_secs_f64(), cpu.zip(cpu_seconds()).map(|(a, b)| b - a))
     };
-    let mut speedups = Vec::new();
-    let mut cpu_ratios = Vec::new();
+    // Half a study's runs on a bare simulator: no rayon, no aggregation.
+    let simulate = |first: u64| {
+        let mut sim = Simulation::new(&scenario, Some("b3-battery-fire")).expect("the disaster exists");
+        for run in first..first + PAIR_RUNS / 2 {
+            black_box(sim.run(&RunOptions::default().seed(7).run(run).timeline(false)).expect("a run"));
+        }
+    };
+    let (mut speedups, mut ceilings, mut cpu_ratios) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..PAIRS {
         let (w1, c1) = time(1);
         let (w2, c2) = time(2);
@@ -76,11 +98,18 @@ fn interleaved_speedup() -> ((f64, f64, f64), Option<f64>) {
         if let (Some(c1), Some(c2)) = (c1, c2) {
             cpu_ratios.push(c2 / c1);
         }
+        let started = std::time::Instant::now();
+        simulate(0);
+        let alone = started.elapsed().as_secs_f64();
+        let started = std::time::Instant::now();
+        std::thread::scope(|s| {
+            s.spawn(|| simulate(0));
+            simulate(PAIR_RUNS / 2);
+        });
+        ceilings.push(2.0 * alone / started.elapsed().as_secs_f64());
     }
-    speedups.sort_by(f64::total_cmp);
-    cpu_ratios.sort_by(f64::total_cmp);
-    let cpu = (!cpu_ratios.is_empty()).then(|| cpu_ratios[cpu_ratios.len() / 2]);
-    ((speedups[PAIRS / 2], speedups[PAIRS / 4], speedups[3 * PAIRS / 4]), cpu)
+    let cpu = (!cpu_ratios.is_empty()).then(|| quartiles(&mut cpu_ratios).0);
+    Scaling { speedup: quartiles(&mut speedups), ceiling: quartiles(&mut ceilings), cpu }
 }
 
 fn main() {
@@ -93,10 +122,14 @@ fn main() {
         println!("  1 thread:  {one:.0} runs/s");
         println!("  2 threads: {two:.0} runs/s  ({:.2}x)", two / one);
     }
-    let ((median, q1, q3), cpu) = interleaved_speedup();
+    let Scaling { speedup: (median, q1, q3), ceiling: (c, c1, c3), cpu } = interleaved_scaling();
     println!(
         "speed-up of 2 threads over 1, {PAIRS} interleaved pairs of {PAIR_RUNS}-run studies: median {median:.2}x (quartiles {q1:.2}x-{q3:.2}x)"
     );
+    println!(
+        "the machine's ceiling, two independent simulators at once against one: median {c:.2}x (quartiles {c1:.2}x-{c3:.2}x)"
+    );
+    println!("  => the study reaches {:.0}% of what this machine allows", 100.0 * median / c);
     if let Some(cpu) = cpu {
         println!("CPU time of 2 threads / 1 thread (median): {cpu:.2}");
     }
