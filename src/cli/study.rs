@@ -7,7 +7,7 @@ use std::sync::Mutex;
 
 use indicatif::{ProgressBar, ProgressState, ProgressStyle};
 use outage::scenario::spec::{Amount, Metric};
-use outage::study::{Check, DEFAULT_CONFIDENCE, Study, StudySummary};
+use outage::study::{Check, DEFAULT_CONFIDENCE, MAX_THREADS, Study, StudySummary};
 use outage::{RunReport, SimDuration};
 
 use super::{EXIT_FAILED, Failure, load};
@@ -138,9 +138,6 @@ fn parse_threshold(s: &str) -> Result<(Metric, Amount), String> {
     };
     Ok((metric, amount))
 }
-
-/// Past this, more threads only cost memory and start-up time.
-const MAX_THREADS: usize = 1024;
 
 fn parse_threads(s: &str) -> Result<usize, String> {
     match s.trim().parse::<usize>() {

@@ -132,7 +132,7 @@ impl<'s> Study<'s> {
         self
     }
 
-    /// Worker threads (default: all cores). The result does not depend on it.
+    /// Worker threads (default: all cores), at most [`MAX_THREADS`]. The result does not depend on it.
     #[must_use]
     pub fn threads(mut self, threads: usize) -> Self {
         self.threads = Some(threads.max(1));
@@ -351,11 +351,18 @@ impl<'s> Study<'s> {
     }
 }
 
+/// The most worker threads a study or check takes: past this, more threads
+/// only cost memory and start-up time.
+pub const MAX_THREADS: usize = 1024;
+
 /// A thread pool of `threads` workers, built once and kept: building one per
 /// study (a check runs one per batch) costs time, and the workers of a pool
 /// just dropped still compete for the cores while they wind down.
 fn pool(threads: usize) -> Result<std::sync::Arc<rayon::ThreadPool>, StudyError> {
     use std::sync::{Arc, Mutex, OnceLock};
+    if threads > MAX_THREADS {
+        return Err(StudyError::Threads { threads, message: format!("at most {MAX_THREADS} are allowed") });
+    }
     /// Pools by their number of threads.
     type Pools = Mutex<Vec<(usize, Arc<rayon::ThreadPool>)>>;
     static POOLS: OnceLock<Pools> = OnceLock::new();

@@ -370,7 +370,7 @@ impl<'s> Check<'s> {
         self
     }
 
-    /// Worker threads (the verdicts do not depend on it).
+    /// Worker threads (default: all cores), at most [`MAX_THREADS`](super::MAX_THREADS). The verdicts do not depend on it.
     #[must_use]
     pub fn threads(mut self, threads: usize) -> Self {
         self.threads = Some(threads.max(1));

@@ -326,6 +326,22 @@ fn objective_input_errors_name_the_objective() {
 }
 
 #[test]
+fn settings_that_make_no_study_are_errors_not_panics() {
+    let scenario =
+        Scenario::from_path(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/kakao_pangyo_2022.ron")).unwrap();
+    let study = || Study::new(&scenario).runs(10).disaster("b3-battery-fire");
+    let study_error = |s: Study| s.summarise().expect_err("no study").to_string();
+    assert!(study_error(study().runs(0)).contains("at least one run"));
+    let too_many = study_error(study().threads(outage::study::MAX_THREADS + 1));
+    assert!(too_many.contains("cannot start 1025 threads") && too_many.contains("at most 1024"), "{too_many}");
+    let check_error = |c: Check| c.run().expect_err("no check").to_string();
+    assert!(check_error(Check::new(&scenario).confidence(1.0)).contains("strictly between 0 and 1"));
+    assert!(check_error(Check::new(&scenario).min_runs(0)).contains("at least one run"));
+    assert!(check_error(Check::new(&scenario).min_runs(500).max_runs(100)).contains("at most the budget"));
+    assert!(check_error(Check::new(&scenario).threads(usize::MAX)).contains("at most 1024"));
+}
+
+#[test]
 fn lose_any_one_site_runs_each_site() {
     // The Kakao scenario plus "lose any one site" (for a day) as a template.
     let src = include_str!("../../scenarios/kakao_pangyo_2022.ron").replacen(
