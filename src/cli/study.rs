@@ -243,7 +243,9 @@ pub(crate) fn mc(args: &McArgs) -> Result<ExitCode, Failure> {
     }
     if let Some(path) = &args.keep_runs {
         let mut rows = rows.into_inner().expect("workers are done");
-        let order: Vec<&str> = scenario.disasters().iter().map(|d| d.name()).collect();
+        // Rows arrive in no particular order; the report's order of disasters
+        // (site-loss templates expanded) and then run index give it back.
+        let order: Vec<&str> = summary.disaster_names().collect();
         rows.sort_by_key(|(d, r)| (order.iter().position(|x| x == d), r.run));
         let mut w = csv::Writer::from_writer(Vec::new());
         for (d, r) in &rows {

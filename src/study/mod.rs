@@ -257,10 +257,9 @@ impl<'s> Study<'s> {
         let disasters = self.selected()?;
         let thresholds = self.threshold_ticks();
         let range = self.run_range();
-        let mut aggs = Vec::with_capacity(disasters.len());
-        for d in &disasters {
-            aggs.push((d.name().to_owned(), self.run_disaster(d, range.clone(), &thresholds)?));
-        }
+        let jobs: Vec<_> = disasters.iter().map(|&d| (d, range.clone())).collect();
+        let aggs = self.run_disasters(&jobs, &thresholds)?;
+        let aggs = disasters.iter().map(|d| d.name().to_owned()).zip(aggs).collect();
         Ok(StudySummary {
             format: SUMMARY_FORMAT,
             scenario: self.scenario.name().to_owned(),
@@ -283,13 +282,33 @@ impl<'s> Study<'s> {
         Ok(self.summarise()?.report(DEFAULT_CONFIDENCE))
     }
 
-    /// Runs `range` of one disaster in parallel and aggregates it.
-    pub(crate) fn run_disaster(
+    /// Runs each job's range of runs of its disaster and aggregates each job,
+    /// all in one parallel pass: a thread that finishes its share of one
+    /// disaster takes runs of the next instead of waiting at a barrier.
+    pub(crate) fn run_disasters(
+        &self,
+        jobs: &[(&'s Disaster, Range<u64>)],
+        thresholds: &[Vec<u64>],
+    ) -> Result<Vec<DisasterAgg>, StudyError> {
+        let work = || {
+            jobs.par_iter()
+                .map(|(disaster, range)| self.run_disaster(disaster, range.clone(), thresholds))
+                .collect::<Result<Vec<_>, RunError>>()
+        };
+        Ok(match self.threads {
+            Some(threads) => pool(threads)?.install(work)?,
+            None => work()?,
+        })
+    }
+
+    /// Runs `range` of one disaster in parallel (on the current rayon pool)
+    /// and aggregates it.
+    fn run_disaster(
         &self,
         disaster: &'s Disaster,
         range: Range<u64>,
         thresholds: &[Vec<u64>],
-    ) -> Result<DisasterAgg, StudyError> {
+    ) -> Result<DisasterAgg, RunError> {
         let services = self.scenario.model().services().len();
         let horizon = self.horizon_or_default();
         let options = RunOptions::default().seed(self.seed).timeline(false);
@@ -301,53 +320,45 @@ impl<'s> Study<'s> {
         // aggregates are merged at the end: keep splits long enough for that
         // to be noise next to the runs themselves.
         let runs = usize::try_from(range.start).unwrap_or(usize::MAX)..usize::try_from(range.end).unwrap_or(usize::MAX);
-        let work = || {
-            runs.clone()
-                .into_par_iter()
-                .with_min_len(MIN_RUNS_PER_SPLIT)
-                .map(|run| run as u64)
-                .try_fold(
-                    || {
-                        (
-                            DisasterAgg::new(services, thresholds),
-                            Simulation::for_disaster(self.scenario, disaster),
-                            Vec::new(),
-                        )
-                    },
-                    |(mut agg, mut sim, mut numbers), run| {
-                        let options = RunOptions { run, ..options.clone() };
-                        let deadlocked = match self.each_run {
-                            // The full report, for the caller's per-run rows.
-                            Some(each) => {
-                                let report = sim.run(&options)?;
-                                each(disaster.name(), &report);
-                                numbers.clear();
-                                numbers.extend(report.services.iter().map(crate::report::Numbers::from));
-                                !report.deadlocks.is_empty()
-                            }
-                            None => sim.run_numbers(&options, &mut numbers)?,
-                        };
-                        agg.add(&numbers, deadlocked, horizon, thresholds);
-                        if let Some(p) = self.progress {
-                            p(1);
+        runs.into_par_iter()
+            .with_min_len(MIN_RUNS_PER_SPLIT)
+            .map(|run| run as u64)
+            .try_fold(
+                || {
+                    (
+                        DisasterAgg::new(services, thresholds),
+                        Simulation::for_disaster(self.scenario, disaster),
+                        Vec::new(),
+                    )
+                },
+                |(mut agg, mut sim, mut numbers), run| {
+                    let options = RunOptions { run, ..options.clone() };
+                    let deadlocked = match self.each_run {
+                        // The full report, for the caller's per-run rows.
+                        Some(each) => {
+                            let report = sim.run(&options)?;
+                            each(disaster.name(), &report);
+                            numbers.clear();
+                            numbers.extend(report.services.iter().map(crate::report::Numbers::from));
+                            !report.deadlocks.is_empty()
                         }
-                        Ok::<_, RunError>((agg, sim, numbers))
-                    },
-                )
-                .map(|split| split.map(|(agg, _, _)| agg))
-                .try_reduce(
-                    || DisasterAgg::new(services, thresholds),
-                    |mut a, b| {
-                        a.merge(&b);
-                        Ok(a)
-                    },
-                )
-        };
-        let agg = match self.threads {
-            Some(threads) => pool(threads)?.install(work)?,
-            None => work()?,
-        };
-        Ok(agg)
+                        None => sim.run_numbers(&options, &mut numbers)?,
+                    };
+                    agg.add(&numbers, deadlocked, horizon, thresholds);
+                    if let Some(p) = self.progress {
+                        p(1);
+                    }
+                    Ok::<_, RunError>((agg, sim, numbers))
+                },
+            )
+            .map(|split| split.map(|(agg, _, _)| agg))
+            .try_reduce(
+                || DisasterAgg::new(services, thresholds),
+                |mut a, b| {
+                    a.merge(&b);
+                    Ok(a)
+                },
+            )
     }
 }
 
@@ -492,6 +503,12 @@ impl StudySummary {
     /// The summary as JSON.
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("a summary serializes")
+    }
+
+    /// The disasters studied, in report order (a site-loss template
+    /// expanded to one disaster per site).
+    pub fn disaster_names(&self) -> impl Iterator<Item = &str> {
+        self.disasters.iter().map(|(name, _)| name.as_str())
     }
 
     /// Whether every run of the study is in.

@@ -473,10 +473,12 @@ impl<'s> Check<'s> {
             if needed.is_empty() {
                 break;
             }
-            for &d in &needed {
-                let agg = aggs[d].get_or_insert_with(|| DisasterAgg::new(services, &thresholds));
-                let more = study.run_disaster(disasters[d], agg.runs..target, &thresholds)?;
-                agg.merge(&more);
+            let jobs: Vec<_> = needed
+                .iter()
+                .map(|&d| (disasters[d], aggs[d].as_ref().map_or(0, |a: &DisasterAgg| a.runs)..target))
+                .collect();
+            for (&d, more) in needed.iter().zip(study.run_disasters(&jobs, &thresholds)?) {
+                aggs[d].get_or_insert_with(|| DisasterAgg::new(services, &thresholds)).merge(&more);
             }
             done = target;
             let last = target >= self.max_runs;

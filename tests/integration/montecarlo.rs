@@ -39,16 +39,38 @@ fn a_study_is_identical_on_one_and_two_threads() {
             "json",
             "--summary",
             scratch(&format!("threads-{threads}.json")).to_str().unwrap(),
+            "--keep-runs",
+            scratch(&format!("threads-{threads}.csv")).to_str().unwrap(),
         ]);
         assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
-        let summary = std::fs::read(scratch(&format!("threads-{threads}.json"))).unwrap();
-        let _ = std::fs::remove_file(scratch(&format!("threads-{threads}.json")));
-        (o.stdout, summary)
+        let read = |ext: &str| {
+            let path = scratch(&format!("threads-{threads}.{ext}"));
+            let bytes = std::fs::read(&path).unwrap();
+            let _ = std::fs::remove_file(path);
+            bytes
+        };
+        (o.stdout, read("json"), String::from_utf8(read("csv")).unwrap())
     };
-    let (one, one_summary) = run("1");
-    let (two, two_summary) = run("2");
+    let (one, one_summary, one_rows) = run("1");
+    let (two, two_summary, two_rows) = run("2");
     assert!(one == two, "1 and 2 threads give different reports");
     assert!(one_summary == two_summary, "1 and 2 threads give different summaries");
+    assert!(one_rows == two_rows, "1 and 2 threads give different per-run rows");
+    // Rows follow the report's disasters (each site of the site-loss
+    // template in turn), then the run index.
+    let keys: Vec<(&str, u64)> = one_rows
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let mut f = l.split(',');
+            (f.next().unwrap(), f.next().unwrap().parse().unwrap())
+        })
+        .collect();
+    let mut disasters: Vec<&str> = keys.iter().map(|k| k.0).collect();
+    disasters.dedup();
+    assert_eq!(disasters[..3], ["b3-battery-fire", "grid-loss", "lose-a-site: pangyo"]);
+    assert_eq!(disasters.len(), 7, "each disaster's rows are together: {disasters:?}");
+    assert!(keys.windows(2).all(|w| w[0].0 != w[1].0 || w[0].1 <= w[1].1), "runs in order within a disaster");
     let v: serde_json::Value = serde_json::from_slice(&one).unwrap();
     assert_eq!(v["disasters"][0]["name"], "b3-battery-fire");
     assert_eq!(v["disasters"][0]["runs"], 300);
