@@ -922,59 +922,77 @@ fn validate_service_recovery(
 fn validate_disasters(v: &mut Validator<'_>) -> Vec<Disaster> {
     let spec = v.spec;
     let mut disasters = Vec::new();
+    // Which spec entry each disaster came from (a template gives several).
+    let mut origin = Vec::new();
     let mut seen: HashMap<&str, usize> = HashMap::new();
     for (di, d) in spec.disasters.iter().enumerate() {
         let path = SpecPath::at("disasters", di);
-        let owner = format!("disaster '{}'", d.name);
         if d.name.trim().is_empty() {
             v.problem(path.field("name"), "a disaster has an empty name");
         } else if let Some(prev) = seen.insert(d.name.as_str(), di) {
             v.problem(path.field("name"), format!("duplicate disaster name '{}' (also disasters[{prev}])", d.name));
         }
-        if let Some(loss) = &d.each_site {
-            if !d.hazards.is_empty() {
-                v.problem(path.field("each_site"), format!("{owner}: give either hazards or each_site, not both"));
-            }
-            expand_site_loss(v, d, loss, &path, &owner, &mut disasters);
-            continue;
+        validate_disaster(v, d, &path, &mut disasters);
+        origin.resize(disasters.len(), di);
+    }
+    // Reports, merges and objectives name disasters, so a name a site-loss
+    // template expands to must not be taken twice (plain names clashing with
+    // each other are reported above).
+    let mut names: HashMap<&str, &Disaster> = HashMap::new();
+    for (d, &di) in disasters.iter().zip(&origin) {
+        match names.insert(&d.name, d) {
+            Some(first) if first.group.is_some() || d.group.is_some() => v.problem(
+                SpecPath::at("disasters", di).field("name"),
+                format!("two disasters are named '{}' once site-loss templates are expanded", d.name),
+            ),
+            _ => {}
         }
-        if d.hazards.is_empty() {
-            v.problem(path.field("hazards"), format!("{owner} has no hazards"));
-        }
-        if d.hazards.len() > MAX_HAZARDS {
-            v.problem(
-                path.field("hazards"),
-                format!("{owner} has {} hazards; at most {MAX_HAZARDS} are supported", d.hazards.len()),
-            );
-            continue;
-        }
-        let mut hazards = Vec::new();
-        for (hi, h) in d.hazards.iter().enumerate() {
-            let hp = path.field("hazards").index(hi);
-            match h {
-                HazardSpec::Outage { target, at: _, duration } => {
-                    let target = v.resolve(target, Expect::Any, hp.field("target"), &owner);
-                    if let Some(dur) = duration {
-                        v.dist(dur, hp.field("duration"), &owner, "duration");
-                    }
-                    if let Some(t) = target {
-                        hazards.push(Hazard::Outage {
-                            target: ComponentId(t),
-                            at: spec_at(h),
-                            duration: duration.clone(),
-                        });
-                    }
-                }
-                HazardSpec::Fire(f) => {
-                    if let Some(fire) = validate_fire(v, f, &hp, &owner) {
-                        hazards.push(Hazard::Fire(fire));
-                    }
-                }
-            }
-        }
-        disasters.push(Disaster { name: d.name.clone(), description: d.description.clone(), hazards, group: None });
     }
     disasters
+}
+
+/// One disaster of the spec: its hazards, or one disaster per site for a
+/// site-loss template.
+fn validate_disaster(v: &mut Validator<'_>, d: &DisasterSpec, path: &SpecPath, out: &mut Vec<Disaster>) {
+    let owner = format!("disaster '{}'", d.name);
+    if let Some(loss) = &d.each_site {
+        if !d.hazards.is_empty() {
+            v.problem(path.field("each_site"), format!("{owner}: give either hazards or each_site, not both"));
+        }
+        expand_site_loss(v, d, loss, path, &owner, out);
+        return;
+    }
+    if d.hazards.is_empty() {
+        v.problem(path.field("hazards"), format!("{owner} has no hazards"));
+    }
+    if d.hazards.len() > MAX_HAZARDS {
+        v.problem(
+            path.field("hazards"),
+            format!("{owner} has {} hazards; at most {MAX_HAZARDS} are supported", d.hazards.len()),
+        );
+        return;
+    }
+    let mut hazards = Vec::new();
+    for (hi, h) in d.hazards.iter().enumerate() {
+        let hp = path.field("hazards").index(hi);
+        match h {
+            HazardSpec::Outage { target, at: _, duration } => {
+                let target = v.resolve(target, Expect::Any, hp.field("target"), &owner);
+                if let Some(dur) = duration {
+                    v.dist(dur, hp.field("duration"), &owner, "duration");
+                }
+                if let Some(t) = target {
+                    hazards.push(Hazard::Outage { target: ComponentId(t), at: spec_at(h), duration: duration.clone() });
+                }
+            }
+            HazardSpec::Fire(f) => {
+                if let Some(fire) = validate_fire(v, f, &hp, &owner) {
+                    hazards.push(Hazard::Fire(fire));
+                }
+            }
+        }
+    }
+    out.push(Disaster { name: d.name.clone(), description: d.description.clone(), hazards, group: None });
 }
 
 /// "Lose any one site": one disaster per site, named `<name>: <site>`.
@@ -997,9 +1015,6 @@ fn expand_site_loss(
     };
     for site in sites {
         let name = format!("{}: {}", d.name, v.order[site as usize].0);
-        if out.iter().any(|x| x.name == name) {
-            v.problem(path.field("name"), format!("{owner}: expanding it gives '{name}' twice"));
-        }
         out.push(Disaster {
             name,
             description: d.description.clone(),

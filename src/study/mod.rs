@@ -176,8 +176,9 @@ impl<'s> Study<'s> {
     }
 
     /// Calls `each_run(disaster, report)` for every run, from worker threads
-    /// and in no particular order (to keep per-run rows; the report's `run`
-    /// field gives the order back).
+    /// and in no particular order, disasters interleaved (to keep per-run
+    /// rows; the disaster's name and the report's `run` field give the order
+    /// back).
     #[must_use]
     pub fn each_run(mut self, each_run: RunHook<'s>) -> Self {
         self.each_run = Some(each_run);

@@ -295,6 +295,28 @@ fn duplicate_disaster_name() {
 }
 
 #[test]
+fn a_plain_disaster_takes_a_name_a_site_loss_template_expands_to() {
+    // Whichever comes first, reports could not tell the two apart.
+    let template = "Disaster(name: \"lose\", each_site: (at: \"0s\")),";
+    for (first, second, at) in [
+        (template, "Disaster(name: \"lose: dc1\", hazards: [Outage(target: \"grid\", at: \"1h\")]),", "\"lose: dc1\""),
+        ("Disaster(name: \"lose: dc1\", hazards: [Outage(target: \"grid\", at: \"1h\")]),", template, "\"lose\""),
+    ] {
+        let src = broken("    disasters: [", &format!("    disasters: [\n        {first}\n        {second}"));
+        assert_error(&src, at, &["two disasters are named 'lose: dc1' once site-loss templates are expanded"]);
+    }
+}
+
+#[test]
+fn a_site_loss_template_naming_a_site_twice() {
+    let src = broken(
+        "    disasters: [",
+        "    disasters: [\n        Disaster(name: \"lose\", each_site: (sites: [\"dc1\", \"dc1\"], at: \"0s\")),",
+    );
+    assert_error(&src, "\"dc1\"], at", &["disaster 'lose' lists 'dc1' twice"]);
+}
+
+#[test]
 fn every_problem_is_reported_at_once_in_file_order() {
     let src = broken("start_probability: 0.98", "start_probability: 2.0")
         .replacen("depends_on: [\"db\"]", "depends_on: [\"nope\"]", 1)
