@@ -921,10 +921,10 @@ fn validate_service_recovery(
 
 fn validate_disasters(v: &mut Validator<'_>) -> Vec<Disaster> {
     let spec = v.spec;
-    let mut disasters = Vec::new();
-    // Which spec entry each disaster came from (a template gives several).
-    let mut origin = Vec::new();
+    let mut disasters: Vec<Disaster> = Vec::new();
     let mut seen: HashMap<&str, usize> = HashMap::new();
+    // Every disaster's name so far, and whether a site-loss template gave it.
+    let mut expanded: HashMap<String, bool> = HashMap::new();
     for (di, d) in spec.disasters.iter().enumerate() {
         let path = SpecPath::at("disasters", di);
         if d.name.trim().is_empty() {
@@ -932,20 +932,19 @@ fn validate_disasters(v: &mut Validator<'_>) -> Vec<Disaster> {
         } else if let Some(prev) = seen.insert(d.name.as_str(), di) {
             v.problem(path.field("name"), format!("duplicate disaster name '{}' (also disasters[{prev}])", d.name));
         }
+        let before = disasters.len();
         validate_disaster(v, d, &path, &mut disasters);
-        origin.resize(disasters.len(), di);
-    }
-    // Reports, merges and objectives name disasters, so a name a site-loss
-    // template expands to must not be taken twice (plain names clashing with
-    // each other are reported above).
-    let mut names: HashMap<&str, &Disaster> = HashMap::new();
-    for (d, &di) in disasters.iter().zip(&origin) {
-        match names.insert(&d.name, d) {
-            Some(first) if first.group.is_some() || d.group.is_some() => v.problem(
-                SpecPath::at("disasters", di).field("name"),
-                format!("two disasters are named '{}' once site-loss templates are expanded", d.name),
-            ),
-            _ => {}
+        // Reports, merges and objectives name disasters, so a name a site-loss
+        // template expands to must not be taken twice (plain names clashing
+        // with each other are reported above).
+        for new in &disasters[before..] {
+            let from_template = new.group.is_some();
+            if expanded.insert(new.name.clone(), from_template).is_some_and(|first| first || from_template) {
+                v.problem(
+                    path.field("name"),
+                    format!("two disasters are named '{}' once site-loss templates are expanded", new.name),
+                );
+            }
         }
     }
     disasters
