@@ -195,15 +195,7 @@ impl Simulation<'_> {
                 let run = &self.services[target];
                 run.failover == FailoverPhase::Manual && run.failover_epoch == epoch
             }
-            ActionKind::ScaleOut => {
-                let def = &self.model.services[target];
-                let run = &self.services[target];
-                let factor = match (&def.recovery.surge, run.surge_until) {
-                    (Some(sg), Some(_)) => sg.factor,
-                    _ => 1.0,
-                };
-                self.scale_out_needed(target, run.raw_capacity, def.demand as f64 * factor)
-            }
+            ActionKind::ScaleOut => self.scale_out_needed(target),
             ActionKind::ServiceRestart => {
                 let run = &self.services[target];
                 run.needs_restart && run.raw_capacity > 0.0 && run.crash_epoch == epoch

@@ -137,6 +137,15 @@ pub(super) struct ServiceRun {
 }
 
 impl ServiceRun {
+    /// How much more than its usual demand the service draws: its surge
+    /// factor while a surge lasts, 1 otherwise.
+    pub(super) fn surge_factor(&self, def: &Service) -> f64 {
+        match (&def.recovery.surge, self.surge_until) {
+            (Some(sg), Some(_)) => sg.factor,
+            _ => 1.0,
+        }
+    }
+
     pub(super) fn new(def: &Service) -> ServiceRun {
         ServiceRun {
             deployments: def
@@ -300,14 +309,11 @@ impl Simulation<'_> {
         let run = &mut self.services[s];
         run.had_capacity = raw > 0.0;
         let capacity = if run.needs_restart { 0.0 } else { raw };
-        let factor = match (&def.recovery.surge, run.surge_until) {
-            (Some(sg), Some(_)) => sg.factor,
-            _ => 1.0,
-        };
+        let factor = run.surge_factor(def);
 
         // More servers for a standby that carries the load but is short.
         if let Some(so) = &def.recovery.scale_out
-            && self.scale_out_needed(s, capacity * 1.0, demand * factor)
+            && self.scale_out_needed(s)
             && !self.services[s].scale_queued
         {
             self.services[s].scale_queued = true;
@@ -318,8 +324,14 @@ impl Simulation<'_> {
 
     /// Whether scale-out work would still help: the standbys are switched
     /// in, capacity is short of demand, and a standby pool has room.
-    pub(super) fn scale_out_needed(&self, s: usize, capacity: f64, demand: f64) -> bool {
-        self.services[s].failover == FailoverPhase::Done && capacity < demand && self.scale_out_room(s).is_some()
+    pub(super) fn scale_out_needed(&self, s: usize) -> bool {
+        let run = &self.services[s];
+        let def = &self.model.services[s];
+        // Servers, not serving capacity: more servers do not help a service
+        // that waits for a restart.
+        run.failover == FailoverPhase::Done
+            && run.raw_capacity < def.demand as f64 * run.surge_factor(def)
+            && self.scale_out_room(s).is_some()
     }
 
     /// The level a service serves at, given its inputs and the level of each
