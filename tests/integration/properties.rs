@@ -465,33 +465,49 @@ fn doctored_summaries_are_refused_with_a_reason() {
         v.pointer_mut("/disasters/0/1/services/0/metrics/0").expect("a first metric")
     }
     type Edit = Box<dyn Fn(&mut serde_json::Value)>;
-    let cases: Vec<(&str, Edit)> = vec![
-        ("min > max", Box::new(|v| metric(v)["min"] = 999_999_999_999u64.into())),
-        ("more runs above a threshold than runs", Box::new(|v| metric(v)["above"] = serde_json::json!([5000]))),
+    // What was doctored, how, and the words of the refusal that name it.
+    let cases: Vec<(&str, Edit, &str)> = vec![
+        ("min > max", Box::new(|v| metric(v)["min"] = 999_999_999_999u64.into()), "sum, minimum and maximum"),
+        (
+            "more runs above a threshold than runs",
+            Box::new(|v| metric(v)["above"] = serde_json::json!([5000])),
+            "counts 5000 runs above a threshold, out of 20",
+        ),
         (
             "a bin key past the largest",
             Box::new(|v| metric(v)["sketch"]["bins"] = serde_json::json!([[1_000_000, 20]])),
+            "keys rising from 0",
         ),
-        ("a sketch of the wrong size", Box::new(|v| metric(v)["sketch"]["zeros"] = 7.into())),
-        ("a run count that is not the ranges'", Box::new(|v| v["disasters"][0][1]["runs"] = 41.into())),
+        (
+            "a sketch of the wrong size",
+            Box::new(|v| metric(v)["sketch"]["zeros"] = 7.into()),
+            "sketch of 27 runs, not 20",
+        ),
+        (
+            "a run count that is not the ranges'",
+            Box::new(|v| v["disasters"][0][1]["runs"] = 41.into()),
+            "counts 41 runs, but its run ranges hold 20",
+        ),
         (
             "a metric missing",
             Box::new(|v| {
                 v["disasters"][0][1]["services"][0]["metrics"].as_array_mut().unwrap().pop();
             }),
+            "has 6 metrics, not 7",
         ),
         (
             "a service missing",
             Box::new(|v| {
                 v["disasters"][0][1]["services"].as_array_mut().unwrap().pop();
             }),
+            "has 1 services, not 2",
         ),
-        ("a range past the study", Box::new(|v| v["run_ranges"] = serde_json::json!([[0, 4000]]))),
-        ("an old format", Box::new(|v| v["format"] = 1.into())),
+        ("a range past the study", Box::new(|v| v["run_ranges"] = serde_json::json!([[0, 4000]])), "run range 0..4000"),
+        ("an old format", Box::new(|v| v["format"] = 1.into()), "format 1 is not supported"),
     ];
-    for (what, f) in cases {
+    for (what, f, reason) in cases {
         let e = edit(&*f).expect_err(what);
-        assert!(e.contains("summary"), "{what}: {e}");
+        assert!(e.contains("summary") && e.contains(reason), "{what}: {e}");
     }
     // Untouched, they merge.
     let merged = StudySummary::merge(&[StudySummary::from_json(&a).unwrap(), StudySummary::from_json(&b).unwrap()]);
