@@ -126,17 +126,15 @@ fn parse_threshold(s: &str) -> Result<(Metric, Amount), String> {
     let (metric, amount) = s.split_once('=').ok_or("write a threshold as METRIC=AMOUNT, e.g. downtime=30m")?;
     let metric = parse_metric(metric.trim())?;
     let amount = amount.trim();
-    let amount = if metric.is_duration() {
+    let parsed = if metric.is_duration() {
         Amount::Duration(amount.parse().map_err(|e: outage::DurationParseError| e.to_string())?)
     } else {
-        let x: f64 = amount.parse().map_err(|_| format!("'{amount}' is not a number"))?;
-        let max = if metric == Metric::Availability { 1.0 } else { outage::scenario::spec::MAX_USER_HOURS };
-        if !(0.0..=max).contains(&x) {
-            return Err(format!("'{amount}' is out of range for {}", metric.as_str()));
-        }
-        Amount::Number(x)
+        Amount::Number(amount.parse().map_err(|_| format!("'{amount}' is not a number"))?)
     };
-    Ok((metric, amount))
+    metric
+        .check_amount(&parsed)
+        .map_err(|kind| format!("'{amount}' is out of range: {} is {kind}", metric.as_str()))?;
+    Ok((metric, parsed))
 }
 
 fn parse_threads(s: &str) -> Result<usize, String> {

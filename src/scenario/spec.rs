@@ -724,6 +724,19 @@ pub enum Metric {
 }
 
 impl Metric {
+    /// Checks that `amount` is of the kind and in the range this metric is
+    /// measured in; the error says what it should be ("a duration, ...").
+    pub fn check_amount(self, amount: &Amount) -> Result<(), String> {
+        match (self, amount) {
+            (m, Amount::Duration(_)) if m.is_duration() => Ok(()),
+            (m, Amount::Number(_)) if m.is_duration() => Err("a duration, written like \"30m\"".into()),
+            (Metric::UserHoursLost, Amount::Number(x)) if (0.0..=MAX_USER_HOURS).contains(x) => Ok(()),
+            (Metric::Availability, Amount::Number(x)) if (0.0..=1.0).contains(x) => Ok(()),
+            (Metric::Availability, _) => Err("a fraction between 0 and 1".into()),
+            _ => Err(format!("a number of user-hours from 0 to {MAX_USER_HOURS:e}")),
+        }
+    }
+
     /// Every metric, in report order.
     pub const ALL: [Metric; 7] = [
         Metric::Downtime,

@@ -1050,25 +1050,10 @@ fn validate_objectives(v: &mut Validator<'_>, disasters: &[Disaster]) -> Vec<Obj
         };
         let bound_field = if o.at_most.is_some() { "at_most" } else { "at_least" };
         // The kind of amount the metric is measured in.
-        let check_metric_amount = |v: &mut Validator<'_>, a: &Amount, field: SpecPath, what: &str| match (o.metric, a) {
-            (m, Amount::Duration(_)) if m.is_duration() => {}
-            (m, Amount::Number(_)) if m.is_duration() => {
-                v.problem(field, format!("{owner}: {what} of {} is a duration, written like \"30m\"", m.as_str()))
+        let check_metric_amount = |v: &mut Validator<'_>, a: &Amount, field: SpecPath, what: &str| {
+            if let Err(kind) = o.metric.check_amount(a) {
+                v.problem(field, format!("{owner}: {what} of {} is {kind}", o.metric.as_str()));
             }
-            (Metric::UserHoursLost, Amount::Number(x)) if (0.0..=MAX_USER_HOURS).contains(x) => {}
-            (Metric::Availability, Amount::Number(x)) if (0.0..=1.0).contains(x) => {}
-            (m, _) => v.problem(
-                field,
-                format!(
-                    "{owner}: {what} of {} is {}",
-                    m.as_str(),
-                    if m == Metric::Availability {
-                        "a fraction between 0 and 1"
-                    } else {
-                        "a number of user-hours from 0 to 1e15"
-                    }
-                ),
-            ),
         };
         match &o.statistic {
             Statistic::ProbabilityAbove(threshold) => {

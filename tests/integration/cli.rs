@@ -114,6 +114,17 @@ fn exit_2_unknown_disaster_and_bad_flags() {
         assert_eq!(o.status.code(), Some(2), "{flag} {value}");
         assert!(stderr(&o).contains(expected), "{flag} {value}: {}", stderr(&o));
     }
+    // Study thresholds are checked as objectives' are.
+    for (threshold, expected) in [
+        ("user_hours_lost=1e16", "user_hours_lost is a number of user-hours from 0 to 1e15"),
+        ("availability=2", "availability is a fraction between 0 and 1"),
+        ("downtime=12", "invalid duration '12'"),
+        ("uptime=1h", "unknown metric 'uptime'"),
+    ] {
+        let o = outage(&["mc", "scenarios/minimal.ron", "--runs", "1", "--threshold", threshold]);
+        assert_eq!(o.status.code(), Some(2), "{threshold}");
+        assert!(stderr(&o).contains(expected), "{threshold}: {}", stderr(&o));
+    }
 }
 
 #[test]
