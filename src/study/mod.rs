@@ -201,7 +201,8 @@ impl<'s> Study<'s> {
         at(i.min(n))..at((i + 1).min(n))
     }
 
-    fn selected(&self) -> Result<Vec<&'s Disaster>, StudyError> {
+    /// The disasters to study: those named, or all of the scenario's.
+    pub(crate) fn selected(&self) -> Result<Vec<&'s Disaster>, StudyError> {
         if self.disasters.is_empty() {
             return Ok(match self.scenario.disasters() {
                 [] => vec![self.scenario.default_disaster()],

@@ -416,10 +416,20 @@ impl<'s> Check<'s> {
         }
         let scenario = self.scenario;
         let model = scenario.model();
-        let disasters: Vec<&crate::Disaster> = match scenario.disasters() {
-            [] => vec![scenario.default_disaster()],
-            all => all.iter().collect(),
-        };
+        let mut study = Study::new(scenario).seed(self.seed);
+        if let Some(t) = self.threads {
+            study = study.threads(t);
+        }
+        if let Some(p) = self.progress {
+            study = study.progress(p);
+        }
+        for o in scenario.objectives() {
+            if let Statistic::ProbabilityAbove(a) = o.statistic {
+                study = study.threshold(o.metric, a);
+            }
+        }
+        // Every disaster, in the order objectives' disaster indices follow.
+        let disasters = study.selected()?;
         // Every (objective, service, disaster) to decide.
         struct Item {
             objective: usize,
@@ -442,18 +452,6 @@ impl<'s> Check<'s> {
                 for &s in &services {
                     items.push(Item { objective: o, service: s, disaster: d, row: None });
                 }
-            }
-        }
-        let mut study = Study::new(scenario).seed(self.seed);
-        if let Some(t) = self.threads {
-            study = study.threads(t);
-        }
-        if let Some(p) = self.progress {
-            study = study.progress(p);
-        }
-        for o in scenario.objectives() {
-            if let Statistic::ProbabilityAbove(a) = o.statistic {
-                study = study.threshold(o.metric, a);
             }
         }
         let thresholds = study.threshold_ticks();
