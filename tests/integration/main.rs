@@ -7,6 +7,8 @@ mod common;
 mod cli;
 /// Same seed, same bytes; different seeds, different outcomes.
 mod determinism;
+/// The bundled scenarios' reports, pinned byte for byte in tests/golden/.
+mod golden;
 /// The bundled replays of real incidents match the reported timelines.
 mod incidents;
 /// Monte Carlo studies, availability, objectives, `outage check`, shards.
