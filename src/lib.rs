@@ -98,6 +98,7 @@ pub mod dist;
 pub mod engine;
 pub mod milestones;
 pub mod model;
+pub mod objective;
 pub mod queue;
 pub mod recovery;
 pub mod report;
@@ -107,17 +108,13 @@ pub mod study;
 pub mod synthetic;
 pub mod time;
 
-mod disaster;
-
 /// The README's Rust examples, compiled and run as doctests.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
-pub use disaster::Disaster;
 pub use dist::Dist;
-pub use engine::{RunError, RunOptions, Simulation};
-pub use model::{ComponentId, ComponentKind, Model, ServiceId};
-pub use report::{Cause, Deadlock, RunReport, ServiceOutcome, State, TimelineEntry};
+pub use engine::{Cause, Deadlock, RunError, RunOptions, RunReport, ServiceOutcome, Simulation, TimelineEntry};
+pub use model::{ComponentId, ComponentKind, Disaster, Model, ServiceId, State};
 pub use scenario::{Diagnostic, Scenario, ScenarioError};
 pub use time::{DurationParseError, SimDuration, SimTime};

@@ -32,8 +32,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{RunError, RunOptions, Simulation};
-use crate::report::RunReport;
+use crate::engine::{RunError, RunOptions, RunReport, Simulation};
 use crate::scenario::{Scenario, ScenarioError};
 use crate::time::{SimDuration, SimTime};
 
@@ -163,7 +162,7 @@ impl Measure {
                 service(name)?;
                 let mut down = false;
                 for e in report.timeline.iter().filter(|e| e.kind == "service" && &e.component == name) {
-                    if e.state == crate::report::State::Down {
+                    if e.state == crate::model::State::Down {
                         down = true;
                     } else if down && e.level >= *fraction {
                         return Ok(Some(e.at));

@@ -38,7 +38,7 @@ pub fn machine_repair(components: usize, per_room: usize) -> ScenarioSpec {
                     name: format!("room-{r}"),
                     kind: RoomKind::DataHall,
                     feeds: vec!["grid".into()],
-                    failures: Some(FailureSpec { time_to_failure: exp(2_000), time_to_repair: exp(8) }),
+                    failures: Some(Failures { time_to_failure: exp(2_000), time_to_repair: exp(8) }),
                     ..RoomSpec::default()
                 })
                 .collect(),
@@ -50,7 +50,7 @@ pub fn machine_repair(components: usize, per_room: usize) -> ScenarioSpec {
                 name: format!("m-{i}"),
                 room: format!("room-{}", i / per_room),
                 servers: 1,
-                failures: Some(FailureSpec { time_to_failure: exp(100), time_to_repair: exp(2) }),
+                failures: Some(Failures { time_to_failure: exp(100), time_to_repair: exp(2) }),
                 ..PoolSpec::default()
             })
             .collect(),

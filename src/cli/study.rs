@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::sync::Mutex;
 
 use indicatif::{ProgressBar, ProgressState, ProgressStyle};
-use outage::scenario::spec::{Amount, Metric};
+use outage::objective::{Amount, Metric};
 use outage::study::{Check, DEFAULT_CONFIDENCE, MAX_THREADS, Study, StudySummary};
 use outage::{RunReport, SimDuration};
 
@@ -131,9 +131,7 @@ fn parse_threshold(s: &str) -> Result<(Metric, Amount), String> {
     } else {
         Amount::Number(amount.parse().map_err(|_| format!("'{amount}' is not a number"))?)
     };
-    metric
-        .check_amount(&parsed)
-        .map_err(|kind| format!("'{amount}' is out of range: {} is {kind}", metric.as_str()))?;
+    metric.check_amount(&parsed).map_err(|e| format!("'{amount}' is out of range: {e}"))?;
     Ok((metric, parsed))
 }
 

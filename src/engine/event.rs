@@ -1,7 +1,6 @@
 //! The events of a run: small `Copy` values naming what happened, by index.
 
-use crate::disaster::{Disaster, Hazard};
-use crate::model::Model;
+use crate::model::{Disaster, Hazard, Model};
 
 /// Something that happens at an instant. Indices are component ids and
 /// hazard positions in the disaster; names are looked up only to describe

@@ -3,9 +3,8 @@
 use rand_distr::{Binomial, Distribution};
 
 use super::{Dynamic, Event, GenPhase, PoolPhase, Simulation, unit};
-use crate::model::Detail;
+use crate::model::{Detail, State};
 use crate::recovery::ActionKind;
-use crate::report::State;
 
 /// Why an infrastructure component is not working, for cause attribution.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -27,11 +27,13 @@
 //! the report. Infrastructure loops (a UPS powering its own input) are
 //! rejected by validation.
 
+mod dispatch;
 mod event;
-mod fire;
+mod hazards;
 mod infra;
-mod recovery;
+pub mod outcome;
 mod services;
+mod tally;
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -39,17 +41,17 @@ use std::collections::BinaryHeap;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
-use crate::disaster::{Disaster, Hazard};
-use crate::model::{Detail, Model};
+use crate::model::{Detail, Disaster, Hazard, Model, State};
 use crate::queue::{EventKey, EventQueue};
-use crate::recovery::{RecoveryPolicy, policy_from_spec};
-use crate::report::{RunReport, State, TimelineEntry};
+use crate::recovery::{RecoveryPolicy, builtin_policy};
 use crate::rng::{self, StreamKind};
 use crate::scenario::Scenario;
 use crate::time::{SimDuration, SimTime};
+use dispatch::{Action, TeamRun};
 pub(crate) use event::Event;
-use recovery::{Action, TeamRun};
+pub use outcome::{Cause, Deadlock, RunReport, ServiceOutcome, TimelineEntry};
 use services::ServiceRun;
+pub(crate) use tally::Numbers;
 
 /// Default cap on the events of one run; see [`RunOptions::max_events`].
 pub const DEFAULT_MAX_EVENTS: u64 = 200_000_000;
@@ -233,7 +235,7 @@ pub struct Simulation<'s> {
     hazard_keys: Vec<String>,
     hazard_rngs: Vec<ChaCha8Rng>,
     team_rngs: Vec<ChaCha8Rng>,
-    fires: Vec<fire::FireState>,
+    fires: Vec<hazards::FireState>,
     services: Vec<ServiceRun>,
     teams: Vec<TeamRun>,
     actions: Vec<Action>,
@@ -276,7 +278,7 @@ impl<'s> Simulation<'s> {
             scenario,
             model,
             disaster,
-            policy: policy_from_spec(&model.policy, model),
+            policy: builtin_policy(&model.policy),
             queue: EventQueue::new(),
             now: SimTime::ZERO,
             nodes: Vec::with_capacity(n),
@@ -337,11 +339,7 @@ impl<'s> Simulation<'s> {
     /// Replays the disaster once and gives only each service's numbers and
     /// whether the run ended in a recovery deadlock: what a Monte Carlo
     /// study aggregates, without building names, causes or a timeline.
-    pub(crate) fn run_numbers(
-        &mut self,
-        options: &RunOptions,
-        out: &mut Vec<crate::report::Numbers>,
-    ) -> Result<bool, RunError> {
+    pub(crate) fn run_numbers(&mut self, options: &RunOptions, out: &mut Vec<Numbers>) -> Result<bool, RunError> {
         let options = RunOptions { timeline: false, ..options.clone() };
         let (horizon, _) = self.simulate(&options)?;
         out.clear();
@@ -437,7 +435,7 @@ impl<'s> Simulation<'s> {
             self.team_rngs.push(rng::stream(self.seed, self.run, StreamKind::Recovery, &t.name));
         }
         self.fires.clear();
-        self.fires.resize_with(self.disaster.hazards.len(), fire::FireState::default);
+        self.fires.resize_with(self.disaster.hazards.len(), hazards::FireState::default);
         self.hazard_rngs.clear();
         for (i, h) in self.disaster.hazards.iter().enumerate() {
             self.hazard_rngs.push(rng::stream(self.seed, self.run, StreamKind::Hazard, &self.hazard_keys[i]));
@@ -597,26 +595,8 @@ impl<'s> Simulation<'s> {
             Event::PowerCutOrdered { hazard } => self.power_cut(hazard),
             Event::FireOut { hazard } => self.fire_out(hazard),
             Event::RoomsRestored { hazard, stage } => self.restore(hazard, stage),
-            Event::OutageStarts { hazard } => {
-                let Hazard::Outage { target, duration, .. } = &self.disaster.hazards[hazard as usize] else {
-                    unreachable!("an outage")
-                };
-                let t = target.0;
-                self.nodes[t as usize].out = self.nodes[t as usize].out.saturating_add(1);
-                self.touch(t);
-                if let Some(d) = duration {
-                    let d = d.sample(&mut self.hazard_rngs[hazard as usize]);
-                    self.schedule_unkeyed(d, Event::OutageEnds { hazard });
-                }
-            }
-            Event::OutageEnds { hazard } => {
-                let Hazard::Outage { target, .. } = &self.disaster.hazards[hazard as usize] else {
-                    unreachable!("an outage")
-                };
-                let t = target.0;
-                self.nodes[t as usize].out = self.nodes[t as usize].out.saturating_sub(1);
-                self.touch(t);
-            }
+            Event::OutageStarts { hazard } => self.outage_starts(hazard),
+            Event::OutageEnds { hazard } => self.outage_ends(hazard),
             Event::BatteryExhausted(i) => {
                 self.nodes[i as usize].timer = None;
                 self.nodes[i as usize].dynamic = Dynamic::Ups { battery_left: SimDuration::ZERO, draining_since: None };

@@ -2,11 +2,11 @@
 //! service is impaired.
 
 use super::infra::Why;
+use super::outcome::{Cause, ServiceOutcome};
+use super::tally::{Numbers, ServiceTally};
 use super::{Event, Simulation};
-use crate::model::{Model, Service};
-use crate::recovery::{ActionKind, FailoverDef};
-use crate::report::{Cause, ServiceOutcome, ServiceTally, State};
-use crate::scenario::spec::Role;
+use crate::model::{FailoverDef, Model, Role, Service, State};
+use crate::recovery::ActionKind;
 use crate::time::{SimDuration, SimTime};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -232,7 +232,7 @@ impl ServiceRun {
     }
 
     /// The run's numbers, without names or causes (for Monte Carlo).
-    pub(super) fn numbers(&self, horizon: SimTime, def: &Service) -> crate::report::Numbers {
+    pub(super) fn numbers(&self, horizon: SimTime, def: &Service) -> Numbers {
         self.tally.numbers(horizon, def.users, self.data_loss).0
     }
 

@@ -1,8 +1,6 @@
 //! Recovery policies: which waiting action gets the next free engineer.
 
-use crate::model::{Model, ServiceId};
-use crate::report::State;
-use crate::scenario::spec::PolicySpec;
+use crate::model::{Model, RecoveryOrder, ServiceId, State};
 use crate::time::SimTime;
 
 /// What a piece of manual recovery work does.
@@ -154,15 +152,13 @@ impl RecoveryPolicy for ExplicitOrder {
     }
 }
 
-/// The built-in policy a scenario names. Services in an explicit order must
-/// exist in `model` (validation guarantees it for loaded scenarios).
-pub fn policy_from_spec(spec: &PolicySpec, model: &Model) -> Box<dyn RecoveryPolicy> {
-    match spec {
-        PolicySpec::ByPriority => Box::new(ByPriority),
-        PolicySpec::ByUsers => Box::new(ByUsers),
-        PolicySpec::ByDependencyOrder => Box::new(ByDependencyOrder),
-        PolicySpec::Explicit(names) => {
-            Box::new(ExplicitOrder(names.iter().filter_map(|n| model.find_service(n)).collect()))
-        }
+/// The built-in policy for an order (a scenario's is
+/// [`Model::recovery_order`]).
+pub fn builtin_policy(order: &RecoveryOrder) -> Box<dyn RecoveryPolicy> {
+    match order {
+        RecoveryOrder::ByPriority => Box::new(ByPriority),
+        RecoveryOrder::ByUsers => Box::new(ByUsers),
+        RecoveryOrder::ByDependencyOrder => Box::new(ByDependencyOrder),
+        RecoveryOrder::Explicit(order) => Box::new(ExplicitOrder(order.clone())),
     }
 }

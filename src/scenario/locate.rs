@@ -8,7 +8,7 @@
 //! accepted; on anything unexpected it skips a character rather than fail,
 //! and it never recurses deeper than [`MAX_DEPTH`].
 
-use super::validate::Seg;
+use super::path::Seg;
 
 /// Deeper nesting than this is not indexed (ron itself stops at 128).
 const MAX_DEPTH: usize = 256;

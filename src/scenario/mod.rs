@@ -17,6 +17,7 @@
 pub mod spec;
 
 mod locate;
+mod path;
 mod validate;
 
 use std::fmt;
@@ -26,9 +27,8 @@ pub use locate::Position;
 use ron::extensions::Extensions;
 
 use self::spec::ScenarioSpec;
-use crate::disaster::Disaster;
-use crate::model::Model;
-use crate::study::Objective;
+use crate::model::{Disaster, Model};
+use crate::objective::Objective;
 use crate::time::SimDuration;
 
 /// Scenario files larger than this are refused before parsing.
@@ -112,7 +112,7 @@ impl Scenario {
 
     fn build(
         spec: ScenarioSpec,
-        locate: impl Fn(&[validate::Seg]) -> (Option<PathBuf>, Option<Position>),
+        locate: impl Fn(&[path::Seg]) -> (Option<PathBuf>, Option<Position>),
     ) -> Result<Scenario, ScenarioError> {
         match validate::validate(&spec) {
             Ok(v) => Ok(Scenario {

@@ -16,6 +16,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::dist::Dist;
+pub use crate::model::{CutScope, Failures, Fuel, Role, RoomKind, Suppression};
+pub use crate::objective::{Amount, Metric, Statistic};
 use crate::time::SimDuration;
 
 fn default_horizon() -> SimDuration {
@@ -104,25 +106,6 @@ pub struct SiteSpec {
     pub rooms: Vec<RoomSpec>,
 }
 
-/// What a room is for. Fire rules do not depend on it; it documents the
-/// model and lets validation catch servers placed in a battery room.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum RoomKind {
-    /// Switchgear, UPS units.
-    Electrical,
-    /// Battery racks (for UPS ride-through).
-    Battery,
-    /// Where servers live; the only kind that can hold pools.
-    DataHall,
-    /// Chillers, air handlers.
-    Cooling,
-    /// Meet-me rooms, core routers.
-    Network,
-    /// Anything else (generator yard, offices).
-    #[default]
-    Other,
-}
-
 /// A room inside a site.
 ///
 /// A room is *live* while it is neither cut off nor damaged, its site is
@@ -159,7 +142,7 @@ pub struct RoomSpec {
     pub network: Vec<String>,
     /// Random failures and repairs over time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub failures: Option<FailureSpec>,
+    pub failures: Option<Failures>,
 }
 
 impl Default for RoomSpec {
@@ -178,47 +161,6 @@ impl Default for RoomSpec {
     }
 }
 
-/// A room's automatic fire suppression system.
-///
-/// Gas (clean-agent) systems cannot put out a lithium-ion battery fire:
-/// against [`Fuel::LithiumBattery`] their success probability is taken as
-/// zero, whatever the scenario says. That is what happened at Pangyo in 2022.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub enum Suppression {
-    /// No suppression system.
-    #[default]
-    None,
-    /// Clean-agent gas flooding.
-    Gas {
-        /// Chance it puts out an ordinary fire, in [0, 1].
-        success_probability: f64,
-        /// Time from the room catching fire to discharge.
-        acts_after: SimDuration,
-    },
-    /// Sprinklers or water mist.
-    Water {
-        /// Chance it puts out the fire, in [0, 1].
-        success_probability: f64,
-        /// Time from the room catching fire to discharge.
-        acts_after: SimDuration,
-    },
-}
-
-/// Random failures of a component over time, for availability studies.
-///
-/// The clock runs in calendar time: a component fails after a draw from
-/// `time_to_failure`, stays failed for a draw from `time_to_repair`, and
-/// starts over, whatever happens around it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, rename = "Failures")]
-pub struct FailureSpec {
-    /// Time from a repair (or t0) to the next failure.
-    pub time_to_failure: Dist,
-    /// Time a failure lasts.
-    pub time_to_repair: Dist,
-}
-
 /// A component of the power chain.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename = "Power")]
@@ -229,7 +171,7 @@ pub enum PowerSpec {
         name: String,
         /// Random failures and repairs.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        failures: Option<FailureSpec>,
+        failures: Option<Failures>,
     },
     /// A standby generator. It starts when every component it backs up is
     /// dead, succeeds with `start_probability`, takes `start_delay` to come
@@ -251,7 +193,7 @@ pub enum PowerSpec {
         fuel: SimDuration,
         /// Random failures and repairs.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        failures: Option<FailureSpec>,
+        failures: Option<Failures>,
     },
     /// An uninterruptible power supply: live while any input is live, and
     /// for up to `ride_through` on battery after the last input dies. The
@@ -267,7 +209,7 @@ pub enum PowerSpec {
         ride_through: SimDuration,
         /// Random failures and repairs.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        failures: Option<FailureSpec>,
+        failures: Option<Failures>,
     },
     /// A switchboard, PDU or transfer switch: live while its room is live and
     /// any input is live.
@@ -280,7 +222,7 @@ pub enum PowerSpec {
         inputs: Vec<String>,
         /// Random failures and repairs.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        failures: Option<FailureSpec>,
+        failures: Option<Failures>,
     },
 }
 
@@ -309,7 +251,7 @@ pub struct CoolingSpec {
     pub power: Vec<String>,
     /// Random failures and repairs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub failures: Option<FailureSpec>,
+    pub failures: Option<Failures>,
 }
 
 /// A group of identical servers in one data hall.
@@ -337,7 +279,7 @@ pub struct PoolSpec {
     pub repair: Dist,
     /// Random failures of the whole pool (a top-of-rack switch, say).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub failures: Option<FailureSpec>,
+    pub failures: Option<Failures>,
     /// Who brings the servers back after a power loss: they boot by
     /// themselves (the default), or engineers restart them in batches.
     #[serde(default, skip_serializing_if = "is_default")]
@@ -460,20 +402,6 @@ pub struct DeploymentSpec {
     /// warm standbys, starting the application; for cold ones, provisioning.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub warmup: Option<Dist>,
-}
-
-/// What a deployment does before a failover.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Role {
-    /// Carries traffic.
-    #[default]
-    Active,
-    /// Running and in sync: serves as soon as traffic is switched to it.
-    HotStandby,
-    /// Servers up, application stopped: serves `warmup` after the switch.
-    WarmStandby,
-    /// Hardware reserved, nothing running: serves `warmup` after the switch.
-    ColdStandby,
 }
 
 /// How a service fails over to its standby deployments.
@@ -702,138 +630,6 @@ pub struct ObjectiveSpec {
     pub disasters: Vec<String>,
 }
 
-/// What is measured for a service in each run. Times are from t0; a
-/// service never impacted counts zero for the recovery times, and one not
-/// recovered by the end of the run counts the whole run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum Metric {
-    /// Total time down.
-    Downtime,
-    /// Total time degraded.
-    Degraded,
-    /// Time until it first serves again after going down.
-    PartialRecovery,
-    /// Time until it is back for good.
-    FullRecovery,
-    /// Users x fraction unserved x hours.
-    UserHoursLost,
-    /// The largest window of writes lost by a failover.
-    DataLoss,
-    /// Fraction of the run it is up.
-    Availability,
-}
-
-impl Metric {
-    /// Checks that `amount` is of the kind and in the range this metric is
-    /// measured in; the error says what it should be ("a duration, ...").
-    pub fn check_amount(self, amount: &Amount) -> Result<(), String> {
-        match (self, amount) {
-            (m, Amount::Duration(_)) if m.is_duration() => Ok(()),
-            (m, Amount::Number(_)) if m.is_duration() => Err("a duration, written like \"30m\"".into()),
-            (Metric::UserHoursLost, Amount::Number(x)) if (0.0..=MAX_USER_HOURS).contains(x) => Ok(()),
-            (Metric::Availability, Amount::Number(x)) if (0.0..=1.0).contains(x) => Ok(()),
-            (Metric::Availability, _) => Err("a fraction between 0 and 1".into()),
-            _ => Err(format!("a number of user-hours from 0 to {MAX_USER_HOURS:e}")),
-        }
-    }
-
-    /// Every metric, in report order.
-    pub const ALL: [Metric; 7] = [
-        Metric::Downtime,
-        Metric::Degraded,
-        Metric::PartialRecovery,
-        Metric::FullRecovery,
-        Metric::UserHoursLost,
-        Metric::DataLoss,
-        Metric::Availability,
-    ];
-
-    /// The snake_case name used in reports and on the command line.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Metric::Downtime => "downtime",
-            Metric::Degraded => "degraded",
-            Metric::PartialRecovery => "partial_recovery",
-            Metric::FullRecovery => "full_recovery",
-            Metric::UserHoursLost => "user_hours_lost",
-            Metric::DataLoss => "data_loss",
-            Metric::Availability => "availability",
-        }
-    }
-
-    /// Whether its amounts are durations (and not user-hours or a fraction).
-    pub fn is_duration(self) -> bool {
-        !matches!(self, Metric::UserHoursLost | Metric::Availability)
-    }
-}
-
-/// How the runs of a metric are summarised.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub enum Statistic {
-    /// The mean.
-    Mean,
-    /// The median.
-    P50,
-    /// The 90th percentile.
-    P90,
-    /// The 95th percentile.
-    P95,
-    /// The 99th percentile.
-    P99,
-    /// Any quantile, in (0, 1).
-    Quantile(f64),
-    /// The probability that the metric exceeds this amount.
-    ProbabilityAbove(Amount),
-}
-
-/// The largest number of user-hours an objective or threshold may name
-/// (studies count thousandths of a user-hour in 64 bits).
-pub const MAX_USER_HOURS: f64 = 1e15;
-
-/// A bound or threshold: a duration (`"30m"`) for time metrics, a number
-/// for user-hours, availability and probabilities.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Amount {
-    /// A duration, written as a string.
-    Duration(SimDuration),
-    /// A plain number.
-    Number(f64),
-}
-
-impl Serialize for Amount {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Amount::Duration(d) => d.serialize(s),
-            Amount::Number(x) => s.serialize_f64(*x),
-        }
-    }
-}
-
-impl<'de> Deserialize<'de> for Amount {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl serde::de::Visitor<'_> for Visitor {
-            type Value = Amount;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a duration such as \"30m\", or a number")
-            }
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Amount, E> {
-                v.parse().map(Amount::Duration).map_err(E::custom)
-            }
-            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Amount, E> {
-                Ok(Amount::Number(v))
-            }
-            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Amount, E> {
-                Ok(Amount::Number(v as f64))
-            }
-            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Amount, E> {
-                Ok(Amount::Number(v as f64))
-            }
-        }
-        d.deserialize_any(Visitor)
-    }
-}
-
 /// Something that goes wrong.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename = "Hazard")]
@@ -853,16 +649,6 @@ pub enum HazardSpec {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         duration: Option<Dist>,
     },
-}
-
-/// What burns in a fire, which decides whether gas suppression can work.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Fuel {
-    /// Cables, furniture, electronics: gas suppression works as rated.
-    #[default]
-    Ordinary,
-    /// Lithium-ion cells in thermal runaway: gas suppression cannot work.
-    LithiumBattery,
 }
 
 /// A fire, from ignition to the last room re-energised.
@@ -952,16 +738,6 @@ pub struct PowerCutSpec {
     pub scope: CutScope,
     /// Time from ignition to the cut.
     pub after: Dist,
-}
-
-/// The reach of an authority power cut.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub enum CutScope {
-    /// The rooms burning or burnt at the time of the cut.
-    #[default]
-    BurningRooms,
-    /// Every room of the site.
-    Site,
 }
 
 /// Staged power restoration after a fire.

@@ -3,60 +3,19 @@
 //! at the first, each with the logical path of the element at fault.
 
 use std::collections::HashMap;
-use std::fmt;
 
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 
+use super::path::SpecPath;
 use super::spec::*;
-use crate::disaster::{Disaster, Fire, Hazard};
 use crate::dist::Dist;
 use crate::model::{
-    Component, ComponentId, ComponentKind, Deployment, Detail, Model, PoolDetail, RoomDetail, Service, ServiceId,
+    Component, ComponentId, ComponentKind, Deployment, Detail, Disaster, FailoverDef, Fire, Hazard, Model, PoolDetail,
+    PoolRestart, RecoveryOrder, RoomDetail, ScaleOutDef, Service, ServiceId, ServiceRecovery, SurgeDef, TeamDef, Work,
 };
-use crate::recovery::{FailoverDef, PoolRestart, ScaleOutDef, ServiceRecovery, SurgeDef, TeamDef, Work};
-use crate::study::{Bound, Objective};
+use crate::objective::{Amount, Bound, Objective, Statistic};
 use crate::time::SimDuration;
-
-/// One step of a logical path into the scenario: a field or a list index.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Seg {
-    Field(&'static str),
-    Index(usize),
-}
-
-/// A logical path such as `services[3].depends_on[1]`.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub(crate) struct SpecPath(pub(crate) Vec<Seg>);
-
-impl SpecPath {
-    fn field(&self, name: &'static str) -> SpecPath {
-        let mut p = self.clone();
-        p.0.push(Seg::Field(name));
-        p
-    }
-    fn index(&self, i: usize) -> SpecPath {
-        let mut p = self.clone();
-        p.0.push(Seg::Index(i));
-        p
-    }
-    fn at(name: &'static str, i: usize) -> SpecPath {
-        SpecPath(vec![Seg::Field(name), Seg::Index(i)])
-    }
-}
-
-impl fmt::Display for SpecPath {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, seg) in self.0.iter().enumerate() {
-            match seg {
-                Seg::Field(name) if i == 0 => write!(f, "{name}")?,
-                Seg::Field(name) => write!(f, ".{name}")?,
-                Seg::Index(i) => write!(f, "[{i}]")?,
-            }
-        }
-        Ok(())
-    }
-}
 
 /// A problem found by validation, before it is given a file position.
 #[derive(Clone, Debug)]
@@ -254,7 +213,7 @@ impl<'a> Validator<'a> {
         Some(Work { team: team?, duration: w.duration.clone(), requires, fallback })
     }
 
-    fn failures(&mut self, f: &Option<FailureSpec>, path: &SpecPath, owner: &str) {
+    fn failures(&mut self, f: &Option<Failures>, path: &SpecPath, owner: &str) {
         if let Some(f) = f {
             let path = path.field("failures");
             for (d, field) in [(&f.time_to_failure, "time_to_failure"), (&f.time_to_repair, "time_to_repair")] {
@@ -343,7 +302,7 @@ pub(crate) fn validate(spec: &ScenarioSpec) -> Result<Validated, Vec<Problem>> {
     let n = v.order.len();
     let mut details: Vec<Option<Detail>> = vec![None; n];
     let mut containers: Vec<Option<u32>> = v.order.iter().map(|(_, _, c, _)| *c).collect();
-    let mut failures: Vec<Option<FailureSpec>> = vec![None; n];
+    let mut failures: Vec<Option<Failures>> = vec![None; n];
     for &site_id in &site_ids {
         details[site_id as usize] = Some(Detail::Site);
     }
@@ -462,6 +421,7 @@ pub(crate) fn validate(spec: &ScenarioSpec) -> Result<Validated, Vec<Problem>> {
 
     v.first_service = first_service;
     let teams = validate_teams(&mut v);
+    let policy = validate_policy(&mut v);
 
     for (i, p) in spec.pools.iter().enumerate() {
         let path = SpecPath::at("pools", i);
@@ -685,7 +645,6 @@ pub(crate) fn validate(spec: &ScenarioSpec) -> Result<Validated, Vec<Problem>> {
             detail: details[i].clone().expect("every component has a detail once validation passed"),
         })
         .collect();
-    let policy = spec.recovery.policy.clone();
     Ok(Validated { model: Model::new(components, services, teams, policy), disasters, objectives })
 }
 
@@ -827,11 +786,19 @@ fn validate_teams(v: &mut Validator<'_>) -> Vec<TeamDef> {
             shifts: t.shifts.as_ref().map(|s| (s.work, s.rest)),
         });
     }
-    if let PolicySpec::Explicit(names) = &spec.recovery.policy {
-        let path = SpecPath::default().field("recovery").field("policy");
-        v.services(names, &path, "the recovery policy");
-    }
     teams
+}
+
+fn validate_policy(v: &mut Validator<'_>) -> RecoveryOrder {
+    match &v.spec.recovery.policy {
+        PolicySpec::ByPriority => RecoveryOrder::ByPriority,
+        PolicySpec::ByUsers => RecoveryOrder::ByUsers,
+        PolicySpec::ByDependencyOrder => RecoveryOrder::ByDependencyOrder,
+        PolicySpec::Explicit(names) => {
+            let path = SpecPath::default().field("recovery").field("policy");
+            RecoveryOrder::Explicit(v.services(names, &path, "the recovery policy"))
+        }
+    }
 }
 
 fn validate_service_recovery(
@@ -1051,8 +1018,8 @@ fn validate_objectives(v: &mut Validator<'_>, disasters: &[Disaster]) -> Vec<Obj
         let bound_field = if o.at_most.is_some() { "at_most" } else { "at_least" };
         // The kind of amount the metric is measured in.
         let check_metric_amount = |v: &mut Validator<'_>, a: &Amount, field: SpecPath, what: &str| {
-            if let Err(kind) = o.metric.check_amount(a) {
-                v.problem(field, format!("{owner}: {what} of {} is {kind}", o.metric.as_str()));
+            if let Err(e) = o.metric.check_amount(a) {
+                v.problem(field, format!("{owner}: {what} of {e}"));
             }
         };
         match &o.statistic {
@@ -1092,7 +1059,7 @@ fn validate_objectives(v: &mut Validator<'_>, disasters: &[Disaster]) -> Vec<Obj
         }
         selected.sort_unstable();
         selected.dedup();
-        out.push(Objective::new(o, service, bound, selected));
+        out.push(Objective::new(&o.name, &o.service, service, o.metric, o.statistic.clone(), bound, selected));
     }
     out
 }

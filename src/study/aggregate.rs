@@ -13,8 +13,8 @@ use std::sync::LazyLock;
 use serde::{Deserialize, Serialize};
 use sketches_ddsketch::Config;
 
-use crate::report::Numbers;
-use crate::scenario::spec::Metric;
+use crate::engine::Numbers;
+use crate::objective::Metric;
 use crate::time::SimDuration;
 
 /// Relative accuracy of quantiles (DDSketch): a reported quantile is within

@@ -32,7 +32,7 @@
 //! from a DDSketch with 1% relative error; the mean and maximum are exact.
 
 mod aggregate;
-mod objectives;
+mod check;
 pub mod stats;
 
 use std::fmt::Write as _;
@@ -44,12 +44,12 @@ use serde::{Deserialize, Serialize};
 
 pub use aggregate::QUANTILE_RELATIVE_ERROR;
 use aggregate::{DisasterAgg, MetricAgg, natural_range, ticks_per_unit};
-pub use objectives::{Bound, Check, CheckReport, CheckRow, Objective, Verdict};
+pub use check::{Check, CheckReport, CheckRow, Verdict};
 
-use crate::disaster::Disaster;
 use crate::engine::{RunError, RunOptions, Simulation};
+use crate::model::Disaster;
+use crate::objective::{Amount, Metric};
 use crate::scenario::Scenario;
-use crate::scenario::spec::{Amount, Metric};
 use crate::time::SimDuration;
 
 /// The fewest runs one worker takes at a time.
@@ -341,7 +341,7 @@ impl<'s> Study<'s> {
                             let report = sim.run(&options)?;
                             each(disaster.name(), &report);
                             numbers.clear();
-                            numbers.extend(report.services.iter().map(crate::report::Numbers::from));
+                            numbers.extend(report.services.iter().map(crate::engine::Numbers::from));
                             !report.deadlocks.is_empty()
                         }
                         None => sim.run_numbers(&options, &mut numbers)?,

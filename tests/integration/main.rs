@@ -3,6 +3,8 @@
 /// Shared helpers for building and running small scenarios.
 mod common;
 
+/// The layers of the crate point one way.
+mod architecture;
 /// The command-line tool: exit codes and output formats.
 mod cli;
 /// Same seed, same bytes; different seeds, different outcomes.

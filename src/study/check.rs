@@ -30,97 +30,9 @@ use serde::Serialize;
 
 use super::aggregate::{DisasterAgg, MetricAgg, natural_range, ticks_per_unit};
 use super::{Study, StudyError, amount_ticks, stats, unit};
-use crate::model::ServiceId;
+use crate::objective::{Amount, Bound, Metric, Objective, Statistic};
 use crate::scenario::Scenario;
-use crate::scenario::spec::{Amount, Metric, ObjectiveSpec, Statistic};
 use crate::time::SimDuration;
-
-/// The bound of an objective.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Bound {
-    /// The statistic must not exceed this.
-    AtMost(Amount),
-    /// The statistic must reach this.
-    AtLeast(Amount),
-}
-
-impl Bound {
-    /// The amount, whichever way the bound goes.
-    pub fn amount(&self) -> Amount {
-        match *self {
-            Bound::AtMost(a) | Bound::AtLeast(a) => a,
-        }
-    }
-}
-
-fn amount_text(a: Amount) -> String {
-    match a {
-        Amount::Duration(d) => d.to_string(),
-        Amount::Number(x) => format!("{x}"),
-    }
-}
-
-fn statistic_text(s: &Statistic) -> String {
-    match s {
-        Statistic::Mean => "mean".into(),
-        Statistic::P50 => "p50".into(),
-        Statistic::P90 => "p90".into(),
-        Statistic::P95 => "p95".into(),
-        Statistic::P99 => "p99".into(),
-        Statistic::Quantile(q) => format!("q{q}"),
-        Statistic::ProbabilityAbove(a) => format!("P(> {})", amount_text(*a)),
-    }
-}
-
-/// A validated resilience objective.
-#[derive(Clone, Debug)]
-pub struct Objective {
-    label: String,
-    pub(crate) service: Option<ServiceId>,
-    pub(crate) metric: Metric,
-    pub(crate) statistic: Statistic,
-    pub(crate) bound: Bound,
-    /// Indices into the scenario's disasters; empty means all.
-    pub(crate) disasters: Vec<usize>,
-}
-
-impl Objective {
-    pub(crate) fn new(
-        spec: &ObjectiveSpec,
-        service: Option<ServiceId>,
-        bound: Bound,
-        disasters: Vec<usize>,
-    ) -> Objective {
-        let label = if spec.name.is_empty() {
-            let (op, amount) = match bound {
-                Bound::AtMost(a) => ("<=", a),
-                Bound::AtLeast(a) => (">=", a),
-            };
-            let stat = statistic_text(&spec.statistic);
-            format!("{} {} {} {op} {}", spec.service, stat, spec.metric.as_str(), amount_text(amount))
-        } else {
-            spec.name.clone()
-        };
-        Objective { label, service, metric: spec.metric, statistic: spec.statistic.clone(), bound, disasters }
-    }
-
-    /// Its label: the scenario's name for it, or a description such as
-    /// `kakaotalk-messaging p95 downtime <= 30m`.
-    pub fn label(&self) -> &str {
-        &self.label
-    }
-
-    fn quantile(&self) -> Option<f64> {
-        match self.statistic {
-            Statistic::P50 => Some(0.5),
-            Statistic::P90 => Some(0.9),
-            Statistic::P95 => Some(0.95),
-            Statistic::P99 => Some(0.99),
-            Statistic::Quantile(q) => Some(q),
-            _ => None,
-        }
-    }
-}
 
 /// The verdict on one objective for one service and disaster.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -555,7 +467,7 @@ fn evaluate(
             (a.mean() / unit, lo / unit, hi / unit, bound)
         }
         _ => {
-            let q = objective.quantile().expect("the remaining statistics are quantiles");
+            let q = objective.statistic.quantile().expect("the remaining statistics are quantiles");
             let (lo, hi) = a.quantile_interval(q, confidence, natural_range(objective.metric, horizon));
             let bound = amount_ticks(objective.metric, objective.bound.amount(), horizon) as f64 / unit;
             (a.quantile(q) / unit, lo / unit, hi / unit, bound)

@@ -1,8 +1,13 @@
-//! Validated disasters: the hazards a run replays, resolved to component ids.
+//! Disasters as data: the hazards a run replays, resolved to component ids.
+//!
+//! What each hazard *does* during a run is the engine's (`engine::hazards`);
+//! how it is written in a file is the scenario format's
+//! ([`HazardSpec`](crate::scenario::spec::HazardSpec)).
 
+use serde::{Deserialize, Serialize};
+
+use super::ComponentId;
 use crate::dist::Dist;
-use crate::model::ComponentId;
-use crate::scenario::spec::{CutScope, Fuel};
 use crate::time::SimDuration;
 
 /// A named set of hazards on a shared clock.
@@ -70,4 +75,24 @@ pub(crate) struct Fire {
     pub(crate) extinguished_after: Dist,
     pub(crate) inspection: Dist,
     pub(crate) stages: Vec<(Vec<ComponentId>, Dist)>,
+}
+
+/// What burns in a fire, which decides whether gas suppression can work.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Fuel {
+    /// Cables, furniture, electronics: gas suppression works as rated.
+    #[default]
+    Ordinary,
+    /// Lithium-ion cells in thermal runaway: gas suppression cannot work.
+    LithiumBattery,
+}
+
+/// The reach of an authority power cut.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CutScope {
+    /// The rooms burning or burnt at the time of the cut.
+    #[default]
+    BurningRooms,
+    /// Every room of the site.
+    Site,
 }

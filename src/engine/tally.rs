@@ -1,7 +1,8 @@
 //! Running per-service totals, updated in O(1) at each change of state so
 //! that Monte Carlo runs need no timeline.
 
-use super::{ServiceOutcome, State};
+use super::outcome::ServiceOutcome;
+use crate::model::State;
 use crate::time::{SimDuration, SimTime};
 
 const MS_PER_HOUR: f64 = 3_600_000.0;

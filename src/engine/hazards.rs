@@ -1,11 +1,10 @@
-//! Fires: ignition, damage, suppression, spread, authority power cuts,
-//! extinguishment and staged restoration.
+//! Hazards during a run: scripted outages, and fires (ignition, damage,
+//! suppression, spread, authority power cuts, extinguishment and staged
+//! restoration). Their data is [`model::Disaster`](crate::model::Disaster).
 
 use super::{Event, Simulation, unit};
-use crate::disaster::{Disaster, Fire, Hazard};
-use crate::model::Detail;
+use crate::model::{CutScope, Detail, Disaster, Fire, Fuel, Hazard, Suppression};
 use crate::queue::EventKey;
-use crate::scenario::spec::{CutScope, Fuel, Suppression};
 
 /// Per-fire bookkeeping.
 #[derive(Clone, Debug, Default)]
@@ -22,6 +21,28 @@ pub(super) struct FireState {
 }
 
 impl<'s> Simulation<'s> {
+    /// A scripted outage begins: its target is off until it ends.
+    pub(super) fn outage_starts(&mut self, hazard: u16) {
+        let Hazard::Outage { target, duration, .. } = &self.disaster.hazards[hazard as usize] else {
+            unreachable!("an outage")
+        };
+        let t = target.0;
+        self.nodes[t as usize].out = self.nodes[t as usize].out.saturating_add(1);
+        self.touch(t);
+        if let Some(d) = duration {
+            let d = d.sample(&mut self.hazard_rngs[hazard as usize]);
+            self.schedule_unkeyed(d, Event::OutageEnds { hazard });
+        }
+    }
+
+    /// A scripted outage ends.
+    pub(super) fn outage_ends(&mut self, hazard: u16) {
+        let Hazard::Outage { target, .. } = &self.disaster.hazards[hazard as usize] else { unreachable!("an outage") };
+        let t = target.0;
+        self.nodes[t as usize].out = self.nodes[t as usize].out.saturating_sub(1);
+        self.touch(t);
+    }
+
     pub(super) fn fire_damages(&mut self, hazard: u16, room: u32) {
         let fire = &mut self.fires[hazard as usize];
         // Only a room still burning is damaged (suppression may have won).

@@ -9,15 +9,29 @@
 //!
 //! For the engine's hot loop the graph is also compiled into flat arrays
 //! (a CSR adjacency of dependants and one parameter record per component).
+//!
+//! The model is the lowest layer that knows about data centers: it holds the
+//! kinds of things a scenario is made of ([`RoomKind`], [`Role`], [`State`],
+//! ...), recovery as data (teams and work) and disasters as data
+//! ([`Disaster`]). It imports nothing from the scenario format, the engine
+//! or anything above them.
+
+mod hazard;
+mod kinds;
+mod work;
 
 use std::fmt;
 
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 
+pub use hazard::{CutScope, Disaster, Fuel};
+pub(crate) use hazard::{Fire, Hazard};
+pub use kinds::{Failures, Role, RoomKind, State, Suppression};
+pub use work::RecoveryOrder;
+pub(crate) use work::{FailoverDef, PoolRestart, ScaleOutDef, ServiceRecovery, SurgeDef, TeamDef, Work};
+
 use crate::dist::Dist;
-use crate::recovery::{PoolRestart, ServiceRecovery, TeamDef};
-use crate::scenario::spec::{FailureSpec, PolicySpec, Role, RoomKind, Suppression};
 use crate::time::SimDuration;
 
 /// Identifies a component of a [`Model`]. Debug-prints as `c#12`.
@@ -132,7 +146,7 @@ pub struct Component {
     pub(crate) name: String,
     pub(crate) kind: ComponentKind,
     pub(crate) container: Option<ComponentId>,
-    pub(crate) failures: Option<FailureSpec>,
+    pub(crate) failures: Option<Failures>,
     pub(crate) detail: Detail,
 }
 
@@ -276,7 +290,7 @@ pub struct Model {
     /// The members (component ids, sorted) of each dependency cycle.
     pub(crate) cycles: Vec<Vec<u32>>,
     pub(crate) teams: Vec<TeamDef>,
-    pub(crate) policy: PolicySpec,
+    pub(crate) policy: RecoveryOrder,
     /// For each service, every service that depends on it, directly or not.
     transitive_dependants: Vec<Vec<ServiceId>>,
     /// For each service, the users it affects (see `users_affected`).
@@ -292,7 +306,7 @@ impl Model {
         components: Vec<Component>,
         services: Vec<Service>,
         teams: Vec<TeamDef>,
-        policy: PolicySpec,
+        policy: RecoveryOrder,
     ) -> Model {
         let mut graph = DiGraph::with_capacity(components.len(), components.len() * 2);
         for i in 0..components.len() {
@@ -430,6 +444,11 @@ impl Model {
     /// The services deployed on a pool (empty for other components).
     pub fn pool_services(&self, pool: ComponentId) -> &[ServiceId] {
         &self.pool_services[pool.index()]
+    }
+
+    /// The order the scenario's built-in recovery policy gives waiting work.
+    pub fn recovery_order(&self) -> &RecoveryOrder {
+        &self.policy
     }
 
     /// Names of the recovery teams, in file order.

@@ -1,5 +1,5 @@
-//! Engineers and the manual work they do. See [`crate::recovery`] for the
-//! rules this implements.
+//! Engineer dispatch: teams, the manual work they are given, and the order
+//! they take it in. See [`crate::recovery`] for the rules this implements.
 
 use std::cmp::Reverse;
 
@@ -7,11 +7,11 @@ use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 use priority_queue::PriorityQueue;
 
+use super::outcome::Deadlock;
 use super::services::FailoverPhase;
 use super::{Dynamic, Event, Simulation};
-use crate::model::{Detail, ServiceId};
-use crate::recovery::{ActionInfo, ActionKind, FailoverDef, RecoveryView, TeamDef, Work};
-use crate::report::{Deadlock, State};
+use crate::model::{Detail, FailoverDef, ServiceId, State, TeamDef, Work};
+use crate::recovery::{ActionInfo, ActionKind, RecoveryView};
 use crate::time::SimTime;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

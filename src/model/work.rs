@@ -1,0 +1,100 @@
+//! Recovery as data: teams, manual work, failover, scale-out, restarts and
+//! surges, resolved to ids. What the engine does with them is described in
+//! [`recovery`](crate::recovery).
+
+use super::ServiceId;
+use crate::dist::Dist;
+use crate::time::SimDuration;
+
+/// A team, validated.
+#[derive(Clone, Debug)]
+pub(crate) struct TeamDef {
+    pub(crate) name: String,
+    pub(crate) engineers: u32,
+    pub(crate) on_call: u32,
+    pub(crate) arrival: Dist,
+    /// (work, rest)
+    pub(crate) shifts: Option<(SimDuration, SimDuration)>,
+}
+
+/// A piece of manual work, validated.
+#[derive(Clone, Debug)]
+pub(crate) struct Work {
+    pub(crate) team: u16,
+    pub(crate) duration: Dist,
+    pub(crate) requires: Vec<ServiceId>,
+    /// Duration when a requirement is down; `None`: wait.
+    pub(crate) fallback: Option<Dist>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum FailoverDef {
+    Automatic { detection: Dist, switch: Dist, requires: Vec<ServiceId>, otherwise: Option<Work> },
+    Manual(Work),
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct ScaleOutDef {
+    /// Servers added by one step.
+    pub(crate) step: u64,
+    /// One step's work (its duration is step / rate).
+    pub(crate) work: Work,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct SurgeDef {
+    pub(crate) factor: f64,
+    pub(crate) duration: Dist,
+}
+
+/// What a service needs to recover, validated.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ServiceRecovery {
+    pub(crate) failover: Option<FailoverDef>,
+    pub(crate) scale_out: Option<ScaleOutDef>,
+    pub(crate) restart: Option<Work>,
+    pub(crate) surge: Option<SurgeDef>,
+    /// Replication lag at failover; `None` for synchronous replication.
+    pub(crate) lag: Option<Dist>,
+}
+
+impl ServiceRecovery {
+    /// Every service some recovery work of this service requires.
+    pub(crate) fn requirements(&self) -> Vec<ServiceId> {
+        let mut out = Vec::new();
+        match &self.failover {
+            Some(FailoverDef::Automatic { requires, otherwise, .. }) => {
+                out.extend(requires);
+                out.extend(otherwise.iter().flat_map(|w| &w.requires));
+            }
+            Some(FailoverDef::Manual(w)) => out.extend(&w.requires),
+            None => {}
+        }
+        out.extend(self.scale_out.iter().flat_map(|s| &s.work.requires));
+        out.extend(self.restart.iter().flat_map(|w| &w.requires));
+        out
+    }
+}
+
+/// Manual restart of a pool, validated.
+#[derive(Clone, Debug)]
+pub(crate) struct PoolRestart {
+    pub(crate) batch: u64,
+    pub(crate) work: Work,
+}
+
+/// Which waiting action a built-in policy gives the next free engineer
+/// (see [`recovery`](crate::recovery)), resolved to ids.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RecoveryOrder {
+    /// The most important service first (priority 1 before 2).
+    #[default]
+    ByPriority,
+    /// The work that restores the most users first.
+    ByUsers,
+    /// What other impaired services need first.
+    ByDependencyOrder,
+    /// Services in this order; unlisted ones last, by priority.
+    Explicit(Vec<ServiceId>),
+}
