@@ -7,11 +7,15 @@ use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 use priority_queue::PriorityQueue;
 
+use rand_chacha::ChaCha8Rng;
+
+use super::context::Ctx;
 use super::outcome::Deadlock;
 use super::services::FailoverPhase;
-use super::{Dynamic, Event, Simulation};
-use crate::model::{Detail, FailoverDef, ServiceId, State, TeamDef, Work};
-use crate::recovery::{ActionInfo, ActionKind, RecoveryView};
+use super::{Event, Simulation};
+use crate::model::{ComponentId, Detail, FailoverDef, Model, PoolId, ServiceId, State, TeamDef, Work};
+use crate::recovery::{ActionInfo, ActionKind, RecoveryPolicy, RecoveryView};
+use crate::rng::{self, StreamKind};
 use crate::time::SimTime;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,12 +45,71 @@ pub(super) enum Status {
     Dropped,
 }
 
+/// What a piece of manual work does, and to which element.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Task {
+    /// Restart one batch of a pool's servers after power returns.
+    PoolRestart(PoolId),
+    /// Move a service's traffic to its standbys by hand.
+    Failover(ServiceId),
+    /// Add servers to a service's standbys.
+    ScaleOut(ServiceId),
+    /// Bring a service back up once its servers are back.
+    ServiceRestart(ServiceId),
+}
+
+impl Task {
+    fn kind(self) -> ActionKind {
+        match self {
+            Task::PoolRestart(_) => ActionKind::PoolRestart,
+            Task::Failover(_) => ActionKind::Failover,
+            Task::ScaleOut(_) => ActionKind::ScaleOut,
+            Task::ServiceRestart(_) => ActionKind::ServiceRestart,
+        }
+    }
+
+    /// The component whose random stream draws the work's duration.
+    fn stream(self, model: &Model) -> ComponentId {
+        match self {
+            Task::PoolRestart(p) => p.component(),
+            Task::Failover(s) | Task::ScaleOut(s) | Task::ServiceRestart(s) => model.service(s).component,
+        }
+    }
+
+    /// The work it is, as the model describes it.
+    fn work(self, model: &Model) -> &Work {
+        match self {
+            Task::PoolRestart(p) => match &model.components[p.index()].detail {
+                Detail::Pool(pool) => &pool.restart.as_ref().expect("only manual pools queue restarts").work,
+                _ => unreachable!("pool restarts target pools"),
+            },
+            Task::Failover(s) => match &model.service(s).recovery.failover {
+                Some(FailoverDef::Manual(w)) => w,
+                Some(FailoverDef::Automatic { otherwise: Some(w), .. }) => w,
+                _ => unreachable!("manual failovers have manual work"),
+            },
+            Task::ScaleOut(s) => &model.service(s).recovery.scale_out.as_ref().expect("scale-out").work,
+            Task::ServiceRestart(s) => model.service(s).recovery.restart.as_ref().expect("restart work"),
+        }
+    }
+
+    /// The services the work brings back (for a pool restart: those
+    /// deployed on the pool), given a one-element buffer for the others.
+    fn services<'a>(self, model: &'a Model, one: &'a mut [ServiceId; 1]) -> &'a [ServiceId] {
+        match self {
+            Task::PoolRestart(p) => model.pool_services(p.component()),
+            Task::Failover(s) | Task::ScaleOut(s) | Task::ServiceRestart(s) => {
+                one[0] = s;
+                &one[..]
+            }
+        }
+    }
+}
+
 /// One piece of manual work.
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 pub(super) struct Action {
-    pub(super) kind: ActionKind,
-    /// A service index, or (pool restarts) a pool's component id.
-    pub(super) target: u32,
+    pub(super) task: Task,
     team: u16,
     /// Servers of a restart batch or a scale-out step.
     servers: u64,
@@ -60,7 +123,7 @@ pub(super) struct Action {
 
 /// A team during a run.
 #[derive(Clone, Debug)]
-pub(super) struct TeamRun {
+struct TeamRun {
     called: bool,
     engineers: Vec<Engineer>,
     /// Actions waiting for an engineer, by (rank, queueing order).
@@ -71,7 +134,7 @@ pub(super) struct TeamRun {
 
 impl TeamRun {
     /// Back to the start of a run, keeping the allocations.
-    pub(super) fn reset(&mut self, def: &TeamDef) {
+    fn reset(&mut self, def: &TeamDef) {
         self.called = false;
         self.engineers.clear();
         self.engineers
@@ -80,7 +143,7 @@ impl TeamRun {
         self.blocked.clear();
     }
 
-    pub(super) fn new(def: &TeamDef) -> TeamRun {
+    fn new(def: &TeamDef) -> TeamRun {
         TeamRun {
             called: false,
             engineers: vec![
@@ -93,123 +156,147 @@ impl TeamRun {
     }
 }
 
-impl Simulation<'_> {
-    /// The work an action does.
-    fn work(&self, a: &Action) -> &Work {
-        let model = self.model;
-        match a.kind {
-            ActionKind::PoolRestart => match &model.components[a.target as usize].detail {
-                Detail::Pool(p) => &p.restart.as_ref().expect("only manual pools queue restarts").work,
-                _ => unreachable!("pool restarts target pools"),
-            },
-            ActionKind::Failover => match &model.services[a.target as usize].recovery.failover {
-                Some(FailoverDef::Manual(w)) => w,
-                Some(FailoverDef::Automatic { otherwise: Some(w), .. }) => w,
-                _ => unreachable!("manual failovers have manual work"),
-            },
-            ActionKind::ScaleOut => {
-                &model.services[a.target as usize].recovery.scale_out.as_ref().expect("scale-out").work
+/// The people of a run: every team, every action queued so far, and the
+/// teams' random streams.
+#[derive(Default)]
+pub(super) struct Crew {
+    teams: Vec<TeamRun>,
+    actions: Vec<Action>,
+    rngs: Vec<ChaCha8Rng>,
+    /// Set when the first service is impacted: every team has been called.
+    pub(super) incident: bool,
+}
+
+impl Crew {
+    /// No one called, nothing queued, for run `run` of study `seed`.
+    pub(super) fn reset(&mut self, model: &Model, seed: u64, run: u64) {
+        self.actions.clear();
+        self.incident = false;
+        if self.teams.len() == model.teams.len() {
+            for (team, def) in self.teams.iter_mut().zip(&model.teams) {
+                team.reset(def);
             }
-            ActionKind::ServiceRestart => {
-                model.services[a.target as usize].recovery.restart.as_ref().expect("restart work")
+        } else {
+            self.teams.clear();
+            self.teams.extend(model.teams.iter().map(TeamRun::new));
+        }
+        self.rngs.clear();
+        for t in &model.teams {
+            self.rngs.push(rng::stream(seed, run, StreamKind::Recovery, &t.name));
+        }
+    }
+
+    /// An engineer is free to work from `now` (arrived, or back from rest).
+    pub(super) fn engineer_ready(&mut self, team: u16, engineer: u16, now: SimTime) {
+        self.teams[team as usize].engineers[engineer as usize] =
+            Engineer { state: EngineerState::Free, shift_start: now };
+    }
+
+    /// Calls a team in, if it is not yet: the on-call engineers are free at
+    /// once, the others arrive after a draw each.
+    fn call_team(&mut self, team: u16, model: &Model, ctx: &mut Ctx<'_>) {
+        let t = team as usize;
+        if self.teams[t].called {
+            return;
+        }
+        self.teams[t].called = true;
+        let def = &model.teams[t];
+        for e in 0..def.engineers as usize {
+            if e < def.on_call as usize {
+                self.teams[t].engineers[e] = Engineer { state: EngineerState::Free, shift_start: ctx.now };
+            } else {
+                let d = def.arrival.sample(&mut self.rngs[t]);
+                ctx.schedule_unkeyed(d, Event::EngineerArrives { team, engineer: e as u16 });
             }
         }
     }
 
-    fn states(&self) -> Vec<State> {
-        self.services.iter().map(|s| s.state).collect()
+    /// The lowest-numbered free engineer of a team, sending to rest anyone
+    /// whose shift is over.
+    fn free_engineer(&mut self, t: usize, model: &Model, ctx: &mut Ctx<'_>) -> Option<usize> {
+        let shifts = model.teams[t].shifts;
+        for e in 0..self.teams[t].engineers.len() {
+            let eng = self.teams[t].engineers[e];
+            if eng.state != EngineerState::Free {
+                continue;
+            }
+            if let Some((work, rest)) = shifts
+                && ctx.now - eng.shift_start >= work
+            {
+                self.teams[t].engineers[e].state = EngineerState::Resting;
+                ctx.schedule_unkeyed(rest, Event::EngineerRested { team: t as u16, engineer: e as u16 });
+                continue;
+            }
+            return Some(e);
+        }
+        None
     }
+}
 
-    fn rank(&self, a: &Action, states: &[State]) -> i64 {
-        let view = RecoveryView { model: self.model, states };
-        let one = [ServiceId(a.target)];
-        let services = match a.kind {
-            ActionKind::PoolRestart => self.model.pool_services(crate::ComponentId(a.target)),
-            _ => &one[..],
-        };
-        let info = ActionInfo { kind: a.kind, services, queued_at: a.queued_at };
-        self.policy.rank(&info, &view)
-    }
+/// An action's rank under `policy`, seeing the services' current states.
+fn rank(policy: &dyn RecoveryPolicy, model: &Model, states: &[State], a: &Action) -> i64 {
+    let view = RecoveryView { model, states };
+    let mut one = [ServiceId(0)];
+    let info = ActionInfo { kind: a.task.kind(), services: a.task.services(model, &mut one), queued_at: a.queued_at };
+    policy.rank(&info, &view)
+}
 
+impl Simulation<'_> {
     /// Queues manual work for `team`, calling the team in if it is not yet.
     /// (Every team is called when the incident starts, see `incident_started`;
     /// this covers work queued without any service being impacted.)
-    pub(super) fn queue_action(&mut self, kind: ActionKind, target: u32, team: u16, servers: u64, epoch: u32) {
-        let id = self.actions.len() as u32;
+    pub(super) fn queue_action(&mut self, task: Task, team: u16, servers: u64, epoch: u32) {
+        let id = self.crew.actions.len() as u32;
         let action = Action {
-            kind,
-            target,
+            task,
             team,
             servers,
             epoch,
             seq: u64::from(id),
-            queued_at: self.now,
+            queued_at: self.ctx.now,
             status: Status::Queued,
             engineer: 0,
         };
-        let rank = self.rank(&action, &self.states());
-        self.teams[team as usize].queue.push(id, Reverse((rank, action.seq)));
-        self.actions.push(action);
-        self.call_team(team);
+        let rank = rank(&*self.policy, self.model, &self.services.state, &action);
+        self.crew.teams[team as usize].queue.push(id, Reverse((rank, action.seq)));
+        self.crew.actions.push(action);
+        self.crew.call_team(team, self.model, &mut self.ctx);
     }
 
     /// The first service has been impacted: call every team in.
     pub(super) fn incident_started(&mut self) {
-        for t in 0..self.teams.len() {
-            self.call_team(t as u16);
+        self.crew.incident = true;
+        for t in 0..self.crew.teams.len() {
+            self.crew.call_team(t as u16, self.model, &mut self.ctx);
         }
-    }
-
-    fn call_team(&mut self, team: u16) {
-        if self.teams[team as usize].called {
-            return;
-        }
-        self.teams[team as usize].called = true;
-        let def = &self.model.teams[team as usize];
-        for e in 0..def.engineers as usize {
-            if e < def.on_call as usize {
-                self.teams[team as usize].engineers[e] = Engineer { state: EngineerState::Free, shift_start: self.now };
-            } else {
-                let d = def.arrival.sample(&mut self.team_rngs[team as usize]);
-                self.schedule_unkeyed(d, Event::EngineerArrives { team, engineer: e as u16 });
-            }
-        }
-    }
-
-    pub(super) fn engineer_ready(&mut self, team: u16, engineer: u16) {
-        self.teams[team as usize].engineers[engineer as usize] =
-            Engineer { state: EngineerState::Free, shift_start: self.now };
     }
 
     /// Whether an action still makes sense; drops it (and lets its target
     /// queue a new one later) if not.
     fn still_needed(&mut self, a: u32) -> bool {
-        let action = &self.actions[a as usize];
-        let (kind, target, epoch) = (action.kind, action.target as usize, action.epoch);
-        let needed = match kind {
-            ActionKind::PoolRestart => match self.nodes[target].dynamic {
-                Dynamic::Pool { epoch: current, .. } => current == epoch,
-                _ => false,
-            },
-            ActionKind::Failover => {
-                let run = &self.services[target];
+        let action = self.crew.actions[a as usize];
+        let epoch = action.epoch;
+        let needed = match action.task {
+            Task::PoolRestart(p) => self.infra.pool_epoch(p) == epoch,
+            Task::Failover(s) => {
+                let run = &self.services.runs[s.index()];
                 run.failover == FailoverPhase::Manual && run.failover_epoch == epoch
             }
-            ActionKind::ScaleOut => self.scale_out_needed(target),
-            ActionKind::ServiceRestart => {
-                let run = &self.services[target];
+            Task::ScaleOut(s) => self.scale_out_needed(s),
+            Task::ServiceRestart(s) => {
+                let run = &self.services.runs[s.index()];
                 run.needs_restart && run.raw_capacity > 0.0 && run.crash_epoch == epoch
             }
         };
         if !needed {
-            self.actions[a as usize].status = Status::Dropped;
-            match kind {
+            self.crew.actions[a as usize].status = Status::Dropped;
+            match action.task {
                 // Only the current restart's flag: a stale one must not
                 // clear the flag of the restart queued after a later crash.
-                ActionKind::ServiceRestart if self.services[target].crash_epoch == epoch => {
-                    self.services[target].restart_queued = false;
+                Task::ServiceRestart(s) if self.services.runs[s.index()].crash_epoch == epoch => {
+                    self.services.runs[s.index()].restart_queued = false;
                 }
-                ActionKind::ScaleOut => self.services[target].scale_queued = false,
+                Task::ScaleOut(s) => self.services.runs[s.index()].scale_queued = false,
                 _ => {}
             }
         }
@@ -217,136 +304,110 @@ impl Simulation<'_> {
     }
 
     fn requirements_up(&self, work: &Work) -> bool {
-        work.requires.iter().all(|r| self.services[r.index()].state != State::Down)
+        work.requires.iter().all(|&r| !self.services.is_down(r))
     }
 
     /// Gives waiting work to free engineers, in policy order. Called after
     /// every event has settled.
     pub(super) fn dispatch_work(&mut self) {
-        if std::mem::take(&mut self.services_changed) {
+        if std::mem::take(&mut self.services.changed) {
             self.on_services_changed();
         }
-        for t in 0..self.teams.len() {
-            while let Some(e) = self.free_engineer(t) {
-                let Some((a, _)) = self.teams[t].queue.pop() else { break };
+        let model = self.model;
+        for t in 0..self.crew.teams.len() {
+            while let Some(e) = self.crew.free_engineer(t, model, &mut self.ctx) {
+                let Some((a, _)) = self.crew.teams[t].queue.pop() else { break };
                 if !self.still_needed(a) {
                     continue;
                 }
-                let action = self.actions[a as usize].clone();
-                let work = self.work(&action);
+                let task = self.crew.actions[a as usize].task;
+                let work = task.work(model);
                 let duration = if self.requirements_up(work) {
-                    work.duration.clone()
+                    &work.duration
                 } else if let Some(slower) = &work.fallback {
-                    slower.clone()
+                    slower
                 } else {
-                    self.actions[a as usize].status = Status::Blocked;
-                    self.teams[t].blocked.push(a);
+                    self.crew.actions[a as usize].status = Status::Blocked;
+                    self.crew.teams[t].blocked.push(a);
                     continue;
                 };
-                let stream = match action.kind {
-                    ActionKind::PoolRestart => action.target,
-                    _ => self.model.services[action.target as usize].component.0,
-                };
-                let d = duration.sample(self.rng(stream));
-                self.teams[t].engineers[e].state = EngineerState::Busy;
-                let act = &mut self.actions[a as usize];
+                let d = duration.sample(self.ctx.rng(task.stream(model)));
+                self.crew.teams[t].engineers[e].state = EngineerState::Busy;
+                let act = &mut self.crew.actions[a as usize];
                 act.status = Status::Running;
                 act.engineer = e as u16;
-                self.schedule_unkeyed(d, Event::ActionDone { action: a });
+                self.ctx.schedule_unkeyed(d, Event::ActionDone { action: a });
             }
         }
-    }
-
-    /// The lowest-numbered free engineer of a team, sending to rest anyone
-    /// whose shift is over.
-    fn free_engineer(&mut self, t: usize) -> Option<usize> {
-        let shifts = self.model.teams[t].shifts;
-        for e in 0..self.teams[t].engineers.len() {
-            let eng = self.teams[t].engineers[e];
-            if eng.state != EngineerState::Free {
-                continue;
-            }
-            if let Some((work, rest)) = shifts
-                && self.now - eng.shift_start >= work
-            {
-                self.teams[t].engineers[e].state = EngineerState::Resting;
-                self.schedule_unkeyed(rest, Event::EngineerRested { team: t as u16, engineer: e as u16 });
-                continue;
-            }
-            return Some(e);
-        }
-        None
     }
 
     /// A service changed state: blocked work may go ahead, waiting
     /// automatic failovers may switch, and dynamic ranks may have moved.
+    /// Allocates nothing: the policy reads the services' state slice as it is.
     fn on_services_changed(&mut self) {
-        let states = self.states();
-        for t in 0..self.teams.len() {
-            let blocked = std::mem::take(&mut self.teams[t].blocked);
-            for a in blocked {
-                if self.actions[a as usize].status != Status::Blocked {
-                    continue;
+        let model = self.model;
+        let policy = &*self.policy;
+        let states = &self.services.state[..];
+        let requirements_up = |work: &Work| work.requires.iter().all(|r| states[r.index()] != State::Down);
+        let crew = &mut self.crew;
+        for team in &mut crew.teams {
+            let actions = &mut crew.actions;
+            // Taken out and put back, so the list keeps its capacity.
+            let mut blocked = std::mem::take(&mut team.blocked);
+            blocked.retain(|&a| {
+                let action = &mut actions[a as usize];
+                if action.status != Status::Blocked {
+                    return false;
                 }
-                let ready = {
-                    let action = &self.actions[a as usize];
-                    self.requirements_up(self.work(action))
-                };
-                if ready {
-                    let action = &self.actions[a as usize];
-                    let rank = self.rank(action, &states);
-                    let seq = action.seq;
-                    self.actions[a as usize].status = Status::Queued;
-                    self.teams[t].queue.push(a, Reverse((rank, seq)));
-                } else {
-                    self.teams[t].blocked.push(a);
+                if !requirements_up(action.task.work(model)) {
+                    return true;
                 }
-            }
-            if self.policy.is_dynamic() {
-                let ids: Vec<u32> = self.teams[t].queue.iter().map(|(a, _)| *a).collect();
-                for a in ids {
-                    let rank = self.rank(&self.actions[a as usize], &states);
-                    let seq = self.actions[a as usize].seq;
-                    self.teams[t].queue.change_priority(&a, Reverse((rank, seq)));
+                let rank = rank(policy, model, states, action);
+                action.status = Status::Queued;
+                team.queue.push(a, Reverse((rank, action.seq)));
+                false
+            });
+            team.blocked = blocked;
+            if policy.is_dynamic() {
+                for (a, priority) in team.queue.iter_mut() {
+                    let action = &actions[*a as usize];
+                    *priority = Reverse((rank(policy, model, states, action), action.seq));
                 }
             }
         }
-        for s in 0..self.services.len() {
-            if self.services[s].failover == FailoverPhase::WaitingForRequirements {
-                self.try_automatic_switch(s);
+        for s in 0..self.services.runs.len() {
+            if self.services.runs[s].failover == FailoverPhase::WaitingForRequirements {
+                self.try_automatic_switch(ServiceId(s as u32));
             }
         }
     }
 
     pub(super) fn action_done(&mut self, a: u32) {
-        let action = self.actions[a as usize].clone();
-        self.actions[a as usize].status = Status::Finished;
+        let action = self.crew.actions[a as usize];
+        self.crew.actions[a as usize].status = Status::Finished;
         let t = action.team as usize;
-        self.teams[t].engineers[action.engineer as usize].state = EngineerState::Free;
-        let target = action.target as usize;
-        match action.kind {
-            ActionKind::PoolRestart => {
-                if let Dynamic::Pool { epoch, .. } = self.nodes[target].dynamic
-                    && epoch == action.epoch
-                {
-                    self.batch_restarted(action.target, action.epoch, action.servers);
+        self.crew.teams[t].engineers[action.engineer as usize].state = EngineerState::Free;
+        match action.task {
+            Task::PoolRestart(p) => {
+                if self.infra.pool_epoch(p) == action.epoch {
+                    self.batch_restarted(p, action.epoch, action.servers);
                 }
             }
-            ActionKind::Failover => {
-                let run = &self.services[target];
+            Task::Failover(s) => {
+                let run = &self.services.runs[s.index()];
                 if run.failover == FailoverPhase::Manual && run.failover_epoch == action.epoch {
-                    self.complete_failover(target);
+                    self.complete_failover(s);
                 }
             }
-            ActionKind::ScaleOut => {
-                self.services[target].scale_queued = false;
-                if let Some((d, spare)) = self.scale_out_room(target) {
-                    self.services[target].deployments[d].extra += action.servers.min(spare);
+            Task::ScaleOut(s) => {
+                self.services.runs[s.index()].scale_queued = false;
+                if let Some((d, spare)) = self.scale_out_room(s) {
+                    self.services.runs[s.index()].deployments[d].extra += action.servers.min(spare);
                 }
-                self.touch(self.model.services[target].component.0);
+                self.ctx.touch(self.model.service(s).component);
             }
-            ActionKind::ServiceRestart => {
-                let run = &mut self.services[target];
+            Task::ServiceRestart(s) => {
+                let run = &mut self.services.runs[s.index()];
                 // A restart begun before a later crash does not count.
                 if run.crash_epoch == action.epoch {
                     run.restart_queued = false;
@@ -354,24 +415,27 @@ impl Simulation<'_> {
                         run.needs_restart = false;
                     }
                 }
-                self.touch(self.model.services[target].component.0);
+                self.ctx.touch(self.model.service(s).component);
             }
         }
     }
 
     /// What caused the current change, in words.
     pub(super) fn describe_cause(&self) -> String {
-        match self.cause {
-            super::Event::ActionDone { action } => {
-                let a = &self.actions[action as usize];
-                let target = match a.kind {
-                    ActionKind::PoolRestart => format!("pool '{}'", self.model.components[a.target as usize].name),
-                    _ => format!("service '{}'", self.model.services[a.target as usize].name),
-                };
-                let team = &self.model.teams[a.team as usize].name;
-                match a.kind {
-                    ActionKind::PoolRestart => format!("{} servers of {target} restarted by team '{team}'", a.servers),
-                    kind => format!("{} of {target} done by team '{team}'", kind.noun()),
+        match self.ctx.cause {
+            Event::ActionDone { action } => {
+                let a = &self.crew.actions[action as usize];
+                let model = self.model;
+                let team = &model.teams[a.team as usize].name;
+                match a.task {
+                    Task::PoolRestart(p) => format!(
+                        "{} servers of pool '{}' restarted by team '{team}'",
+                        a.servers,
+                        model.component(p.component()).name
+                    ),
+                    Task::Failover(s) | Task::ScaleOut(s) | Task::ServiceRestart(s) => {
+                        format!("{} of service '{}' done by team '{team}'", a.task.kind().noun(), model.service(s).name)
+                    }
                 }
             }
             event => event.describe(self.model, self.disaster),
@@ -384,7 +448,7 @@ impl Simulation<'_> {
     pub(super) fn deadlocks(&self, horizon: SimTime) -> Vec<Deadlock> {
         let model = self.model;
         let n = model.services.len();
-        let down = |s: usize| self.services[s].state == State::Down;
+        let down = |s: usize| self.services.state[s] == State::Down;
         if !(0..n).any(down) {
             return Vec::new(); // nothing down, nothing stuck (the usual case)
         }
@@ -404,21 +468,16 @@ impl Simulation<'_> {
                     edge(s, h.index());
                 }
             }
-            if self.services[s].failover == FailoverPhase::WaitingForRequirements
+            if self.services.runs[s].failover == FailoverPhase::WaitingForRequirements
                 && let Some(FailoverDef::Automatic { requires, .. }) = &model.services[s].recovery.failover
             {
                 requires.iter().filter(|r| down(r.index())).for_each(|r| edge(s, r.index()));
             }
         }
-        for a in self.actions.iter().filter(|a| a.status == Status::Blocked) {
-            let waiting: Vec<usize> = match a.kind {
-                ActionKind::PoolRestart => {
-                    model.pool_services(crate::ComponentId(a.target)).iter().map(|s| s.index()).collect()
-                }
-                _ => vec![a.target as usize],
-            };
-            for s in waiting.into_iter().filter(|&s| down(s)) {
-                for r in self.work(a).requires.iter().filter(|r| down(r.index())) {
+        for a in self.crew.actions.iter().filter(|a| a.status == Status::Blocked) {
+            let mut one = [ServiceId(0)];
+            for s in a.task.services(model, &mut one).iter().map(|s| s.index()).filter(|&s| down(s)) {
+                for r in a.task.work(model).requires.iter().filter(|r| down(r.index())) {
                     edge(s, r.index());
                 }
             }
@@ -429,7 +488,7 @@ impl Simulation<'_> {
             .map(|scc| {
                 let members: Vec<usize> = scc.iter().map(|n| n.index()).collect();
                 let cycle = cycle_through(&g, &members);
-                let since = members.iter().map(|&s| self.services[s].down_since).max().unwrap_or(horizon);
+                let since = members.iter().map(|&s| self.services.runs[s].down_since).max().unwrap_or(horizon);
                 Deadlock { services: cycle.into_iter().map(|s| model.services[s].name.clone()).collect(), since }
             })
             .collect();

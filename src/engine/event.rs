@@ -1,18 +1,19 @@
 //! The events of a run: small `Copy` values naming what happened, by index.
 
-use crate::model::{Disaster, Hazard, Model};
+use crate::model::{ComponentId, Disaster, Hazard, Model, PoolId, ServiceId};
 
-/// Something that happens at an instant. Indices are component ids and
-/// hazard positions in the disaster; names are looked up only to describe
-/// an event to people.
+/// Something that happens at an instant. Elements are named by typed ids,
+/// hazards by their position in the disaster, teams and engineers by their
+/// position in the model; names are looked up only to describe an event to
+/// people.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Event {
     /// A fire reaches a room (ignition, or spread from a neighbour).
-    FireIgnites { hazard: u16, room: u32 },
+    FireIgnites { hazard: u16, room: ComponentId },
     /// A burning room's equipment is destroyed.
-    FireDamages { hazard: u16, room: u32 },
+    FireDamages { hazard: u16, room: ComponentId },
     /// A room's suppression system discharges.
-    SuppressionActs { hazard: u16, room: u32 },
+    SuppressionActs { hazard: u16, room: ComponentId },
     /// The authorities cut power.
     PowerCutOrdered { hazard: u16 },
     /// The fire is out.
@@ -24,24 +25,24 @@ pub(crate) enum Event {
     /// A scripted outage ends.
     OutageEnds { hazard: u16 },
     /// A UPS battery is empty.
-    BatteryExhausted(u32),
+    BatteryExhausted(ComponentId),
     /// A generator carries load.
-    GeneratorStarted(u32),
+    GeneratorStarted(ComponentId),
     /// A generator's tank is empty.
-    FuelExhausted(u32),
+    FuelExhausted(ComponentId),
     /// A room without cooling shuts its servers down for heat.
-    Overheated(u32),
+    Overheated(ComponentId),
     /// A pool's servers have booted.
-    PoolBooted(u32),
+    PoolBooted(PoolId),
     /// A pool's broken servers are repaired.
-    PoolRepaired(u32),
+    PoolRepaired(PoolId),
     /// A component fails at random.
-    ComponentFailed(u32),
+    ComponentFailed(ComponentId),
     /// A randomly failed component is repaired.
-    ComponentRepaired(u32),
+    ComponentRepaired(ComponentId),
     /// A batch of a pool's restarted servers has booted (stale if the pool's
     /// epoch has moved on: it lost power again).
-    BatchBooted { pool: u32, epoch: u32, servers: u32 },
+    BatchBooted { pool: PoolId, epoch: u32, servers: u32 },
     /// An engineer called in arrives.
     EngineerArrives { team: u16, engineer: u16 },
     /// An engineer comes back from rest.
@@ -49,13 +50,13 @@ pub(crate) enum Event {
     /// A manual action is finished.
     ActionDone { action: u32 },
     /// An automatic failover has noticed the loss.
-    FailoverDetected { service: u32, epoch: u32 },
+    FailoverDetected { service: ServiceId, epoch: u32 },
     /// An automatic failover has switched traffic.
-    FailoverSwitched { service: u32, epoch: u32 },
+    FailoverSwitched { service: ServiceId, epoch: u32 },
     /// A warm or cold standby deployment is ready to serve.
-    StandbyReady { service: u32, deployment: u16 },
+    StandbyReady { service: ServiceId, deployment: u16 },
     /// A service's demand surge is over.
-    SurgeEnds { service: u32 },
+    SurgeEnds { service: ServiceId },
     /// The state before any event (for the timeline of the initial settle).
     Start,
 }
@@ -63,12 +64,13 @@ pub(crate) enum Event {
 impl Event {
     /// A sentence fragment for people: "fire reached room 'B3-ups'".
     pub(crate) fn describe(self, model: &Model, disaster: &Disaster) -> String {
-        let name = |i: u32| model.components[i as usize].name.as_str();
-        let noun = |i: u32| model.components[i as usize].kind.noun();
+        let name = |c: ComponentId| model.component(c).name.as_str();
+        let noun = |c: ComponentId| model.component(c).kind.noun();
+        let service = |s: ServiceId| model.service(s).name.as_str();
         // The room a fire started in, or the target of an outage.
         let subject = |h: u16| match &disaster.hazards[h as usize] {
-            Hazard::Fire(f) => f.room.0,
-            Hazard::Outage { target, .. } => target.0,
+            Hazard::Fire(f) => f.room,
+            Hazard::Outage { target, .. } => *target,
         };
         let fire_room = |h: u16| name(subject(h));
         match self {
@@ -104,12 +106,12 @@ impl Event {
             Event::Overheated(n) => {
                 format!("servers in {} '{}' shut down for heat", noun(n), name(n))
             }
-            Event::PoolBooted(n) => format!("servers of pool '{}' booted", name(n)),
-            Event::PoolRepaired(n) => format!("broken servers of pool '{}' repaired", name(n)),
+            Event::PoolBooted(p) => format!("servers of pool '{}' booted", name(p.component())),
+            Event::PoolRepaired(p) => format!("broken servers of pool '{}' repaired", name(p.component())),
             Event::ComponentFailed(n) => format!("{} '{}' failed", noun(n), name(n)),
             Event::ComponentRepaired(n) => format!("{} '{}' repaired", noun(n), name(n)),
             Event::BatchBooted { pool, servers, .. } => {
-                format!("{servers} restarted servers of pool '{}' booted", name(pool))
+                format!("{servers} restarted servers of pool '{}' booted", name(pool.component()))
             }
             Event::EngineerArrives { team, .. } => {
                 format!("an engineer of team '{}' arrived", model.teams[team as usize].name)
@@ -118,17 +120,17 @@ impl Event {
                 format!("an engineer of team '{}' is back from rest", model.teams[team as usize].name)
             }
             Event::ActionDone { .. } => "manual work finished".to_owned(),
-            Event::FailoverDetected { service, .. } => {
-                format!("loss of service '{}' detected", model.services[service as usize].name)
+            Event::FailoverDetected { service: s, .. } => {
+                format!("loss of service '{}' detected", service(s))
             }
-            Event::FailoverSwitched { service, .. } => {
-                format!("traffic of service '{}' switched to its standbys", model.services[service as usize].name)
+            Event::FailoverSwitched { service: s, .. } => {
+                format!("traffic of service '{}' switched to its standbys", service(s))
             }
-            Event::StandbyReady { service, .. } => {
-                format!("standby of service '{}' warmed up", model.services[service as usize].name)
+            Event::StandbyReady { service: s, .. } => {
+                format!("standby of service '{}' warmed up", service(s))
             }
-            Event::SurgeEnds { service } => {
-                format!("demand surge of service '{}' over", model.services[service as usize].name)
+            Event::SurgeEnds { service: s } => {
+                format!("demand surge of service '{}' over", service(s))
             }
             Event::Start => "initial state".to_owned(),
         }

@@ -27,6 +27,7 @@
 //! the report. Infrastructure loops (a UPS powering its own input) are
 //! rejected by validation.
 
+mod context;
 mod dispatch;
 mod event;
 mod hazards;
@@ -35,22 +36,19 @@ pub mod outcome;
 mod services;
 mod tally;
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
-
 use rand::Rng;
-use rand_chacha::ChaCha8Rng;
 
-use crate::model::{Detail, Disaster, Hazard, Model, State};
-use crate::queue::{EventKey, EventQueue};
+use crate::model::{ComponentId, Detail, Disaster, Hazard, Model, ServiceId, State};
 use crate::recovery::{RecoveryPolicy, builtin_policy};
-use crate::rng::{self, StreamKind};
 use crate::scenario::Scenario;
 use crate::time::{SimDuration, SimTime};
-use dispatch::{Action, TeamRun};
+use context::Ctx;
+use dispatch::Crew;
 pub(crate) use event::Event;
+use hazards::Hazards;
+use infra::Infra;
 pub use outcome::{Cause, Deadlock, RunReport, ServiceOutcome, TimelineEntry};
-use services::ServiceRun;
+use services::Services;
 pub(crate) use tally::Numbers;
 
 /// Default cap on the events of one run; see [`RunOptions::max_events`].
@@ -117,6 +115,9 @@ pub enum RunError {
         /// The names available, comma-separated.
         known: String,
     },
+    /// The run would last no time at all.
+    #[error("the horizon must be longer than zero")]
+    ZeroHorizon,
     /// The run was stopped after too many events.
     #[error(
         "run stopped after {events} events at {at}: the scenario generates events faster than it can be simulated (check failure rates)"
@@ -127,79 +128,6 @@ pub enum RunError {
         /// Simulated time reached.
         at: SimTime,
     },
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum GenPhase {
-    Idle,
-    Starting,
-    Running,
-    FailedToStart,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum PoolPhase {
-    Off,
-    /// Booting by themselves.
-    Booting,
-    /// Waiting for, or undergoing, manual restarts in batches.
-    Restarting,
-    Running,
-}
-
-/// Kind-specific dynamic state of infrastructure components.
-#[derive(Clone, Copy, Debug)]
-enum Dynamic {
-    None,
-    Ups {
-        battery_left: SimDuration,
-        draining_since: Option<SimTime>,
-    },
-    Generator {
-        phase: GenPhase,
-        fuel_left: SimDuration,
-        running_since: SimTime,
-    },
-    Pool {
-        phase: PoolPhase,
-        working: u64,
-        broken: u64,
-        /// Servers not yet restarted (manual restart) or booted.
-        pending: u64,
-        /// A hard power loss happened since the last boot.
-        cold: bool,
-        /// Bumped on every power loss, so that stale restart work and boots are ignored.
-        epoch: u32,
-        /// (working, phase) as dependants last saw them.
-        published: (u64, PoolPhase),
-    },
-}
-
-#[derive(Clone, Debug)]
-struct NodeState {
-    live: bool,
-    /// Authority power cuts in force.
-    cut: u16,
-    /// Fires that destroyed the equipment and whose restoration is pending.
-    damaged: u16,
-    /// Scripted outages in force (a disaster has at most 65,534 hazards).
-    out: u16,
-    failed: bool,
-    /// Servers in this room are shut down for heat.
-    overheated: bool,
-    /// `overheated` as dependants last saw it.
-    overheated_published: bool,
-    /// The kind-specific timer (battery, generator, heat, boot).
-    timer: Option<EventKey>,
-    /// Pool repair timer.
-    repair_timer: Option<EventKey>,
-    dynamic: Dynamic,
-}
-
-impl NodeState {
-    fn intact(&self) -> bool {
-        self.cut == 0 && self.damaged == 0 && self.out == 0 && !self.failed
-    }
 }
 
 /// A reusable simulator for one scenario and one disaster.
@@ -221,37 +149,16 @@ pub struct Simulation<'s> {
     model: &'s Model,
     disaster: &'s Disaster,
     policy: Box<dyn RecoveryPolicy>,
-    queue: EventQueue<Event>,
-    now: SimTime,
-    nodes: Vec<NodeState>,
-    /// Per-component streams, kept across runs; `rng_generation[i]` says in
-    /// which reset `rngs[i]` was last seeded, so a stream is re-seeded in
-    /// place on first use in a run instead of reallocated.
-    rngs: Vec<Option<Box<ChaCha8Rng>>>,
-    rng_generation: Vec<u64>,
-    /// Counts resets (runs); never 0 after the first.
-    generation: u64,
-    /// Stream keys of the hazards, made once.
-    hazard_keys: Vec<String>,
-    hazard_rngs: Vec<ChaCha8Rng>,
-    team_rngs: Vec<ChaCha8Rng>,
-    fires: Vec<hazards::FireState>,
-    services: Vec<ServiceRun>,
-    teams: Vec<TeamRun>,
-    actions: Vec<Action>,
-    /// Set when a service changes state, so that waiting work is re-checked.
-    services_changed: bool,
-    /// Set when the first service is impacted: every team has been called.
-    incident: bool,
-    /// Components to look at again, keyed by (topological rank, id) so that
-    /// each one is evaluated after its inputs have settled.
-    worklist: BinaryHeap<Reverse<u64>>,
-    queued: Vec<bool>,
-    cause: Event,
-    record: bool,
-    timeline: Vec<TimelineEntry>,
-    seed: u64,
-    run: u64,
+    /// The clock, the event queue, random streams, propagation, the timeline.
+    ctx: Ctx<'s>,
+    /// Rooms, power, cooling and pools.
+    infra: Infra,
+    /// Fires and scripted outages.
+    hazards: Hazards,
+    /// Services, as a struct of arrays.
+    services: Services,
+    /// Teams, engineers and the manual work they are given.
+    crew: Crew,
 }
 
 impl<'s> Simulation<'s> {
@@ -272,45 +179,23 @@ impl<'s> Simulation<'s> {
             })?,
             None => scenario.default_disaster(),
         };
-        let model = scenario.model();
-        let n = model.components.len();
-        Ok(Simulation {
-            scenario,
-            model,
-            disaster,
-            policy: builtin_policy(&model.policy),
-            queue: EventQueue::new(),
-            now: SimTime::ZERO,
-            nodes: Vec::with_capacity(n),
-            rngs: Vec::with_capacity(n),
-            rng_generation: Vec::with_capacity(n),
-            generation: 0,
-            hazard_keys: (0..disaster.hazards.len()).map(|i| format!("{}#{i}", disaster.name)).collect(),
-            hazard_rngs: Vec::new(),
-            team_rngs: Vec::new(),
-            fires: Vec::new(),
-            services: Vec::new(),
-            teams: Vec::new(),
-            actions: Vec::new(),
-            services_changed: false,
-            incident: false,
-            worklist: BinaryHeap::new(),
-            queued: vec![false; n],
-            cause: Event::Start,
-            record: false,
-            timeline: Vec::new(),
-            seed: 0,
-            run: 0,
-        })
+        Ok(Self::for_disaster(scenario, disaster))
     }
 
     /// A simulator for one of `scenario`'s disasters (or its default one).
     pub(crate) fn for_disaster(scenario: &'s Scenario, disaster: &'s Disaster) -> Self {
-        let mut sim = Simulation::new(scenario, None).expect("the default disaster always exists");
-        sim.disaster = disaster;
-        sim.hazard_keys = (0..disaster.hazards.len()).map(|i| format!("{}#{i}", disaster.name)).collect();
-        sim.fires.clear();
-        sim
+        let model = scenario.model();
+        Simulation {
+            scenario,
+            model,
+            disaster,
+            policy: builtin_policy(&model.policy),
+            ctx: Ctx::new(model),
+            infra: Infra::default(),
+            hazards: Hazards::new(disaster),
+            services: Services::default(),
+            crew: Crew::default(),
+        }
     }
 
     /// Replaces the recovery policy (which waiting action gets the next free
@@ -330,7 +215,8 @@ impl<'s> Simulation<'s> {
     ///
     /// # Errors
     /// [`RunError::EventBudgetExceeded`] when the run needs more than
-    /// `options.max_events` events.
+    /// `options.max_events` events; [`RunError::ZeroHorizon`] when
+    /// `options.horizon` is zero.
     pub fn run(&mut self, options: &RunOptions) -> Result<RunReport, RunError> {
         let (horizon, events) = self.simulate(options)?;
         Ok(self.finish(horizon, events))
@@ -343,25 +229,31 @@ impl<'s> Simulation<'s> {
         let options = RunOptions { timeline: false, ..options.clone() };
         let (horizon, _) = self.simulate(&options)?;
         out.clear();
-        out.extend(self.model.services.iter().zip(&self.services).map(|(def, run)| run.numbers(horizon, def)));
+        out.extend(
+            (0..self.model.services.len()).map(|s| self.services.numbers(ServiceId(s as u32), horizon, self.model)),
+        );
         Ok(!self.deadlocks(horizon).is_empty())
     }
 
     /// The event loop; returns the horizon and the number of events.
     fn simulate(&mut self, options: &RunOptions) -> Result<(SimTime, u64), RunError> {
-        let horizon = SimTime::from(options.horizon.unwrap_or(self.scenario.horizon()));
+        let horizon = options.horizon.unwrap_or(self.scenario.horizon());
+        if horizon.is_zero() {
+            return Err(RunError::ZeroHorizon);
+        }
+        let horizon = SimTime::from(horizon);
         self.reset(options);
         let mut events: u64 = 0;
-        while let Some((t, event)) = self.queue.pop() {
+        while let Some((t, event)) = self.ctx.queue.pop() {
             if t > horizon {
                 break; // the run is over; the rest of the queue is dropped at reset
             }
             events += 1;
             if events > options.max_events {
-                return Err(RunError::EventBudgetExceeded { events: events - 1, at: self.now });
+                return Err(RunError::EventBudgetExceeded { events: events - 1, at: self.ctx.now });
             }
-            self.now = t;
-            self.cause = event;
+            self.ctx.now = t;
+            self.ctx.cause = event;
             self.handle(event);
             self.settle();
             self.dispatch_work();
@@ -373,141 +265,56 @@ impl<'s> Simulation<'s> {
 
     fn reset(&mut self, options: &RunOptions) {
         let model = self.model;
-        self.seed = options.seed;
-        self.run = options.run;
-        self.record = options.timeline;
-        self.timeline.clear();
-        self.queue.clear();
-        self.now = SimTime::ZERO;
-        self.cause = Event::Start;
-        self.nodes.clear();
-        self.nodes.extend(model.components.iter().map(|c| NodeState {
-            live: true,
-            cut: 0,
-            damaged: 0,
-            out: 0,
-            failed: false,
-            overheated: false,
-            overheated_published: false,
-            timer: None,
-            repair_timer: None,
-            dynamic: match &c.detail {
-                Detail::Ups { ride_through, .. } => Dynamic::Ups { battery_left: *ride_through, draining_since: None },
-                Detail::Generator { fuel, .. } => {
-                    Dynamic::Generator { phase: GenPhase::Idle, fuel_left: *fuel, running_since: SimTime::ZERO }
-                }
-                Detail::Pool(p) => Dynamic::Pool {
-                    phase: PoolPhase::Running,
-                    working: p.servers,
-                    broken: 0,
-                    pending: 0,
-                    cold: false,
-                    epoch: 0,
-                    published: (p.servers, PoolPhase::Running),
-                },
-                _ => Dynamic::None,
-            },
-        }));
-        self.generation += 1;
-        self.rngs.resize_with(model.components.len(), || None);
-        self.rng_generation.resize(model.components.len(), 0);
-        if self.services.len() == model.services.len() {
-            for (run, def) in self.services.iter_mut().zip(&model.services) {
-                run.reset(def);
-            }
-        } else {
-            self.services.clear();
-            self.services.extend(model.services.iter().map(ServiceRun::new));
-        }
-        self.actions.clear();
-        self.services_changed = false;
-        self.incident = false;
-        if self.teams.len() == model.teams.len() {
-            for (team, def) in self.teams.iter_mut().zip(&model.teams) {
-                team.reset(def);
-            }
-        } else {
-            self.teams.clear();
-            self.teams.extend(model.teams.iter().map(TeamRun::new));
-        }
-        self.team_rngs.clear();
-        for t in &model.teams {
-            self.team_rngs.push(rng::stream(self.seed, self.run, StreamKind::Recovery, &t.name));
-        }
-        self.fires.clear();
-        self.fires.resize_with(self.disaster.hazards.len(), hazards::FireState::default);
-        self.hazard_rngs.clear();
+        self.ctx.reset(options.seed, options.run, options.timeline);
+        self.infra.reset(model);
+        self.services.reset(model);
+        self.crew.reset(model, options.seed, options.run);
+        self.hazards.reset(self.disaster, options.seed, options.run);
         for (i, h) in self.disaster.hazards.iter().enumerate() {
-            self.hazard_rngs.push(rng::stream(self.seed, self.run, StreamKind::Hazard, &self.hazard_keys[i]));
             let hazard = i as u16;
             match h {
                 Hazard::Fire(f) => {
-                    let room = f.room.0;
-                    self.queue.schedule_unkeyed(SimTime::from(f.at), Event::FireIgnites { hazard, room });
+                    self.ctx.queue.schedule_unkeyed(SimTime::from(f.at), Event::FireIgnites { hazard, room: f.room });
                 }
                 Hazard::Outage { at, .. } => {
-                    self.queue.schedule_unkeyed(SimTime::from(*at), Event::OutageStarts { hazard })
+                    self.ctx.queue.schedule_unkeyed(SimTime::from(*at), Event::OutageStarts { hazard })
                 }
             }
         }
         for (i, c) in model.components.iter().enumerate() {
             if let Some(f) = &c.failures {
-                let d = f.time_to_failure.sample(self.rng(i as u32));
-                self.queue.schedule_unkeyed(SimTime::ZERO + d, Event::ComponentFailed(i as u32));
+                let id = ComponentId(i as u32);
+                let d = f.time_to_failure.sample(self.ctx.rng(id));
+                self.ctx.queue.schedule_unkeyed(SimTime::ZERO + d, Event::ComponentFailed(id));
             }
         }
         // Settle the initial state (a hall cooled by units in another room,
         // say) without recording it as a change.
-        let record = self.record;
-        self.record = false;
+        let record = self.ctx.record;
+        self.ctx.record = false;
         for i in 0..model.components.len() as u32 {
-            self.touch(i);
+            self.ctx.touch(ComponentId(i));
         }
         self.settle();
-        for s in &mut self.services {
-            s.start_tally();
-        }
-        self.record = record;
+        self.services.start_tallies();
+        self.ctx.record = record;
     }
 
     fn finish(&mut self, horizon: SimTime, events: u64) -> RunReport {
         let deadlocks = self.deadlocks(horizon);
         let model = self.model;
         let services =
-            model.services.iter().zip(&mut self.services).map(|(def, run)| run.finish(horizon, def, model)).collect();
+            (0..model.services.len()).map(|s| self.services.finish(ServiceId(s as u32), horizon, model)).collect();
         RunReport {
             scenario: self.scenario.name().to_owned(),
             disaster: self.disaster.name.clone(),
-            seed: self.seed,
-            run: self.run,
+            seed: self.ctx.seed,
+            run: self.ctx.run,
             horizon: horizon.since_start(),
             events,
             services,
             deadlocks,
-            timeline: std::mem::take(&mut self.timeline),
-        }
-    }
-
-    /// The component's own random stream, created on first use.
-    fn rng(&mut self, i: u32) -> &mut ChaCha8Rng {
-        let (seed, run, model) = (self.seed, self.run, self.model);
-        let i = i as usize;
-        if self.rng_generation[i] != self.generation {
-            let fresh = rng::stream(seed, run, StreamKind::Component, &model.components[i].name);
-            match &mut self.rngs[i] {
-                Some(b) => **b = fresh,
-                slot => *slot = Some(Box::new(fresh)),
-            }
-            self.rng_generation[i] = self.generation;
-        }
-        self.rngs[i].as_mut().expect("seeded above")
-    }
-
-    fn touch(&mut self, i: u32) {
-        if !self.queued[i as usize] {
-            self.queued[i as usize] = true;
-            let rank = u64::from(self.model.rank[i as usize]);
-            self.worklist.push(Reverse((rank << 32) | u64::from(i)));
+            timeline: std::mem::take(&mut self.ctx.timeline),
         }
     }
 
@@ -517,68 +324,46 @@ impl<'s> Simulation<'s> {
     /// no transient state reaches the report.
     fn settle(&mut self) {
         let model = self.model;
-        while let Some(Reverse(key)) = self.worklist.pop() {
-            let i = key as u32;
-            if !self.queued[i as usize] {
-                continue; // settled already, with the rest of its cycle
-            }
-            self.queued[i as usize] = false;
-            let cycle = model.cycle_of[i as usize];
+        while let Some(c) = self.ctx.next_touched() {
+            let cycle = model.cycle_of[c.index()];
             if cycle != crate::model::NO_CYCLE {
                 let members = &model.cycles[cycle as usize];
                 for &m in members {
-                    self.queued[m as usize] = false;
+                    self.ctx.untouch(ComponentId(m));
                 }
-                for m in self.evaluate_cycle(members) {
-                    for &d in model.dependants.row(m) {
-                        self.touch(d);
-                    }
-                }
+                self.evaluate_cycle(members);
                 continue;
             }
-            let changed = match &model.components[i as usize].detail {
-                Detail::Service(s) => self.evaluate_service(*s as usize),
-                _ => self.evaluate_infrastructure(i),
+            let changed = match &model.components[c.index()].detail {
+                Detail::Service(s) => self.evaluate_service(ServiceId(*s)),
+                _ => self.evaluate_infrastructure(c),
             };
             if changed {
-                for &d in model.dependants.row(i) {
-                    self.touch(d);
-                }
+                self.touch_dependants(c);
             }
         }
     }
 
-    fn schedule(&mut self, after: SimDuration, event: Event) -> EventKey {
-        self.queue.schedule(self.now + after, event)
-    }
-
-    fn schedule_unkeyed(&mut self, after: SimDuration, event: Event) {
-        self.queue.schedule_unkeyed(self.now + after, event);
-    }
-
-    fn cancel(&mut self, key: &mut Option<EventKey>) {
-        if let Some(k) = key.take() {
-            self.queue.cancel(k);
+    /// Marks everything that depends on `c` to be looked at again.
+    fn touch_dependants(&mut self, c: ComponentId) {
+        for &d in self.model.dependants.row(c.0) {
+            self.ctx.touch(ComponentId(d));
         }
     }
 
-    fn cancel_timer(&mut self, i: u32) {
-        let mut key = self.nodes[i as usize].timer.take();
-        self.cancel(&mut key);
-    }
-
-    fn record_change(&mut self, i: u32, state: State, level: f64) {
-        if self.record {
-            let c = &self.model.components[i as usize];
+    /// Records a change of state in the timeline, if one is kept.
+    fn record_change(&mut self, c: ComponentId, state: State, level: f64) {
+        if self.ctx.record {
+            let component = self.model.component(c);
             let cause = self.describe_cause();
-            let blocked_by = match &c.detail {
-                Detail::Service(s) => self.services[*s as usize].blocker_label(self.model, self),
+            let blocked_by = match &component.detail {
+                Detail::Service(s) => self.services.blocker_label(ServiceId(*s), self.model),
                 _ => None,
             };
-            self.timeline.push(TimelineEntry {
-                at: self.now,
-                component: c.name.clone(),
-                kind: c.kind.noun(),
+            self.ctx.timeline.push(TimelineEntry {
+                at: self.ctx.now,
+                component: component.name.clone(),
+                kind: component.kind.noun(),
                 state,
                 level,
                 cause,
@@ -597,70 +382,33 @@ impl<'s> Simulation<'s> {
             Event::RoomsRestored { hazard, stage } => self.restore(hazard, stage),
             Event::OutageStarts { hazard } => self.outage_starts(hazard),
             Event::OutageEnds { hazard } => self.outage_ends(hazard),
-            Event::BatteryExhausted(i) => {
-                self.nodes[i as usize].timer = None;
-                self.nodes[i as usize].dynamic = Dynamic::Ups { battery_left: SimDuration::ZERO, draining_since: None };
-                self.touch(i);
-            }
-            Event::GeneratorStarted(i) => self.generator_started(i),
-            Event::FuelExhausted(i) => {
-                self.nodes[i as usize].timer = None;
-                if let Dynamic::Generator { phase, fuel_left, .. } = &mut self.nodes[i as usize].dynamic {
-                    *phase = GenPhase::Idle;
-                    *fuel_left = SimDuration::ZERO;
-                }
-                self.touch(i);
-            }
-            Event::Overheated(i) => {
-                self.nodes[i as usize].timer = None;
-                self.nodes[i as usize].overheated = true;
-                self.touch(i);
-            }
-            Event::PoolBooted(i) => {
-                self.nodes[i as usize].timer = None;
-                self.pool_booted(i);
-            }
+            Event::BatteryExhausted(c) => self.battery_exhausted(c),
+            Event::GeneratorStarted(c) => self.generator_started(c),
+            Event::FuelExhausted(c) => self.fuel_exhausted(c),
+            Event::Overheated(c) => self.overheated(c),
+            Event::PoolBooted(p) => self.pool_booted(p),
             Event::BatchBooted { pool, epoch, servers } => self.batch_booted(pool, epoch, u64::from(servers)),
-            Event::PoolRepaired(i) => self.pool_repaired(i),
-            Event::ComponentFailed(i) => {
-                self.nodes[i as usize].failed = true;
-                let f =
-                    self.model.components[i as usize].failures.as_ref().expect("only components with failures fail");
-                let d = f.time_to_repair.sample(self.rng(i));
-                self.schedule_unkeyed(d, Event::ComponentRepaired(i));
-                self.touch(i);
-            }
-            Event::ComponentRepaired(i) => {
-                self.nodes[i as usize].failed = false;
-                if let Dynamic::Generator { phase, .. } = &mut self.nodes[i as usize].dynamic
-                    && *phase == GenPhase::FailedToStart
-                {
-                    *phase = GenPhase::Idle;
-                }
-                let f =
-                    self.model.components[i as usize].failures.as_ref().expect("only components with failures fail");
-                let d = f.time_to_failure.sample(self.rng(i));
-                self.schedule_unkeyed(d, Event::ComponentFailed(i));
-                self.touch(i);
-            }
-            Event::EngineerArrives { team, engineer } => self.engineer_ready(team, engineer),
-            Event::EngineerRested { team, engineer } => self.engineer_ready(team, engineer),
+            Event::PoolRepaired(p) => self.pool_repaired(p),
+            Event::ComponentFailed(c) => self.component_failed(c),
+            Event::ComponentRepaired(c) => self.component_repaired(c),
+            Event::EngineerArrives { team, engineer } => self.crew.engineer_ready(team, engineer, self.ctx.now),
+            Event::EngineerRested { team, engineer } => self.crew.engineer_ready(team, engineer, self.ctx.now),
             Event::ActionDone { action } => self.action_done(action),
-            Event::FailoverDetected { service, epoch } => self.failover_detected(service as usize, epoch),
+            Event::FailoverDetected { service, epoch } => self.failover_detected(service, epoch),
             Event::FailoverSwitched { service, epoch } => {
-                if self.services[service as usize].failover_epoch == epoch {
-                    self.complete_failover(service as usize);
+                if self.services.runs[service.index()].failover_epoch == epoch {
+                    self.complete_failover(service);
                 }
             }
             Event::StandbyReady { service, deployment } => {
-                self.services[service as usize].deployments[deployment as usize].serving = true;
-                self.touch(self.model.services[service as usize].component.0);
+                self.services.runs[service.index()].deployments[deployment as usize].serving = true;
+                self.ctx.touch(self.model.service(service).component);
             }
             Event::SurgeEnds { service } => {
-                let run = &mut self.services[service as usize];
-                if run.surge_until.is_some_and(|t| t <= self.now) {
+                let run = &mut self.services.runs[service.index()];
+                if run.surge_until.is_some_and(|t| t <= self.ctx.now) {
                     run.surge_until = None;
-                    self.touch(self.model.services[service as usize].component.0);
+                    self.ctx.touch(self.model.service(service).component);
                 }
             }
             Event::Start => {}

@@ -1,12 +1,12 @@
 //! Services: capacity, dependencies, failover, restarts, surges, and why a
 //! service is impaired.
 
+use super::dispatch::Task;
 use super::infra::Why;
 use super::outcome::{Cause, ServiceOutcome};
 use super::tally::{Numbers, ServiceTally};
 use super::{Event, Simulation};
-use crate::model::{FailoverDef, Model, Role, Service, State};
-use crate::recovery::ActionKind;
+use crate::model::{ComponentId, Detail, FailoverDef, Model, Role, Service, ServiceId, State};
 use crate::time::{SimDuration, SimTime};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,9 +46,9 @@ pub(crate) enum Blocker {
     /// A scripted outage of the service itself.
     Outage,
     /// A dependency that is not up.
-    Dependency(u32),
+    Dependency(ServiceId),
     /// Infrastructure under the service's deployments, and why.
-    Infrastructure(u32, Why),
+    Infrastructure(ComponentId, Why),
     /// A failover in progress.
     Failover,
     /// A manual restart of the service.
@@ -63,9 +63,9 @@ impl Blocker {
     pub(crate) fn describe(self, model: &Model) -> String {
         match self {
             Blocker::Outage => "outage of the service".to_owned(),
-            Blocker::Dependency(d) => format!("dependency '{}'", model.services[d as usize].name),
+            Blocker::Dependency(d) => format!("dependency '{}'", model.service(d).name),
             Blocker::Infrastructure(c, why) => {
-                let c = &model.components[c as usize];
+                let c = model.component(c);
                 format!("{} '{}': {}", c.kind.noun(), c.name, why.describe())
             }
             Blocker::Failover => "failover to standby".to_owned(),
@@ -98,16 +98,14 @@ pub(super) struct Inputs {
 pub(super) struct Value {
     state: State,
     served: f64,
-    hard_down: Option<u32>,
-    hard_impaired: Option<u32>,
-    soft_impaired: Option<u32>,
+    hard_down: Option<ServiceId>,
+    hard_impaired: Option<ServiceId>,
+    soft_impaired: Option<ServiceId>,
 }
 
 /// A service's state during a run.
 #[derive(Clone, Debug)]
 pub(super) struct ServiceRun {
-    pub(super) state: State,
-    pub(super) served: f64,
     tally: ServiceTally,
     pub(super) deployments: Vec<DeploymentRun>,
     pub(super) failover: FailoverPhase,
@@ -162,8 +160,6 @@ impl ServiceRun {
 
     fn new_without_deployments(def: &Service) -> ServiceRun {
         ServiceRun {
-            state: State::Up,
-            served: 1.0,
             tally: ServiceTally::new(),
             deployments: Vec::new(),
             failover: FailoverPhase::Idle,
@@ -199,10 +195,10 @@ impl ServiceRun {
     }
 
     /// Starts the totals from the settled initial state.
-    pub(super) fn start_tally(&mut self) {
+    fn start_tally(&mut self, state: State, served: f64) {
         self.tally = ServiceTally::new();
-        if self.state != State::Up {
-            self.tally.change(SimTime::ZERO, self.state, self.served);
+        if state != State::Up {
+            self.tally.change(SimTime::ZERO, state, served);
         }
     }
 
@@ -226,17 +222,12 @@ impl ServiceRun {
         self.blocker_since = now;
     }
 
-    /// The current blocker, in words, for the timeline.
-    pub(super) fn blocker_label(&self, model: &Model, _sim: &Simulation<'_>) -> Option<String> {
-        self.blocker.map(|b| b.describe(model))
-    }
-
     /// The run's numbers, without names or causes (for Monte Carlo).
-    pub(super) fn numbers(&self, horizon: SimTime, def: &Service) -> Numbers {
+    fn numbers(&self, horizon: SimTime, def: &Service) -> Numbers {
         self.tally.numbers(horizon, def.users, self.data_loss).0
     }
 
-    pub(super) fn finish(&mut self, horizon: SimTime, def: &Service, model: &Model) -> ServiceOutcome {
+    fn finish(&mut self, horizon: SimTime, def: &Service, model: &Model) -> ServiceOutcome {
         self.close_blame(horizon);
         let mut o = self.tally.finish(horizon, &def.name, def.users, def.priority);
         let mut causes: Vec<Cause> = self
@@ -255,6 +246,79 @@ impl ServiceRun {
     }
 }
 
+/// Every service during a run, as a struct of arrays indexed by service id:
+/// the state slice is what recovery policies read, lent to them as it is.
+#[derive(Default)]
+pub(super) struct Services {
+    /// Each service's state.
+    pub(super) state: Vec<State>,
+    /// Each service's fraction of users served.
+    pub(super) served: Vec<f64>,
+    /// Each service's recovery bookkeeping and totals.
+    pub(super) runs: Vec<ServiceRun>,
+    /// Set when a service changes state, so that waiting work is re-checked.
+    pub(super) changed: bool,
+    /// Scratch space for settling a dependency cycle, kept across events.
+    cycle: CycleScratch,
+}
+
+/// Buffers for [`Simulation::evaluate_cycle`], reused so that settling a
+/// cycle allocates nothing.
+#[derive(Default)]
+struct CycleScratch {
+    members: Vec<usize>,
+    inputs: Vec<Inputs>,
+    stuck: Vec<bool>,
+    values: Vec<Value>,
+}
+
+impl Services {
+    /// Every service up, keeping the allocations.
+    pub(super) fn reset(&mut self, model: &Model) {
+        let n = model.services.len();
+        self.state.clear();
+        self.state.resize(n, State::Up);
+        self.served.clear();
+        self.served.resize(n, 1.0);
+        if self.runs.len() == n {
+            for (run, def) in self.runs.iter_mut().zip(&model.services) {
+                run.reset(def);
+            }
+        } else {
+            self.runs.clear();
+            self.runs.extend(model.services.iter().map(ServiceRun::new));
+        }
+        self.changed = false;
+    }
+
+    /// Starts every service's totals from the settled initial state.
+    pub(super) fn start_tallies(&mut self) {
+        for (s, run) in self.runs.iter_mut().enumerate() {
+            run.start_tally(self.state[s], self.served[s]);
+        }
+    }
+
+    /// What currently holds a service back, in words, for the timeline.
+    pub(super) fn blocker_label(&self, s: ServiceId, model: &Model) -> Option<String> {
+        self.runs[s.index()].blocker.map(|b| b.describe(model))
+    }
+
+    /// A service's numbers at the end of a run, without names or causes.
+    pub(super) fn numbers(&self, s: ServiceId, horizon: SimTime, model: &Model) -> Numbers {
+        self.runs[s.index()].numbers(horizon, model.service(s))
+    }
+
+    /// A service's outcome at the end of a run.
+    pub(super) fn finish(&mut self, s: ServiceId, horizon: SimTime, model: &Model) -> ServiceOutcome {
+        self.runs[s.index()].finish(horizon, model.service(s), model)
+    }
+
+    /// Whether a service is down.
+    pub(super) fn is_down(&self, s: ServiceId) -> bool {
+        self.state[s.index()] == State::Down
+    }
+}
+
 impl Simulation<'_> {
     /// What a service has to work with, apart from its dependencies: its
     /// capacity and demand. Starts, calls off or waits on failovers and
@@ -262,15 +326,14 @@ impl Simulation<'_> {
     fn service_inputs(&mut self, s: usize) -> Inputs {
         let model = self.model;
         let def = &model.services[s];
-        let i = def.component.0;
 
         // Capacity: active deployments always count; standbys once switched in and warm.
         let mut active = 0.0;
         let mut standby = 0.0;
         let mut idle_standby = false;
         for (d, dep) in def.deployments.iter().enumerate() {
-            let run = self.services[s].deployments[d];
-            let working = self.working(dep.pool.index()) as f64;
+            let run = self.services.runs[s].deployments[d];
+            let working = self.infra.working(dep.pool) as f64;
             let capacity = (dep.servers + run.extra) as f64 * working / dep.pool_servers as f64;
             match (dep.role, run.serving) {
                 (Role::Active, _) => active += capacity,
@@ -281,7 +344,7 @@ impl Simulation<'_> {
         }
         let demand = def.demand as f64;
         if def.recovery.failover.is_some() {
-            let phase = self.services[s].failover;
+            let phase = self.services.runs[s].failover;
             if phase == FailoverPhase::Idle && active < demand && idle_standby {
                 self.start_failover(s);
             } else if phase.in_progress() && active >= demand {
@@ -289,7 +352,7 @@ impl Simulation<'_> {
             }
         }
         let raw = active + standby;
-        let run = &mut self.services[s];
+        let run = &mut self.services.runs[s];
         run.raw_capacity = raw;
         if let Some(work) = &def.recovery.restart {
             // Losing all capacity is a crash: the service needs a restart. A
@@ -303,35 +366,36 @@ impl Simulation<'_> {
             } else if raw > 0.0 && run.needs_restart && !run.restart_queued {
                 run.restart_queued = true;
                 let epoch = run.crash_epoch;
-                self.queue_action(ActionKind::ServiceRestart, s as u32, work.team, 0, epoch);
+                self.queue_action(Task::ServiceRestart(ServiceId(s as u32)), work.team, 0, epoch);
             }
         }
-        let run = &mut self.services[s];
+        let run = &mut self.services.runs[s];
         run.had_capacity = raw > 0.0;
         let capacity = if run.needs_restart { 0.0 } else { raw };
         let factor = run.surge_factor(def);
 
         // More servers for a standby that carries the load but is short.
         if let Some(so) = &def.recovery.scale_out
-            && self.scale_out_needed(s)
-            && !self.services[s].scale_queued
+            && self.scale_out_needed(ServiceId(s as u32))
+            && !self.services.runs[s].scale_queued
         {
-            self.services[s].scale_queued = true;
-            self.queue_action(ActionKind::ScaleOut, s as u32, so.work.team, so.step, 0);
+            self.services.runs[s].scale_queued = true;
+            self.queue_action(Task::ScaleOut(ServiceId(s as u32)), so.work.team, so.step, 0);
         }
-        Inputs { capacity, raw, demand, factor, out: self.nodes[i as usize].out > 0 }
+        Inputs { capacity, raw, demand, factor, out: self.infra.is_out(def.component) }
     }
 
     /// Whether scale-out work would still help: the standbys are switched
     /// in, capacity is short of demand, and a standby pool has room.
-    pub(super) fn scale_out_needed(&self, s: usize) -> bool {
-        let run = &self.services[s];
+    pub(super) fn scale_out_needed(&self, id: ServiceId) -> bool {
+        let s = id.index();
+        let run = &self.services.runs[s];
         let def = &self.model.services[s];
         // Servers, not serving capacity: more servers do not help a service
         // that waits for a restart.
         run.failover == FailoverPhase::Done
             && run.raw_capacity < def.demand as f64 * run.surge_factor(def)
-            && self.scale_out_room(s).is_some()
+            && self.scale_out_room(ServiceId(s as u32)).is_some()
     }
 
     /// The level a service serves at, given its inputs and the level of each
@@ -345,16 +409,16 @@ impl Simulation<'_> {
             let (state, level) = level_of(h.index());
             served = served.min(level);
             if state == State::Down && value.hard_down.is_none() {
-                value.hard_down = Some(h.0);
+                value.hard_down = Some(*h);
             }
             if state != State::Up {
-                value.hard_impaired.get_or_insert(h.0);
+                value.hard_impaired.get_or_insert(*h);
             }
         }
         for &(d, impact) in &def.soft {
             let (state, level) = level_of(d.index());
             if state != State::Up {
-                value.soft_impaired.get_or_insert(d.0);
+                value.soft_impaired.get_or_insert(d);
                 served = served.min(1.0 - impact * (1.0 - level));
             }
         }
@@ -376,68 +440,73 @@ impl Simulation<'_> {
     fn maybe_start_surge(&mut self, s: usize, inputs: &mut Inputs, value: &Value) -> bool {
         let def = &self.model.services[s];
         let Some(sg) = &def.recovery.surge else { return false };
-        let run = &self.services[s];
-        if run.state != State::Down || value.served <= 0.0 || run.surge_until.is_some() {
+        if self.services.state[s] != State::Down || value.served <= 0.0 || self.services.runs[s].surge_until.is_some() {
             return false;
         }
         // Coming back: everyone reconnects at once.
-        let d = sg.duration.sample(self.rng(def.component.0));
-        self.services[s].surge_until = Some(self.now + d);
-        self.schedule_unkeyed(d, Event::SurgeEnds { service: s as u32 });
+        let d = sg.duration.sample(self.ctx.rng(def.component));
+        self.services.runs[s].surge_until = Some(self.ctx.now + d);
+        self.ctx.schedule_unkeyed(d, Event::SurgeEnds { service: ServiceId(s as u32) });
         inputs.factor = sg.factor;
         true
     }
 
     /// Brings a service (not in a dependency cycle) in line with its inputs;
     /// returns whether its state changed.
-    pub(super) fn evaluate_service(&mut self, s: usize) -> bool {
+    pub(super) fn evaluate_service(&mut self, id: ServiceId) -> bool {
+        let s = id.index();
         let mut inputs = self.service_inputs(s);
-        let current = |x: usize| (self.services[x].state, self.services[x].served);
+        let current = |x: usize| (self.services.state[x], self.services.served[x]);
         let mut value = self.service_value(s, &inputs, &current);
         if self.maybe_start_surge(s, &mut inputs, &value) {
-            let current = |x: usize| (self.services[x].state, self.services[x].served);
+            let current = |x: usize| (self.services.state[x], self.services.served[x]);
             value = self.service_value(s, &inputs, &current);
         }
         self.publish_service(s, &inputs, &value)
     }
 
-    /// Brings the services of one dependency cycle in line together;
-    /// returns the members (component ids) whose state changed.
+    /// Brings the services of one dependency cycle (`members`, component
+    /// ids) in line together, and marks the dependants of those that changed.
     ///
     /// Down dominates: a member that is down stays down while any hard
     /// dependency of it inside the cycle is down too and cannot come up
     /// (a recovery deadlock). Every other member takes the greatest level
     /// consistent with the others', found by iterating down from "all up",
     /// so a cycle that was degraded recovers fully once its capacity is back.
-    pub(super) fn evaluate_cycle(&mut self, members: &[u32]) -> Vec<u32> {
+    pub(super) fn evaluate_cycle(&mut self, members: &[u32]) {
         let model = self.model;
-        let svc: Vec<usize> = members
-            .iter()
-            .map(|&c| match &model.components[c as usize].detail {
-                crate::model::Detail::Service(s) => *s as usize,
-                _ => unreachable!("only services form dependency cycles"),
-            })
-            .collect();
-        let index_of = |x: usize| svc.iter().position(|&y| y == x);
-        let mut inputs: Vec<Inputs> = svc.iter().map(|&s| self.service_inputs(s)).collect();
+        // Borrowed out of `self` for the duration, and put back with its capacity.
+        let mut scratch = std::mem::take(&mut self.services.cycle);
+        let CycleScratch { members: svc, inputs, stuck, values } = &mut scratch;
+        svc.clear();
+        svc.extend(members.iter().map(|&c| match &model.components[c as usize].detail {
+            Detail::Service(s) => *s as usize,
+            _ => unreachable!("only services form dependency cycles"),
+        }));
+        let index_of = |svc: &[usize], x: usize| svc.iter().position(|&y| y == x);
+        inputs.clear();
+        for &s in svc.iter() {
+            let input = self.service_inputs(s);
+            inputs.push(input);
+        }
 
         // Which down members stay down: those whose in-cycle hard
         // dependencies are stuck too, or whose own inputs give nothing.
-        let all_up = |_: usize| (State::Up, 1.0);
-        let mut stuck: Vec<bool> = svc.iter().map(|&s| self.services[s].state == State::Down).collect();
+        stuck.clear();
+        stuck.extend(svc.iter().map(|&s| self.services.state[s] == State::Down));
         loop {
             let mut freed = false;
             for k in 0..svc.len() {
                 if !stuck[k] {
                     continue;
                 }
-                let own = |x: usize| match index_of(x) {
-                    Some(_) => all_up(x),
-                    None => (self.services[x].state, self.services[x].served),
+                let own = |x: usize| match index_of(svc, x) {
+                    Some(_) => (State::Up, 1.0),
+                    None => (self.services.state[x], self.services.served[x]),
                 };
                 let can_serve = self.service_value(svc[k], &inputs[k], &own).served > 0.0;
                 let deps_free =
-                    model.services[svc[k]].hard.iter().all(|h| index_of(h.index()).is_none_or(|j| !stuck[j]));
+                    model.services[svc[k]].hard.iter().all(|h| index_of(svc, h.index()).is_none_or(|j| !stuck[j]));
                 if can_serve && deps_free {
                     stuck[k] = false;
                     freed = true;
@@ -448,29 +517,29 @@ impl Simulation<'_> {
             }
         }
 
-        let mut values = self.cycle_fixpoint(&svc, &inputs, &stuck);
+        self.cycle_fixpoint(svc, inputs, stuck, values);
         let mut surged = false;
         for k in 0..svc.len() {
             surged |= self.maybe_start_surge(svc[k], &mut inputs[k], &values[k]);
         }
         if surged {
-            values = self.cycle_fixpoint(&svc, &inputs, &stuck);
+            self.cycle_fixpoint(svc, inputs, stuck, values);
         }
-        let mut changed = Vec::new();
         for k in 0..svc.len() {
             if self.publish_service(svc[k], &inputs[k], &values[k]) {
-                changed.push(members[k]);
+                self.touch_dependants(ComponentId(members[k]));
             }
         }
-        changed
+        self.services.cycle = scratch;
     }
 
     /// The greatest levels of a cycle's members consistent with each other,
-    /// iterating down from "all up" (stuck members are down).
-    fn cycle_fixpoint(&self, svc: &[usize], inputs: &[Inputs], stuck: &[bool]) -> Vec<Value> {
+    /// iterating down from "all up" (stuck members are down), into `values`.
+    fn cycle_fixpoint(&self, svc: &[usize], inputs: &[Inputs], stuck: &[bool], values: &mut Vec<Value>) {
         let down = Value { state: State::Down, served: 0.0, hard_down: None, hard_impaired: None, soft_impaired: None };
         let up = Value { state: State::Up, served: 1.0, ..down };
-        let mut values: Vec<Value> = stuck.iter().map(|&s| if s { down } else { up }).collect();
+        values.clear();
+        values.extend(stuck.iter().map(|&s| if s { down } else { up }));
         // Levels only go down from "all up", so this converges; the bound
         // and the tolerance cut off soft-dependency loops that approach
         // their limit geometrically.
@@ -479,7 +548,7 @@ impl Simulation<'_> {
             for k in 0..svc.len() {
                 let level_of = |x: usize| match svc.iter().position(|&y| y == x) {
                     Some(j) => (values[j].state, values[j].served),
-                    None => (self.services[x].state, self.services[x].served),
+                    None => (self.services.state[x], self.services.served[x]),
                 };
                 let mut v = self.service_value(svc[k], &inputs[k], &level_of);
                 if stuck[k] {
@@ -493,48 +562,50 @@ impl Simulation<'_> {
                 break;
             }
         }
-        values
     }
 
     /// Records a service's new level; returns whether its state changed.
     fn publish_service(&mut self, s: usize, inputs: &Inputs, value: &Value) -> bool {
         let def = &self.model.services[s];
-        let i = def.component.0;
         let (state, served) = (value.state, value.served);
         let blocker = if state == State::Up {
             None
         } else if inputs.out {
             Some(Blocker::Outage)
-        } else if self.services[s].needs_restart && inputs.raw > 0.0 {
+        } else if self.services.runs[s].needs_restart && inputs.raw > 0.0 {
             Some(Blocker::Restart)
         } else if let Some(h) = value.hard_down {
             Some(Blocker::Dependency(h))
         } else if inputs.capacity < inputs.demand {
-            Some(if self.services[s].failover.in_progress() { Blocker::Failover } else { self.capacity_blocker(s) })
+            Some(if self.services.runs[s].failover.in_progress() {
+                Blocker::Failover
+            } else {
+                self.capacity_blocker(s)
+            })
         } else if inputs.factor > 1.0 && inputs.capacity < inputs.demand * inputs.factor {
             Some(Blocker::Surge)
         } else {
             value.hard_impaired.or(value.soft_impaired).map(Blocker::Dependency)
         };
-        let now = self.now;
-        self.services[s].set_blocker(now, blocker);
+        let now = self.ctx.now;
+        self.services.runs[s].set_blocker(now, blocker);
 
-        let run = &mut self.services[s];
-        if state == run.state && served == run.served {
+        let old = self.services.state[s];
+        if state == old && served == self.services.served[s] {
             return false;
         }
-        if state == State::Down && run.state != State::Down {
+        let run = &mut self.services.runs[s];
+        if state == State::Down && old != State::Down {
             run.down_since = now;
         }
-        let first_impact = run.state == State::Up && !self.incident;
-        run.state = state;
-        run.served = served;
+        let first_impact = old == State::Up && !self.crew.incident;
+        self.services.state[s] = state;
+        self.services.served[s] = served;
         run.tally.change(now, state, served);
-        self.nodes[i as usize].live = state != State::Down;
-        self.services_changed = true;
-        self.record_change(i, state, served);
+        self.infra.set_live(def.component, state != State::Down);
+        self.services.changed = true;
+        self.record_change(def.component, state, served);
         if first_impact {
-            self.incident = true;
             self.incident_started();
         }
         true
@@ -545,8 +616,8 @@ impl Simulation<'_> {
     fn capacity_blocker(&self, s: usize) -> Blocker {
         let def = &self.model.services[s];
         for dep in def.deployments.iter().filter(|d| d.role == Role::Active) {
-            if self.working(dep.pool.index()) < dep.pool_servers {
-                let (c, why) = self.why(dep.pool.0);
+            if self.infra.working(dep.pool) < dep.pool_servers {
+                let (c, why) = self.infra.why(self.model, dep.pool);
                 return Blocker::Infrastructure(c, why);
             }
         }
@@ -555,11 +626,12 @@ impl Simulation<'_> {
 
     /// The first switched-in standby deployment of `s` whose pool has servers
     /// no deployment uses yet, with how many.
-    pub(super) fn scale_out_room(&self, s: usize) -> Option<(usize, u64)> {
+    pub(super) fn scale_out_room(&self, id: ServiceId) -> Option<(usize, u64)> {
+        let s = id.index();
         let model = self.model;
         let def = &model.services[s];
         def.deployments.iter().enumerate().find_map(|(d, dep)| {
-            if dep.role == Role::Active || !self.services[s].deployments[d].activated {
+            if dep.role == Role::Active || !self.services.runs[s].deployments[d].activated {
                 return None;
             }
             let used: u64 = model
@@ -570,7 +642,7 @@ impl Simulation<'_> {
                     model.services[o]
                         .deployments
                         .iter()
-                        .zip(&self.services[o].deployments)
+                        .zip(&self.services.runs[o].deployments)
                         .filter(|(x, _)| x.pool == dep.pool)
                         .map(|(x, r)| x.servers + r.extra)
                 })
@@ -582,88 +654,93 @@ impl Simulation<'_> {
 
     pub(super) fn start_failover(&mut self, s: usize) {
         let def = &self.model.services[s];
-        let run = &mut self.services[s];
+        let run = &mut self.services.runs[s];
         run.failover_epoch = run.failover_epoch.wrapping_add(1);
         let epoch = run.failover_epoch;
         match def.recovery.failover.as_ref().expect("only services with a failover start one") {
             FailoverDef::Automatic { detection, .. } => {
                 run.failover = FailoverPhase::Detecting;
-                let d = detection.sample(self.rng(def.component.0));
-                self.schedule_unkeyed(d, Event::FailoverDetected { service: s as u32, epoch });
+                let d = detection.sample(self.ctx.rng(def.component));
+                self.ctx.schedule_unkeyed(d, Event::FailoverDetected { service: ServiceId(s as u32), epoch });
             }
             FailoverDef::Manual(work) => {
                 run.failover = FailoverPhase::Manual;
-                self.queue_action(ActionKind::Failover, s as u32, work.team, 0, epoch);
+                self.queue_action(Task::Failover(ServiceId(s as u32)), work.team, 0, epoch);
             }
         }
     }
 
     /// The active deployments are back before the failover finished: call it off.
     fn cancel_failover(&mut self, s: usize) {
-        let run = &mut self.services[s];
+        let run = &mut self.services.runs[s];
         run.failover = FailoverPhase::Idle;
         run.failover_epoch = run.failover_epoch.wrapping_add(1);
     }
 
-    pub(super) fn failover_detected(&mut self, s: usize, epoch: u32) {
-        if self.services[s].failover_epoch != epoch || self.services[s].failover != FailoverPhase::Detecting {
+    pub(super) fn failover_detected(&mut self, id: ServiceId, epoch: u32) {
+        let s = id.index();
+        if self.services.runs[s].failover_epoch != epoch || self.services.runs[s].failover != FailoverPhase::Detecting {
             return;
         }
-        self.try_automatic_switch(s);
+        self.try_automatic_switch(id);
     }
 
     /// Switches automatically if the requirements are up; otherwise falls
     /// back to the manual procedure, or waits.
-    pub(super) fn try_automatic_switch(&mut self, s: usize) {
+    pub(super) fn try_automatic_switch(&mut self, id: ServiceId) {
+        let s = id.index();
         let def = &self.model.services[s];
         let Some(FailoverDef::Automatic { switch, requires, otherwise, .. }) = &def.recovery.failover else {
             unreachable!("an automatic failover")
         };
-        let epoch = self.services[s].failover_epoch;
-        if requires.iter().all(|r| self.services[r.index()].state != State::Down) {
-            self.services[s].failover = FailoverPhase::Switching;
-            let d = switch.sample(self.rng(def.component.0));
-            self.schedule_unkeyed(d, Event::FailoverSwitched { service: s as u32, epoch });
+        let epoch = self.services.runs[s].failover_epoch;
+        if requires.iter().all(|r| self.services.state[r.index()] != State::Down) {
+            self.services.runs[s].failover = FailoverPhase::Switching;
+            let d = switch.sample(self.ctx.rng(def.component));
+            self.ctx.schedule_unkeyed(d, Event::FailoverSwitched { service: ServiceId(s as u32), epoch });
         } else if let Some(work) = otherwise {
-            self.services[s].failover = FailoverPhase::Manual;
-            self.queue_action(ActionKind::Failover, s as u32, work.team, 0, epoch);
+            self.services.runs[s].failover = FailoverPhase::Manual;
+            self.queue_action(Task::Failover(ServiceId(s as u32)), work.team, 0, epoch);
         } else {
-            self.services[s].failover = FailoverPhase::WaitingForRequirements;
+            self.services.runs[s].failover = FailoverPhase::WaitingForRequirements;
         }
-        self.touch(def.component.0);
+        self.ctx.touch(def.component);
     }
 
     /// Traffic moves to every standby: hot ones serve now, warm and cold
     /// ones after their warmup.
-    pub(super) fn complete_failover(&mut self, s: usize) {
+    pub(super) fn complete_failover(&mut self, id: ServiceId) {
+        let s = id.index();
         let model = self.model;
         let def = &model.services[s];
-        let i = def.component.0;
-        self.services[s].failover = FailoverPhase::Done;
-        self.services[s].failovers += 1;
-        self.services[s].needs_restart = false;
+        self.services.runs[s].failover = FailoverPhase::Done;
+        self.services.runs[s].failovers += 1;
+        self.services.runs[s].needs_restart = false;
         for (d, dep) in def.deployments.iter().enumerate() {
-            if dep.role == Role::Active || self.services[s].deployments[d].activated {
+            if dep.role == Role::Active || self.services.runs[s].deployments[d].activated {
                 continue;
             }
-            self.services[s].deployments[d].activated = true;
-            let warmup = dep.warmup.as_ref().map(|w| w.sample(self.rng(i))).unwrap_or_default();
+            self.services.runs[s].deployments[d].activated = true;
+            let warmup = dep.warmup.as_ref().map(|w| w.sample(self.ctx.rng(def.component))).unwrap_or_default();
             if warmup.is_zero() {
-                self.services[s].deployments[d].serving = true;
+                self.services.runs[s].deployments[d].serving = true;
             } else {
-                self.schedule_unkeyed(warmup, Event::StandbyReady { service: s as u32, deployment: d as u16 });
+                self.ctx.schedule_unkeyed(
+                    warmup,
+                    Event::StandbyReady { service: ServiceId(s as u32), deployment: d as u16 },
+                );
             }
         }
         // Synchronous replication loses nothing; asynchronous loses the lag window.
         let lost = match &def.recovery.lag {
             Some(lag) => {
-                self.services[s].inconsistency_risk = true;
-                lag.sample(self.rng(i))
+                self.services.runs[s].inconsistency_risk = true;
+                lag.sample(self.ctx.rng(def.component))
             }
             None => SimDuration::ZERO,
         };
-        let run = &mut self.services[s];
+        let run = &mut self.services.runs[s];
         run.data_loss = Some(run.data_loss.map_or(lost, |x| x.max(lost)));
-        self.touch(i);
+        self.ctx.touch(def.component);
     }
 }

@@ -42,6 +42,28 @@ pub struct ComponentId(pub(crate) u32);
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ServiceId(pub(crate) u32);
 
+/// Identifies a pool of a [`Model`]: the [`ComponentId`] of a component
+/// that is a pool. Debug-prints as `p#12`.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct PoolId(pub(crate) u32);
+
+impl PoolId {
+    /// The pool's component.
+    pub(crate) fn component(self) -> ComponentId {
+        ComponentId(self.0)
+    }
+    /// The position of the pool's component in [`Model::components`].
+    pub(crate) fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+impl fmt::Debug for PoolId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "p#{}", self.0)
+    }
+}
+
 impl ComponentId {
     /// The position of the component in [`Model::components`].
     pub fn index(self) -> usize {

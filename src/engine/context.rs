@@ -1,0 +1,140 @@
+//! What every part of a run shares: the clock and the future-event list, the
+//! per-component random streams, the propagation worklist and the timeline.
+//! The parts (infrastructure, hazards, services, the crew) own their own
+//! state and reach each other only through the simulation that holds them.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use rand_chacha::ChaCha8Rng;
+
+use super::Event;
+use super::outcome::TimelineEntry;
+use crate::model::{ComponentId, Model};
+use crate::queue::{EventKey, EventQueue};
+use crate::rng::{self, StreamKind};
+use crate::time::{SimDuration, SimTime};
+
+/// The shared context of a run.
+pub(super) struct Ctx<'s> {
+    pub(super) model: &'s Model,
+    pub(super) queue: EventQueue<Event>,
+    pub(super) now: SimTime,
+    pub(super) seed: u64,
+    pub(super) run: u64,
+    streams: Streams,
+    /// Components to look at again, keyed by (topological rank, id) so that
+    /// each one is evaluated after its inputs have settled.
+    worklist: BinaryHeap<Reverse<u64>>,
+    queued: Vec<bool>,
+    /// The event being handled, to describe the changes it causes.
+    pub(super) cause: Event,
+    /// Whether changes are recorded in `timeline`.
+    pub(super) record: bool,
+    pub(super) timeline: Vec<TimelineEntry>,
+}
+
+/// Per-component random streams, kept across runs: `generation[i]` says in
+/// which run `rngs[i]` was last seeded, so a stream is re-seeded in place on
+/// first use in a run instead of reallocated.
+#[derive(Default)]
+struct Streams {
+    rngs: Vec<Option<Box<ChaCha8Rng>>>,
+    generation: Vec<u64>,
+    /// Counts runs; never 0 after the first.
+    current: u64,
+}
+
+impl<'s> Ctx<'s> {
+    pub(super) fn new(model: &'s Model) -> Self {
+        let n = model.components.len();
+        Ctx {
+            model,
+            queue: EventQueue::new(),
+            now: SimTime::ZERO,
+            seed: 0,
+            run: 0,
+            streams: Streams::default(),
+            worklist: BinaryHeap::new(),
+            queued: vec![false; n],
+            cause: Event::Start,
+            record: false,
+            timeline: Vec::new(),
+        }
+    }
+
+    /// Back to t0 for run `run` of study `seed`, keeping the allocations.
+    pub(super) fn reset(&mut self, seed: u64, run: u64, record: bool) {
+        let n = self.model.components.len();
+        self.seed = seed;
+        self.run = run;
+        self.record = record;
+        self.timeline.clear();
+        self.queue.clear();
+        self.now = SimTime::ZERO;
+        self.cause = Event::Start;
+        self.streams.current += 1;
+        self.streams.rngs.resize_with(n, || None);
+        self.streams.generation.resize(n, 0);
+    }
+
+    /// Schedules `event` `after` from now; the key cancels it.
+    pub(super) fn schedule(&mut self, after: SimDuration, event: Event) -> EventKey {
+        self.queue.schedule(self.now + after, event)
+    }
+
+    /// Schedules `event` `after` from now, for good.
+    pub(super) fn schedule_unkeyed(&mut self, after: SimDuration, event: Event) {
+        self.queue.schedule_unkeyed(self.now + after, event);
+    }
+
+    /// Cancels the event behind `key`, if any, and clears it.
+    pub(super) fn cancel(&mut self, key: &mut Option<EventKey>) {
+        if let Some(k) = key.take() {
+            self.queue.cancel(k);
+        }
+    }
+
+    /// The component's own random stream, seeded on first use in a run.
+    pub(super) fn rng(&mut self, c: ComponentId) -> &mut ChaCha8Rng {
+        let i = c.index();
+        let streams = &mut self.streams;
+        if streams.generation[i] != streams.current {
+            let fresh = rng::stream(self.seed, self.run, StreamKind::Component, &self.model.components[i].name);
+            match &mut streams.rngs[i] {
+                Some(b) => **b = fresh,
+                slot => *slot = Some(Box::new(fresh)),
+            }
+            streams.generation[i] = streams.current;
+        }
+        streams.rngs[i].as_mut().expect("seeded above")
+    }
+
+    /// Marks a component to be looked at again before the event is over.
+    pub(super) fn touch(&mut self, c: ComponentId) {
+        let i = c.index();
+        if !self.queued[i] {
+            self.queued[i] = true;
+            let rank = u64::from(self.model.rank[i]);
+            self.worklist.push(Reverse((rank << 32) | c.0 as u64));
+        }
+    }
+
+    /// The next component to look at, in topological order, unmarking it.
+    pub(super) fn next_touched(&mut self) -> Option<ComponentId> {
+        while let Some(Reverse(key)) = self.worklist.pop() {
+            let i = key as u32 as usize;
+            if self.queued[i] {
+                self.queued[i] = false;
+                return Some(ComponentId(i as u32));
+            }
+            // Settled already, with the rest of its cycle.
+        }
+        None
+    }
+
+    /// Unmarks a component settled together with another (a cycle member).
+    pub(super) fn untouch(&mut self, c: ComponentId) {
+        self.queued[c.index()] = false;
+    }
+}
