@@ -7,7 +7,7 @@ use std::sync::Mutex;
 
 use indicatif::{ProgressBar, ProgressState, ProgressStyle};
 use outage::objective::{Amount, Metric};
-use outage::study::{Check, DEFAULT_CONFIDENCE, MAX_THREADS, Study, StudySummary};
+use outage::study::{Check, DEFAULT_CONFIDENCE, MAX_THREADS, Study, StudySummary, check_confidence};
 use outage::{RunReport, SimDuration};
 
 use super::{EXIT_FAILED, Failure, load};
@@ -309,9 +309,7 @@ pub(crate) fn check(args: &CheckArgs) -> Result<ExitCode, Failure> {
             args.scenario.display()
         )));
     }
-    if !(args.confidence > 0.5 && args.confidence < 1.0) {
-        return Err(Failure::Input(format!("error: --confidence must be between 0.5 and 1, not {}", args.confidence)));
-    }
+    check_confidence(args.confidence).map_err(|e| Failure::Input(format!("error: --confidence: {e}")))?;
     let mut check = Check::new(&scenario)
         .confidence(args.confidence)
         .min_runs(args.min_runs)

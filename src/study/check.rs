@@ -29,7 +29,7 @@ use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 use serde::Serialize;
 
 use super::aggregate::{DisasterAgg, MetricAgg, natural_range, ticks_per_unit};
-use super::{Study, StudyError, amount_ticks, stats, unit};
+use super::{SettingsError, Study, StudyError, amount_ticks, check_confidence, stats, unit};
 use crate::objective::{Amount, Bound, Metric, Objective, Statistic};
 use crate::scenario::Scenario;
 use crate::time::SimDuration;
@@ -254,7 +254,7 @@ impl<'s> Check<'s> {
         Check { scenario, confidence: 0.95, min_runs: 100, max_runs: 10_000, seed: 0, threads: None, progress: None }
     }
 
-    /// Confidence of each verdict, in (0, 1), over all the looks.
+    /// Confidence of each verdict over all the looks, strictly between 0.5 and 1 ([`check_confidence`](super::check_confidence)).
     #[must_use]
     pub fn confidence(mut self, confidence: f64) -> Self {
         self.confidence = confidence;
@@ -312,19 +312,13 @@ impl<'s> Check<'s> {
     /// Runs the check.
     ///
     /// # Errors
-    /// Settings that make no check (a confidence outside (0, 1), no runs in
+    /// Settings that make no check (a confidence outside [`CONFIDENCE_RANGE`](super::CONFIDENCE_RANGE), no runs in
     /// the first batch, a budget below it), a failed run, or threads that
     /// cannot start.
     pub fn run(&self) -> Result<CheckReport, StudyError> {
-        let settings = |m: String| Err(StudyError::Settings(m));
-        if !(self.confidence > 0.0 && self.confidence < 1.0) {
-            return settings(format!("the confidence is strictly between 0 and 1, not {}", self.confidence));
-        }
+        check_confidence(self.confidence)?;
         if self.min_runs == 0 || self.max_runs < self.min_runs {
-            return settings(format!(
-                "the first batch needs at least one run and at most the budget (min runs {}, max runs {})",
-                self.min_runs, self.max_runs
-            ));
+            return Err(SettingsError::Batches { min_runs: self.min_runs, max_runs: self.max_runs }.into());
         }
         let scenario = self.scenario;
         let model = scenario.model();

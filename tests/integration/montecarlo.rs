@@ -370,7 +370,8 @@ fn settings_that_make_no_study_are_errors_not_panics() {
     let too_many = study_error(study().threads(outage::study::MAX_THREADS + 1));
     assert!(too_many.contains("cannot start 1025 threads") && too_many.contains("at most 1024"), "{too_many}");
     let check_error = |c: Check| c.run().expect_err("no check").to_string();
-    assert!(check_error(Check::new(&scenario).confidence(1.0)).contains("strictly between 0 and 1"));
+    assert!(check_error(Check::new(&scenario).confidence(1.0)).contains("strictly between 0.5 and 1"));
+    assert!(check_error(Check::new(&scenario).confidence(0.3)).contains("strictly between 0.5 and 1"));
     assert!(check_error(Check::new(&scenario).min_runs(0)).contains("at least one run"));
     assert!(check_error(Check::new(&scenario).min_runs(500).max_runs(100)).contains("at most the budget"));
     assert!(check_error(Check::new(&scenario).threads(usize::MAX)).contains("at most 1024"));

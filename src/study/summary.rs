@@ -1,0 +1,226 @@
+//! The mergeable summary of a study or of one of its shards: what `outage mc
+//! --summary` writes and `outage merge` combines. Summaries travel between
+//! machines, so reading one treats it as untrusted input.
+
+use serde::{Deserialize, Serialize};
+
+use super::aggregate::DisasterAgg;
+use super::output::{DisasterStats, MetricStats, ServiceStats, StudyReport};
+use super::{StudyIdentity, SummaryError, SummaryErrorKind};
+use crate::objective::{Amount, Metric};
+use crate::scenario::Scenario;
+use crate::time::SimDuration;
+
+/// A fixed, portable digest of a scenario's description, so that summaries
+/// of different scenarios are not merged by mistake.
+pub(super) fn digest(scenario: &Scenario) -> String {
+    let text = serde_json::to_string(scenario.spec()).expect("a scenario description serializes");
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}
+
+/// Version of the summary format; 2: sparse sketches.
+pub(super) const SUMMARY_FORMAT: u32 = 2;
+
+/// The mergeable raw result of a study or of one of its shards: exact
+/// integer aggregates, written as JSON by `outage mc --summary` and combined
+/// by `outage merge`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct StudySummary {
+    pub(super) format: u32,
+    pub(super) scenario: String,
+    pub(super) scenario_digest: String,
+    pub(super) seed: u64,
+    pub(super) runs: u64,
+    /// The run indices covered, sorted and disjoint.
+    pub(super) run_ranges: Vec<(u64, u64)>,
+    pub(super) horizon_ms: u64,
+    pub(super) thresholds: Vec<(Metric, Amount)>,
+    pub(super) services: Vec<String>,
+    pub(super) disasters: Vec<(String, DisasterAgg)>,
+}
+
+impl StudySummary {
+    /// Reads a summary written by [`to_json`](Self::to_json).
+    ///
+    /// # Errors
+    /// Malformed JSON, an unknown format, or numbers that no study could
+    /// have written (a summary is untrusted input).
+    pub fn from_json(text: &str) -> Result<StudySummary, SummaryError> {
+        // The format first, so that an old summary gets the right message.
+        #[derive(Deserialize)]
+        struct Format {
+            format: u32,
+        }
+        let bad = |e: serde_json::Error| SummaryError::from(SummaryErrorKind::Malformed(e.to_string()));
+        let format = serde_json::from_str::<Format>(text).map_err(bad)?.format;
+        if format != SUMMARY_FORMAT {
+            return Err(SummaryErrorKind::UnsupportedFormat { found: format, expected: SUMMARY_FORMAT }.into());
+        }
+        let s: StudySummary = serde_json::from_str(text).map_err(bad)?;
+        s.check().map_err(SummaryErrorKind::Inconsistent)?;
+        Ok(s)
+    }
+
+    /// Reads a summary file, refusing files over
+    /// [`MAX_FILE_BYTES`](crate::scenario::MAX_FILE_BYTES).
+    ///
+    /// # Errors
+    /// An unreadable, oversized, malformed or inconsistent file; the message
+    /// names it.
+    pub fn from_path(path: impl AsRef<std::path::Path>) -> Result<StudySummary, SummaryError> {
+        use std::io::Read as _;
+        let path = path.as_ref();
+        let fail = |kind: SummaryErrorKind| SummaryError { path: Some(path.to_owned()), kind };
+        let limit = crate::scenario::MAX_FILE_BYTES;
+        let mut text = String::new();
+        std::fs::File::open(path)
+            .and_then(|f| f.take(limit + 1).read_to_string(&mut text))
+            .map_err(|e| fail(SummaryErrorKind::Unreadable(e)))?;
+        if text.len() as u64 > limit {
+            return Err(fail(SummaryErrorKind::TooLarge { limit }));
+        }
+        StudySummary::from_json(&text).map_err(|e| fail(e.kind))
+    }
+
+    /// Checks that a summary read from a file is one a study could have
+    /// written: run ranges within the study, and every aggregate with the
+    /// study's services, metrics and thresholds and counts that add up.
+    fn check(&self) -> Result<(), String> {
+        let mut covered = 0u64;
+        let mut last_end = 0;
+        for &(a, b) in &self.run_ranges {
+            if a > b || b > self.runs || a < last_end {
+                return Err(format!("run range {a}..{b} is not a sorted, disjoint part of 0..{}", self.runs));
+            }
+            covered += b - a;
+            last_end = b;
+        }
+        let thresholds: Vec<usize> =
+            Metric::ALL.iter().map(|m| self.thresholds.iter().filter(|(x, _)| x == m).count()).collect();
+        for (i, (name, agg)) in self.disasters.iter().enumerate() {
+            if self.disasters[..i].iter().any(|(n, _)| n == name) {
+                return Err(format!("disaster '{name}' appears twice"));
+            }
+            agg.check(covered, self.services.len(), &thresholds).map_err(|e| format!("disaster '{name}': {e}"))?;
+        }
+        Ok(())
+    }
+
+    fn identity(&self) -> StudyIdentity {
+        StudyIdentity {
+            scenario: self.scenario.clone(),
+            digest: self.scenario_digest.clone(),
+            seed: self.seed,
+            runs: self.runs,
+        }
+    }
+
+    /// The summary as JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("a summary serializes")
+    }
+
+    /// The disasters studied, in report order (a site-loss template
+    /// expanded to one disaster per site).
+    pub fn disaster_names(&self) -> impl Iterator<Item = &str> {
+        self.disasters.iter().map(|(name, _)| name.as_str())
+    }
+
+    /// Whether every run of the study is in.
+    pub fn is_complete(&self) -> bool {
+        self.run_ranges == [(0, self.runs)] || (self.runs == 0 && self.run_ranges.iter().all(|(a, b)| a == b))
+    }
+
+    /// Combines the summaries of shards of one study. The result is exactly
+    /// the summary of the unsharded study when the shards cover every run
+    /// once, whatever the order they are given in.
+    ///
+    /// # Errors
+    /// Summaries of different scenarios, seeds, run counts, horizons,
+    /// thresholds or disasters, or shards that overlap.
+    pub fn merge(parts: &[StudySummary]) -> Result<StudySummary, SummaryError> {
+        let Some(first) = parts.first() else {
+            return Err(SummaryErrorKind::NothingToMerge.into());
+        };
+        let mut out = first.clone();
+        for p in &parts[1..] {
+            let same = p.scenario_digest == out.scenario_digest
+                && p.seed == out.seed
+                && p.runs == out.runs
+                && p.horizon_ms == out.horizon_ms
+                && p.thresholds == out.thresholds
+                && p.services == out.services
+                && p.disasters.iter().map(|(n, _)| n).eq(out.disasters.iter().map(|(n, _)| n));
+            if !same {
+                return Err(SummaryErrorKind::DifferentStudies {
+                    first: Box::new(out.identity()),
+                    other: Box::new(p.identity()),
+                }
+                .into());
+            }
+            for (a, b) in out.disasters.iter_mut().zip(&p.disasters) {
+                a.1.merge(&b.1);
+            }
+            out.run_ranges.extend(&p.run_ranges);
+        }
+        out.run_ranges.retain(|(a, b)| a < b);
+        out.run_ranges.sort_unstable();
+        for w in out.run_ranges.windows(2) {
+            if w[1].0 < w[0].1 {
+                return Err(SummaryErrorKind::Overlap { first: w[0], second: w[1] }.into());
+            }
+        }
+        // Coalesce adjacent ranges.
+        let mut ranges: Vec<(u64, u64)> = Vec::new();
+        for (a, b) in out.run_ranges.drain(..) {
+            match ranges.last_mut() {
+                Some(last) if last.1 == a => last.1 = b,
+                _ => ranges.push((a, b)),
+            }
+        }
+        out.run_ranges = ranges;
+        Ok(out)
+    }
+
+    /// The report of the runs in this summary.
+    pub fn report(&self, confidence: f64) -> StudyReport {
+        let horizon = SimDuration::from_millis(self.horizon_ms);
+        let thresholds =
+            |m: Metric| -> Vec<Amount> { self.thresholds.iter().filter(|(x, _)| *x == m).map(|(_, a)| *a).collect() };
+        StudyReport {
+            scenario: self.scenario.clone(),
+            seed: self.seed,
+            runs: self.runs,
+            run_ranges: self.run_ranges.clone(),
+            horizon,
+            confidence,
+            disasters: self
+                .disasters
+                .iter()
+                .map(|(name, agg)| DisasterStats {
+                    name: name.clone(),
+                    runs: agg.runs,
+                    deadlocked_runs: agg.deadlocked_runs,
+                    services: agg
+                        .services
+                        .iter()
+                        .zip(&self.services)
+                        .map(|(s, service)| ServiceStats {
+                            name: service.clone(),
+                            metrics: Metric::ALL
+                                .iter()
+                                .zip(&s.metrics)
+                                .map(|(&m, a)| MetricStats::from_agg(m, a, &thresholds(m), horizon, confidence))
+                                .collect(),
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+}
