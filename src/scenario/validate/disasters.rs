@@ -1,0 +1,190 @@
+//! Disasters: hazards, fires, and site-loss templates expanded per site.
+
+use std::collections::HashMap;
+
+use super::{Expect, MAX_HAZARDS, Validator};
+use crate::model::{ComponentId, ComponentKind, Disaster, Fire, Hazard};
+use crate::scenario::path::SpecPath;
+use crate::scenario::spec::*;
+
+pub(super) fn validate_disasters(v: &mut Validator<'_>) -> Vec<Disaster> {
+    let spec = v.spec;
+    let mut disasters: Vec<Disaster> = Vec::new();
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    // Every disaster's name so far, and whether a site-loss template gave it.
+    let mut expanded: HashMap<String, bool> = HashMap::new();
+    for (di, d) in spec.disasters.iter().enumerate() {
+        let path = SpecPath::at("disasters", di);
+        if d.name.trim().is_empty() {
+            v.problem(path.field("name"), "a disaster has an empty name");
+        } else if let Some(prev) = seen.insert(d.name.as_str(), di) {
+            v.problem(path.field("name"), format!("duplicate disaster name '{}' (also disasters[{prev}])", d.name));
+        }
+        let before = disasters.len();
+        validate_disaster(v, d, &path, &mut disasters);
+        // Reports, merges and objectives name disasters, so a name a site-loss
+        // template expands to must not be taken twice (plain names clashing
+        // with each other are reported above).
+        for new in &disasters[before..] {
+            let from_template = new.group.is_some();
+            if expanded.insert(new.name.clone(), from_template).is_some_and(|first| first || from_template) {
+                v.problem(
+                    path.field("name"),
+                    format!("two disasters are named '{}' once site-loss templates are expanded", new.name),
+                );
+            }
+        }
+    }
+    disasters
+}
+
+/// One disaster of the spec: its hazards, or one disaster per site for a
+/// site-loss template.
+fn validate_disaster(v: &mut Validator<'_>, d: &DisasterSpec, path: &SpecPath, out: &mut Vec<Disaster>) {
+    let owner = format!("disaster '{}'", d.name);
+    if let Some(loss) = &d.each_site {
+        if !d.hazards.is_empty() {
+            v.problem(path.field("each_site"), format!("{owner}: give either hazards or each_site, not both"));
+        }
+        expand_site_loss(v, d, loss, path, &owner, out);
+        return;
+    }
+    if d.hazards.is_empty() {
+        v.problem(path.field("hazards"), format!("{owner} has no hazards"));
+    }
+    if d.hazards.len() > MAX_HAZARDS {
+        v.problem(
+            path.field("hazards"),
+            format!("{owner} has {} hazards; at most {MAX_HAZARDS} are supported", d.hazards.len()),
+        );
+        return;
+    }
+    let mut hazards = Vec::new();
+    for (hi, h) in d.hazards.iter().enumerate() {
+        let hp = path.field("hazards").index(hi);
+        match h {
+            HazardSpec::Outage { target, at: _, duration } => {
+                let target = v.resolve(target, Expect::Any, hp.field("target"), &owner);
+                if let Some(dur) = duration {
+                    v.dist(dur, hp.field("duration"), &owner, "duration");
+                }
+                if let Some(t) = target {
+                    hazards.push(Hazard::Outage { target: ComponentId(t), at: spec_at(h), duration: duration.clone() });
+                }
+            }
+            HazardSpec::Fire(f) => {
+                if let Some(fire) = validate_fire(v, f, &hp, &owner) {
+                    hazards.push(Hazard::Fire(fire));
+                }
+            }
+        }
+    }
+    out.push(Disaster { name: d.name.clone(), description: d.description.clone(), hazards, group: None });
+}
+
+/// "Lose any one site": one disaster per site, named `<name>: <site>`.
+fn expand_site_loss(
+    v: &mut Validator<'_>,
+    d: &DisasterSpec,
+    loss: &SiteLossSpec,
+    path: &SpecPath,
+    owner: &str,
+    out: &mut Vec<Disaster>,
+) {
+    let lp = path.field("each_site");
+    if let Some(dur) = &loss.duration {
+        v.dist(dur, lp.field("duration"), owner, "duration");
+    }
+    let sites: Vec<u32> = if loss.sites.is_empty() {
+        (0..v.order.len() as u32).filter(|&i| v.order[i as usize].1 == ComponentKind::Site).collect()
+    } else {
+        v.resolve_all(&loss.sites, Expect::Site, &lp.field("sites"), owner)
+    };
+    for site in sites {
+        let name = format!("{}: {}", d.name, v.order[site as usize].0);
+        out.push(Disaster {
+            name,
+            description: d.description.clone(),
+            hazards: vec![Hazard::Outage { target: ComponentId(site), at: loss.at, duration: loss.duration.clone() }],
+            group: Some(d.name.clone()),
+        });
+    }
+}
+
+fn spec_at(h: &HazardSpec) -> crate::time::SimDuration {
+    match h {
+        HazardSpec::Fire(f) => f.at,
+        HazardSpec::Outage { at, .. } => *at,
+    }
+}
+
+fn validate_fire(v: &mut Validator<'_>, f: &FireSpec, hp: &SpecPath, owner: &str) -> Option<Fire> {
+    let owner = format!("{owner}: fire in '{}'", f.room);
+    let room = v.resolve(&f.room, Expect::Room, hp.field("room"), &owner);
+    v.dist(&f.damage_after, hp.field("damage_after"), &owner, "damage_after");
+    v.dist(&f.extinguished_after, hp.field("extinguished_after"), &owner, "extinguished_after");
+    if let Some(s) = &f.spread {
+        v.dist(&s.after, hp.field("spread").field("after"), &owner, "spread.after");
+        v.probability(s.probability, hp.field("spread").field("probability"), &owner, "spread.probability");
+    }
+    if let Some(c) = &f.power_cut {
+        v.dist(&c.after, hp.field("power_cut").field("after"), &owner, "power_cut.after");
+    }
+    let rp = hp.field("restoration");
+    v.dist(&f.restoration.inspection, rp.field("inspection"), &owner, "restoration.inspection");
+    let site = room.and_then(|r| v.order[r as usize].2);
+    let mut stages = Vec::new();
+    let mut staged: Vec<u32> = Vec::new();
+    if f.restoration.stages.len() > MAX_HAZARDS {
+        let n = f.restoration.stages.len();
+        v.problem(
+            rp.field("stages"),
+            format!("{owner} has {n} restoration stages; at most {MAX_HAZARDS} are supported"),
+        );
+        return None;
+    }
+    for (si, stage) in f.restoration.stages.iter().enumerate() {
+        let sp = rp.field("stages").index(si);
+        v.dist(&stage.after, sp.field("after"), &owner, "stage delay");
+        if stage.rooms.is_empty() {
+            v.problem(sp.field("rooms"), format!("{owner}: restoration stage {si} names no rooms"));
+        }
+        let rooms = v.resolve_all(&stage.rooms, Expect::Room, &sp.field("rooms"), &owner);
+        for (ri, &r) in rooms.iter().enumerate() {
+            if site.is_some() && v.order[r as usize].2 != site {
+                v.problem(
+                    sp.field("rooms").index(ri),
+                    format!("{owner}: restoration names '{}', which is not in the fire's site", stage.rooms[ri]),
+                );
+            } else if staged.contains(&r) {
+                v.problem(
+                    sp.field("rooms").index(ri),
+                    format!("{owner}: room '{}' appears in two restoration stages", stage.rooms[ri]),
+                );
+            }
+            staged.push(r);
+        }
+        stages.push((rooms.into_iter().map(ComponentId).collect(), stage.after.clone()));
+    }
+    let room = room?;
+    let site = site?;
+    let site_rooms = v
+        .order
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, kind, container, _))| matches!(kind, ComponentKind::Room(_)) && *container == Some(site))
+        .map(|(i, _)| ComponentId(i as u32))
+        .collect();
+    Some(Fire {
+        room: ComponentId(room),
+        site_rooms,
+        at: f.at,
+        fuel: f.fuel,
+        damage_after: f.damage_after.clone(),
+        spread: f.spread.as_ref().map(|s| (s.after.clone(), s.probability)),
+        power_cut: f.power_cut.as_ref().map(|c| (c.scope, c.after.clone())),
+        extinguished_after: f.extinguished_after.clone(),
+        inspection: f.restoration.inspection.clone(),
+        stages,
+    })
+}

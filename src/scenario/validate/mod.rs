@@ -1,0 +1,369 @@
+//! From a [`ScenarioSpec`] (names, unchecked) to a [`Model`] and
+//! [`Disaster`]s (ids, checked). Collects every problem instead of stopping
+//! at the first, each with the logical path of the element at fault.
+//!
+//! A first pass declares every element, so that references can point
+//! forward; then each kind of element is checked in its own file:
+//! [`infrastructure`] (rooms, power, cooling, pools, the power graph),
+//! [`services`], [`recovery`] (teams, policies, recovery work),
+//! [`disasters`] and [`objectives`]. The [`Validator`] holds what they share:
+//! the names declared, the problems found, and helpers that resolve
+//! references and check values.
+
+mod disasters;
+mod infrastructure;
+mod objectives;
+mod recovery;
+mod services;
+
+use std::collections::HashMap;
+
+use super::path::SpecPath;
+use super::spec::*;
+use crate::dist::Dist;
+use crate::model::{Component, ComponentId, ComponentKind, Detail, Disaster, Model, ServiceId, Work};
+use crate::objective::Objective;
+
+/// A problem found by validation, before it is given a file position.
+#[derive(Clone, Debug)]
+pub(crate) struct Problem {
+    pub(crate) path: SpecPath,
+    pub(crate) message: String,
+    /// Another element the message refers to (the first of two duplicates).
+    pub(crate) related: Option<SpecPath>,
+}
+
+/// The validated parts of a scenario.
+pub(crate) struct Validated {
+    pub(crate) model: Model,
+    pub(crate) disasters: Vec<Disaster>,
+    pub(crate) objectives: Vec<Objective>,
+}
+
+/// Which kinds of component a reference may name.
+#[derive(Clone, Copy)]
+pub(super) enum Expect {
+    Site,
+    Room,
+    NetworkRoom,
+    DataHall,
+    Power,
+    Cooling,
+    Pool,
+    Service,
+    Any,
+}
+
+impl Expect {
+    pub(super) fn accepts(self, kind: ComponentKind) -> bool {
+        match self {
+            Expect::Site => kind == ComponentKind::Site,
+            Expect::Room => matches!(kind, ComponentKind::Room(_)),
+            Expect::NetworkRoom => kind == ComponentKind::Room(RoomKind::Network),
+            Expect::DataHall => kind == ComponentKind::Room(RoomKind::DataHall),
+            Expect::Power => kind.is_power(),
+            Expect::Cooling => kind == ComponentKind::Cooling,
+            Expect::Pool => kind == ComponentKind::Pool,
+            Expect::Service => kind == ComponentKind::Service,
+            Expect::Any => true,
+        }
+    }
+    pub(super) fn noun(self) -> &'static str {
+        match self {
+            Expect::Site => "site",
+            Expect::Room => "room",
+            Expect::NetworkRoom => "network room",
+            Expect::DataHall => "data hall",
+            Expect::Power => "power component",
+            Expect::Cooling => "cooling unit",
+            Expect::Pool => "pool",
+            Expect::Service => "service",
+            Expect::Any => "element",
+        }
+    }
+}
+
+pub(super) struct Entry {
+    id: u32,
+    kind: ComponentKind,
+    path: SpecPath,
+}
+
+pub(super) struct Validator<'a> {
+    pub(super) spec: &'a ScenarioSpec,
+    pub(super) problems: Vec<Problem>,
+    pub(super) names: HashMap<&'a str, Entry>,
+    /// Name, kind, container and path of each component, in id order.
+    pub(super) order: Vec<(&'a str, ComponentKind, Option<u32>, SpecPath)>,
+    /// Team names, in their own namespace.
+    pub(super) teams: HashMap<&'a str, u16>,
+    /// Component id of the first service (services are numbered from it).
+    pub(super) first_service: u32,
+}
+
+impl<'a> Validator<'a> {
+    pub(super) fn problem(&mut self, path: SpecPath, message: impl Into<String>) {
+        self.problems.push(Problem { path, message: message.into(), related: None });
+    }
+
+    pub(super) fn declare(
+        &mut self,
+        name: &'a str,
+        kind: ComponentKind,
+        container: Option<u32>,
+        path: SpecPath,
+    ) -> u32 {
+        let id = self.order.len() as u32;
+        if name.trim().is_empty() {
+            self.problem(path.field("name"), format!("a {} has an empty name", kind.noun()));
+        } else if let Some(prev) = self.names.get(name) {
+            let msg = format!("duplicate name '{name}': this {} has the name of a {}", kind.noun(), prev.kind.noun());
+            let related = Some(prev.path.field("name"));
+            self.problems.push(Problem { path: path.field("name"), message: msg, related });
+        } else {
+            self.names.insert(name, Entry { id, kind, path: path.clone() });
+        }
+        self.order.push((name, kind, container, path));
+        id
+    }
+
+    /// Resolves a reference, or records why it cannot be resolved.
+    pub(super) fn resolve(&mut self, name: &str, expect: Expect, path: SpecPath, owner: &str) -> Option<u32> {
+        match self.names.get(name) {
+            Some(e) if expect.accepts(e.kind) => Some(e.id),
+            Some(e) => {
+                let msg = format!(
+                    "{owner} refers to '{name}', which is a {}, but a {} is expected here",
+                    e.kind.noun(),
+                    expect.noun()
+                );
+                self.problem(path, msg);
+                None
+            }
+            None => {
+                let mut msg = format!("{owner} refers to unknown {} '{name}'", expect.noun());
+                if let Some(s) = self.suggest(name, expect) {
+                    msg.push_str(&format!(" (did you mean '{s}'?)"));
+                }
+                self.problem(path, msg);
+                None
+            }
+        }
+    }
+
+    pub(super) fn resolve_all(&mut self, names: &[String], expect: Expect, path: &SpecPath, owner: &str) -> Vec<u32> {
+        let mut ids = Vec::with_capacity(names.len());
+        for (i, n) in names.iter().enumerate() {
+            if let Some(id) = self.resolve(n, expect, path.index(i), owner) {
+                if ids.contains(&id) {
+                    self.problem(path.index(i), format!("{owner} lists '{n}' twice"));
+                } else {
+                    ids.push(id);
+                }
+            }
+        }
+        ids
+    }
+
+    pub(super) fn suggest(&self, name: &str, expect: Expect) -> Option<&'a str> {
+        let limit = (name.chars().count() / 3).max(2);
+        self.order
+            .iter()
+            .filter(|(_, kind, _, _)| expect.accepts(*kind))
+            .map(|(n, _, _, _)| (strsim::damerau_levenshtein(name, n), *n))
+            .filter(|(d, _)| *d <= limit)
+            .min_by_key(|(d, n)| (*d, *n))
+            .map(|(_, n)| n)
+    }
+
+    pub(super) fn probability(&mut self, p: f64, path: SpecPath, owner: &str, what: &str) {
+        if !(0.0..=1.0).contains(&p) {
+            self.problem(path, format!("{owner}: {what} must be a probability between 0 and 1, not {p}"));
+        }
+    }
+
+    pub(super) fn dist(&mut self, d: &Dist, path: SpecPath, owner: &str, what: &str) {
+        if let Err(e) = d.validate() {
+            self.problem(path, format!("{owner}: {what}: {e}"));
+        }
+    }
+
+    pub(super) fn services(&mut self, names: &[String], path: &SpecPath, owner: &str) -> Vec<ServiceId> {
+        let first = self.first_service;
+        self.resolve_all(names, Expect::Service, path, owner).into_iter().map(|c| ServiceId(c - first)).collect()
+    }
+
+    pub(super) fn team(&mut self, name: &str, path: SpecPath, owner: &str) -> Option<u16> {
+        if let Some(&t) = self.teams.get(name) {
+            return Some(t);
+        }
+        let mut msg = format!("{owner} refers to unknown team '{name}'");
+        let closest = self
+            .teams
+            .keys()
+            .map(|t| (strsim::damerau_levenshtein(name, t), *t))
+            .filter(|(d, _)| *d <= (name.chars().count() / 3).max(2))
+            .min();
+        if let Some((_, t)) = closest {
+            msg.push_str(&format!(" (did you mean '{t}'?)"));
+        }
+        self.problem(path, msg);
+        None
+    }
+
+    /// Validates a piece of manual work.
+    pub(super) fn work(&mut self, w: &ManualSpec, path: &SpecPath, owner: &str) -> Option<Work> {
+        let team = self.team(&w.team, path.field("team"), owner);
+        self.dist(&w.duration, path.field("duration"), owner, "duration");
+        let requires = self.services(&w.requires, &path.field("requires"), owner);
+        let fallback = match &w.without_requirements {
+            Fallback::Wait => None,
+            Fallback::Slower(d) => {
+                self.dist(d, path.field("without_requirements"), owner, "without_requirements");
+                Some(d.clone())
+            }
+        };
+        Some(Work { team: team?, duration: w.duration.clone(), requires, fallback })
+    }
+
+    pub(super) fn failures(&mut self, f: &Option<Failures>, path: &SpecPath, owner: &str) {
+        if let Some(f) = f {
+            let path = path.field("failures");
+            for (d, field) in [(&f.time_to_failure, "time_to_failure"), (&f.time_to_repair, "time_to_repair")] {
+                self.dist(d, path.field(field), owner, field);
+                if d.validate().is_ok() && d.mean().is_zero() {
+                    self.problem(path.field(field), format!("{owner}: {field} must be longer than zero on average"));
+                }
+            }
+        }
+    }
+}
+
+/// Hazards per disaster and stages per fire are numbered with `u16` in events.
+pub(super) const MAX_HAZARDS: usize = u16::MAX as usize - 1;
+
+/// Engineers per team are numbered with `u16` in events.
+pub(super) const MAX_ENGINEERS: u32 = 10_000;
+
+/// Deployments per service are numbered with `u16` in events.
+pub(super) const MAX_DEPLOYMENTS: usize = 10_000;
+
+/// Restart actions one pool may queue at once (each is held in memory).
+pub(super) const MAX_BATCHES: u64 = 100_000;
+
+/// What the first pass declared: where each kind of element starts in the
+/// component ids, and the rooms with their paths and sites.
+pub(super) struct Declared<'a> {
+    pub(super) site_ids: Vec<u32>,
+    /// (room, path, site id, room id)
+    pub(super) rooms: Vec<(&'a RoomSpec, SpecPath, u32, u32)>,
+    pub(super) first_power: u32,
+    pub(super) first_cooling: u32,
+    pub(super) first_pool: u32,
+    pub(super) first_service: u32,
+}
+
+/// What the second pass fills in for each component id.
+pub(super) struct Parts {
+    pub(super) details: Vec<Option<Detail>>,
+    pub(super) containers: Vec<Option<u32>>,
+    pub(super) failures: Vec<Option<Failures>>,
+}
+
+/// Validates `spec`, returning the model and disasters or every problem.
+pub(crate) fn validate(spec: &ScenarioSpec) -> Result<Validated, Vec<Problem>> {
+    let mut v = Validator {
+        spec,
+        problems: Vec::new(),
+        names: HashMap::new(),
+        order: Vec::new(),
+        teams: HashMap::new(),
+        first_service: 0,
+    };
+    let root = SpecPath::default();
+    if spec.name.trim().is_empty() {
+        v.problem(root.field("name"), "the scenario has an empty name");
+    }
+    if spec.horizon.is_zero() {
+        v.problem(root.field("horizon"), "horizon must be longer than zero");
+    }
+    if spec.sites.is_empty() {
+        v.problem(root.field("sites"), "the scenario has no sites");
+    }
+    if spec.services.is_empty() {
+        v.problem(root.field("services"), "the scenario has no services");
+    }
+
+    // Pass 1: declare every component so that references can point forward.
+    let mut site_ids = Vec::new();
+    let mut rooms = Vec::new();
+    for (si, site) in spec.sites.iter().enumerate() {
+        let sp = SpecPath::at("sites", si);
+        let site_id = v.declare(&site.name, ComponentKind::Site, None, sp.clone());
+        site_ids.push(site_id);
+        for (ri, room) in site.rooms.iter().enumerate() {
+            let rp = sp.field("rooms").index(ri);
+            let room_id = v.declare(&room.name, ComponentKind::Room(room.kind), Some(site_id), rp.clone());
+            rooms.push((room, rp, site_id, room_id));
+        }
+    }
+    let first_power = v.order.len() as u32;
+    for (i, p) in spec.power.iter().enumerate() {
+        let kind = match p {
+            PowerSpec::Utility { .. } => ComponentKind::Utility,
+            PowerSpec::Generator { .. } => ComponentKind::Generator,
+            PowerSpec::Ups { .. } => ComponentKind::Ups,
+            PowerSpec::Switchboard { .. } => ComponentKind::Switchboard,
+        };
+        v.declare(p.name(), kind, None, SpecPath::at("power", i));
+    }
+    let first_cooling = v.order.len() as u32;
+    for (i, c) in spec.cooling.iter().enumerate() {
+        v.declare(&c.name, ComponentKind::Cooling, None, SpecPath::at("cooling", i));
+    }
+    let first_pool = v.order.len() as u32;
+    for (i, p) in spec.pools.iter().enumerate() {
+        v.declare(&p.name, ComponentKind::Pool, None, SpecPath::at("pools", i));
+    }
+    let first_service = v.order.len() as u32;
+    for (i, s) in spec.services.iter().enumerate() {
+        v.declare(&s.name, ComponentKind::Service, None, SpecPath::at("services", i));
+    }
+    let declared = Declared { site_ids, rooms, first_power, first_cooling, first_pool, first_service };
+
+    // Pass 2: resolve references and check values, element by element.
+    let n = v.order.len();
+    let mut parts = Parts {
+        details: vec![None; n],
+        containers: v.order.iter().map(|(_, _, c, _)| *c).collect(),
+        failures: vec![None; n],
+    };
+    infrastructure::validate_rooms_power_cooling(&mut v, &declared, &mut parts);
+    v.first_service = first_service;
+    let teams = recovery::validate_teams(&mut v);
+    let policy = recovery::validate_policy(&mut v);
+    infrastructure::validate_pools(&mut v, &declared, &mut parts);
+    let services = services::validate_services(&mut v, &declared, &mut parts);
+    if v.problems.is_empty() {
+        infrastructure::check_power_graph(&mut v, &parts.details, &parts.containers);
+    }
+    let disasters = disasters::validate_disasters(&mut v);
+    let objectives = objectives::validate_objectives(&mut v, &disasters);
+
+    if !v.problems.is_empty() {
+        return Err(v.problems);
+    }
+    let components = v
+        .order
+        .iter()
+        .enumerate()
+        .map(|(i, (name, kind, _, _))| Component {
+            name: (*name).to_owned(),
+            kind: *kind,
+            container: parts.containers[i].map(ComponentId),
+            failures: parts.failures[i].clone(),
+            detail: parts.details[i].clone().expect("every component has a detail once validation passed"),
+        })
+        .collect();
+    Ok(Validated { model: Model::new(components, services, teams, policy), disasters, objectives })
+}

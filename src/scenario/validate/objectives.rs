@@ -1,0 +1,81 @@
+//! Resilience objectives: the service, one bound, amounts of the right
+//! kind, known disasters.
+
+use super::{Expect, Validator};
+use crate::model::{Disaster, ServiceId};
+use crate::objective::{Amount, Bound, Objective, Statistic};
+use crate::scenario::path::SpecPath;
+
+/// Checks objectives: the service, one bound, amounts of the right kind,
+/// known disasters.
+pub(super) fn validate_objectives(v: &mut Validator<'_>, disasters: &[Disaster]) -> Vec<Objective> {
+    let spec = v.spec;
+    let mut out = Vec::new();
+    for (i, o) in spec.objectives.iter().enumerate() {
+        let path = SpecPath::at("objectives", i);
+        let owner =
+            format!("objective {}", if o.name.is_empty() { format!("#{}", i + 1) } else { format!("'{}'", o.name) });
+        let service = if o.service == "*" {
+            None
+        } else {
+            match v.resolve(&o.service, Expect::Service, path.field("service"), &owner) {
+                Some(c) => Some(ServiceId(c - v.first_service)),
+                None => continue,
+            }
+        };
+        let bound = match (&o.at_most, &o.at_least) {
+            (Some(a), None) => Bound::AtMost(*a),
+            (None, Some(a)) => Bound::AtLeast(*a),
+            _ => {
+                v.problem(path.clone(), format!("{owner}: give exactly one of at_most and at_least"));
+                continue;
+            }
+        };
+        let bound_field = if o.at_most.is_some() { "at_most" } else { "at_least" };
+        // The kind of amount the metric is measured in.
+        let check_metric_amount = |v: &mut Validator<'_>, a: &Amount, field: SpecPath, what: &str| {
+            if let Err(e) = o.metric.check_amount(a) {
+                v.problem(field, format!("{owner}: {what} of {e}"));
+            }
+        };
+        match &o.statistic {
+            Statistic::ProbabilityAbove(threshold) => {
+                check_metric_amount(v, threshold, path.field("statistic"), "the threshold");
+                match bound.amount() {
+                    Amount::Number(p) if (0.0..=1.0).contains(&p) => {}
+                    _ => v.problem(
+                        path.field(bound_field),
+                        format!("{owner}: a probability bound is a number between 0 and 1"),
+                    ),
+                }
+            }
+            stat => {
+                if let Statistic::Quantile(q) = stat
+                    && !(*q > 0.0 && *q < 1.0)
+                {
+                    v.problem(
+                        path.field("statistic"),
+                        format!("{owner}: a quantile is strictly between 0 and 1, not {q}"),
+                    );
+                }
+                check_metric_amount(v, &bound.amount(), path.field(bound_field), "the bound");
+            }
+        }
+        let mut selected = Vec::new();
+        for (di, name) in o.disasters.iter().enumerate() {
+            let matching: Vec<usize> = (0..disasters.len()).filter(|&k| disasters[k].is_named(name)).collect();
+            if matching.is_empty() {
+                let known: Vec<&str> = spec.disasters.iter().map(|d| d.name.as_str()).collect();
+                v.problem(
+                    path.field("disasters").index(di),
+                    format!("{owner} refers to unknown disaster '{name}' (known: {})", known.join(", ")),
+                );
+            }
+            selected.extend(matching);
+        }
+        selected.sort_unstable();
+        selected.dedup();
+        out.push(Objective::new(&o.name, &o.service, service, o.metric, o.statistic.clone(), bound, selected));
+    }
+    out
+}

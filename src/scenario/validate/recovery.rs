@@ -1,0 +1,159 @@
+//! Teams, the recovery policy, and the recovery work of each service.
+
+use super::{MAX_ENGINEERS, Validator};
+use crate::dist::Dist;
+use crate::model::{FailoverDef, RecoveryOrder, ScaleOutDef, ServiceRecovery, SurgeDef, TeamDef, Work};
+use crate::scenario::path::SpecPath;
+use crate::scenario::spec::*;
+use crate::time::SimDuration;
+
+pub(super) fn validate_teams(v: &mut Validator<'_>) -> Vec<TeamDef> {
+    let spec = v.spec;
+    let mut teams = Vec::new();
+    if spec.teams.len() > usize::from(u16::MAX) {
+        v.problem(
+            SpecPath::default().field("teams"),
+            format!("{} teams; at most {} are supported", spec.teams.len(), u16::MAX),
+        );
+        return teams;
+    }
+    for (i, t) in spec.teams.iter().enumerate() {
+        let path = SpecPath::at("teams", i);
+        let owner = format!("team '{}'", t.name);
+        if t.name.trim().is_empty() {
+            v.problem(path.field("name"), "a team has an empty name");
+        } else if v.teams.insert(t.name.as_str(), i as u16).is_some() {
+            v.problem(path.field("name"), format!("duplicate team name '{}'", t.name));
+        }
+        if t.engineers == 0 {
+            v.problem(path.field("engineers"), format!("{owner} has no engineers"));
+        } else if t.engineers > MAX_ENGINEERS {
+            v.problem(
+                path.field("engineers"),
+                format!("{owner} has {} engineers; at most {MAX_ENGINEERS} per team are supported", t.engineers),
+            );
+        }
+        if t.on_call > t.engineers {
+            v.problem(
+                path.field("on_call"),
+                format!("{owner} has {} engineers on call but only {} in all", t.on_call, t.engineers),
+            );
+        }
+        v.dist(&t.arrival, path.field("arrival"), &owner, "arrival");
+        if let Some(sh) = &t.shifts {
+            for (d, field) in [(sh.work, "work"), (sh.rest, "rest")] {
+                if d.is_zero() {
+                    v.problem(
+                        path.field("shifts").field(field),
+                        format!("{owner}: shift {field} must be longer than zero"),
+                    );
+                }
+            }
+        }
+        teams.push(TeamDef {
+            name: t.name.clone(),
+            engineers: t.engineers.min(MAX_ENGINEERS),
+            on_call: t.on_call.min(t.engineers),
+            arrival: t.arrival.clone(),
+            shifts: t.shifts.as_ref().map(|s| (s.work, s.rest)),
+        });
+    }
+    teams
+}
+
+pub(super) fn validate_policy(v: &mut Validator<'_>) -> RecoveryOrder {
+    match &v.spec.recovery.policy {
+        PolicySpec::ByPriority => RecoveryOrder::ByPriority,
+        PolicySpec::ByUsers => RecoveryOrder::ByUsers,
+        PolicySpec::ByDependencyOrder => RecoveryOrder::ByDependencyOrder,
+        PolicySpec::Explicit(names) => {
+            let path = SpecPath::default().field("recovery").field("policy");
+            RecoveryOrder::Explicit(v.services(names, &path, "the recovery policy"))
+        }
+    }
+}
+
+pub(super) fn validate_service_recovery(
+    v: &mut Validator<'_>,
+    s: &ServiceSpec,
+    path: &SpecPath,
+    owner: &str,
+    has_standby: bool,
+) -> ServiceRecovery {
+    let mut r = ServiceRecovery::default();
+    if has_standby && s.failover.is_none() {
+        v.problem(
+            path.field("deployments"),
+            format!("{owner} has standby deployments but no failover to switch to them"),
+        );
+    }
+    if let Some(f) = &s.failover {
+        let fp = path.field("failover");
+        if !has_standby {
+            v.problem(fp.clone(), format!("{owner} has a failover but no standby deployment to fail over to"));
+        }
+        r.failover = match f {
+            FailoverSpec::Automatic { detection, switch, requires, otherwise } => {
+                v.dist(detection, fp.field("detection"), owner, "detection");
+                v.dist(switch, fp.field("switch"), owner, "switch");
+                let requires = v.services(requires, &fp.field("requires"), owner);
+                let otherwise = match otherwise {
+                    Some(m) => v.work(m, &fp.field("otherwise"), owner),
+                    None => None,
+                };
+                Some(FailoverDef::Automatic {
+                    detection: detection.clone(),
+                    switch: switch.clone(),
+                    requires,
+                    otherwise,
+                })
+            }
+            FailoverSpec::Manual(m) => v.work(m, &fp, owner).map(FailoverDef::Manual),
+        };
+    }
+    if let Some(so) = &s.scale_out {
+        let sp = path.field("scale_out");
+        if !has_standby {
+            v.problem(sp.clone(), format!("{owner} scales out its standbys but has none"));
+        }
+        if !(so.rate.is_finite() && so.rate > 0.0) {
+            v.problem(
+                sp.field("rate"),
+                format!(
+                    "{owner}: scale-out rate must be a number of servers per hour greater than zero, not {}",
+                    so.rate
+                ),
+            );
+        }
+        let step = so.step.unwrap_or_else(|| so.rate.round().max(1.0) as u64);
+        if step == 0 {
+            v.problem(sp.field("step"), format!("{owner}: a scale-out step adds at least one server"));
+        }
+        let team = v.team(&so.team, sp.field("team"), owner);
+        let requires = v.services(&so.requires, &sp.field("requires"), owner);
+        if let Some(team) = team
+            && so.rate.is_finite()
+            && so.rate > 0.0
+        {
+            let duration = Dist::Fixed(SimDuration::from_hours_f64(step as f64 / so.rate));
+            r.scale_out =
+                Some(ScaleOutDef { step: step.max(1), work: Work { team, duration, requires, fallback: None } });
+        }
+    }
+    if let Some(m) = &s.restart {
+        r.restart = v.work(m, &path.field("restart"), owner);
+    }
+    if let Some(sg) = &s.surge {
+        let sp = path.field("surge");
+        if !(sg.factor.is_finite() && sg.factor >= 1.0) {
+            v.problem(sp.field("factor"), format!("{owner}: surge factor must be 1 or more, not {}", sg.factor));
+        }
+        v.dist(&sg.duration, sp.field("duration"), owner, "surge duration");
+        r.surge = Some(SurgeDef { factor: sg.factor, duration: sg.duration.clone() });
+    }
+    if let ReplicationSpec::Asynchronous { lag } = &s.replication {
+        v.dist(lag, path.field("replication").field("lag"), owner, "replication lag");
+        r.lag = Some(lag.clone());
+    }
+    r
+}

@@ -1,0 +1,167 @@
+//! Services: deployments, dependencies, and pools not over-committed.
+
+use super::{Declared, Expect, MAX_DEPLOYMENTS, Parts, Validator};
+use crate::model::{ComponentId, Deployment, Detail, Role, Service, ServiceId};
+use crate::scenario::path::SpecPath;
+
+/// Every service, in file order.
+pub(super) fn validate_services(v: &mut Validator<'_>, declared: &Declared<'_>, parts: &mut Parts) -> Vec<Service> {
+    let spec = v.spec;
+    let details = &mut parts.details;
+    let (first_pool, first_service) = (declared.first_pool, declared.first_service);
+    let mut services = Vec::with_capacity(spec.services.len());
+    let mut pool_use: Vec<u64> = vec![0; spec.pools.len()];
+    for (i, s) in spec.services.iter().enumerate() {
+        let path = SpecPath::at("services", i);
+        let owner = format!("service '{}'", s.name);
+        let id = first_service as usize + i;
+        details[id] = Some(Detail::Service(i as u32));
+        if s.demand == 0 {
+            v.problem(
+                path.field("demand"),
+                format!("{owner} has a demand of zero servers; give the servers it needs to serve all users"),
+            );
+        }
+        if s.priority == 0 {
+            v.problem(path.field("priority"), format!("{owner}: priority starts at 1 (most important)"));
+        }
+        if s.deployments.is_empty() {
+            v.problem(path.field("deployments"), format!("{owner} runs nowhere: give it at least one deployment"));
+        } else if s.deployments.len() > MAX_DEPLOYMENTS {
+            v.problem(
+                path.field("deployments"),
+                format!("{owner} has {} deployments; at most {MAX_DEPLOYMENTS} are supported", s.deployments.len()),
+            );
+        }
+        let mut deployments = Vec::new();
+        let mut active_capacity: u64 = 0;
+        for (di, d) in s.deployments.iter().enumerate() {
+            let dp = path.field("deployments").index(di);
+            let Some(pool) = v.resolve(&d.pool, Expect::Pool, dp.field("pool"), &owner) else {
+                continue;
+            };
+            let pool_index = (pool - first_pool) as usize;
+            let pool_servers = spec.pools[pool_index].servers;
+            let servers = match (d.servers, d.capacity) {
+                (Some(_), Some(_)) => {
+                    v.problem(
+                        dp.field("capacity"),
+                        format!("{owner}: give a deployment either servers or capacity, not both"),
+                    );
+                    0
+                }
+                (Some(n), None) => n,
+                (None, Some(c)) if !(c.is_finite() && c > 0.0) => {
+                    v.problem(
+                        dp.field("capacity"),
+                        format!("{owner}: capacity must be a fraction of demand greater than zero, not {c}"),
+                    );
+                    0
+                }
+                (None, Some(c)) => (c * s.demand as f64).ceil().min(u64::MAX as f64) as u64,
+                (None, None) => pool_servers,
+            };
+            if servers == 0 {
+                if d.capacity.is_none() {
+                    v.problem(dp.field("servers"), format!("{owner} uses zero servers of pool '{}'", d.pool));
+                }
+            } else if servers > pool_servers {
+                let field = if d.capacity.is_some() { "capacity" } else { "servers" };
+                v.problem(
+                    dp.field(field),
+                    format!("{owner} uses {servers} servers of pool '{}', which has only {pool_servers}", d.pool),
+                );
+            }
+            match (d.role, &d.warmup) {
+                (Role::Active, Some(_)) => v.problem(
+                    dp.field("warmup"),
+                    format!("{owner}: an active deployment has no warmup (only warm and cold standbys do)"),
+                ),
+                (Role::HotStandby, Some(_)) => v.problem(
+                    dp.field("warmup"),
+                    format!("{owner}: a hot standby serves at once; warmup is for warm and cold standbys"),
+                ),
+                (_, Some(w)) => v.dist(w, dp.field("warmup"), &owner, "warmup"),
+                _ => {}
+            }
+            if deployments.iter().any(|x: &Deployment| x.pool.0 == pool) {
+                v.problem(dp.field("pool"), format!("{owner} is deployed on pool '{}' twice", d.pool));
+            }
+            if servers <= pool_servers {
+                pool_use[pool_index] = pool_use[pool_index].saturating_add(servers);
+            }
+            if d.role == Role::Active {
+                active_capacity = active_capacity.saturating_add(servers);
+            }
+            deployments.push(Deployment {
+                pool: ComponentId(pool),
+                servers,
+                pool_servers,
+                role: d.role,
+                warmup: d.warmup.clone(),
+            });
+        }
+        let has_standby = s.deployments.iter().any(|d| d.role != Role::Active);
+        if s.demand > 0
+            && !s.deployments.is_empty()
+            && active_capacity < s.demand
+            && v.problems.iter().all(|p| !p.path.0.starts_with(&path.0))
+        {
+            let msg = if s.deployments.iter().all(|d| d.role != Role::Active) {
+                format!("{owner} has no active deployment: one must carry traffic before anything happens")
+            } else {
+                format!(
+                    "{owner} needs {} servers but its active deployments provide only {active_capacity}; it would be degraded before anything happens",
+                    s.demand
+                )
+            };
+            v.problem(path.field("demand"), msg);
+        }
+        let hard: Vec<ServiceId> = v
+            .resolve_all(&s.depends_on, Expect::Service, &path.field("depends_on"), &owner)
+            .into_iter()
+            .map(|c| ServiceId(c - first_service))
+            .collect();
+        if hard.contains(&ServiceId(i as u32)) {
+            let at = s.depends_on.iter().position(|d| *d == s.name).unwrap_or(0);
+            v.problem(path.field("depends_on").index(at), format!("{owner} depends on itself"));
+        }
+        let mut soft = Vec::new();
+        for (di, d) in s.soft_depends_on.iter().enumerate() {
+            let dp = path.field("soft_depends_on").index(di);
+            v.probability(d.impact, dp.field("impact"), &owner, "impact");
+            if let Some(c) = v.resolve(&d.service, Expect::Service, dp.field("service"), &owner) {
+                let sid = ServiceId(c - first_service);
+                if sid.index() == i {
+                    v.problem(dp.field("service"), format!("{owner} depends on itself"));
+                } else if hard.contains(&sid) || soft.iter().any(|(x, _)| *x == sid) {
+                    v.problem(dp.field("service"), format!("{owner} lists '{}' as a dependency twice", d.service));
+                } else {
+                    soft.push((sid, d.impact));
+                }
+            }
+        }
+        let recovery = super::recovery::validate_service_recovery(v, s, &path, &owner, has_standby);
+        services.push(Service {
+            component: ComponentId(id as u32),
+            name: s.name.clone(),
+            users: s.users,
+            priority: s.priority,
+            demand: s.demand,
+            deployments,
+            hard,
+            soft,
+            recovery,
+        });
+    }
+    for (i, used) in pool_use.iter().enumerate() {
+        if *used > spec.pools[i].servers {
+            let p = &spec.pools[i];
+            v.problem(
+                SpecPath::at("pools", i).field("servers"),
+                format!("pool '{}' is over-committed: services use {used} of its {} servers", p.name, p.servers),
+            );
+        }
+    }
+    services
+}
