@@ -140,7 +140,7 @@ impl Dist {
             Dist::Uniform { min, max } => (ms(min) + ms(max)) / 2.0,
             Dist::Triangular { min, mode, max } => (ms(min) + ms(mode) + ms(max)) / 3.0,
             Dist::LogNormal { median, sigma } => ms(median) * (sigma * sigma / 2.0).exp(),
-            Dist::Weibull { scale, shape } => ms(scale) * libm::tgamma(1.0 + 1.0 / shape),
+            Dist::Weibull { scale, shape } => ms(scale) * statrs::function::gamma::gamma(1.0 + 1.0 / shape),
         };
         SimDuration::from_millis_f64(mean_ms)
     }
@@ -229,6 +229,10 @@ mod tests {
     fn closed_form_means() {
         // Weibull with shape 1 is the exponential: mean = scale * Gamma(2) = scale.
         assert_eq!(Dist::Weibull { scale: h(10), shape: 1.0 }.mean(), h(10));
+        // Shape 2 (Rayleigh): mean = scale * Gamma(1.5) = scale * sqrt(pi) / 2
+        // = 36,000,000 ms * 0.886226925... = 31,904,169.3 ms.
+        let rayleigh = Dist::Weibull { scale: h(10), shape: 2.0 }.mean().as_millis();
+        assert!(rayleigh.abs_diff(31_904_169) <= 1, "{rayleigh}");
         // Triangular (1 + 2 + 6) / 3 = 3 h.
         assert_eq!(Dist::Triangular { min: h(1), mode: h(2), max: h(6) }.mean(), h(3));
     }

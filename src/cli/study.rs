@@ -184,19 +184,6 @@ fn print(text: &str) -> Result<(), Failure> {
     Ok(())
 }
 
-#[derive(serde::Serialize)]
-struct RunRow<'a> {
-    disaster: &'a str,
-    run: u64,
-    service: &'a str,
-    downtime_s: f64,
-    degraded_s: f64,
-    partial_recovery_s: Option<f64>,
-    full_recovery_s: Option<f64>,
-    user_hours_lost: f64,
-    final_state: outage::State,
-}
-
 pub(crate) fn mc(args: &McArgs) -> Result<ExitCode, Failure> {
     let scenario = load(&args.scenario)?;
     let mut study = Study::new(&scenario).runs(args.runs).seed(args.seed);
@@ -243,25 +230,8 @@ pub(crate) fn mc(args: &McArgs) -> Result<ExitCode, Failure> {
         // (site-loss templates expanded) and then run index give it back.
         let order: Vec<&str> = summary.disaster_names().collect();
         rows.sort_by_key(|(d, r)| (order.iter().position(|x| x == d), r.run));
-        let mut w = csv::Writer::from_writer(Vec::new());
-        for (d, r) in &rows {
-            for s in &r.services {
-                w.serialize(RunRow {
-                    disaster: d,
-                    run: r.run,
-                    service: &s.name,
-                    downtime_s: s.downtime.as_secs_f64(),
-                    degraded_s: s.degraded.as_secs_f64(),
-                    partial_recovery_s: s.partial_recovery.map(|t| t.as_secs_f64()),
-                    full_recovery_s: s.full_recovery.map(|t| t.as_secs_f64()),
-                    user_hours_lost: s.user_hours_lost,
-                    final_state: s.final_state,
-                })
-                .map_err(|e| Failure::Input(format!("error: {e}")))?;
-            }
-        }
-        let bytes = w.into_inner().map_err(|e| Failure::Input(format!("error: {e}")))?;
-        write_file(path, &String::from_utf8_lossy(&bytes))?;
+        let csv = outage::report::services_csv(rows.iter().map(|(_, r)| r));
+        write_file(path, &csv)?;
     }
     emit(&summary, args.summary.as_ref(), args.format, args.metric)
 }

@@ -115,6 +115,48 @@ struct CsvEntry<'a> {
     blocked_by: Option<&'a str>,
 }
 
+/// The per-service CSV of several runs, one row per run and service, under
+/// one header: what `outage run --format csv` writes for one run and `outage
+/// mc --keep-runs` for every run of a study.
+pub fn services_csv<'a>(reports: impl IntoIterator<Item = &'a RunReport>) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for r in reports {
+        for s in &r.services {
+            w.serialize(CsvService {
+                scenario: &r.scenario,
+                disaster: &r.disaster,
+                seed: r.seed,
+                run: r.run,
+                service: &s.name,
+                users: s.users,
+                priority: s.priority,
+                first_impact_s: opt_secs(s.first_impact),
+                downtime_s: secs(s.downtime),
+                degraded_s: secs(s.degraded),
+                partial_recovery_s: opt_secs(s.partial_recovery),
+                full_recovery_s: opt_secs(s.full_recovery),
+                user_hours_lost: s.user_hours_lost,
+                final_state: s.final_state,
+                main_cause: s.main_cause().map(|c| c.cause.as_str()),
+                main_cause_s: s.main_cause().map(|c| secs(c.time)),
+                failovers: s.failovers,
+                data_loss_s: s.data_loss.map(secs),
+                inconsistency_risk: s.inconsistency_risk,
+            })
+            .expect("writing CSV to memory cannot fail");
+        }
+    }
+    String::from_utf8(w.into_inner().expect("flushing to memory cannot fail")).expect("CSV of UTF-8 fields is UTF-8")
+}
+
+/// A table in the house style: no borders, one rule under the header, no
+/// wrapping (reports are read in terminals and pasted into tickets).
+pub(crate) fn plain_table() -> Table {
+    let mut t = Table::new();
+    t.load_preset(HEADER_RULE_ONLY).set_content_arrangement(ContentArrangement::Disabled);
+    t
+}
+
 impl RunReport {
     /// The outcome of the named service.
     pub fn service(&self, name: &str) -> Option<&ServiceOutcome> {
@@ -175,35 +217,10 @@ impl RunReport {
         out
     }
 
-    /// The service summary as CSV, one row per service, with a header.
+    /// The service summary as CSV, one row per service, with a header
+    /// (the columns are documented in the README; see [`services_csv`]).
     pub fn to_csv(&self) -> String {
-        let mut w = csv::Writer::from_writer(Vec::new());
-        for s in &self.services {
-            w.serialize(CsvService {
-                scenario: &self.scenario,
-                disaster: &self.disaster,
-                seed: self.seed,
-                run: self.run,
-                service: &s.name,
-                users: s.users,
-                priority: s.priority,
-                first_impact_s: opt_secs(s.first_impact),
-                downtime_s: secs(s.downtime),
-                degraded_s: secs(s.degraded),
-                partial_recovery_s: opt_secs(s.partial_recovery),
-                full_recovery_s: opt_secs(s.full_recovery),
-                user_hours_lost: s.user_hours_lost,
-                final_state: s.final_state,
-                main_cause: s.main_cause().map(|c| c.cause.as_str()),
-                main_cause_s: s.main_cause().map(|c| secs(c.time)),
-                failovers: s.failovers,
-                data_loss_s: s.data_loss.map(secs),
-                inconsistency_risk: s.inconsistency_risk,
-            })
-            .expect("writing CSV to memory cannot fail");
-        }
-        String::from_utf8(w.into_inner().expect("flushing to memory cannot fail"))
-            .expect("CSV of UTF-8 fields is UTF-8")
+        services_csv([self])
     }
 
     /// The timeline as CSV, one row per change, with a header.
@@ -234,8 +251,7 @@ impl RunReport {
             "scenario {} - disaster {} - seed {} run {} - horizon {}",
             self.scenario, self.disaster, self.seed, self.run, self.horizon
         );
-        let mut t = Table::new();
-        t.load_preset(HEADER_RULE_ONLY).set_content_arrangement(ContentArrangement::Disabled);
+        let mut t = plain_table();
         t.set_header([
             "service",
             "users",

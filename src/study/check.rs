@@ -24,13 +24,14 @@
 
 use std::fmt::Write as _;
 
-use comfy_table::{CellAlignment, ContentArrangement, Table};
+use comfy_table::CellAlignment;
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 use serde::Serialize;
 
 use super::aggregate::{DisasterAgg, MetricAgg, natural_range, ticks_per_unit};
 use super::{SettingsError, Study, StudyError, amount_ticks, check_confidence, stats, unit};
 use crate::objective::{Amount, Bound, Metric, Objective, Statistic};
+use crate::report::plain_table;
 use crate::scenario::Scenario;
 use crate::time::SimDuration;
 
@@ -124,8 +125,7 @@ impl CheckReport {
             self.max_runs,
             self.confidence * 100.0
         );
-        let mut t = Table::new();
-        t.load_preset("     ─             ").set_content_arrangement(ContentArrangement::Disabled);
+        let mut t = plain_table();
         t.set_header(["objective", "service", "disaster", "estimate", "interval", "bound", "runs", "verdict"]);
         for r in &self.rows {
             let f = |x: f64| format_value(x, r.unit);

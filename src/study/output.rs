@@ -3,12 +3,13 @@
 
 use std::fmt::Write as _;
 
-use comfy_table::{CellAlignment, ContentArrangement, Table};
+use comfy_table::CellAlignment;
 use serde::Serialize;
 
 use super::aggregate::{MetricAgg, natural_range, ticks_per_unit};
 use super::{amount_ticks, stats};
 use crate::objective::{Amount, Metric};
+use crate::report::plain_table;
 use crate::time::SimDuration;
 
 /// Statistics of one metric of one service over the runs.
@@ -275,8 +276,7 @@ impl StudyReport {
             if d.deadlocked_runs > 0 {
                 let _ = writeln!(out, "  {} of {} runs ended in a recovery deadlock", d.deadlocked_runs, d.runs);
             }
-            let mut t = Table::new();
-            t.load_preset("     ─             ").set_content_arrangement(ContentArrangement::Disabled);
+            let mut t = plain_table();
             let thresholds: Vec<String> = d
                 .services
                 .first()
