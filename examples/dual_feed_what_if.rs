@@ -18,7 +18,8 @@
 //! Run with `cargo run --release --example dual_feed_what_if`.
 
 use outage::Scenario;
-use outage::scenario::spec::{Metric, PowerSpec, RoomKind, RoomSpec};
+use outage::objective::Metric;
+use outage::scenario::spec::{PowerSpec, RoomKind, RoomSpec};
 use outage::study::Study;
 
 const RUNS: u64 = 1_000;

@@ -28,7 +28,7 @@
 //!     println!("{}: down {}, user-hours lost {:.0}", s.name, s.downtime, s.user_hours_lost);
 //! }
 //! println!("{}", report.to_table(true));
-//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # Ok::<(), outage::Error>(())
 //! ```
 //!
 //! ## Brief overview
@@ -36,7 +36,9 @@
 //!   [`ScenarioSpec`](scenario::spec::ScenarioSpec) built in code) and
 //!   reports every problem with file, line and column.
 //! - [`Model`] is the validated dependency graph; [`ComponentId`] and
-//!   [`ServiceId`] are its typed ids.
+//!   [`ServiceId`] are its typed ids; [`model`] also holds the kinds of
+//!   things a scenario is made of ([`State`], [`model::RoomKind`],
+//!   [`model::Role`], ...) and the [`Disaster`]s as data.
 //! - [`Simulation`] replays one disaster; [`RunOptions`] sets the seed, run
 //!   index and horizon; [`RunReport`] is what comes out.
 //! - [`recovery`] models the people and procedures that bring services back:
@@ -48,11 +50,32 @@
 //!   confidence intervals, identical on any thread count and mergeable
 //!   across shards) and checks resilience objectives ([`study::Check`],
 //!   which a test suite can call: `Check::new(&scenario).run()?.assert_met()`).
+//! - [`objective`] is the vocabulary of resilience objectives
+//!   ([`objective::Metric`], [`objective::Statistic`], [`objective::Amount`]),
+//!   shared by scenario files and studies.
+//! - [`report`] renders a [`RunReport`] as a table, JSON or CSV.
 //! - [`milestones`] checks a scenario against reported facts of a real
 //!   incident over many seeded runs.
 //! - [`Dist`] is a duration distribution; [`SimTime`] and [`SimDuration`]
 //!   are integer milliseconds.
-//! - [`queue::EventQueue`] is the engine's future-event list.
+//! - [`Error`] wraps every error of the crate, for `?`.
+//!
+//! ## Architecture
+//! The modules form layers that point one way: each uses only the layers
+//! below it (a test reads the source and fails on an upward import;
+//! ARCHITECTURE.md in the repository says more).
+//!
+//! ```text
+//!   cli (the outage binary)
+//!    └─► study, milestones ── many runs: statistics, objectives, shards, replays of real incidents
+//!         └─► report ──────── tables, JSON and CSV of a run
+//!              └─► engine ─── one run: event loop, infrastructure, hazards, services, crew
+//!                   └─► recovery ── policies that order waiting work
+//!                        └─► scenario ── RON text in, validated model out
+//!                             └─► objective ── metrics, statistics, bounds
+//!                                  └─► model ── the validated graph, kinds, teams and work, disasters
+//!                                       └─► dist, rng, queue ──► time
+//! ```
 //!
 //! ## Semantics
 //! - A **room** is live while it is not cut off or damaged, its site is
@@ -85,8 +108,13 @@
 //! 2. Events at the same instant are processed in the order they were
 //!    scheduled.
 //! 3. Random numbers come only from ChaCha8 streams keyed by
-//!    (seed, run index, stream kind, element name) (see [`rng`]), so two
-//!    variants of a scenario see the same hazards wherever they agree.
+//!    (seed, stream kind, element name) and positioned on stream number
+//!    `run`: keying by an element's *name* rather than its index means two
+//!    variants of a scenario (with and without a second UPS, say) draw the
+//!    same fire, boot times and repairs for every element they share, so
+//!    differences come from the variant, not from reshuffled random numbers
+//!    (common random numbers); keying by run index means any run of a study
+//!    can be replayed alone.
 //! 4. No hash-map iteration order reaches a report.
 //!
 //! ## Feature flags
@@ -96,15 +124,18 @@
 
 pub mod dist;
 pub mod engine;
+pub mod error;
 pub mod milestones;
 pub mod model;
 pub mod objective;
+#[doc(hidden)] // the engine's future-event list, public only for the benches
 pub mod queue;
 pub mod recovery;
 pub mod report;
-pub mod rng;
+mod rng;
 pub mod scenario;
 pub mod study;
+#[doc(hidden)] // generated scenarios, public only for the benches (not a stable API yet)
 pub mod synthetic;
 pub mod time;
 
@@ -115,6 +146,7 @@ struct ReadmeDoctests;
 
 pub use dist::Dist;
 pub use engine::{Cause, Deadlock, RunError, RunOptions, RunReport, ServiceOutcome, Simulation, TimelineEntry};
+pub use error::Error;
 pub use model::{ComponentId, ComponentKind, Disaster, Model, ServiceId, State};
 pub use scenario::{Diagnostic, Scenario, ScenarioError};
 pub use time::{DurationParseError, SimDuration, SimTime};

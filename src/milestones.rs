@@ -218,6 +218,7 @@ fn servers_working(
 
 /// The outcome of one milestone over many runs.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct MilestoneResult {
     /// The milestone.
     pub milestone: Milestone,

@@ -17,8 +17,7 @@ use rand_chacha::ChaCha8Rng;
 
 /// What a stream is used for; part of the stream key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[non_exhaustive]
-pub enum StreamKind {
+pub(crate) enum StreamKind {
     /// Draws that belong to one component: boot times, broken servers,
     /// repairs, generator starts, random failures.
     Component,
@@ -40,18 +39,7 @@ impl StreamKind {
 }
 
 /// The stream for `element` of `kind` in run `run` of a study seeded `seed`.
-///
-/// # Examples
-/// ```
-/// use outage::rng::{stream, StreamKind};
-/// use rand::Rng;
-/// let mut a = stream(7, 0, StreamKind::Component, "pool-a");
-/// let mut b = stream(7, 0, StreamKind::Component, "pool-a");
-/// assert_eq!(a.next_u64(), b.next_u64());
-/// let mut other_run = stream(7, 1, StreamKind::Component, "pool-a");
-/// assert_ne!(stream(7, 0, StreamKind::Component, "pool-a").next_u64(), other_run.next_u64());
-/// ```
-pub fn stream(seed: u64, run: u64, kind: StreamKind, element: &str) -> ChaCha8Rng {
+pub(crate) fn stream(seed: u64, run: u64, kind: StreamKind, element: &str) -> ChaCha8Rng {
     let mut state = seed ^ kind.tag().rotate_left(17) ^ fnv1a(element.as_bytes());
     let mut key = [0u8; 32];
     for chunk in key.chunks_exact_mut(8) {

@@ -54,7 +54,7 @@ pub enum RoomKind {
 /// A room's automatic fire suppression system.
 ///
 /// Gas (clean-agent) systems cannot put out a lithium-ion battery fire:
-/// against [`Fuel::LithiumBattery`] their success probability is taken as
+/// against [`Fuel::LithiumBattery`](super::Fuel::LithiumBattery) their success probability is taken as
 /// zero, whatever the scenario says. That is what happened at Pangyo in 2022.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::dist::Dist;
 pub use crate::model::{CutScope, Failures, Fuel, Role, RoomKind, Suppression};
-pub use crate::objective::{Amount, Metric, Statistic};
+use crate::objective::{Amount, Metric, Statistic};
 use crate::time::SimDuration;
 
 fn default_horizon() -> SimDuration {

@@ -38,6 +38,7 @@ use crate::time::SimDuration;
 /// The verdict on one objective for one service and disaster.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum Verdict {
     /// The whole interval meets the bound.
     Pass,
@@ -49,6 +50,7 @@ pub enum Verdict {
 
 /// One checked objective, for one service and one disaster.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct CheckRow {
     /// The objective's label.
     pub objective: String,
@@ -76,6 +78,7 @@ pub struct CheckRow {
 
 /// The outcome of `outage check`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct CheckReport {
     /// Scenario name.
     pub scenario: String,

@@ -3,7 +3,7 @@
 //!
 //! ```
 //! use outage::{study::Study, Scenario};
-//! use outage::scenario::spec::{Amount, Metric};
+//! use outage::objective::{Amount, Metric};
 //! let scenario = Scenario::from_path("scenarios/minimal.ron")?;
 //! let report = Study::new(&scenario)
 //!     .runs(200)

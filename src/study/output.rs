@@ -14,6 +14,7 @@ use crate::time::SimDuration;
 
 /// Statistics of one metric of one service over the runs.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct MetricStats {
     /// The metric (`"downtime"`, `"user_hours_lost"`, ... in JSON).
     #[serde(serialize_with = "serialize_metric")]
@@ -48,6 +49,7 @@ pub struct MetricStats {
 
 /// The probability that a metric exceeds a threshold, with its Wilson interval.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Exceedance {
     /// The threshold, in the metric's unit.
     pub threshold: f64,
@@ -102,6 +104,7 @@ impl MetricStats {
 
 /// One service's statistics for one disaster.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct ServiceStats {
     /// Service name.
     pub name: String,
@@ -118,6 +121,7 @@ impl ServiceStats {
 
 /// The statistics of one disaster.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct DisasterStats {
     /// Disaster name.
     pub name: String,
@@ -138,6 +142,7 @@ impl DisasterStats {
 
 /// The result of a Monte Carlo study.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct StudyReport {
     /// Scenario name.
     pub scenario: String,

@@ -16,6 +16,7 @@ const LAYERS: &[&[&str]] = &[
     &["engine"],
     &["report"],
     &["study", "milestones"],
+    &["error"],
 ];
 
 fn layer_of(module: &str) -> Option<usize> {

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::{Command, Output};
 
 use outage::Scenario;
-use outage::scenario::spec::Metric;
+use outage::objective::Metric;
 use outage::study::{Check, Study, Verdict};
 
 fn outage(args: &[&str]) -> Output {
@@ -438,7 +438,7 @@ fn a_per_run_hook_sees_every_run_and_changes_no_statistic() {
         .runs(150)
         .seed(11)
         .threads(2)
-        .threshold(Metric::Downtime, outage::scenario::spec::Amount::Duration(outage::SimDuration::from_hours(12)));
+        .threshold(Metric::Downtime, outage::objective::Amount::Duration(outage::SimDuration::from_hours(12)));
     let lean = study.run().unwrap();
     let seen = std::sync::atomic::AtomicU64::new(0);
     let hook = |_: &str, _: &outage::RunReport| {

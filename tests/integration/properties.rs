@@ -389,8 +389,8 @@ fn make_shard_summaries() -> (String, String) {
     let scenario = Scenario::from_ron_str(MINIMAL).unwrap();
     let shard = |i| {
         let study = Study::new(&scenario).runs(40).seed(3).shard(i, 2).threshold(
-            outage::scenario::spec::Metric::Downtime,
-            outage::scenario::spec::Amount::Duration(SimDuration::from_hours(6)),
+            outage::objective::Metric::Downtime,
+            outage::objective::Amount::Duration(SimDuration::from_hours(6)),
         );
         study.summarise().unwrap().to_json()
     };
@@ -446,7 +446,7 @@ proptest! {
             && let Ok(merged) = StudySummary::merge(&[x, y])
         {
             let report = merged.report(0.95);
-            let _ = (report.to_json(), report.to_csv(), report.to_table(outage::scenario::spec::Metric::Downtime));
+            let _ = (report.to_json(), report.to_csv(), report.to_table(outage::objective::Metric::Downtime));
         }
     }
 }
