@@ -513,3 +513,22 @@ fn doctored_summaries_are_refused_with_a_reason() {
     let merged = StudySummary::merge(&[StudySummary::from_json(&a).unwrap(), StudySummary::from_json(&b).unwrap()]);
     assert!(merged.unwrap().is_complete());
 }
+
+#[test]
+fn summary_refusals_have_kinds_a_program_can_match() {
+    use outage::study::{StudySummary, SummaryErrorKind};
+    let (a, _) = shard_summaries();
+    let a = StudySummary::from_json(&a).unwrap();
+    // The same shard twice covers its runs twice.
+    let twice = StudySummary::merge(&[a.clone(), a.clone()]).unwrap_err();
+    assert!(matches!(twice.kind, SummaryErrorKind::Overlap { first, second } if first == second), "{twice}");
+    assert!(matches!(StudySummary::merge(&[]).unwrap_err().kind, SummaryErrorKind::NothingToMerge));
+    let mut old: serde_json::Value = serde_json::from_str(&a.to_json()).unwrap();
+    old["format"] = 1.into();
+    let old = StudySummary::from_json(&old.to_string()).unwrap_err();
+    assert!(matches!(old.kind, SummaryErrorKind::UnsupportedFormat { found: 1, expected: 2 }), "{old}");
+    let missing = StudySummary::from_path("no-such-summary.json").unwrap_err();
+    assert!(matches!(missing.kind, SummaryErrorKind::Unreadable(_)), "{missing}");
+    assert_eq!(missing.path.as_deref(), Some(std::path::Path::new("no-such-summary.json")));
+    assert!(missing.to_string().starts_with("no-such-summary.json: cannot read: "), "{missing}");
+}

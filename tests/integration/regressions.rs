@@ -1,7 +1,7 @@
 //! Regression tests for defects found in review of the recovery engine;
 //! each states the defect it guards against.
 
-use outage::{Scenario, State};
+use outage::{RunError, RunOptions, Scenario, SimDuration, Simulation, State};
 
 use crate::common::{at, h, load, m, run, service};
 
@@ -178,4 +178,17 @@ fn absurd_restart_batches_are_rejected_before_they_use_memory() {
         let err = Scenario::from_ron_str(&src).unwrap_err().to_string();
         assert!(err.contains(expected), "{expected}: {err}");
     }
+}
+
+#[test]
+fn the_library_refuses_a_zero_horizon_like_the_cli() {
+    // Validation and the CLI refused a zero horizon; RunOptions took one and
+    // made a run of no length, whose availability is 0 / 0.
+    let scenario = Scenario::from_path(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/minimal.ron")).unwrap();
+    let mut sim = Simulation::new(&scenario, None).unwrap();
+    let err = sim.run(&RunOptions::default().horizon(SimDuration::ZERO)).unwrap_err();
+    assert_eq!(err, RunError::ZeroHorizon);
+    assert_eq!(err.to_string(), "the horizon must be longer than zero");
+    let study = outage::study::Study::new(&scenario).runs(3).horizon(SimDuration::ZERO).run();
+    assert!(study.unwrap_err().to_string().contains("horizon must be longer than zero"));
 }
