@@ -11,7 +11,6 @@ use rand_chacha::ChaCha8Rng;
 
 use super::context::Ctx;
 use super::outcome::Deadlock;
-use super::services::FailoverPhase;
 use super::{Event, Simulation};
 use crate::model::{ComponentId, Detail, FailoverDef, Model, PoolId, ServiceId, State, TeamDef, Work};
 use crate::recovery::{ActionInfo, ActionKind, RecoveryPolicy, RecoveryView};
@@ -164,7 +163,7 @@ pub(super) struct Crew {
     actions: Vec<Action>,
     rngs: Vec<ChaCha8Rng>,
     /// Set when the first service is impacted: every team has been called.
-    pub(super) incident: bool,
+    incident: bool,
 }
 
 impl Crew {
@@ -184,6 +183,11 @@ impl Crew {
         for t in &model.teams {
             self.rngs.push(rng::stream(seed, run, StreamKind::Recovery, &t.name));
         }
+    }
+
+    /// Whether the incident has started: every team has been called in.
+    pub(super) fn is_called_in(&self) -> bool {
+        self.incident
     }
 
     /// An engineer is free to work from `now` (arrived, or back from rest).
@@ -257,7 +261,7 @@ impl Simulation<'_> {
             status: Status::Queued,
             engineer: 0,
         };
-        let rank = rank(&*self.policy, self.model, &self.services.state, &action);
+        let rank = rank(&*self.policy, self.model, self.services.states(), &action);
         self.crew.teams[team as usize].queue.push(id, Reverse((rank, action.seq)));
         self.crew.actions.push(action);
         self.crew.call_team(team, self.model, &mut self.ctx);
@@ -278,25 +282,17 @@ impl Simulation<'_> {
         let epoch = action.epoch;
         let needed = match action.task {
             Task::PoolRestart(p) => self.infra.pool_epoch(p) == epoch,
-            Task::Failover(s) => {
-                let run = &self.services.runs[s.index()];
-                run.failover == FailoverPhase::Manual && run.failover_epoch == epoch
-            }
+            Task::Failover(s) => self.services.manual_failover_pending(s, epoch),
             Task::ScaleOut(s) => self.scale_out_needed(s),
-            Task::ServiceRestart(s) => {
-                let run = &self.services.runs[s.index()];
-                run.needs_restart && run.raw_capacity > 0.0 && run.crash_epoch == epoch
-            }
+            Task::ServiceRestart(s) => self.services.restart_pending(s, epoch),
         };
         if !needed {
             self.crew.actions[a as usize].status = Status::Dropped;
             match action.task {
                 // Only the current restart's flag: a stale one must not
                 // clear the flag of the restart queued after a later crash.
-                Task::ServiceRestart(s) if self.services.runs[s.index()].crash_epoch == epoch => {
-                    self.services.runs[s.index()].restart_queued = false;
-                }
-                Task::ScaleOut(s) => self.services.runs[s.index()].scale_queued = false,
+                Task::ServiceRestart(s) => self.services.restart_dropped(s, epoch),
+                Task::ScaleOut(s) => self.services.scale_out_settled(s),
                 _ => {}
             }
         }
@@ -310,7 +306,7 @@ impl Simulation<'_> {
     /// Gives waiting work to free engineers, in policy order. Called after
     /// every event has settled.
     pub(super) fn dispatch_work(&mut self) {
-        if std::mem::take(&mut self.services.changed) {
+        if self.services.take_changed() {
             self.on_services_changed();
         }
         let model = self.model;
@@ -347,7 +343,7 @@ impl Simulation<'_> {
     fn on_services_changed(&mut self) {
         let model = self.model;
         let policy = &*self.policy;
-        let states = &self.services.state[..];
+        let states = self.services.states();
         let requirements_up = |work: &Work| work.requires.iter().all(|r| states[r.index()] != State::Down);
         let crew = &mut self.crew;
         for team in &mut crew.teams {
@@ -375,9 +371,9 @@ impl Simulation<'_> {
                 }
             }
         }
-        for s in 0..self.services.runs.len() {
-            if self.services.runs[s].failover == FailoverPhase::WaitingForRequirements {
-                self.try_automatic_switch(ServiceId(s as u32));
+        for s in (0..model.services.len()).map(|s| ServiceId(s as u32)) {
+            if self.services.failover_waits_for_requirements(s) {
+                self.try_automatic_switch(s);
             }
         }
     }
@@ -394,27 +390,20 @@ impl Simulation<'_> {
                 }
             }
             Task::Failover(s) => {
-                let run = &self.services.runs[s.index()];
-                if run.failover == FailoverPhase::Manual && run.failover_epoch == action.epoch {
+                if self.services.manual_failover_pending(s, action.epoch) {
                     self.complete_failover(s);
                 }
             }
             Task::ScaleOut(s) => {
-                self.services.runs[s.index()].scale_queued = false;
+                self.services.scale_out_settled(s);
                 if let Some((d, spare)) = self.scale_out_room(s) {
-                    self.services.runs[s.index()].deployments[d].extra += action.servers.min(spare);
+                    self.services.add_servers(s, d, action.servers.min(spare));
                 }
                 self.ctx.touch(self.model.service(s).component);
             }
             Task::ServiceRestart(s) => {
-                let run = &mut self.services.runs[s.index()];
                 // A restart begun before a later crash does not count.
-                if run.crash_epoch == action.epoch {
-                    run.restart_queued = false;
-                    if run.raw_capacity > 0.0 {
-                        run.needs_restart = false;
-                    }
-                }
+                self.services.restart_done(s, action.epoch);
                 self.ctx.touch(self.model.service(s).component);
             }
         }
@@ -448,7 +437,7 @@ impl Simulation<'_> {
     pub(super) fn deadlocks(&self, horizon: SimTime) -> Vec<Deadlock> {
         let model = self.model;
         let n = model.services.len();
-        let down = |s: usize| self.services.state[s] == State::Down;
+        let down = |s: usize| self.services.states()[s] == State::Down;
         if !(0..n).any(down) {
             return Vec::new(); // nothing down, nothing stuck (the usual case)
         }
@@ -468,7 +457,7 @@ impl Simulation<'_> {
                     edge(s, h.index());
                 }
             }
-            if self.services.runs[s].failover == FailoverPhase::WaitingForRequirements
+            if self.services.failover_waits_for_requirements(ServiceId(s as u32))
                 && let Some(FailoverDef::Automatic { requires, .. }) = &model.services[s].recovery.failover
             {
                 requires.iter().filter(|r| down(r.index())).for_each(|r| edge(s, r.index()));
@@ -488,7 +477,8 @@ impl Simulation<'_> {
             .map(|scc| {
                 let members: Vec<usize> = scc.iter().map(|n| n.index()).collect();
                 let cycle = cycle_through(&g, &members);
-                let since = members.iter().map(|&s| self.services.runs[s].down_since).max().unwrap_or(horizon);
+                let since =
+                    members.iter().map(|&s| self.services.down_since(ServiceId(s as u32))).max().unwrap_or(horizon);
                 Deadlock { services: cycle.into_iter().map(|s| model.services[s].name.clone()).collect(), since }
             })
             .collect();

@@ -396,18 +396,16 @@ impl<'s> Simulation<'s> {
             Event::ActionDone { action } => self.action_done(action),
             Event::FailoverDetected { service, epoch } => self.failover_detected(service, epoch),
             Event::FailoverSwitched { service, epoch } => {
-                if self.services.runs[service.index()].failover_epoch == epoch {
+                if self.services.failover_epoch_is(service, epoch) {
                     self.complete_failover(service);
                 }
             }
             Event::StandbyReady { service, deployment } => {
-                self.services.runs[service.index()].deployments[deployment as usize].serving = true;
+                self.services.standby_ready(service, deployment as usize);
                 self.ctx.touch(self.model.service(service).component);
             }
             Event::SurgeEnds { service } => {
-                let run = &mut self.services.runs[service.index()];
-                if run.surge_until.is_some_and(|t| t <= self.ctx.now) {
-                    run.surge_until = None;
+                if self.services.end_surge(service, self.ctx.now) {
                     self.ctx.touch(self.model.service(service).component);
                 }
             }

@@ -251,13 +251,13 @@ impl ServiceRun {
 #[derive(Default)]
 pub(super) struct Services {
     /// Each service's state.
-    pub(super) state: Vec<State>,
+    state: Vec<State>,
     /// Each service's fraction of users served.
-    pub(super) served: Vec<f64>,
+    served: Vec<f64>,
     /// Each service's recovery bookkeeping and totals.
-    pub(super) runs: Vec<ServiceRun>,
+    runs: Vec<ServiceRun>,
     /// Set when a service changes state, so that waiting work is re-checked.
-    pub(super) changed: bool,
+    changed: bool,
     /// Scratch space for settling a dependency cycle, kept across events.
     cycle: CycleScratch,
 }
@@ -313,9 +313,95 @@ impl Services {
         self.runs[s.index()].finish(horizon, model.service(s), model)
     }
 
+    /// Every service's state, indexed by service id: what recovery
+    /// policies read, lent as it is.
+    pub(super) fn states(&self) -> &[State] {
+        &self.state
+    }
+
+    /// Whether any service changed state since the last call.
+    pub(super) fn take_changed(&mut self) -> bool {
+        std::mem::take(&mut self.changed)
+    }
+
     /// Whether a service is down.
     pub(super) fn is_down(&self, s: ServiceId) -> bool {
         self.state[s.index()] == State::Down
+    }
+
+    /// When a service last went down.
+    pub(super) fn down_since(&self, s: ServiceId) -> SimTime {
+        self.runs[s.index()].down_since
+    }
+
+    /// Whether a manual failover queued at `epoch` is still the one wanted.
+    pub(super) fn manual_failover_pending(&self, s: ServiceId, epoch: u32) -> bool {
+        let run = &self.runs[s.index()];
+        run.failover == FailoverPhase::Manual && run.failover_epoch == epoch
+    }
+
+    /// Whether an automatic failover of `s` is switching or being detected
+    /// at `epoch` (a stale switch or detection is ignored).
+    pub(super) fn failover_epoch_is(&self, s: ServiceId, epoch: u32) -> bool {
+        self.runs[s.index()].failover_epoch == epoch
+    }
+
+    /// Whether an automatic failover waits for a required service.
+    pub(super) fn failover_waits_for_requirements(&self, s: ServiceId) -> bool {
+        self.runs[s.index()].failover == FailoverPhase::WaitingForRequirements
+    }
+
+    /// Whether a restart queued after crash `epoch` is still needed: the
+    /// service still waits for it and has servers to restart.
+    pub(super) fn restart_pending(&self, s: ServiceId, epoch: u32) -> bool {
+        let run = &self.runs[s.index()];
+        run.needs_restart && run.raw_capacity > 0.0 && run.crash_epoch == epoch
+    }
+
+    /// A restart queued after crash `epoch` was dropped: a new one may be
+    /// queued, unless a later crash already queued its own.
+    pub(super) fn restart_dropped(&mut self, s: ServiceId, epoch: u32) {
+        let run = &mut self.runs[s.index()];
+        if run.crash_epoch == epoch {
+            run.restart_queued = false;
+        }
+    }
+
+    /// A restart begun after crash `epoch` is done; it counts only if no
+    /// crash came after it.
+    pub(super) fn restart_done(&mut self, s: ServiceId, epoch: u32) {
+        let run = &mut self.runs[s.index()];
+        if run.crash_epoch == epoch {
+            run.restart_queued = false;
+            if run.raw_capacity > 0.0 {
+                run.needs_restart = false;
+            }
+        }
+    }
+
+    /// A scale-out step is no longer queued (done or dropped).
+    pub(super) fn scale_out_settled(&mut self, s: ServiceId) {
+        self.runs[s.index()].scale_queued = false;
+    }
+
+    /// Adds servers to standby deployment `d` of `s`.
+    pub(super) fn add_servers(&mut self, s: ServiceId, d: usize, servers: u64) {
+        self.runs[s.index()].deployments[d].extra += servers;
+    }
+
+    /// A warm or cold standby deployment has warmed up and serves.
+    pub(super) fn standby_ready(&mut self, s: ServiceId, d: usize) {
+        self.runs[s.index()].deployments[d].serving = true;
+    }
+
+    /// Ends a demand surge that is due by `now`; returns whether it ended.
+    pub(super) fn end_surge(&mut self, s: ServiceId, now: SimTime) -> bool {
+        let run = &mut self.runs[s.index()];
+        if run.surge_until.is_some_and(|t| t <= now) {
+            run.surge_until = None;
+            return true;
+        }
+        false
     }
 }
 
@@ -598,7 +684,7 @@ impl Simulation<'_> {
         if state == State::Down && old != State::Down {
             run.down_since = now;
         }
-        let first_impact = old == State::Up && !self.crew.incident;
+        let first_impact = old == State::Up && !self.crew.is_called_in();
         self.services.state[s] = state;
         self.services.served[s] = served;
         run.tally.change(now, state, served);
