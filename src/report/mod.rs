@@ -35,7 +35,7 @@ struct JsonReport<'a> {
     events: u64,
     services: Vec<JsonService<'a>>,
     deadlocks: Vec<JsonDeadlock<'a>>,
-    timeline: Vec<JsonEntry<'a>>,
+    timeline: Vec<EntryRow<'a>>,
 }
 
 #[derive(Serialize)]
@@ -69,8 +69,9 @@ struct JsonService<'a> {
     inconsistency_risk: bool,
 }
 
+/// One change of state, in JSON and in CSV alike.
 #[derive(Serialize)]
-struct JsonEntry<'a> {
+struct EntryRow<'a> {
     at_s: f64,
     component: &'a str,
     kind: &'a str,
@@ -78,6 +79,20 @@ struct JsonEntry<'a> {
     level: f64,
     cause: &'a str,
     blocked_by: Option<&'a str>,
+}
+
+impl<'a> From<&'a TimelineEntry> for EntryRow<'a> {
+    fn from(e: &'a TimelineEntry) -> Self {
+        EntryRow {
+            at_s: e.at.as_secs_f64(),
+            component: &e.component,
+            kind: e.kind,
+            state: e.state,
+            level: e.level,
+            cause: &e.cause,
+            blocked_by: e.blocked_by.as_deref(),
+        }
+    }
 }
 
 /// One CSV row of the service summary; the columns are documented in the README.
@@ -102,17 +117,6 @@ struct CsvService<'a> {
     failovers: u32,
     data_loss_s: Option<f64>,
     inconsistency_risk: bool,
-}
-
-#[derive(Serialize)]
-struct CsvEntry<'a> {
-    at_s: f64,
-    component: &'a str,
-    kind: &'a str,
-    state: State,
-    level: f64,
-    cause: &'a str,
-    blocked_by: Option<&'a str>,
 }
 
 /// The per-service CSV of several runs, one row per run and service, under
@@ -198,19 +202,7 @@ impl RunReport {
                 .iter()
                 .map(|d| JsonDeadlock { services: &d.services, since_s: d.since.as_secs_f64() })
                 .collect(),
-            timeline: self
-                .timeline
-                .iter()
-                .map(|e| JsonEntry {
-                    at_s: e.at.as_secs_f64(),
-                    component: &e.component,
-                    kind: e.kind,
-                    state: e.state,
-                    level: e.level,
-                    cause: &e.cause,
-                    blocked_by: e.blocked_by.as_deref(),
-                })
-                .collect(),
+            timeline: self.timeline.iter().map(EntryRow::from).collect(),
         };
         let mut out = serde_json::to_string_pretty(&report).expect("a report always serializes");
         out.push('\n');
@@ -227,16 +219,7 @@ impl RunReport {
     pub fn timeline_to_csv(&self) -> String {
         let mut w = csv::Writer::from_writer(Vec::new());
         for e in &self.timeline {
-            w.serialize(CsvEntry {
-                at_s: e.at.as_secs_f64(),
-                component: &e.component,
-                kind: e.kind,
-                state: e.state,
-                level: e.level,
-                cause: &e.cause,
-                blocked_by: e.blocked_by.as_deref(),
-            })
-            .expect("writing CSV to memory cannot fail");
+            w.serialize(EntryRow::from(e)).expect("writing CSV to memory cannot fail");
         }
         String::from_utf8(w.into_inner().expect("flushing to memory cannot fail"))
             .expect("CSV of UTF-8 fields is UTF-8")
