@@ -89,6 +89,14 @@
 //! - A **pool**'s servers stop when their hall goes dark and boot when it
 //!   returns; after a hard power loss a fraction comes back broken and is
 //!   repaired later.
+//! - A **fire** destroys what it burns: `damage_after` a room caught fire,
+//!   the room's fittings and everything in it (power equipment, cooling
+//!   units, the servers of its pools) are lost until the room's
+//!   replacement brings new ones (never within the run by default; when
+//!   restoration re-energises the room; a delay after the fire is out; or a
+//!   delivery lead time and then an engineer's work). Re-energising a room
+//!   does not replace what burnt in it. New servers boot, and none comes
+//!   back broken.
 //! - A **service** is *down* with no serving capacity or a hard dependency
 //!   down; *degraded* with capacity below demand, a hard dependency degraded
 //!   or a soft dependency not up; *up* otherwise. It serves
@@ -145,7 +153,9 @@ pub mod time;
 struct ReadmeDoctests;
 
 pub use dist::Dist;
-pub use engine::{Cause, Deadlock, RunError, RunOptions, RunReport, ServiceOutcome, Simulation, TimelineEntry};
+pub use engine::{
+    Cause, Deadlock, Destruction, RunError, RunOptions, RunReport, ServiceOutcome, Simulation, TimelineEntry,
+};
 pub use error::Error;
 pub use model::{ComponentId, ComponentKind, Disaster, Model, ServiceId, State};
 pub use scenario::{Diagnostic, Scenario, ScenarioError};

@@ -12,7 +12,9 @@ use rand_chacha::ChaCha8Rng;
 use super::context::Ctx;
 use super::outcome::Deadlock;
 use super::{Event, Simulation};
-use crate::model::{ComponentId, Detail, FailoverDef, Model, PoolId, ServiceId, State, TeamDef, Work};
+use crate::model::{
+    ComponentId, Detail, FailoverDef, Model, PoolId, Replacement, RoomDetail, ServiceId, State, TeamDef, Work,
+};
 use crate::recovery::{ActionInfo, ActionKind, RecoveryPolicy, RecoveryView};
 use crate::rng::{self, StreamKind};
 use crate::time::SimTime;
@@ -55,6 +57,8 @@ pub(super) enum Task {
     ScaleOut(ServiceId),
     /// Bring a service back up once its servers are back.
     ServiceRestart(ServiceId),
+    /// Install new equipment in a room that fire `hazard` burnt.
+    Replacement { room: ComponentId, hazard: u16 },
 }
 
 impl Task {
@@ -64,6 +68,7 @@ impl Task {
             Task::Failover(_) => ActionKind::Failover,
             Task::ScaleOut(_) => ActionKind::ScaleOut,
             Task::ServiceRestart(_) => ActionKind::ServiceRestart,
+            Task::Replacement { .. } => ActionKind::Replacement,
         }
     }
 
@@ -71,6 +76,7 @@ impl Task {
     fn stream(self, model: &Model) -> ComponentId {
         match self {
             Task::PoolRestart(p) => p.component(),
+            Task::Replacement { room, .. } => room,
             Task::Failover(s) | Task::ScaleOut(s) | Task::ServiceRestart(s) => model.service(s).component,
         }
     }
@@ -89,6 +95,10 @@ impl Task {
             },
             Task::ScaleOut(s) => &model.service(s).recovery.scale_out.as_ref().expect("scale-out").work,
             Task::ServiceRestart(s) => model.service(s).recovery.restart.as_ref().expect("restart work"),
+            Task::Replacement { room, .. } => match &model.component(room).detail {
+                Detail::Room(RoomDetail { replacement: Replacement::Work { work, .. }, .. }) => work,
+                _ => unreachable!("replacement work is queued for rooms replaced by work"),
+            },
         }
     }
 
@@ -97,6 +107,7 @@ impl Task {
     fn services<'a>(self, model: &'a Model, one: &'a mut [ServiceId; 1]) -> &'a [ServiceId] {
         match self {
             Task::PoolRestart(p) => model.pool_services(p.component()),
+            Task::Replacement { room, .. } => model.room_services(room),
             Task::Failover(s) | Task::ScaleOut(s) | Task::ServiceRestart(s) => {
                 one[0] = s;
                 &one[..]
@@ -285,6 +296,7 @@ impl Simulation<'_> {
             Task::Failover(s) => self.services.manual_failover_pending(s, epoch),
             Task::ScaleOut(s) => self.scale_out_needed(s),
             Task::ServiceRestart(s) => self.services.restart_pending(s, epoch),
+            Task::Replacement { room, hazard } => self.awaits_replacement(hazard, room),
         };
         if !needed {
             self.crew.actions[a as usize].status = Status::Dropped;
@@ -401,6 +413,7 @@ impl Simulation<'_> {
                 }
                 self.ctx.touch(self.model.service(s).component);
             }
+            Task::Replacement { room, hazard } => self.equipment_replaced(hazard, room),
             Task::ServiceRestart(s) => {
                 // A restart begun before a later crash does not count.
                 self.services.restart_done(s, action.epoch);
@@ -421,6 +434,11 @@ impl Simulation<'_> {
                         "{} servers of pool '{}' restarted by team '{team}'",
                         a.servers,
                         model.component(p.component()).name
+                    ),
+                    Task::Replacement { room, .. } => format!(
+                        "equipment replacement of {} '{}' done by team '{team}'",
+                        model.component(room).kind.noun(),
+                        model.component(room).name
                     ),
                     Task::Failover(s) | Task::ScaleOut(s) | Task::ServiceRestart(s) => {
                         format!("{} of service '{}' done by team '{team}'", a.task.kind().noun(), model.service(s).name)

@@ -20,6 +20,10 @@ pub(crate) enum Event {
     FireOut { hazard: u16 },
     /// Restoration stage `stage` (0 is the inspection) re-energises its rooms.
     RoomsRestored { hazard: u16, stage: u16 },
+    /// Replacement equipment for a burnt room is on site.
+    EquipmentDelivered { hazard: u16, room: ComponentId },
+    /// A burnt room's equipment has been replaced.
+    EquipmentReplaced { hazard: u16, room: ComponentId },
     /// A scripted outage begins.
     OutageStarts { hazard: u16 },
     /// A scripted outage ends.
@@ -80,7 +84,19 @@ impl Event {
             Event::FireIgnites { room, .. } => {
                 format!("fire spread to {} '{}'", noun(room), name(room))
             }
-            Event::FireDamages { room, .. } => format!("fire destroyed equipment in {} '{}'", noun(room), name(room)),
+            Event::FireDamages { room, .. } => {
+                let servers: u64 = model.contents(room).iter().map(|&c| model.pool_servers(c)).sum();
+                match servers {
+                    0 => format!("fire destroyed equipment in {} '{}'", noun(room), name(room)),
+                    n => format!("fire destroyed equipment in {} '{}' ({n} servers)", noun(room), name(room)),
+                }
+            }
+            Event::EquipmentDelivered { room, .. } => {
+                format!("replacement equipment for {} '{}' delivered", noun(room), name(room))
+            }
+            Event::EquipmentReplaced { room, .. } => {
+                format!("burnt equipment in {} '{}' replaced", noun(room), name(room))
+            }
             Event::SuppressionActs { room, .. } => {
                 format!("suppression discharged in {} '{}'", noun(room), name(room))
             }

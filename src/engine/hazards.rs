@@ -4,11 +4,13 @@
 
 use rand_chacha::ChaCha8Rng;
 
+use super::dispatch::Task;
 use super::infra::Hold;
 use super::{Event, Simulation, unit};
-use crate::model::{ComponentId, CutScope, Detail, Disaster, Fire, Fuel, Hazard, Suppression};
+use crate::model::{ComponentId, CutScope, Detail, Disaster, Fire, Fuel, Hazard, Replacement, RoomDetail, Suppression};
 use crate::queue::EventKey;
 use crate::rng::{self, StreamKind};
+use crate::time::SimTime;
 
 /// The hazards of a disaster during a run: each one's random stream, and
 /// each fire's progress.
@@ -17,6 +19,8 @@ pub(super) struct Hazards {
     keys: Vec<String>,
     rngs: Vec<ChaCha8Rng>,
     fires: Vec<FireState>,
+    /// What fires destroyed in this run.
+    destroyed: Vec<Destroyed>,
 }
 
 impl Hazards {
@@ -25,6 +29,7 @@ impl Hazards {
             keys: (0..disaster.hazards.len()).map(|i| format!("{}#{i}", disaster.name)).collect(),
             rngs: Vec::new(),
             fires: Vec::new(),
+            destroyed: Vec::new(),
         }
     }
 
@@ -32,11 +37,22 @@ impl Hazards {
     pub(super) fn reset(&mut self, disaster: &Disaster, seed: u64, run: u64) {
         self.fires.clear();
         self.fires.resize_with(disaster.hazards.len(), FireState::default);
+        self.destroyed.clear();
         self.rngs.clear();
         for key in &self.keys {
             self.rngs.push(rng::stream(seed, run, StreamKind::Hazard, key));
         }
     }
+}
+
+/// What a fire destroyed in one room.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Destroyed {
+    pub(super) room: ComponentId,
+    /// Servers of the pools in the room.
+    pub(super) servers: u64,
+    pub(super) at: SimTime,
+    pub(super) replaced_at: Option<SimTime>,
 }
 
 /// Per-fire bookkeeping.
@@ -74,14 +90,80 @@ impl<'s> Simulation<'s> {
         self.ctx.touch(*target);
     }
 
+    /// A room has burnt long enough: its fittings and everything in it are
+    /// destroyed, until replaced.
     pub(super) fn fire_damages(&mut self, hazard: u16, room: ComponentId) {
         let fire = &mut self.hazards.fires[hazard as usize];
         // Only a room still burning is damaged (suppression may have won).
         if fire.burning.iter().any(|(r, _)| *r == room) && !fire.damaged.contains(&room) {
             fire.damaged.push(room);
-            self.infra.hold(room, Hold::FireDamage, 1);
-            self.ctx.touch(room);
+            let model = self.model;
+            for &c in std::iter::once(&room).chain(model.contents(room)) {
+                self.infra.destroy(c);
+                self.ctx.touch(c);
+            }
+            let servers = model.contents(room).iter().map(|&c| model.pool_servers(c)).sum();
+            self.hazards.destroyed.push(Destroyed { room, servers, at: self.ctx.now, replaced_at: None });
         }
+    }
+
+    /// Burnt equipment is back: the room's fittings and what is in it
+    /// work again (new servers boot; none comes back broken).
+    pub(super) fn equipment_replaced(&mut self, hazard: u16, room: ComponentId) {
+        let fire = &mut self.hazards.fires[hazard as usize];
+        let Some(pos) = fire.damaged.iter().position(|&r| r == room) else {
+            return; // replaced already
+        };
+        fire.damaged.remove(pos);
+        for &c in std::iter::once(&room).chain(self.model.contents(room)) {
+            self.infra.replace(c);
+            self.ctx.touch(c);
+        }
+        let now = self.ctx.now;
+        if let Some(d) = self.hazards.destroyed.iter_mut().rev().find(|d| d.room == room && d.replaced_at.is_none()) {
+            d.replaced_at = Some(now);
+        }
+    }
+
+    /// Replacement equipment is on site: an engineer installs it.
+    pub(super) fn equipment_delivered(&mut self, hazard: u16, room: ComponentId) {
+        if let Detail::Room(RoomDetail { replacement: Replacement::Work { work, .. }, .. }) =
+            &self.model.component(room).detail
+        {
+            self.queue_action(Task::Replacement { room, hazard }, work.team, 0, 0);
+        }
+    }
+
+    /// Whether a room is still destroyed by fire `hazard` (so replacing it is still needed).
+    pub(super) fn awaits_replacement(&self, hazard: u16, room: ComponentId) -> bool {
+        self.hazards.fires[hazard as usize].damaged.contains(&room)
+    }
+
+    /// Starts replacing what fire `hazard` destroyed, now that it is out:
+    /// drawn from each room's own stream, so that adding a replacement to one
+    /// room changes no other draw.
+    fn start_replacements(&mut self, hazard: u16) {
+        let model = self.model;
+        for k in 0..self.hazards.fires[hazard as usize].damaged.len() {
+            let room = self.hazards.fires[hazard as usize].damaged[k];
+            let Detail::Room(detail) = &model.component(room).detail else { unreachable!("fires burn rooms") };
+            match &detail.replacement {
+                Replacement::Never | Replacement::AtRestoration => {}
+                Replacement::After(d) => {
+                    let d = d.sample(self.ctx.rng(room));
+                    self.ctx.schedule_unkeyed(d, Event::EquipmentReplaced { hazard, room });
+                }
+                Replacement::Work { lead_time, .. } => {
+                    let d = lead_time.sample(self.ctx.rng(room));
+                    self.ctx.schedule_unkeyed(d, Event::EquipmentDelivered { hazard, room });
+                }
+            }
+        }
+    }
+
+    /// What fire destroyed in this run, by room, in the order it burnt.
+    pub(super) fn destroyed(&self) -> &[Destroyed] {
+        &self.hazards.destroyed
     }
 
     fn fire(&self, hazard: u16) -> &'s Fire {
@@ -200,6 +282,7 @@ impl<'s> Simulation<'s> {
         }
         let d = fire.inspection.sample(&mut self.hazards.rngs[h]);
         self.ctx.queue.schedule_unkeyed(self.ctx.now + d, Event::RoomsRestored { hazard, stage: 0 });
+        self.start_replacements(hazard);
     }
 
     pub(super) fn restore(&mut self, hazard: u16, stage: u16) {
@@ -212,18 +295,18 @@ impl<'s> Simulation<'s> {
                 fire.stages[stage as usize - 1].0.contains(&r)
             }
         };
+        let model = self.model;
+        let replaced_now = |r: ComponentId| matches!(&model.component(r).detail, Detail::Room(d) if matches!(d.replacement, Replacement::AtRestoration));
         let cut: Vec<ComponentId> = self.hazards.fires[h].cut.iter().copied().filter(|&r| in_stage(r)).collect();
-        let damaged: Vec<ComponentId> =
-            self.hazards.fires[h].damaged.iter().copied().filter(|&r| in_stage(r)).collect();
+        let replaced: Vec<ComponentId> =
+            self.hazards.fires[h].damaged.iter().copied().filter(|&r| in_stage(r) && replaced_now(r)).collect();
         self.hazards.fires[h].cut.retain(|&r| !in_stage(r));
-        self.hazards.fires[h].damaged.retain(|&r| !in_stage(r));
         for r in cut {
             self.infra.hold(r, Hold::PowerCut, -1);
             self.ctx.touch(r);
         }
-        for r in damaged {
-            self.infra.hold(r, Hold::FireDamage, -1);
-            self.ctx.touch(r);
+        for r in replaced {
+            self.equipment_replaced(hazard, r);
         }
         if let Some((_, after)) = fire.stages.get(stage as usize) {
             let d = after.sample(&mut self.hazards.rngs[h]);

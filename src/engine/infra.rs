@@ -150,6 +150,25 @@ impl Infra {
         *counter = if delta >= 0 { counter.saturating_add(1) } else { counter.saturating_sub(1) };
     }
 
+    /// Fire destroys a component: it is off until replaced; a pool's servers
+    /// are gone, broken ones included.
+    pub(super) fn destroy(&mut self, c: ComponentId) {
+        self.hold(c, Hold::FireDamage, 1);
+        if let Dynamic::Pool { broken, .. } = &mut self.nodes[c.index()].dynamic {
+            *broken = 0;
+        }
+    }
+
+    /// A destroyed component is replaced: a pool's servers are new, so
+    /// none comes back broken from the power loss.
+    pub(super) fn replace(&mut self, c: ComponentId) {
+        self.hold(c, Hold::FireDamage, -1);
+        if let Dynamic::Pool { broken, cold, .. } = &mut self.nodes[c.index()].dynamic {
+            *broken = 0;
+            *cold = false;
+        }
+    }
+
     /// Whether a scripted outage holds the component.
     pub(super) fn is_out(&self, c: ComponentId) -> bool {
         self.nodes[c.index()].out > 0
@@ -286,7 +305,7 @@ impl Why {
         match self {
             Why::Outage => "outage",
             Why::Failed => "failed",
-            Why::FireDamage => "fire damage",
+            Why::FireDamage => "destroyed by fire",
             Why::PowerCut => "power cut by the authorities",
             Why::NoPower => "no power",
             Why::Overheated => "overheated, cooling lost",
@@ -423,7 +442,8 @@ impl Simulation<'_> {
                 // of the pool itself (a top-of-rack switch, say) only takes
                 // them out of service while it lasts.
                 let powered = self.infra.container_live(self.model, i)
-                    && component.container.is_none_or(|c| !self.infra.nodes[c.index()].overheated_published);
+                    && component.container.is_none_or(|c| !self.infra.nodes[c.index()].overheated_published)
+                    && self.infra.nodes[i as usize].damaged == 0;
                 let Dynamic::Pool { phase, .. } = self.infra.nodes[i as usize].dynamic else {
                     unreachable!("a pool has pool state")
                 };

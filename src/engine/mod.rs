@@ -47,7 +47,7 @@ use dispatch::Crew;
 pub(crate) use event::Event;
 use hazards::Hazards;
 use infra::Infra;
-pub use outcome::{Cause, Deadlock, RunReport, ServiceOutcome, TimelineEntry};
+pub use outcome::{Cause, Deadlock, Destruction, RunReport, ServiceOutcome, TimelineEntry};
 use services::Services;
 pub(crate) use tally::Numbers;
 
@@ -314,6 +314,17 @@ impl<'s> Simulation<'s> {
             events,
             services,
             deadlocks,
+            destroyed: self
+                .destroyed()
+                .iter()
+                .map(|d| Destruction {
+                    room: model.component(d.room).name.clone(),
+                    equipment: model.contents(d.room).iter().map(|&c| model.component(c).name.clone()).collect(),
+                    servers: d.servers,
+                    at: d.at,
+                    replaced_at: d.replaced_at,
+                })
+                .collect(),
             timeline: std::mem::take(&mut self.ctx.timeline),
         }
     }
@@ -380,6 +391,8 @@ impl<'s> Simulation<'s> {
             Event::PowerCutOrdered { hazard } => self.power_cut(hazard),
             Event::FireOut { hazard } => self.fire_out(hazard),
             Event::RoomsRestored { hazard, stage } => self.restore(hazard, stage),
+            Event::EquipmentDelivered { hazard, room } => self.equipment_delivered(hazard, room),
+            Event::EquipmentReplaced { hazard, room } => self.equipment_replaced(hazard, room),
             Event::OutageStarts { hazard } => self.outage_starts(hazard),
             Event::OutageEnds { hazard } => self.outage_ends(hazard),
             Event::BatteryExhausted(c) => self.battery_exhausted(c),

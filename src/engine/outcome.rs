@@ -67,7 +67,7 @@ impl ServiceOutcome {
 ///
 /// Causes are the service's immediate blocker: a dependency that is not up
 /// (`dependency 'login'`), the infrastructure under its deployments traced
-/// upstream to the component at fault (`room 'B3-ups-1': fire damage`), or
+/// upstream to the component at fault (`UPS 'ups-b3-1': destroyed by fire`), or
 /// recovery work (`failover to standby`, `manual restart of the service`,
 /// `pool 'talk': servers awaiting restart by engineers`). The cause is
 /// re-assessed whenever the service's inputs change.
@@ -94,6 +94,23 @@ impl std::fmt::Display for Deadlock {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "recovery deadlock: {} (all down since {})", self.services.join(" -> "), self.since)
     }
+}
+
+/// What a fire destroyed in one room: the room's fittings and everything in
+/// it, lost until replaced.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Destruction {
+    /// The room that burnt.
+    pub room: String,
+    /// The equipment and pools in it, destroyed with it.
+    pub equipment: Vec<String>,
+    /// Servers of those pools.
+    pub servers: u64,
+    /// When it was destroyed.
+    pub at: SimTime,
+    /// When it was replaced; `None` if not within the run.
+    pub replaced_at: Option<SimTime>,
 }
 
 /// One change of state of one component.
@@ -137,6 +154,8 @@ pub struct RunReport {
     pub services: Vec<ServiceOutcome>,
     /// Recovery deadlocks found at the end of the run.
     pub deadlocks: Vec<Deadlock>,
+    /// What fires destroyed, room by room, in the order they burnt.
+    pub destroyed: Vec<Destruction>,
     /// Every change of state, in time order (empty unless recorded).
     pub timeline: Vec<TimelineEntry>,
 }

@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::ComponentId;
+use super::{ComponentId, Work};
 use crate::dist::Dist;
 use crate::time::SimDuration;
 
@@ -95,4 +95,19 @@ pub enum CutScope {
     BurningRooms,
     /// Every room of the site.
     Site,
+}
+
+/// How the equipment a fire destroyed in a room is replaced, resolved.
+#[derive(Clone, Debug, Default)]
+pub(crate) enum Replacement {
+    /// Not within the run.
+    #[default]
+    Never,
+    /// When a restoration stage (or the inspection) re-energises the room.
+    AtRestoration,
+    /// This long after the fire is out.
+    After(Dist),
+    /// Ordered when the fire is out, delivered after `lead_time`, then
+    /// installed by an engineer.
+    Work { lead_time: Dist, work: Work },
 }

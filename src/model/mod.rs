@@ -26,7 +26,7 @@ use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 
 pub use hazard::{CutScope, Disaster, Fuel};
-pub(crate) use hazard::{Fire, Hazard};
+pub(crate) use hazard::{Fire, Hazard, Replacement};
 pub use kinds::{Failures, Role, RoomKind, State, Suppression};
 pub use work::RecoveryOrder;
 pub(crate) use work::{FailoverDef, PoolRestart, ScaleOutDef, ServiceRecovery, SurgeDef, TeamDef, Work};
@@ -209,6 +209,8 @@ pub(crate) struct RoomDetail {
     pub(crate) cooling: Vec<u32>,
     pub(crate) thermal_delay: SimDuration,
     pub(crate) network: Vec<u32>,
+    /// How what a fire destroys here is replaced.
+    pub(crate) replacement: Replacement,
 }
 
 #[derive(Clone, Debug)]
@@ -319,6 +321,10 @@ pub struct Model {
     users_affected: Vec<u64>,
     /// For each pool, the services deployed on it.
     pool_services: Vec<Vec<ServiceId>>,
+    /// For each room, the equipment and pools in it, in id order.
+    contents: Vec<Vec<ComponentId>>,
+    /// For each room, the services deployed on its pools, in id order.
+    room_services: Vec<Vec<ServiceId>>,
 }
 
 impl Model {
@@ -405,6 +411,24 @@ impl Model {
                 }
             }
         }
+        let mut contents = vec![Vec::new(); components.len()];
+        for (i, c) in components.iter().enumerate() {
+            if let Some(room) = c.container
+                && matches!(components[room.index()].kind, ComponentKind::Room(_))
+            {
+                contents[room.index()].push(ComponentId(i as u32));
+            }
+        }
+        let room_services = contents
+            .iter()
+            .map(|inside| {
+                let mut s: Vec<ServiceId> =
+                    inside.iter().flat_map(|c| pool_services[c.index()].iter().copied()).collect();
+                s.sort_unstable();
+                s.dedup();
+                s
+            })
+            .collect();
         Model {
             graph,
             components,
@@ -418,6 +442,8 @@ impl Model {
             transitive_dependants,
             users_affected,
             pool_services,
+            contents,
+            room_services,
         }
     }
 
@@ -471,6 +497,25 @@ impl Model {
     /// The order the scenario's built-in recovery policy gives waiting work.
     pub fn recovery_order(&self) -> &RecoveryOrder {
         &self.policy
+    }
+
+    /// The services deployed on the pools in a room, in id order.
+    pub fn room_services(&self, room: ComponentId) -> &[ServiceId] {
+        &self.room_services[room.index()]
+    }
+
+    /// The servers of a pool (0 for other components).
+    pub fn pool_servers(&self, c: ComponentId) -> u64 {
+        match &self.components[c.index()].detail {
+            Detail::Pool(p) => p.servers,
+            _ => 0,
+        }
+    }
+
+    /// The equipment and pools in a room, in id order (empty for other
+    /// components): what a fire in the room destroys along with it.
+    pub fn contents(&self, room: ComponentId) -> &[ComponentId] {
+        &self.contents[room.index()]
     }
 
     /// Names of the recovery teams, in file order.

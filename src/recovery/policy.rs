@@ -15,6 +15,8 @@ pub enum ActionKind {
     ScaleOut,
     /// Bring a service back up once its servers are back.
     ServiceRestart,
+    /// Install new equipment in a room a fire burnt.
+    Replacement,
 }
 
 impl ActionKind {
@@ -25,6 +27,7 @@ impl ActionKind {
             ActionKind::Failover => "manual failover",
             ActionKind::ScaleOut => "scale-out",
             ActionKind::ServiceRestart => "service restart",
+            ActionKind::Replacement => "equipment replacement",
         }
     }
 }
@@ -34,7 +37,8 @@ impl ActionKind {
 pub struct ActionInfo<'a> {
     /// What it does.
     pub kind: ActionKind,
-    /// The services it brings back (for a pool restart: those deployed on the pool).
+    /// The services it brings back (for a pool restart: those deployed on the
+    /// pool; for a replacement: those deployed on the pools in the room).
     pub services: &'a [ServiceId],
     /// When it was queued.
     pub queued_at: SimTime,

@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use comfy_table::{CellAlignment, ContentArrangement, Table, presets};
 use serde::Serialize;
 
-pub use crate::engine::{Cause, Deadlock, RunReport, ServiceOutcome, TimelineEntry};
+pub use crate::engine::{Cause, Deadlock, Destruction, RunReport, ServiceOutcome, TimelineEntry};
 use crate::model::State;
 use crate::time::{SimDuration, SimTime};
 
@@ -35,6 +35,7 @@ struct JsonReport<'a> {
     events: u64,
     services: Vec<JsonService<'a>>,
     deadlocks: Vec<JsonDeadlock<'a>>,
+    destroyed: Vec<JsonDestruction<'a>>,
     timeline: Vec<EntryRow<'a>>,
 }
 
@@ -42,6 +43,15 @@ struct JsonReport<'a> {
 struct JsonDeadlock<'a> {
     services: &'a [String],
     since_s: f64,
+}
+
+#[derive(Serialize)]
+struct JsonDestruction<'a> {
+    room: &'a str,
+    equipment: &'a [String],
+    servers: u64,
+    at_s: f64,
+    replaced_at_s: Option<f64>,
 }
 
 #[derive(Serialize)]
@@ -202,6 +212,17 @@ impl RunReport {
                 .iter()
                 .map(|d| JsonDeadlock { services: &d.services, since_s: d.since.as_secs_f64() })
                 .collect(),
+            destroyed: self
+                .destroyed
+                .iter()
+                .map(|d| JsonDestruction {
+                    room: &d.room,
+                    equipment: &d.equipment,
+                    servers: d.servers,
+                    at_s: d.at.as_secs_f64(),
+                    replaced_at_s: opt_secs(d.replaced_at),
+                })
+                .collect(),
             timeline: self.timeline.iter().map(EntryRow::from).collect(),
         };
         let mut out = serde_json::to_string_pretty(&report).expect("a report always serializes");
@@ -288,6 +309,19 @@ impl RunReport {
             let _ = writeln!(out, "\nfailovers");
             for n in notes {
                 let _ = writeln!(out, "  {n}");
+            }
+        }
+        if !self.destroyed.is_empty() {
+            let _ = writeln!(out, "\ndestroyed by fire");
+            for d in &self.destroyed {
+                let replaced = match d.replaced_at {
+                    Some(t) => format!("replaced at {}", at(t)),
+                    None => format!("not replaced by {}", self.horizon),
+                };
+                let servers = if d.servers > 0 { format!(", {} servers", d.servers) } else { String::new() };
+                let equipment =
+                    if d.equipment.is_empty() { String::new() } else { format!(": {}", d.equipment.join(", ")) };
+                let _ = writeln!(out, "  room '{}' at {}{servers}{equipment}; {replaced}", d.room, at(d.at));
             }
         }
         if !self.deadlocks.is_empty() {

@@ -108,7 +108,7 @@ pub struct SiteSpec {
 
 /// A room inside a site.
 ///
-/// A room is *live* while it is neither cut off nor damaged, its site is
+/// A room is *live* while it is neither cut off nor destroyed, its site is
 /// live, at least one of its `feeds` is live (if it lists any) and at least
 /// one of its `network` rooms is live (if it lists any). Equipment and
 /// servers in a room work only while the room is live. When every cooling
@@ -143,6 +143,35 @@ pub struct RoomSpec {
     /// Random failures and repairs over time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failures: Option<Failures>,
+    /// How the equipment a fire destroys here is replaced (default: not
+    /// within the run).
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub replacement: ReplacementSpec,
+}
+
+/// How the equipment a fire destroyed in a room (the room's own fittings,
+/// and every UPS, switchboard, generator, cooling unit and server in it) is
+/// replaced. Until then it is lost, whatever happens to the power.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Replacement")]
+pub enum ReplacementSpec {
+    /// Not within the run: what burns stays lost.
+    #[default]
+    Never,
+    /// Replaced by the time a restoration stage (or the inspection, for a
+    /// room in no stage) re-energises the room: the stage's delay includes
+    /// the replacement.
+    AtRestoration,
+    /// Replaced this long after the fire is out.
+    After(Dist),
+    /// Ordered when the fire is out and delivered `lead_time` later (no
+    /// engineer is busy meanwhile); then installed as manual work.
+    Work {
+        /// From the fire being out to the equipment being on site.
+        lead_time: Dist,
+        /// The installation.
+        install: ManualSpec,
+    },
 }
 
 impl Default for RoomSpec {
@@ -157,6 +186,7 @@ impl Default for RoomSpec {
             thermal_delay: default_thermal_delay(),
             network: Vec::new(),
             failures: None,
+            replacement: ReplacementSpec::default(),
         }
     }
 }
@@ -654,7 +684,12 @@ pub enum HazardSpec {
 /// A fire, from ignition to the last room re-energised.
 ///
 /// 1. At `at` the fire starts in `room`.
-/// 2. Each burning room's equipment is destroyed `damage_after` it caught fire.
+/// 2. `damage_after` a room caught fire, if it still burns, the fire
+///    destroys the room's fittings and everything in it (power equipment,
+///    cooling units, the servers of its pools). Destroyed equipment stays
+///    lost, whatever happens to the power, until it is replaced as the
+///    room's [`replacement`](RoomSpec::replacement) says (by default, not
+///    within the run).
 /// 3. The room's suppression system acts (see [`Suppression`]); a success puts
 ///    out the fire in that room before it spreads further.
 /// 4. With `spread`, the fire reaches each adjacent room with
@@ -663,9 +698,11 @@ pub enum HazardSpec {
 ///    ignition, to the burning rooms or the whole site.
 /// 6. The fire is out `extinguished_after` the ignition (or earlier, when
 ///    suppression has put it out in every room).
-/// 7. Restoration: after `restoration.inspection`, every cut or damaged room
-///    not named in a stage is re-energised; then each stage follows the
-///    previous one after its own delay.
+/// 7. Restoration: after `restoration.inspection`, every room the
+///    authorities cut and not named in a stage is re-energised; then each
+///    stage follows the previous one after its own delay. Re-energising a
+///    room does not bring back what burnt in it, unless the room's
+///    replacement is [`AtRestoration`](ReplacementSpec::AtRestoration).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename = "Fire")]
 pub struct FireSpec {
@@ -763,7 +800,8 @@ impl Default for RestorationSpec {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename = "Stage")]
 pub struct StageSpec {
-    /// Rooms re-energised (and their burnt equipment replaced) in this stage.
+    /// Rooms re-energised in this stage (and their burnt equipment replaced,
+    /// for rooms whose replacement is `AtRestoration`).
     pub rooms: Vec<String>,
     /// Time from the previous stage (or the inspection) to this one.
     pub after: Dist,

@@ -232,7 +232,7 @@ fn format_value(x: f64, unit: &str) -> String {
 /// use outage::{study::Check, Scenario};
 /// let scenario = Scenario::from_ron_str(&std::fs::read_to_string("scenarios/minimal.ron")?.replace(
 ///     "disasters: [",
-///     "objectives: [Objective(service: \"web\", metric: Downtime, statistic: P95, at_most: \"1d\",
+///     "objectives: [Objective(service: \"web\", metric: Downtime, statistic: P50, at_most: \"1d\",
 ///                             disasters: [\"battery-fire\"])],
 ///      disasters: [",
 /// ))?;

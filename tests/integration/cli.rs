@@ -75,7 +75,7 @@ fn exit_2_invalid_scenario_names_file_line_column_and_element() {
         assert_eq!(o.status.code(), Some(2), "{cmd}");
         let err = stderr(&o);
         let expected =
-            format!("{}:88:26: service 'web' refers to unknown service 'dbb' (did you mean 'db'?)", f.path());
+            format!("{}:95:26: service 'web' refers to unknown service 'dbb' (did you mean 'db'?)", f.path());
         assert!(err.contains(&expected), "{cmd}: {err}");
         assert!(err.contains("1 problem found"), "{err}");
         assert!(stdout(&o).is_empty());

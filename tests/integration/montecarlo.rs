@@ -256,9 +256,11 @@ fn write(name: &str, text: &str) -> PathBuf {
     p
 }
 
-/// Web's downtime in the battery fire is about 4-8 h; within a day, always.
+/// Web's downtime in the battery fire is about 4-8 h, unless the fire
+/// spreads to the hall (about one run in eight), whose burnt servers are not
+/// replaced within the run: the median is well within a day.
 const PASSING: &str =
-    r#"Objective(service: "web", metric: Downtime, statistic: P95, at_most: "1d", disasters: ["battery-fire"])"#;
+    r#"Objective(service: "web", metric: Downtime, statistic: P50, at_most: "1d", disasters: ["battery-fire"])"#;
 /// ... but never under an hour.
 const FAILING: &str =
     r#"Objective(service: "web", metric: Downtime, statistic: Mean, at_most: "1h", disasters: ["battery-fire"])"#;
@@ -275,10 +277,10 @@ fn check_exits_0_when_every_objective_passes_and_stops_early() {
     let o = outage(&["check", f.to_str().unwrap(), "--max-runs", "5000", "--junit", junit.to_str().unwrap()]);
     let out = String::from_utf8_lossy(&o.stdout);
     assert_eq!(o.status.code(), Some(0), "{out}{}", String::from_utf8_lossy(&o.stderr));
-    // Clear cases are settled early: a mean by the first batch of 100 runs,
-    // a p95 by the second (100 runs cannot bound a p95 from above at the
-    // per-look confidence, whatever they show).
-    assert!(out.contains("up to 200 runs per disaster (budget 5000)"), "{out}");
+    // Clear cases are settled by the first batch of 100 runs, a mean and a
+    // median alike (a p95 would need the second: 100 runs cannot bound it
+    // from above at the per-look confidence, whatever they show).
+    assert!(out.contains("up to 100 runs per disaster (budget 5000)"), "{out}");
     assert!(out.contains("0 failed, 0 undecided"), "{out}");
     let cases = junit_cases(&junit);
     // One passing objective for web and one per service and disaster for "*".

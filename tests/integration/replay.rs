@@ -247,14 +247,16 @@ fn a_dependency_cycle_that_goes_down_stays_down_and_the_run_ends() {
 }
 
 /// A site with a battery room next to a UPS room; two halls fed by the UPS
-/// in the UPS room; gas suppression in the battery room.
+/// in the UPS room; gas suppression in the battery room. What burns in the
+/// battery and UPS rooms is replaced when restoration re-energises them.
 fn fire_scenario(fire: &str, suppression: &str) -> String {
     format!(
         r#"Scenario(
         name: "fire", horizon: "3d",
         sites: [Site(name: "dc", rooms: [
-            Room(name: "battery", kind: Battery, adjacent: ["ups-room"], suppression: {suppression}),
-            Room(name: "ups-room", kind: Electrical),
+            Room(name: "battery", kind: Battery, adjacent: ["ups-room"], suppression: {suppression},
+                 replacement: AtRestoration),
+            Room(name: "ups-room", kind: Electrical, replacement: AtRestoration),
             Room(name: "hall-a", kind: DataHall, feeds: ["ups"]),
             Room(name: "hall-b", kind: DataHall, feeds: ["sw-b"]),
         ])],
@@ -353,4 +355,78 @@ fn no_component_changes_twice_in_one_event() {
             );
         }
     }
+}
+
+/// One data hall, fed by a UPS in the electrical room; its pool "a" has 100
+/// servers that boot in 5 minutes, half of which come back broken after a
+/// hard power loss; "sa" needs all 100. A fire starts in the hall at 1h,
+/// destroys it at 1h10m and is out at 3h. `replacement` is the hall's.
+fn hall_fire(replacement: &str) -> String {
+    format!(
+        r#"Scenario(
+        name: "hall-fire", horizon: "1d",
+        sites: [Site(name: "dc", rooms: [
+            Room(name: "elec", kind: Electrical),
+            Room(name: "hall", kind: DataHall, feeds: ["ups"], replacement: {replacement}),
+        ])],
+        power: [Utility(name: "grid"), Ups(name: "ups", room: "elec", inputs: ["grid"], ride_through: "10m")],
+        teams: [Team(name: "ops", engineers: 1, on_call: 1)],
+        pools: [Pool(name: "a", room: "hall", servers: 100, boot: Fixed("5m"), broken_fraction: 0.5, repair: Fixed("1d"))],
+        services: [Service(name: "sa", users: 1000, demand: 100, deployments: [(pool: "a")])],
+        disasters: [Disaster(name: "fire", hazards: [Fire(room: "hall", at: "1h", damage_after: Fixed("10m"),
+                                                          extinguished_after: Fixed("2h"))])],
+    )"#
+    )
+}
+
+#[test]
+fn servers_a_fire_destroys_stay_lost_without_replacement() {
+    // Destroyed at 1h10m; the fire is out at 3h and the hall is re-energised
+    // (inspection 0), but nothing replaces the servers: down from 1h10m to
+    // the horizon, 24h - 1h10m = 22h50m. (They used to boot at 3h05m.)
+    let report = run(&load(&hall_fire("Never")), "fire", 1);
+    let sa = service(&report, "sa");
+    assert_eq!(sa.first_impact, Some(at(h(1) + m(10))));
+    assert_eq!(sa.downtime, h(22) + m(50));
+    assert_eq!((sa.final_state, sa.full_recovery), (State::Down, None));
+    assert_eq!(sa.main_cause().unwrap().cause, "pool 'a': destroyed by fire");
+    assert_eq!(report.destroyed.len(), 1);
+    let d = &report.destroyed[0];
+    assert_eq!((d.room.as_str(), d.equipment.clone(), d.servers), ("hall", vec!["a".to_owned()], 100));
+    assert_eq!((d.at, d.replaced_at), (at(h(1) + m(10)), None));
+    let table = report.to_table(false);
+    assert!(table.contains("room 'hall' at 1h10m, 100 servers: a; not replaced by 1d"), "{table}");
+    assert_eq!(table.matches("destroyed by fire").count(), 1 + 1, "the section title and the cause: {table}");
+    let json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
+    assert_eq!(json["destroyed"][0]["servers"], 100);
+    assert_eq!(json["destroyed"][0]["replaced_at_s"], serde_json::Value::Null);
+}
+
+#[test]
+fn replaced_servers_are_new_and_boot_whole() {
+    // Replacement 6h after the fire is out: 3h + 6h = 9h. The new servers
+    // boot in 5m and none is broken (broken_fraction is for servers that
+    // lost power, not new ones): sa is up, whole, at 9h05m.
+    //   downtime 9h05m - 1h10m = 7h55m, no degraded time.
+    let report = run(&load(&hall_fire(r#"After(Fixed("6h"))"#)), "fire", 1);
+    let sa = service(&report, "sa");
+    assert_eq!(sa.downtime, h(7) + m(55));
+    assert_eq!(sa.degraded, SimDuration::ZERO);
+    assert_eq!(sa.full_recovery, Some(at(h(9) + m(5))));
+    assert_eq!(report.destroyed[0].replaced_at, Some(at(h(9))));
+}
+
+#[test]
+fn replacement_work_waits_for_delivery_then_takes_an_engineer() {
+    // Ordered when the fire is out (3h), delivered 5h later (8h); the one
+    // on-call engineer installs it in 3h: replaced at 11h, sa up at 11h05m.
+    //   downtime 11h05m - 1h10m = 9h55m.
+    let replacement = r#"Work(lead_time: Fixed("5h"), install: (team: "ops", duration: Fixed("3h")))"#;
+    let report = run(&load(&hall_fire(replacement)), "fire", 1);
+    let sa = service(&report, "sa");
+    assert_eq!(sa.downtime, h(9) + m(55));
+    assert_eq!(sa.full_recovery, Some(at(h(11) + m(5))));
+    assert_eq!(report.destroyed[0].replaced_at, Some(at(h(11))));
+    let causes: Vec<&str> = report.timeline.iter().map(|e| e.cause.as_str()).collect();
+    assert!(causes.contains(&"equipment replacement of data hall 'hall' done by team 'ops'"), "{causes:?}");
 }

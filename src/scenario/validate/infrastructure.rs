@@ -5,9 +5,9 @@ use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 
 use super::{Declared, Expect, MAX_BATCHES, Parts, Validator};
-use crate::model::{Detail, PoolDetail, PoolRestart, RoomDetail, RoomKind, Suppression};
+use crate::model::{Detail, PoolDetail, PoolRestart, Replacement, RoomDetail, RoomKind, Suppression};
 use crate::scenario::path::SpecPath;
-use crate::scenario::spec::{PowerSpec, RestartSpec};
+use crate::scenario::spec::{PowerSpec, ReplacementSpec, RestartSpec};
 
 /// Rooms, power components and cooling units.
 pub(super) fn validate_rooms_power_cooling(v: &mut Validator<'_>, declared: &Declared<'_>, parts: &mut Parts) {
@@ -61,6 +61,7 @@ pub(super) fn validate_rooms_power_cooling(v: &mut Validator<'_>, declared: &Dec
             cooling,
             thermal_delay: room.thermal_delay,
             network,
+            replacement: Replacement::Never,
         }));
     }
 
@@ -129,6 +130,33 @@ pub(super) fn validate_rooms_power_cooling(v: &mut Validator<'_>, declared: &Dec
         v.failures(&c.failures, &path, &owner);
         failures[id] = c.failures.clone();
         details[id] = Some(Detail::Cooling { power });
+    }
+}
+
+/// How each room's burnt equipment is replaced (after the teams, which
+/// replacement work may name).
+pub(super) fn validate_replacements(v: &mut Validator<'_>, declared: &Declared<'_>, parts: &mut Parts) {
+    for (room, rp, _, room_id) in &declared.rooms {
+        let owner = format!("room '{}'", room.name);
+        let path = rp.field("replacement");
+        let replacement = match &room.replacement {
+            ReplacementSpec::Never => Replacement::Never,
+            ReplacementSpec::AtRestoration => Replacement::AtRestoration,
+            ReplacementSpec::After(d) => {
+                v.dist(d, path.clone(), &owner, "replacement");
+                Replacement::After(d.clone())
+            }
+            ReplacementSpec::Work { lead_time, install } => {
+                v.dist(lead_time, path.field("lead_time"), &owner, "lead_time");
+                match v.work(install, &path.field("install"), &owner) {
+                    Some(work) => Replacement::Work { lead_time: lead_time.clone(), work },
+                    None => Replacement::Never,
+                }
+            }
+        };
+        if let Some(Detail::Room(detail)) = &mut parts.details[*room_id as usize] {
+            detail.replacement = replacement;
+        }
     }
 }
 

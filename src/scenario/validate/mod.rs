@@ -341,6 +341,7 @@ pub(crate) fn validate(spec: &ScenarioSpec) -> Result<Validated, Vec<Problem>> {
     infrastructure::validate_rooms_power_cooling(&mut v, &declared, &mut parts);
     v.first_service = first_service;
     let teams = recovery::validate_teams(&mut v);
+    infrastructure::validate_replacements(&mut v, &declared, &mut parts);
     let policy = recovery::validate_policy(&mut v);
     infrastructure::validate_pools(&mut v, &declared, &mut parts);
     let services = services::validate_services(&mut v, &declared, &mut parts);
