@@ -78,10 +78,15 @@
 //! ```
 //!
 //! ## Semantics
-//! - A **room** is live while it is not cut off or damaged, its site is
-//!   live, any of its feeds is live and any of its network rooms is live.
-//!   When all its cooling is lost, its servers shut down after the room's
-//!   thermal delay (its power equipment keeps running).
+//! - A **room** has three separate inputs, with three consequences. Power:
+//!   it is live while it is not cut off or destroyed, its site is live and
+//!   any of its feeds is live; without power, everything in it stops, and
+//!   servers boot again (some broken) when power returns. Network: it is
+//!   reachable while any of its network rooms is live and reachable; without
+//!   network its servers keep running but serve no one, and serve again the
+//!   moment it returns (no boot, nothing broken). Cooling: when all its
+//!   cooling is lost, its servers shut down after the room's thermal delay
+//!   (its power equipment keeps running).
 //! - A **UPS** is live while any input is live, or on battery for up to its
 //!   ride-through after the last input dies. A **generator** starts when
 //!   everything it backs up is dead: with its start probability, after its
@@ -106,6 +111,17 @@
 //!   fail services over to standbys that hold part of the load, and scale them
 //!   out, each piece of work needing the services it requires (see
 //!   [`recovery`]).
+//! - **Blame**: what holds a service back is traced, one step per
+//!   component as changes propagate, to the component at fault: a
+//!   dependency not up, the equipment under its pools (a scripted outage, a
+//!   random failure, fire, an authority power cut, a generator that failed
+//!   to start, servers booting or awaiting restart or repair), or recovery
+//!   work. A component's own fault comes before its inputs'; when all the
+//!   inputs of a component are lost (both feeds of a hall, a UPS's grid and
+//!   generator), the blame goes to the input lost last, the loss that ended
+//!   the redundancy, whatever order they are listed in. Blame is
+//!   re-assessed whenever the cause changes, even if the service's state
+//!   does not, so the cause list follows what holds it at each moment.
 //! - Changes propagate incrementally along the graph. Dependency cycles are
 //!   legal; down dominates, so a cycle whose members are all down stays down,
 //!   and the report names it as a recovery deadlock.

@@ -57,7 +57,19 @@ enum Dynamic {
 
 #[derive(Clone, Debug)]
 struct NodeState {
+    /// Powered and working (for a room: powered; see `reachable`).
     live: bool,
+    /// For a room: connected to the network (any of its network rooms is
+    /// live and reachable, or it lists none). Servers in a room that is live
+    /// but unreachable keep running; they serve no one.
+    reachable: bool,
+    /// When the component last stopped serving (live and reachable), as a
+    /// count of such losses in the run: among inputs that are all lost, the
+    /// last one lost is the one blamed.
+    lost_at: u64,
+    /// Why it does not fully work, traced to the component at fault, as
+    /// dependants last saw it; `None` while it works fully.
+    cause: Option<(u32, Why)>,
     /// Authority power cuts in force.
     cut: u16,
     /// Fires that destroyed the equipment and whose restoration is pending.
@@ -98,14 +110,20 @@ pub(super) enum Hold {
 #[derive(Default)]
 pub(super) struct Infra {
     nodes: Vec<NodeState>,
+    /// Losses so far in the run (stamps `lost_at`).
+    losses: u64,
 }
 
 impl Infra {
     /// Every component intact, live and running, keeping the allocations.
     pub(super) fn reset(&mut self, model: &Model) {
+        self.losses = 0;
         self.nodes.clear();
         self.nodes.extend(model.components.iter().map(|c| NodeState {
             live: true,
+            reachable: true,
+            lost_at: 0,
+            cause: None,
             cut: 0,
             damaged: 0,
             out: 0,
@@ -203,83 +221,127 @@ impl Infra {
         ctx.cancel(&mut self.nodes[i as usize].timer);
     }
 
-    /// The component at the root of `i` not working, and why: follows dead
-    /// inputs upstream (first dead input first) to one that is faulted itself.
-    pub(super) fn why(&self, model: &Model, c: ComponentId) -> (ComponentId, Why) {
-        let (i, why) = self.why_index(model, c.0);
-        (ComponentId(i), why)
+    /// What holds a component back, traced to the component at fault, as
+    /// its dependants see it: `None` while it works fully. For a pool
+    /// missing servers, why; `(pool, NoPower)` if nothing more is known.
+    pub(super) fn cause(&self, c: ComponentId) -> (ComponentId, Why) {
+        let (root, why) = self.nodes[c.index()].cause.unwrap_or((c.0, Why::NoPower));
+        (ComponentId(root), why)
     }
 
-    fn why_index(&self, model: &Model, mut i: u32) -> (u32, Why) {
-        // Infrastructure is acyclic (validated), so this ends; the bound is a guard.
-        for _ in 0..self.nodes.len() {
-            let node = &self.nodes[i as usize];
-            if node.out > 0 {
-                return (i, Why::Outage);
-            }
-            if node.failed {
-                return (i, Why::Failed);
-            }
-            if node.damaged > 0 {
-                return (i, Why::FireDamage);
-            }
-            if node.cut > 0 {
-                return (i, Why::PowerCut);
-            }
-            let component = &model.components[i as usize];
-            if let Some(parent) = component.container
-                && !self.nodes[parent.index()].live
-            {
-                i = parent.0;
-                continue;
-            }
-            let first_dead = |ids: &[u32]| -> Option<u32> {
-                (!ids.is_empty() && !ids.iter().any(|&j| self.nodes[j as usize].live)).then(|| ids[0])
-            };
-            let next = match &component.detail {
-                Detail::Room(room) => {
-                    if let Some(f) = first_dead(&room.feeds).or_else(|| first_dead(&room.network)) {
-                        Some(f)
-                    } else if node.overheated_published {
-                        return (first_dead(&room.cooling).unwrap_or(i), Why::Overheated);
-                    } else {
-                        None
-                    }
-                }
-                Detail::Ups { inputs, .. } | Detail::Switchboard { inputs } | Detail::Cooling { power: inputs } => {
-                    first_dead(inputs)
-                }
-                Detail::Generator { .. } => {
-                    let why = match node.dynamic {
-                        Dynamic::Generator { phase: GenPhase::FailedToStart, .. } => Why::FailedToStart,
-                        Dynamic::Generator { phase: GenPhase::Starting, .. } => Why::Starting,
-                        _ => Why::OutOfFuel,
-                    };
-                    return (i, why);
-                }
-                Detail::Pool(_) => {
-                    if let Some(room) = component.container
-                        && self.nodes[room.index()].overheated_published
-                    {
-                        i = room.0;
-                        continue;
-                    }
-                    let why = match node.dynamic {
-                        Dynamic::Pool { phase: PoolPhase::Booting, .. } => Why::Booting,
-                        Dynamic::Pool { phase: PoolPhase::Restarting, .. } => Why::AwaitingRestart,
-                        Dynamic::Pool { broken, .. } if broken > 0 => Why::Broken,
-                        _ => Why::NoPower,
-                    };
-                    return (i, why);
-                }
-                _ => None,
-            };
-            match next {
-                Some(n) => i = n,
-                None => return (i, Why::NoPower),
-            }
+    /// Whether a component serves: live, and for a room also reachable.
+    fn serving(&self, i: u32) -> bool {
+        let node = &self.nodes[i as usize];
+        node.live && node.reachable
+    }
+
+    /// When every one of `ids` has stopped serving, the one that stopped
+    /// last: the loss that ended the redundancy. Listing order plays no part.
+    fn last_lost(&self, ids: &[u32]) -> Option<u32> {
+        if ids.is_empty() || ids.iter().any(|&j| self.serving(j)) {
+            return None;
         }
-        (i, Why::NoPower)
+        ids.iter().copied().max_by_key(|&j| self.nodes[j as usize].lost_at)
+    }
+
+    /// The cause of the last of `ids` lost (all of them lost).
+    fn cause_through(&self, ids: &[u32], own: u32) -> Option<(u32, Why)> {
+        match self.last_lost(ids) {
+            Some(j) => self.nodes[j as usize].cause.or(Some((j, Why::NoPower))),
+            None => Some((own, Why::NoPower)),
+        }
+    }
+
+    /// Why component `i` does not fully work, from its own state and the
+    /// causes its inputs publish (inputs settle first, in topological order,
+    /// so this is one step per component, never a walk up the graph).
+    fn cause_of(&self, model: &Model, i: u32) -> Option<(u32, Why)> {
+        let node = &self.nodes[i as usize];
+        if node.out > 0 {
+            return Some((i, Why::Outage));
+        }
+        if node.failed {
+            return Some((i, Why::Failed));
+        }
+        if node.damaged > 0 {
+            return Some((i, Why::FireDamage));
+        }
+        if node.cut > 0 {
+            return Some((i, Why::PowerCut));
+        }
+        let component = &model.components[i as usize];
+        if let Some(parent) = component.container
+            && !self.nodes[parent.index()].live
+        {
+            return self.nodes[parent.index()].cause.or(Some((parent.0, Why::NoPower)));
+        }
+        match &component.detail {
+            Detail::Site | Detail::Utility => None,
+            Detail::Room(room) => {
+                if !node.live {
+                    self.cause_through(&room.feeds, i)
+                } else if !node.reachable {
+                    self.cause_through(&room.network, i)
+                } else if node.overheated_published {
+                    Some((self.last_lost(&room.cooling).unwrap_or(i), Why::Overheated))
+                } else {
+                    None
+                }
+            }
+            Detail::Ups { inputs, .. } | Detail::Switchboard { inputs } | Detail::Cooling { power: inputs } => {
+                (!node.live).then(|| self.cause_through(inputs, i)).flatten()
+            }
+            Detail::Generator { fuel, .. } => match node.dynamic {
+                _ if node.live => None,
+                Dynamic::Generator { phase: GenPhase::FailedToStart, .. } => Some((i, Why::FailedToStart)),
+                Dynamic::Generator { phase: GenPhase::Starting, .. } => Some((i, Why::Starting)),
+                Dynamic::Generator { fuel_left, .. } if fuel_left.is_zero() && !fuel.is_zero() => {
+                    Some((i, Why::OutOfFuel))
+                }
+                _ => Some((i, Why::Standby)),
+            },
+            Detail::Pool(pool) => {
+                if let Some(room) = component.container {
+                    let r = &self.nodes[room.index()];
+                    if r.overheated_published || !r.reachable {
+                        return r.cause.or(Some((room.0, Why::NoPower)));
+                    }
+                }
+                let Dynamic::Pool { phase, broken, published, .. } = node.dynamic else { unreachable!("a pool") };
+                if published.0 >= pool.servers {
+                    return None;
+                }
+                Some((
+                    i,
+                    match phase {
+                        PoolPhase::Booting => Why::Booting,
+                        PoolPhase::Restarting => Why::AwaitingRestart,
+                        _ if broken > 0 => Why::Broken,
+                        _ => Why::NoPower,
+                    },
+                ))
+            }
+            Detail::Service(_) => unreachable!("services have their own blame"),
+        }
+    }
+
+    /// Publishes a component's cause; returns whether it changed.
+    fn publish_cause(&mut self, model: &Model, i: u32) -> bool {
+        let cause = self.cause_of(model, i);
+        let node = &mut self.nodes[i as usize];
+        if node.cause == cause {
+            return false;
+        }
+        node.cause = cause;
+        true
+    }
+
+    /// Records that a component stopped or started serving.
+    fn stamp(&mut self, i: u32, was_serving: bool) {
+        if was_serving && !self.serving(i) {
+            self.losses += 1;
+            self.nodes[i as usize].lost_at = self.losses;
+        }
     }
 }
 
@@ -298,6 +360,7 @@ pub(crate) enum Why {
     Booting,
     AwaitingRestart,
     Broken,
+    Standby,
 }
 
 impl Why {
@@ -315,6 +378,7 @@ impl Why {
             Why::Booting => "servers booting",
             Why::AwaitingRestart => "servers awaiting restart by engineers",
             Why::Broken => "broken servers awaiting repair",
+            Why::Standby => "on standby, not started",
         }
     }
 }
@@ -334,6 +398,18 @@ impl Simulation<'_> {
     /// Brings an infrastructure component in line with its inputs; returns
     /// whether what its dependants see changed.
     pub(super) fn evaluate_infrastructure(&mut self, c: ComponentId) -> bool {
+        let was_serving = self.infra.serving(c.0);
+        let changed = self.evaluate_state(c);
+        self.infra.stamp(c.0, was_serving);
+        // A cause that changes matters to dependants even when their state
+        // does not (a hall that was cut and is now burnt).
+        let cause_changed = self.infra.publish_cause(self.model, c.0);
+        changed || cause_changed
+    }
+
+    /// Brings a component's state in line with its inputs; returns whether
+    /// what its dependants see of its state changed.
+    fn evaluate_state(&mut self, c: ComponentId) -> bool {
         let i = c.0;
         let model = self.model;
         let component = &model.components[i as usize];
@@ -350,9 +426,11 @@ impl Simulation<'_> {
                 self.publish_live(i, live)
             }
             Detail::Room(room) => {
-                let live = on
-                    && (room.feeds.is_empty() || self.infra.any_live(&room.feeds))
-                    && (room.network.is_empty() || self.infra.any_live(&room.network));
+                // Power and network are separate inputs: without power the
+                // room is down; without network it stays powered and its
+                // servers keep running, unreachable.
+                let live = on && (room.feeds.is_empty() || self.infra.any_live(&room.feeds));
+                let reachable = room.network.is_empty() || room.network.iter().any(|&n| self.infra.serving(n));
                 if !room.cooling.is_empty() {
                     let cooled = self.infra.any_live(&room.cooling);
                     if cooled || !live {
@@ -366,15 +444,16 @@ impl Simulation<'_> {
                 }
                 let node = &mut self.infra.nodes[i as usize];
                 let overheated = node.overheated;
-                if node.live == live && node.overheated_published == overheated {
+                if node.live == live && node.reachable == reachable && node.overheated_published == overheated {
                     return false;
                 }
                 node.live = live;
+                node.reachable = reachable;
                 node.overheated_published = overheated;
-                let state = match (live, overheated) {
+                let state = match (live, reachable && !overheated) {
                     (false, _) => State::Down,
-                    (true, true) => State::Degraded,
-                    (true, false) => State::Up,
+                    (true, false) => State::Degraded,
+                    (true, true) => State::Up,
                 };
                 self.record_change(ComponentId(i), state, if state == State::Up { 1.0 } else { 0.0 });
                 true
@@ -429,6 +508,10 @@ impl Simulation<'_> {
                         self.infra.nodes[i as usize].timer = Some(key);
                     } else {
                         phase = GenPhase::FailedToStart;
+                        // Nothing changes for dependants (it was not live), but a
+                        // person reading the timeline wants to see it.
+                        let name = &component.name;
+                        self.record_with_cause(c, State::Down, 0.0, format!("generator '{name}' failed to start"));
                     }
                 }
                 self.infra.nodes[i as usize].dynamic = Dynamic::Generator { phase, fuel_left, running_since };
@@ -465,7 +548,9 @@ impl Simulation<'_> {
                     (true, PoolPhase::Off) => self.power_returned_to_pool(i),
                     _ => {}
                 }
-                self.publish_pool(i, pool.servers, intact)
+                // Unreachable servers keep running but serve no one.
+                let reachable = component.container.is_none_or(|r| self.infra.nodes[r.index()].reachable);
+                self.publish_pool(i, pool.servers, intact && reachable)
             }
             Detail::Service(_) => unreachable!("services are evaluated by evaluate_service"),
         }

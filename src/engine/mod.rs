@@ -365,8 +365,15 @@ impl<'s> Simulation<'s> {
     /// Records a change of state in the timeline, if one is kept.
     fn record_change(&mut self, c: ComponentId, state: State, level: f64) {
         if self.ctx.record {
-            let component = self.model.component(c);
             let cause = self.describe_cause();
+            self.record_with_cause(c, state, level, cause);
+        }
+    }
+
+    /// Records a change of state with its own description of what happened.
+    fn record_with_cause(&mut self, c: ComponentId, state: State, level: f64, cause: String) {
+        if self.ctx.record {
+            let component = self.model.component(c);
             let blocked_by = match &component.detail {
                 Detail::Service(s) => self.services.blocker_label(ServiceId(*s), self.model),
                 _ => None,

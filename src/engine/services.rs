@@ -703,7 +703,7 @@ impl Simulation<'_> {
         let def = &self.model.services[s];
         for dep in def.deployments.iter().filter(|d| d.role == Role::Active) {
             if self.infra.working(dep.pool) < dep.pool_servers {
-                let (c, why) = self.infra.why(self.model, dep.pool);
+                let (c, why) = self.infra.cause(dep.pool);
                 return Blocker::Infrastructure(c, why);
             }
         }

@@ -108,12 +108,14 @@ pub struct SiteSpec {
 
 /// A room inside a site.
 ///
-/// A room is *live* while it is neither cut off nor destroyed, its site is
-/// live, at least one of its `feeds` is live (if it lists any) and at least
-/// one of its `network` rooms is live (if it lists any). Equipment and
-/// servers in a room work only while the room is live. When every cooling
-/// unit of a live room is lost, its servers shut down `thermal_delay` later
-/// and boot again once cooling returns.
+/// A room is *live* (powered) while it is neither cut off nor destroyed, its
+/// site is live and at least one of its `feeds` is live (if it lists any).
+/// Equipment and servers in a room work only while the room is live. It is
+/// *reachable* while at least one of its `network` rooms is live and
+/// reachable (if it lists any): servers in an unreachable room keep running
+/// but serve no one. When every cooling unit of a live room is lost, its
+/// servers shut down `thermal_delay` later and boot again once cooling
+/// returns.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename = "Room")]
 pub struct RoomSpec {
@@ -137,7 +139,8 @@ pub struct RoomSpec {
     /// shut down for heat (default 20 minutes; ignored without `cooling`).
     #[serde(default = "default_thermal_delay")]
     pub thermal_delay: SimDuration,
-    /// Network rooms; the room is reachable while any of them is live.
+    /// Network rooms; the room is reachable while any of them is live and
+    /// reachable. Losing the network does not stop the servers.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub network: Vec<String>,
     /// Random failures and repairs over time.

@@ -5,6 +5,8 @@ mod common;
 
 /// The layers of the crate point one way.
 mod architecture;
+/// Who is blamed, and power, cooling and network as three different inputs.
+mod blame;
 /// The command-line tool: exit codes and output formats.
 mod cli;
 /// Same seed, same bytes; different seeds, different outcomes.
