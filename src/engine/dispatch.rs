@@ -17,7 +17,7 @@ use crate::model::{
 };
 use crate::recovery::{ActionInfo, ActionKind, RecoveryPolicy, RecoveryView};
 use crate::rng::{self, StreamKind};
-use crate::time::SimTime;
+use crate::time::{SimDuration, SimTime};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum EngineerState {
@@ -31,8 +31,11 @@ enum EngineerState {
 #[derive(Clone, Copy, Debug)]
 struct Engineer {
     state: EngineerState,
-    shift_start: SimTime,
+    /// Their shift ended while busy: they rest once the task in hand is done.
+    rest_due: bool,
 }
+
+const ABSENT: Engineer = Engineer { state: EngineerState::Absent, rest_due: false };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Status {
@@ -147,8 +150,7 @@ impl TeamRun {
     fn reset(&mut self, def: &TeamDef) {
         self.called = false;
         self.engineers.clear();
-        self.engineers
-            .resize(def.engineers as usize, Engineer { state: EngineerState::Absent, shift_start: SimTime::ZERO });
+        self.engineers.resize(def.engineers as usize, ABSENT);
         self.queue.clear();
         self.blocked.clear();
     }
@@ -156,10 +158,7 @@ impl TeamRun {
     fn new(def: &TeamDef) -> TeamRun {
         TeamRun {
             called: false,
-            engineers: vec![
-                Engineer { state: EngineerState::Absent, shift_start: SimTime::ZERO };
-                def.engineers as usize
-            ],
+            engineers: vec![ABSENT; def.engineers as usize],
             queue: PriorityQueue::new(),
             blocked: Vec::new(),
         }
@@ -201,14 +200,73 @@ impl Crew {
         self.incident
     }
 
-    /// An engineer is free to work from `now` (arrived, or back from rest).
-    pub(super) fn engineer_ready(&mut self, team: u16, engineer: u16, now: SimTime) {
-        self.teams[team as usize].engineers[engineer as usize] =
-            Engineer { state: EngineerState::Free, shift_start: now };
+    /// An engineer called in arrives: their rota starts (see
+    /// [`crate::recovery`] for the rules).
+    pub(super) fn engineer_arrives(&mut self, team: u16, engineer: u16, model: &Model, ctx: &mut Ctx<'_>) {
+        self.start_rota(team, engineer, true, model, ctx);
     }
 
-    /// Calls a team in, if it is not yet: the on-call engineers are free at
-    /// once, the others arrive after a draw each.
+    /// An engineer is back from rest for a full shift.
+    pub(super) fn engineer_rested(&mut self, team: u16, engineer: u16, model: &Model, ctx: &mut Ctx<'_>) {
+        self.start_rota(team, engineer, false, model, ctx);
+    }
+
+    /// An engineer starts on site: free, until their shift ends. On first
+    /// arrival in a staggered rota, engineer k of n starts k/n of the way
+    /// through the work-and-rest cycle, and rests first if that falls in
+    /// the rest part.
+    fn start_rota(&mut self, team: u16, engineer: u16, first: bool, model: &Model, ctx: &mut Ctx<'_>) {
+        let def = &model.teams[team as usize];
+        let eng = &mut self.teams[team as usize].engineers[engineer as usize];
+        *eng = Engineer { state: EngineerState::Free, rest_due: false };
+        let Some(shifts) = def.shifts else { return };
+        let cycle = shifts.work + shifts.rest;
+        let offset = if first && shifts.staggered {
+            let k = u128::from(engineer);
+            let n = u128::from(def.engineers.max(1));
+            SimDuration::from_millis((u128::from(cycle.as_millis()) * k / n) as u64)
+        } else {
+            SimDuration::ZERO
+        };
+        if offset < shifts.work {
+            ctx.schedule_unkeyed(shifts.work.saturating_sub(offset), Event::ShiftEnds { team, engineer });
+        } else {
+            eng.state = EngineerState::Resting;
+            ctx.schedule_unkeyed(cycle.saturating_sub(offset), Event::EngineerRested { team, engineer });
+        }
+    }
+
+    /// An engineer's shift is over: a free one leaves to rest now, a busy
+    /// one once the task in hand is done.
+    pub(super) fn shift_ends(&mut self, team: u16, engineer: u16, model: &Model, ctx: &mut Ctx<'_>) {
+        let eng = &mut self.teams[team as usize].engineers[engineer as usize];
+        match eng.state {
+            EngineerState::Free => self.go_to_rest(team, engineer, model, ctx),
+            EngineerState::Busy => eng.rest_due = true,
+            EngineerState::Absent | EngineerState::Resting => {}
+        }
+    }
+
+    fn go_to_rest(&mut self, team: u16, engineer: u16, model: &Model, ctx: &mut Ctx<'_>) {
+        let rest = model.teams[team as usize].shifts.map_or(SimDuration::ZERO, |s| s.rest);
+        self.teams[team as usize].engineers[engineer as usize] =
+            Engineer { state: EngineerState::Resting, rest_due: false };
+        ctx.schedule_unkeyed(rest, Event::EngineerRested { team, engineer });
+    }
+
+    /// An engineer finished a task: free again, or off to rest if their
+    /// shift ended meanwhile.
+    fn task_done(&mut self, team: u16, engineer: u16, model: &Model, ctx: &mut Ctx<'_>) {
+        let eng = &mut self.teams[team as usize].engineers[engineer as usize];
+        if eng.rest_due {
+            self.go_to_rest(team, engineer, model, ctx);
+        } else {
+            eng.state = EngineerState::Free;
+        }
+    }
+
+    /// Calls a team in, if it is not yet: the on-call engineers are on site
+    /// at once, the others arrive after a draw each.
     fn call_team(&mut self, team: u16, model: &Model, ctx: &mut Ctx<'_>) {
         let t = team as usize;
         if self.teams[t].called {
@@ -218,7 +276,7 @@ impl Crew {
         let def = &model.teams[t];
         for e in 0..def.engineers as usize {
             if e < def.on_call as usize {
-                self.teams[t].engineers[e] = Engineer { state: EngineerState::Free, shift_start: ctx.now };
+                self.start_rota(team, e as u16, true, model, ctx);
             } else {
                 let d = def.arrival.sample(&mut self.rngs[t]);
                 ctx.schedule_unkeyed(d, Event::EngineerArrives { team, engineer: e as u16 });
@@ -226,25 +284,9 @@ impl Crew {
         }
     }
 
-    /// The lowest-numbered free engineer of a team, sending to rest anyone
-    /// whose shift is over.
-    fn free_engineer(&mut self, t: usize, model: &Model, ctx: &mut Ctx<'_>) -> Option<usize> {
-        let shifts = model.teams[t].shifts;
-        for e in 0..self.teams[t].engineers.len() {
-            let eng = self.teams[t].engineers[e];
-            if eng.state != EngineerState::Free {
-                continue;
-            }
-            if let Some((work, rest)) = shifts
-                && ctx.now - eng.shift_start >= work
-            {
-                self.teams[t].engineers[e].state = EngineerState::Resting;
-                ctx.schedule_unkeyed(rest, Event::EngineerRested { team: t as u16, engineer: e as u16 });
-                continue;
-            }
-            return Some(e);
-        }
-        None
+    /// The lowest-numbered free engineer of a team.
+    fn free_engineer(&self, t: usize) -> Option<usize> {
+        self.teams[t].engineers.iter().position(|e| e.state == EngineerState::Free)
     }
 }
 
@@ -323,7 +365,7 @@ impl Simulation<'_> {
         }
         let model = self.model;
         for t in 0..self.crew.teams.len() {
-            while let Some(e) = self.crew.free_engineer(t, model, &mut self.ctx) {
+            while let Some(e) = self.crew.free_engineer(t) {
                 let Some((a, _)) = self.crew.teams[t].queue.pop() else { break };
                 if !self.still_needed(a) {
                     continue;
@@ -393,8 +435,7 @@ impl Simulation<'_> {
     pub(super) fn action_done(&mut self, a: u32) {
         let action = self.crew.actions[a as usize];
         self.crew.actions[a as usize].status = Status::Finished;
-        let t = action.team as usize;
-        self.crew.teams[t].engineers[action.engineer as usize].state = EngineerState::Free;
+        self.crew.task_done(action.team, action.engineer, self.model, &mut self.ctx);
         match action.task {
             Task::PoolRestart(p) => {
                 if self.infra.pool_epoch(p) == action.epoch {

@@ -49,6 +49,8 @@ pub(crate) enum Event {
     BatchBooted { pool: PoolId, epoch: u32, servers: u32 },
     /// An engineer called in arrives.
     EngineerArrives { team: u16, engineer: u16 },
+    /// An engineer's shift is over.
+    ShiftEnds { team: u16, engineer: u16 },
     /// An engineer comes back from rest.
     EngineerRested { team: u16, engineer: u16 },
     /// A manual action is finished.
@@ -134,6 +136,9 @@ impl Event {
             }
             Event::EngineerRested { team, .. } => {
                 format!("an engineer of team '{}' is back from rest", model.teams[team as usize].name)
+            }
+            Event::ShiftEnds { team, .. } => {
+                format!("an engineer of team '{}' ended a shift", model.teams[team as usize].name)
             }
             Event::ActionDone { .. } => "manual work finished".to_owned(),
             Event::FailoverDetected { service: s, .. } => {

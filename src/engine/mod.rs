@@ -411,8 +411,13 @@ impl<'s> Simulation<'s> {
             Event::PoolRepaired(p) => self.pool_repaired(p),
             Event::ComponentFailed(c) => self.component_failed(c),
             Event::ComponentRepaired(c) => self.component_repaired(c),
-            Event::EngineerArrives { team, engineer } => self.crew.engineer_ready(team, engineer, self.ctx.now),
-            Event::EngineerRested { team, engineer } => self.crew.engineer_ready(team, engineer, self.ctx.now),
+            Event::EngineerArrives { team, engineer } => {
+                self.crew.engineer_arrives(team, engineer, self.model, &mut self.ctx)
+            }
+            Event::EngineerRested { team, engineer } => {
+                self.crew.engineer_rested(team, engineer, self.model, &mut self.ctx)
+            }
+            Event::ShiftEnds { team, engineer } => self.crew.shift_ends(team, engineer, self.model, &mut self.ctx),
             Event::ActionDone { action } => self.action_done(action),
             Event::FailoverDetected { service, epoch } => self.failover_detected(service, epoch),
             Event::FailoverSwitched { service, epoch } => {

@@ -29,7 +29,7 @@ pub use hazard::{CutScope, Disaster, Fuel};
 pub(crate) use hazard::{Fire, Hazard, Replacement};
 pub use kinds::{Failures, Role, RoomKind, State, Suppression};
 pub use work::RecoveryOrder;
-pub(crate) use work::{FailoverDef, PoolRestart, ScaleOutDef, ServiceRecovery, SurgeDef, TeamDef, Work};
+pub(crate) use work::{FailoverDef, PoolRestart, ScaleOutDef, ServiceRecovery, Shifts, SurgeDef, TeamDef, Work};
 
 use crate::dist::Dist;
 use crate::time::SimDuration;

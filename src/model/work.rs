@@ -13,8 +13,16 @@ pub(crate) struct TeamDef {
     pub(crate) engineers: u32,
     pub(crate) on_call: u32,
     pub(crate) arrival: Dist,
-    /// (work, rest)
-    pub(crate) shifts: Option<(SimDuration, SimDuration)>,
+    pub(crate) shifts: Option<Shifts>,
+}
+
+/// A team's rota, validated.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Shifts {
+    pub(crate) work: SimDuration,
+    pub(crate) rest: SimDuration,
+    /// Engineers spread evenly over the work-and-rest cycle.
+    pub(crate) staggered: bool,
 }
 
 /// A piece of manual work, validated.

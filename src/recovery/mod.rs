@@ -7,12 +7,22 @@
 //!
 //! # Teams and actions
 //! Manual recovery work is an *action*: a pool restart batch, a manual
-//! failover, a scale-out step, a service restart. Each names a team and
-//! occupies one of its engineers for a duration. Every team is called when
-//! the incident starts (the first time any service is impacted): its
-//! `on_call` engineers can start at once; the others each arrive after a draw
-//! from the team's `arrival` distribution. With shifts, an engineer who has worked a shift's length
-//! finishes the task in hand and then rests.
+//! failover, a scale-out step, a service restart, an equipment replacement.
+//! Each names a team and occupies one of its engineers for a duration.
+//! Every team is called when the incident starts (the first time any
+//! service is impacted): its `on_call` engineers are on site at once; the
+//! others each arrive after a draw from the team's `arrival` distribution.
+//!
+//! # Shifts
+//! With a rota (`shifts: (work, rest)`), a shift is time on site, working
+//! or waiting for work, counted from the engineer's arrival or return from
+//! rest. When it ends, a free engineer leaves to rest at once; a busy one
+//! finishes the task in hand and then rests for the full rest period. So
+//! engineers who wait hours for power rest on schedule and are back for
+//! later shifts, instead of all resting when the first job appears. With
+//! `staggered: true`, engineer `k` of a team of `n` starts `k/n` of the way
+//! through the work-and-rest cycle (resting first if that falls in the rest
+//! part), so that part of the team is always on shift.
 //!
 //! # Which action goes first
 //! Waiting actions are ordered by a [`RecoveryPolicy`]: by priority, by users

@@ -557,14 +557,29 @@ pub struct TeamSpec {
     pub shifts: Option<ShiftSpec>,
 }
 
-/// Work and rest periods of each engineer.
+/// A team's rota: each engineer is on site for `work` (working or waiting
+/// for work), then away for `rest`, and so on.
+///
+/// An engineer's first shift starts when they arrive (on-call engineers:
+/// when the team is called). When a shift ends, a free engineer leaves to
+/// rest at once; a busy one finishes the task in hand, then rests for the
+/// full `rest`. Waiting counts as being on shift: engineers who wait hours
+/// for power rest on schedule, and are back for later shifts.
+///
+/// With `staggered: true`, the engineers are spread evenly over the
+/// work-and-rest cycle so that some are always on shift: engineer `k` of `n`
+/// (in team order) starts `k/n` of the way through the cycle, so with equal
+/// work and rest, half the team rests while the other half works.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename = "Shifts")]
 pub struct ShiftSpec {
-    /// Time an engineer works before resting (finishing the task in hand first).
+    /// Time on site before resting (finishing the task in hand first).
     pub work: SimDuration,
     /// Time an engineer rests before working again.
     pub rest: SimDuration,
+    /// Spread the engineers over the cycle instead of starting them together.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub staggered: bool,
 }
 
 /// How waiting recovery work is ordered.

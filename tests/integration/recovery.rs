@@ -349,6 +349,54 @@ fn engineers_rest_between_shifts() {
     assert_eq!(back, [at(h(1)), at(h(2)), at(h(13)), at(h(14))]);
 }
 
+/// A hall powered off 0..`back`; its service needs a 1h manual restart by
+/// team "ops" once its servers are back (they boot at once).
+fn restart_after_power(back: &str, teams: &str) -> String {
+    format!(
+        r#"Scenario(
+    name: "rota", horizon: "3d",
+    sites: [Site(name: "dc", rooms: [Room(name: "elec", kind: Electrical),
+                                     Room(name: "hall", kind: DataHall, feeds: ["sw"])])],
+    power: [Utility(name: "grid"), Switchboard(name: "sw", room: "elec", inputs: ["grid"])],
+    teams: [{teams}],
+    pools: [Pool(name: "p", room: "hall", servers: 1, boot: Fixed("0s"))],
+    services: [Service(name: "svc", users: 100, demand: 1, deployments: [(pool: "p")],
+                       restart: (team: "ops", duration: Fixed("1h")))],
+    disasters: [Disaster(name: "d", hazards: [Outage(target: "sw", at: "0s", duration: Fixed("{back}"))])],
+)"#
+    )
+}
+
+#[test]
+fn waiting_on_site_is_part_of_a_shift() {
+    // Four engineers on call from t0, 12h on and 12h off. They wait on site
+    // 0-12h, rest 12-24h, and are back 24-36h. Power returns at 30h: the 1h
+    // restart is done at 31h. (Waiting used not to count: at 30h all four
+    // "had worked 30h" and went to rest until 42h, back at 43h.)
+    let teams = r#"Team(name: "ops", engineers: 4, on_call: 4, shifts: (work: "12h", rest: "12h"))"#;
+    let report = run(&load(&restart_after_power("30h", teams)), "d", 1);
+    assert_eq!(service(&report, "svc").full_recovery, Some(at(h(31))));
+}
+
+#[test]
+fn a_staggered_rota_keeps_half_the_team_on_shift() {
+    // Two engineers, 12h on and 12h off. Together: both on 0-12h, both off
+    // 12-24h, so work appearing at 18h waits until 24h and is done at 25h.
+    // Staggered, engineer 1 of 2 starts half a cycle (12h) in, in the rest
+    // part: off 0-12h, on 12-24h. Work at 18h is done by 19h.
+    let together = r#"Team(name: "ops", engineers: 2, on_call: 2, shifts: (work: "12h", rest: "12h"))"#;
+    let staggered =
+        r#"Team(name: "ops", engineers: 2, on_call: 2, shifts: (work: "12h", rest: "12h", staggered: true))"#;
+    let back = |teams: &str| service(&run(&load(&restart_after_power("18h", teams)), "d", 1), "svc").full_recovery;
+    assert_eq!(back(together), Some(at(h(25))));
+    assert_eq!(back(staggered), Some(at(h(19))));
+    // And at 6h, only engineer 0 is on: work then is done at 7h either way.
+    assert_eq!(
+        service(&run(&load(&restart_after_power("6h", staggered)), "d", 1), "svc").full_recovery,
+        Some(at(h(7)))
+    );
+}
+
 #[test]
 fn a_failover_is_called_off_when_the_active_site_returns_first() {
     // The hall is back at 30m, before the 1h failover could finish: the

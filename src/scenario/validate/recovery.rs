@@ -2,7 +2,7 @@
 
 use super::{MAX_ENGINEERS, Validator};
 use crate::dist::Dist;
-use crate::model::{FailoverDef, RecoveryOrder, ScaleOutDef, ServiceRecovery, SurgeDef, TeamDef, Work};
+use crate::model::{FailoverDef, RecoveryOrder, ScaleOutDef, ServiceRecovery, Shifts, SurgeDef, TeamDef, Work};
 use crate::scenario::path::SpecPath;
 use crate::scenario::spec::*;
 use crate::time::SimDuration;
@@ -55,7 +55,7 @@ pub(super) fn validate_teams(v: &mut Validator<'_>) -> Vec<TeamDef> {
             engineers: t.engineers.min(MAX_ENGINEERS),
             on_call: t.on_call.min(t.engineers),
             arrival: t.arrival.clone(),
-            shifts: t.shifts.as_ref().map(|s| (s.work, s.rest)),
+            shifts: t.shifts.as_ref().map(|s| Shifts { work: s.work, rest: s.rest, staggered: s.staggered }),
         });
     }
     teams
