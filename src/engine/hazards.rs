@@ -7,7 +7,9 @@ use rand_chacha::ChaCha8Rng;
 use super::dispatch::Task;
 use super::infra::Hold;
 use super::{Event, Simulation, unit};
-use crate::model::{ComponentId, CutScope, Detail, Disaster, Fire, Fuel, Hazard, Replacement, RoomDetail, Suppression};
+use crate::model::{
+    ComponentId, CutScope, Detail, Disaster, Fire, Fuel, Hazard, Replacement, RoomDetail, State, Suppression,
+};
 use crate::queue::EventKey;
 use crate::rng::{self, StreamKind};
 use crate::time::SimTime;
@@ -161,6 +163,17 @@ impl<'s> Simulation<'s> {
         }
     }
 
+    /// Writes a fire's progress in a room to the timeline (the room's state
+    /// is unchanged by it: the fire's consequences are recorded as they
+    /// happen), so that a fire put out by suppression still leaves a trace.
+    fn record_fire(&mut self, room: ComponentId, what: String) {
+        if self.ctx.record {
+            let state = self.infra.room_state(room);
+            let level = if state == State::Up { 1.0 } else { 0.0 };
+            self.record_with_cause(room, state, level, what);
+        }
+    }
+
     /// What fire destroyed in this run, by room, in the order it burnt.
     pub(super) fn destroyed(&self) -> &[Destroyed] {
         &self.hazards.destroyed
@@ -182,6 +195,7 @@ impl<'s> Simulation<'s> {
         }
         let first = self.hazards.fires[h].reached.is_empty();
         self.hazards.fires[h].reached.push(room);
+        self.record_fire(room, self.describe_cause());
         let mut keys = Vec::new();
         if first {
             let d = fire.extinguished_after.sample(&mut self.hazards.rngs[h]);
@@ -227,6 +241,15 @@ impl<'s> Simulation<'s> {
             }
         };
         let succeeded = p >= 1.0 || (p > 0.0 && unit(&mut self.hazards.rngs[h]) < p);
+        let (noun, name) = (self.model.component(room).kind.noun(), &self.model.component(room).name);
+        let what = match (&detail.suppression, succeeded) {
+            (_, true) => format!("suppression put out the fire in {noun} '{name}'"),
+            (Suppression::Gas { .. }, false) if fire.fuel == Fuel::LithiumBattery => {
+                format!("gas suppression in {noun} '{name}' cannot put out a lithium battery fire")
+            }
+            (_, false) => format!("suppression in {noun} '{name}' failed"),
+        };
+        self.record_fire(room, what);
         if !succeeded {
             return;
         }
@@ -273,6 +296,9 @@ impl<'s> Simulation<'s> {
         }
         self.hazards.fires[h].out = true;
         self.hazards.fires[h].out_key = None;
+        let room = fire.room;
+        let what = format!("fire in '{}' out", self.model.component(room).name);
+        self.record_fire(room, what);
         let mut key = self.hazards.fires[h].cut_key.take();
         self.ctx.cancel(&mut key);
         for (_, keys) in std::mem::take(&mut self.hazards.fires[h].burning) {

@@ -187,6 +187,17 @@ impl Infra {
         }
     }
 
+    /// A room's state as the timeline shows it: down without power,
+    /// degraded when unreachable or overheated, up otherwise.
+    pub(super) fn room_state(&self, c: ComponentId) -> State {
+        let node = &self.nodes[c.index()];
+        match (node.live, node.reachable && !node.overheated_published) {
+            (false, _) => State::Down,
+            (true, false) => State::Degraded,
+            (true, true) => State::Up,
+        }
+    }
+
     /// Whether a scripted outage holds the component.
     pub(super) fn is_out(&self, c: ComponentId) -> bool {
         self.nodes[c.index()].out > 0

@@ -113,7 +113,9 @@ pub struct Destruction {
     pub replaced_at: Option<SimTime>,
 }
 
-/// One change of state of one component.
+/// One change of state of one component, or one step of a fire in a room
+/// (it broke out or spread there, suppression acted or failed, it is out),
+/// shown with the room's state at that moment.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct TimelineEntry {
@@ -156,6 +158,7 @@ pub struct RunReport {
     pub deadlocks: Vec<Deadlock>,
     /// What fires destroyed, room by room, in the order they burnt.
     pub destroyed: Vec<Destruction>,
-    /// Every change of state, in time order (empty unless recorded).
+    /// Every change of state and every step of a fire, in time order
+    /// (empty unless recorded).
     pub timeline: Vec<TimelineEntry>,
 }
