@@ -52,7 +52,7 @@ struct RunArgs {
     #[arg(long, default_value_t = 0)]
     run: u64,
     /// How long to simulate, e.g. "36h" or "10d" (default: the scenario's horizon).
-    #[arg(long, value_parser = parse_horizon)]
+    #[arg(long, value_parser = parse_horizon, allow_hyphen_values = true)]
     horizon: Option<SimDuration>,
     /// Which disaster to replay (default: the scenario's first).
     #[arg(long)]
@@ -78,6 +78,9 @@ enum Format {
 }
 
 pub(crate) fn parse_horizon(s: &str) -> Result<SimDuration, String> {
+    if s.trim_start().starts_with('-') {
+        return Err(format!("the horizon must be a positive duration such as \"36h\", not '{s}'"));
+    }
     let d: SimDuration = s.parse().map_err(|e: outage::DurationParseError| e.to_string())?;
     if d.is_zero() {
         return Err("the horizon must be longer than zero".into());
@@ -174,7 +177,8 @@ fn validate(path: &PathBuf) -> Result<ExitCode, Failure> {
         scenario.disasters().len(),
     )?;
     for d in scenario.disasters() {
-        writeln!(out, "  disaster '{}': {} hazards", d.name(), d.hazard_count())?;
+        let n = d.hazard_count();
+        writeln!(out, "  disaster '{}': {n} {}", d.name(), if n == 1 { "hazard" } else { "hazards" })?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -29,7 +29,7 @@ pub(crate) struct McArgs {
     #[arg(long)]
     disaster: Vec<String>,
     /// Run length (default: the scenario's horizon).
-    #[arg(long, value_parser = super::parse_horizon)]
+    #[arg(long, value_parser = super::parse_horizon, allow_hyphen_values = true)]
     horizon: Option<SimDuration>,
     /// Also report P(metric > amount), e.g. `downtime=30m`, `user_hours_lost=1e6`.
     #[arg(long, value_parser = parse_threshold)]

@@ -127,6 +127,8 @@ struct CsvService<'a> {
     failovers: u32,
     data_loss_s: Option<f64>,
     inconsistency_risk: bool,
+    /// Fraction of the run it was up.
+    availability: f64,
 }
 
 /// The per-service CSV of several runs, one row per run and service, under
@@ -156,11 +158,19 @@ pub fn services_csv<'a>(reports: impl IntoIterator<Item = &'a RunReport>) -> Str
                 failovers: s.failovers,
                 data_loss_s: s.data_loss.map(secs),
                 inconsistency_risk: s.inconsistency_risk,
+                availability: availability(s, r.horizon),
             })
             .expect("writing CSV to memory cannot fail");
         }
     }
     String::from_utf8(w.into_inner().expect("flushing to memory cannot fail")).expect("CSV of UTF-8 fields is UTF-8")
+}
+
+/// The fraction of a run a service was up: what `mc --metric availability`
+/// summarises.
+fn availability(s: &ServiceOutcome, horizon: SimDuration) -> f64 {
+    let up = horizon.saturating_sub(s.downtime).saturating_sub(s.degraded);
+    up.as_millis() as f64 / horizon.as_millis().max(1) as f64
 }
 
 /// A table in the house style: no borders, one rule under the header, no

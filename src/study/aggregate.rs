@@ -344,7 +344,7 @@ impl MetricAgg {
         (lo.map_or(range.0, |r| self.rank_bounds(r).0), hi.map_or(range.1, |r| self.rank_bounds(r).1))
     }
 
-    /// Confidence interval of the mean in ticks (normal approximation),
+    /// Confidence interval of the mean in ticks (Student's t),
     /// within `range`; all of `range` with fewer than two runs.
     pub(crate) fn mean_interval(&self, confidence: f64, range: (f64, f64)) -> (f64, f64) {
         let (lo, hi) = super::stats::mean_interval(self.mean(), self.std_dev(), self.n, confidence);

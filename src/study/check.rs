@@ -6,7 +6,7 @@
 //! then doubling, up to `max_runs`. After each batch every undecided
 //! objective gets a confidence interval for its statistic:
 //!
-//! - a mean: normal approximation;
+//! - a mean: Student's t (approximate unless the metric is normal);
 //! - a quantile: distribution-free, from the order statistics (the number of
 //!   runs below the true quantile is binomial), read from the quantile sketch
 //!   (1% relative error);

@@ -25,7 +25,7 @@
 //!
 //! # What is reported
 //! For each disaster, service and metric (see [`Metric`]): the mean with its
-//! confidence interval (normal approximation), the 50th, 90th, 95th and 99th
+//! confidence interval (Student's t), the 50th, 90th, 95th and 99th
 //! percentiles, the maximum, and for each threshold given the probability of
 //! exceeding it with its Wilson interval. Times are in hours, user-hours lost
 //! in user-hours, availability as a fraction of the run. Percentiles come

@@ -256,6 +256,21 @@ impl StudyReport {
     pub fn to_table(&self, metric: Metric) -> String {
         let mut out = String::new();
         let runs = self.disasters.first().map_or(0, |d| d.runs);
+        // Durations in the unit that keeps two decimals meaningful: a data
+        // loss window of 36 s reads "36.00" seconds, not "0.01" hours.
+        let largest = self
+            .disasters
+            .iter()
+            .flat_map(|d| &d.services)
+            .map(|s| s.metric(metric).max)
+            .filter(|x| x.is_finite())
+            .fold(0.0, f64::max);
+        let (shown_unit, scale) = match metric {
+            m if !m.is_duration() => (unit(metric), 1.0),
+            _ if largest >= 1.0 => ("hours", 1.0),
+            _ if largest * 60.0 >= 1.0 => ("minutes", 60.0),
+            _ => ("seconds", 3600.0),
+        };
         let _ = writeln!(
             out,
             "scenario {} - {} runs per disaster, seed {} - horizon {} - {} ({}), {:.0}% intervals",
@@ -264,13 +279,13 @@ impl StudyReport {
             self.seed,
             self.horizon,
             metric.as_str(),
-            unit(metric),
+            shown_unit,
             self.confidence * 100.0
         );
         let fmt = |x: f64| match metric {
             Metric::Availability => format!("{x:.5}"),
             Metric::UserHoursLost => format!("{x:.0}"),
-            _ => format!("{x:.2}"),
+            _ => format!("{:.2}", x * scale),
         };
         let threshold_text = |x: f64| match metric.is_duration() {
             true => SimDuration::from_hours_f64(x).to_string(),

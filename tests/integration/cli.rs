@@ -64,6 +64,11 @@ fn exit_0_validate_summarises_the_scenario() {
         "{}",
         stdout(&o)
     );
+    // One hazard, two hazards: the count agrees with its noun.
+    assert!(stdout(&o).contains("disaster 'battery-fire': 1 hazard\n"), "{}", stdout(&o));
+    let o = outage(&["mc", "scenarios/minimal.ron", "--runs", "2", "--horizon", "-1h"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("the horizon must be a positive duration"), "{}", stderr(&o));
 }
 
 #[test]
@@ -107,6 +112,7 @@ fn exit_2_unknown_disaster_and_bad_flags() {
     for (flag, value, expected) in [
         ("--horizon", "soon", "invalid duration 'soon'"),
         ("--horizon", "0s", "the horizon must be longer than zero"),
+        ("--horizon", "-1h", "the horizon must be a positive duration such as \"36h\", not '-1h'"),
         ("--format", "xml", "invalid value 'xml'"),
         ("--seed", "-1", "unexpected argument '-1'"),
     ] {
@@ -145,7 +151,8 @@ fn json_and_csv_formats() {
         lines.next(),
         Some(
             "scenario,disaster,seed,run,service,users,priority,first_impact_s,downtime_s,degraded_s,partial_recovery_s,\
-             full_recovery_s,user_hours_lost,final_state,main_cause,main_cause_s,failovers,data_loss_s,inconsistency_risk"
+             full_recovery_s,user_hours_lost,final_state,main_cause,main_cause_s,failovers,data_loss_s,inconsistency_risk,\
+             availability"
         )
     );
     assert_eq!(lines.count(), 2);
@@ -159,4 +166,38 @@ fn a_recovery_deadlock_is_named_in_the_table() {
     let o = outage(&["run", "scenarios/tooling_deadlock.ron", "--no-timeline"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stdout(&o).contains("recovery deadlock: login -> ops-tools -> login"), "{}", stdout(&o));
+}
+
+#[test]
+fn short_durations_keep_their_precision_in_the_study_table() {
+    // Kakao's asynchronous replicas lose seconds to minutes of writes: the
+    // table shows them in minutes or seconds, never as 0.01 hours.
+    let o = outage(&[
+        "mc",
+        "scenarios/kakao_pangyo_2022.ron",
+        "--runs",
+        "50",
+        "--disaster",
+        "b3-battery-fire",
+        "--metric",
+        "data_loss",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("data_loss (minutes)") || out.contains("data_loss (seconds)"), "{out}");
+    let downtime = outage(&["mc", "scenarios/kakao_pangyo_2022.ron", "--runs", "50", "--disaster", "b3-battery-fire"]);
+    assert!(stdout(&downtime).contains("downtime (hours)"), "{}", stdout(&downtime));
+}
+
+#[test]
+fn keep_runs_rows_say_what_an_empty_recovery_means() {
+    let rows = std::env::temp_dir().join(format!("{}-keep.csv", std::process::id()));
+    let o = outage(&["mc", "scenarios/minimal.ron", "--runs", "5", "--keep-runs", rows.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&rows).unwrap();
+    let _ = std::fs::remove_file(&rows);
+    let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+    for column in ["first_impact_s", "full_recovery_s", "final_state", "failovers", "data_loss_s", "availability"] {
+        assert!(header.contains(&column), "{column} in {header:?}");
+    }
 }
