@@ -18,7 +18,8 @@ use crate::objective::Metric;
 use crate::time::SimDuration;
 
 /// Relative accuracy of quantiles (DDSketch): a reported quantile is within
-/// this fraction of a value of the requested rank.
+/// this fraction of a value of the requested rank; for availability, within
+/// this fraction of that value's shortfall from 1 (see [`sketch_origin`]).
 pub const QUANTILE_RELATIVE_ERROR: f64 = 0.01;
 
 /// DDSketch's logarithmic index mapping at 1% accuracy: bin `k` holds the
@@ -191,9 +192,24 @@ pub(crate) fn natural_range(metric: Metric, horizon: SimDuration) -> (f64, f64) 
     }
 }
 
+/// Where a metric's quantile sketch measures from: the sketch keeps relative
+/// error, so it must see the distance from the end values crowd against.
+/// Availability crowds against 1 (the whole run): 0.998 and 0.999 differ by
+/// 0.1%, within a 1% sketch's error of each other, but their shortfalls from
+/// the run length (0.2% and 0.1%) differ twofold. So availability is
+/// sketched as time *not* available, and its quantiles are as accurate,
+/// relative to the unavailability, as downtime's.
+pub(crate) fn sketch_origin(metric: Metric, horizon: SimDuration) -> Option<u64> {
+    (metric == Metric::Availability).then(|| horizon.as_millis())
+}
+
 /// The aggregate of one metric of one service over many runs.
 #[derive(Clone, Serialize, Deserialize)]
 pub(crate) struct MetricAgg {
+    /// `None`: the sketch holds the values. `Some(h)`: it holds `h - value`
+    /// (see [`sketch_origin`]); sums, extremes and threshold counts always
+    /// hold the values.
+    pub(crate) sketch_origin: Option<u64>,
     pub(crate) n: u64,
     pub(crate) sum: u128,
     pub(crate) sum_sq: u128,
@@ -217,8 +233,9 @@ impl std::fmt::Debug for MetricAgg {
 }
 
 impl MetricAgg {
-    pub(crate) fn new(thresholds: usize) -> Self {
+    pub(crate) fn new(thresholds: usize, sketch_origin: Option<u64>) -> Self {
         MetricAgg {
+            sketch_origin,
             n: 0,
             sum: 0,
             sum_sq: 0,
@@ -238,7 +255,10 @@ impl MetricAgg {
         for (count, &t) in self.above.iter_mut().zip(thresholds) {
             *count += u64::from(value > t);
         }
-        self.sketch.add(value);
+        self.sketch.add(match self.sketch_origin {
+            Some(origin) => origin.saturating_sub(value),
+            None => value,
+        });
     }
 
     pub(crate) fn merge(&mut self, other: &MetricAgg) {
@@ -255,7 +275,16 @@ impl MetricAgg {
 
     /// Checks a metric read from a summary: `runs` values, counts within
     /// them, and sums, extremes and sketch that agree with each other.
-    fn check(&self, runs: u64, thresholds: usize) -> Result<(), String> {
+    fn check(&self, runs: u64, thresholds: usize, sketch_origin: Option<u64>) -> Result<(), String> {
+        if self.sketch_origin != sketch_origin {
+            return Err(format!("measures its sketch from {:?}, not {sketch_origin:?}", self.sketch_origin));
+        }
+        if let Some(origin) = sketch_origin
+            && runs > 0
+            && self.max > origin
+        {
+            return Err(format!("has a maximum of {} ticks, beyond the run length of {origin}", self.max));
+        }
         if self.n != runs {
             return Err(format!("counts {} runs, not {runs}", self.n));
         }
@@ -320,19 +349,42 @@ impl MetricAgg {
         if rank + 1 >= self.n {
             return self.max as f64;
         }
+        let (lo, hi) = self.rank_bounds(rank);
+        let v = match self.sketch_origin {
+            None => self.sketch.at_rank(rank),
+            // The value at rank r is the shortfall at rank n-1-r.
+            Some(origin) => origin as f64 - self.sketch.at_rank(self.n - 1 - rank),
+        };
         // max/min rather than clamp: never a panic, even on a doctored summary.
-        self.sketch.at_rank(rank).max(self.min as f64).min(self.max as f64)
+        v.max(lo).min(hi)
     }
 
     /// Bounds on the value of the run at `rank`: exact at the ends, else
-    /// the sketch's value widened by its relative error.
+    /// the sketch's value widened by its relative error (relative to the
+    /// shortfall from the origin, for a metric sketched from one).
     fn rank_bounds(&self, rank: u64) -> (f64, f64) {
-        let v = self.at_rank(rank);
-        if rank == 0 || rank + 1 >= self.n {
-            return (v, v);
-        }
         let (min, max) = (self.min as f64, self.max as f64);
-        ((v / (1.0 + QUANTILE_RELATIVE_ERROR)).max(min), (v / (1.0 - QUANTILE_RELATIVE_ERROR)).min(max))
+        if self.n == 0 {
+            return (0.0, 0.0);
+        }
+        if rank == 0 {
+            return (min, min);
+        }
+        if rank + 1 >= self.n {
+            return (max, max);
+        }
+        let e = QUANTILE_RELATIVE_ERROR;
+        let (lo, hi) = match self.sketch_origin {
+            None => {
+                let v = self.sketch.at_rank(rank);
+                (v / (1.0 + e), v / (1.0 - e))
+            }
+            Some(origin) => {
+                let shortfall = self.sketch.at_rank(self.n - 1 - rank);
+                (origin as f64 - shortfall / (1.0 - e), origin as f64 - shortfall / (1.0 + e))
+            }
+        };
+        (lo.max(min).min(max), hi.min(max).max(min))
     }
 
     /// Confidence interval of the `q`-quantile in ticks: distribution-free
@@ -376,14 +428,15 @@ pub(crate) struct DisasterAgg {
 }
 
 impl DisasterAgg {
-    pub(crate) fn new(services: usize, thresholds: &[Vec<u64>]) -> Self {
-        DisasterAgg {
-            runs: 0,
-            services: (0..services)
-                .map(|_| ServiceAgg { metrics: thresholds.iter().map(|t| MetricAgg::new(t.len())).collect() })
+    pub(crate) fn new(services: usize, thresholds: &[Vec<u64>], horizon: SimDuration) -> Self {
+        let service = || ServiceAgg {
+            metrics: Metric::ALL
+                .iter()
+                .zip(thresholds)
+                .map(|(&m, t)| MetricAgg::new(t.len(), sketch_origin(m, horizon)))
                 .collect(),
-            deadlocked_runs: 0,
-        }
+        };
+        DisasterAgg { runs: 0, services: (0..services).map(|_| service()).collect(), deadlocked_runs: 0 }
     }
 
     /// Adds one run; `thresholds[m]` are the ticks above which metric `m` is counted.
@@ -404,9 +457,15 @@ impl DisasterAgg {
     }
 
     /// Checks an aggregate read from a summary against the study's shape:
-    /// `runs` runs, `services` services, and `thresholds[m]` thresholds for
-    /// metric `m`.
-    pub(crate) fn check(&self, runs: u64, services: usize, thresholds: &[usize]) -> Result<(), String> {
+    /// `runs` runs of `horizon`, `services` services, and `thresholds[m]`
+    /// thresholds for metric `m`.
+    pub(crate) fn check(
+        &self,
+        runs: u64,
+        services: usize,
+        thresholds: &[usize],
+        horizon: SimDuration,
+    ) -> Result<(), String> {
         if self.runs != runs {
             return Err(format!("counts {} runs, but its run ranges hold {runs}", self.runs));
         }
@@ -426,7 +485,8 @@ impl DisasterAgg {
                 ));
             }
             for ((metric, agg), &t) in Metric::ALL.iter().zip(&service.metrics).zip(thresholds) {
-                agg.check(runs, t).map_err(|e| format!("service #{} {}: {e}", i + 1, metric.as_str()))?;
+                agg.check(runs, t, sketch_origin(*metric, horizon))
+                    .map_err(|e| format!("service #{} {}: {e}", i + 1, metric.as_str()))?;
             }
         }
         Ok(())
@@ -448,7 +508,7 @@ mod tests {
     use super::*;
 
     fn agg(values: &[u64]) -> MetricAgg {
-        let mut a = MetricAgg::new(1);
+        let mut a = MetricAgg::new(1, None);
         for &v in values {
             a.add(v, &[50]);
         }
@@ -470,7 +530,7 @@ mod tests {
         let whole = agg(&values);
         let mut parts: Vec<MetricAgg> = values.chunks(137).map(agg).collect();
         parts.reverse();
-        let mut merged = MetricAgg::new(1);
+        let mut merged = MetricAgg::new(1, None);
         for p in &parts {
             merged.merge(p);
         }
@@ -499,5 +559,35 @@ mod tests {
         }
         assert_eq!(a.quantile(1.0), 10_000.0);
         assert_eq!(a.quantile(0.0), 1.0);
+    }
+
+    #[test]
+    fn a_sketch_measured_from_an_origin_keeps_the_shortfall_precise() {
+        // Availability-like values: 1,000,000 minus 1..=1,000, so the
+        // shortfalls are 1..=1000. Exact nearest-rank q-quantile of the
+        // values: 1,000,000 - (1000 - round(999 q)). Reported: within 1% of
+        // that shortfall, e.g. p50 (rank 500, shortfall 500) within +-5.
+        let origin = 1_000_000;
+        let mut a = MetricAgg::new(0, Some(origin));
+        for v in (1..=1000u64).map(|s| origin - s) {
+            a.add(v, &[]);
+        }
+        for q in [0.5, 0.9, 0.99] {
+            let shortfall = 1000.0 - (999.0_f64 * q).round();
+            let got = a.quantile(q);
+            assert!(
+                (origin as f64 - got - shortfall).abs() <= QUANTILE_RELATIVE_ERROR * shortfall,
+                "q {q}: {got} vs {}",
+                origin as f64 - shortfall
+            );
+            let (lo, hi) = a.rank_bounds((999.0 * q).round() as u64);
+            assert!(lo <= got && got <= hi && hi - lo <= 2.1 * QUANTILE_RELATIVE_ERROR * shortfall);
+        }
+        // The ends are exact; sums hold the values, not the shortfalls.
+        assert_eq!((a.quantile(0.0), a.quantile(1.0)), ((origin - 1000) as f64, (origin - 1) as f64));
+        assert_eq!(a.sum, 1000 * u128::from(origin) - 500_500);
+        // A summary whose sketch is measured from elsewhere is refused.
+        assert!(a.check(1000, 0, Some(origin)).is_ok());
+        assert!(a.check(1000, 0, None).unwrap_err().contains("measures its sketch from"));
     }
 }

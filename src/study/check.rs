@@ -9,7 +9,7 @@
 //! - a mean: Student's t (approximate unless the metric is normal);
 //! - a quantile: distribution-free, from the order statistics (the number of
 //!   runs below the true quantile is binomial), read from the quantile sketch
-//!   (1% relative error);
+//!   (1% relative error; for availability, of the unavailability);
 //! - a probability of exceeding a threshold: Wilson interval.
 //!
 //! An `at_most` objective passes once the whole interval is at or below the
@@ -385,7 +385,7 @@ impl<'s> Check<'s> {
                 .map(|&d| (disasters[d], aggs[d].as_ref().map_or(0, |a: &DisasterAgg| a.runs)..target))
                 .collect();
             for (&d, more) in needed.iter().zip(study.run_disasters(&jobs, &thresholds)?) {
-                aggs[d].get_or_insert_with(|| DisasterAgg::new(services, &thresholds)).merge(&more);
+                aggs[d].get_or_insert_with(|| DisasterAgg::new(services, &thresholds, horizon)).merge(&more);
             }
             done = target;
             let last = target >= self.max_runs;

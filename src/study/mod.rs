@@ -29,7 +29,8 @@
 //! percentiles, the maximum, and for each threshold given the probability of
 //! exceeding it with its Wilson interval. Times are in hours, user-hours lost
 //! in user-hours, availability as a fraction of the run. Percentiles come
-//! from a DDSketch with 1% relative error; the mean and maximum are exact.
+//! from a DDSketch with 1% relative error (for availability, 1% of the
+//! unavailability, `1 - a`); the mean and maximum are exact.
 
 mod aggregate;
 mod check;

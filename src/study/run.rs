@@ -59,7 +59,7 @@ impl<'s> Study<'s> {
             .try_fold(
                 || {
                     (
-                        DisasterAgg::new(services, thresholds),
+                        DisasterAgg::new(services, thresholds, horizon),
                         Simulation::for_disaster(self.scenario, disaster),
                         Vec::new(),
                     )
@@ -86,7 +86,7 @@ impl<'s> Study<'s> {
             )
             .map(|split| split.map(|(agg, _, _)| agg))
             .try_reduce(
-                || DisasterAgg::new(services, thresholds),
+                || DisasterAgg::new(services, thresholds, horizon),
                 |mut a, b| {
                     a.merge(&b);
                     Ok(a)

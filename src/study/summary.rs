@@ -23,8 +23,9 @@ pub(super) fn digest(scenario: &Scenario) -> String {
     format!("{h:016x}")
 }
 
-/// Version of the summary format; 2: sparse sketches.
-pub(super) const SUMMARY_FORMAT: u32 = 2;
+/// Version of the summary format; 2: sparse sketches; 3: availability
+/// sketched as its shortfall from the run length.
+pub(super) const SUMMARY_FORMAT: u32 = 3;
 
 /// The mergeable raw result of a study or of one of its shards: exact
 /// integer aggregates, written as JSON by `outage mc --summary` and combined
@@ -106,7 +107,8 @@ impl StudySummary {
             if self.disasters[..i].iter().any(|(n, _)| n == name) {
                 return Err(format!("disaster '{name}' appears twice"));
             }
-            agg.check(covered, self.services.len(), &thresholds).map_err(|e| format!("disaster '{name}': {e}"))?;
+            agg.check(covered, self.services.len(), &thresholds, SimDuration::from_millis(self.horizon_ms))
+                .map_err(|e| format!("disaster '{name}': {e}"))?;
         }
         Ok(())
     }

@@ -528,9 +528,9 @@ fn summary_refusals_have_kinds_a_program_can_match() {
     assert!(matches!(twice.kind, SummaryErrorKind::Overlap { first, second } if first == second), "{twice}");
     assert!(matches!(StudySummary::merge(&[]).unwrap_err().kind, SummaryErrorKind::NothingToMerge));
     let mut old: serde_json::Value = serde_json::from_str(&a.to_json()).unwrap();
-    old["format"] = 1.into();
+    old["format"] = 2.into();
     let old = StudySummary::from_json(&old.to_string()).unwrap_err();
-    assert!(matches!(old.kind, SummaryErrorKind::UnsupportedFormat { found: 1, expected: 2 }), "{old}");
+    assert!(matches!(old.kind, SummaryErrorKind::UnsupportedFormat { found: 2, expected: 3 }), "{old}");
     let missing = StudySummary::from_path("no-such-summary.json").unwrap_err();
     assert!(matches!(missing.kind, SummaryErrorKind::Unreadable(_)), "{missing}");
     assert_eq!(missing.path.as_deref(), Some(std::path::Path::new("no-such-summary.json")));
