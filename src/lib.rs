@@ -124,7 +124,10 @@
 //!   does not, so the cause list follows what holds it at each moment.
 //! - Changes propagate incrementally along the graph. Dependency cycles are
 //!   legal; down dominates, so a cycle whose members are all down stays down,
-//!   and the report names it as a recovery deadlock.
+//!   and the timeline and report name it as a recovery deadlock when it
+//!   forms. A scenario's bootstrap (a cold-start procedure: manual work)
+//!   starts such a cycle again; validation warns about hard-dependency
+//!   cycles that have none (see [`engine`]).
 //!
 //! ## Determinism guarantees
 //! 1. Same scenario, seed, run index and crate version: an identical

@@ -180,5 +180,8 @@ fn validate(path: &PathBuf) -> Result<ExitCode, Failure> {
         let n = d.hazard_count();
         writeln!(out, "  disaster '{}': {n} {}", d.name(), if n == 1 { "hazard" } else { "hazards" })?;
     }
+    for w in scenario.warnings() {
+        writeln!(out, "warning: {w}")?;
+    }
     Ok(ExitCode::SUCCESS)
 }

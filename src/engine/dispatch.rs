@@ -62,6 +62,8 @@ pub(super) enum Task {
     ServiceRestart(ServiceId),
     /// Install new equipment in a room that fire `hazard` burnt.
     Replacement { room: ComponentId, hazard: u16 },
+    /// Start the services of bootstrap `b`, a dependency cycle, together.
+    Bootstrap(u16),
 }
 
 impl Task {
@@ -72,6 +74,7 @@ impl Task {
             Task::ScaleOut(_) => ActionKind::ScaleOut,
             Task::ServiceRestart(_) => ActionKind::ServiceRestart,
             Task::Replacement { .. } => ActionKind::Replacement,
+            Task::Bootstrap(_) => ActionKind::Bootstrap,
         }
     }
 
@@ -80,6 +83,7 @@ impl Task {
         match self {
             Task::PoolRestart(p) => p.component(),
             Task::Replacement { room, .. } => room,
+            Task::Bootstrap(b) => model.service(model.bootstraps[b as usize].services[0]).component,
             Task::Failover(s) | Task::ScaleOut(s) | Task::ServiceRestart(s) => model.service(s).component,
         }
     }
@@ -102,6 +106,7 @@ impl Task {
                 Detail::Room(RoomDetail { replacement: Replacement::Work { work, .. }, .. }) => work,
                 _ => unreachable!("replacement work is queued for rooms replaced by work"),
             },
+            Task::Bootstrap(b) => &model.bootstraps[b as usize].work,
         }
     }
 
@@ -111,6 +116,7 @@ impl Task {
         match self {
             Task::PoolRestart(p) => model.pool_services(p.component()),
             Task::Replacement { room, .. } => model.room_services(room),
+            Task::Bootstrap(b) => &model.bootstraps[b as usize].services,
             Task::Failover(s) | Task::ScaleOut(s) | Task::ServiceRestart(s) => {
                 one[0] = s;
                 &one[..]
@@ -130,6 +136,8 @@ pub(super) struct Action {
     epoch: u32,
     seq: u64,
     queued_at: SimTime,
+    /// When it was last found unable to start for want of a required service.
+    blocked_at: SimTime,
     pub(super) status: Status,
     engineer: u16,
 }
@@ -311,6 +319,7 @@ impl Simulation<'_> {
             epoch,
             seq: u64::from(id),
             queued_at: self.ctx.now,
+            blocked_at: self.ctx.now,
             status: Status::Queued,
             engineer: 0,
         };
@@ -339,6 +348,7 @@ impl Simulation<'_> {
             Task::ScaleOut(s) => self.scale_out_needed(s),
             Task::ServiceRestart(s) => self.services.restart_pending(s, epoch),
             Task::Replacement { room, hazard } => self.awaits_replacement(hazard, room),
+            Task::Bootstrap(b) => self.services.bootstrap_wanted(b),
         };
         if !needed {
             self.crew.actions[a as usize].status = Status::Dropped;
@@ -347,6 +357,7 @@ impl Simulation<'_> {
                 // clear the flag of the restart queued after a later crash.
                 Task::ServiceRestart(s) => self.services.restart_dropped(s, epoch),
                 Task::ScaleOut(s) => self.services.scale_out_settled(s),
+                Task::Bootstrap(b) => self.services.bootstrap_settled(b),
                 _ => {}
             }
         }
@@ -378,7 +389,9 @@ impl Simulation<'_> {
                     slower
                 } else {
                     self.crew.actions[a as usize].status = Status::Blocked;
+                    self.crew.actions[a as usize].blocked_at = self.ctx.now;
                     self.crew.teams[t].blocked.push(a);
+                    self.services.deadlock_check_due = true;
                     continue;
                 };
                 let d = duration.sample(self.ctx.rng(task.stream(model)));
@@ -455,6 +468,7 @@ impl Simulation<'_> {
                 self.ctx.touch(self.model.service(s).component);
             }
             Task::Replacement { room, hazard } => self.equipment_replaced(hazard, room),
+            Task::Bootstrap(b) => self.bootstrap_done(b),
             Task::ServiceRestart(s) => {
                 // A restart begun before a later crash does not count.
                 self.services.restart_done(s, action.epoch);
@@ -481,6 +495,10 @@ impl Simulation<'_> {
                         model.component(room).kind.noun(),
                         model.component(room).name
                     ),
+                    Task::Bootstrap(b) => format!(
+                        "bootstrap of {} done by team '{team}'",
+                        quoted_names(model, &model.bootstraps[b as usize].services)
+                    ),
                     Task::Failover(s) | Task::ScaleOut(s) | Task::ServiceRestart(s) => {
                         format!("{} of service '{}' done by team '{team}'", a.task.kind().noun(), model.service(s).name)
                     }
@@ -495,54 +513,111 @@ impl Simulation<'_> {
     /// bring them back and that cannot go ahead without it.
     pub(super) fn deadlocks(&self, horizon: SimTime) -> Vec<Deadlock> {
         let model = self.model;
+        let mut found: Vec<Deadlock> = self
+            .waiting_cycles()
+            .into_iter()
+            .map(|(cycle, since)| Deadlock {
+                services: cycle.into_iter().map(|s| model.services[s].name.clone()).collect(),
+                since: since.min(horizon),
+            })
+            .collect();
+        found.sort_by(|a, b| a.services.cmp(&b.services));
+        found
+    }
+
+    /// After an event that may have closed a cycle of waits: writes each
+    /// recovery deadlock that has formed since the last look to the
+    /// timeline, at each of its services, when the run keeps one.
+    pub(super) fn note_new_deadlocks(&mut self) {
+        if !std::mem::take(&mut self.services.deadlock_check_due) || !self.ctx.record {
+            return;
+        }
+        let model = self.model;
+        for (cycle, _) in self.waiting_cycles() {
+            let mut members = cycle[..cycle.len() - 1].to_vec();
+            members.sort_unstable();
+            if self.services.reported_deadlocks.contains(&members) {
+                continue;
+            }
+            let path: Vec<&str> = cycle.iter().map(|&s| model.services[s].name.as_str()).collect();
+            let bootstrap = members.iter().any(|&s| model.bootstrap_of[s].is_some());
+            let cause = format!(
+                "recovery deadlock: {}; each waits for another{}",
+                path.join(" -> "),
+                if bootstrap { ", until the bootstrap starts them" } else { "" }
+            );
+            for &s in &members {
+                let (state, level) = (self.services.states()[s], 0.0);
+                self.record_with_cause(model.services[s].component, state, level, cause.clone());
+            }
+            self.services.reported_deadlocks.push(members);
+        }
+    }
+
+    /// Each cycle of waits among down services, as a list of services
+    /// ending where it starts, with when it formed: when the last of its
+    /// waits began. A service waits on a hard dependency from when both are
+    /// down (down dominates: from then on neither can come back first), and
+    /// on a service its recovery work requires from when that work was
+    /// found blocked.
+    fn waiting_cycles(&self) -> Vec<(Vec<usize>, SimTime)> {
+        let model = self.model;
         let n = model.services.len();
         let down = |s: usize| self.services.states()[s] == State::Down;
         if !(0..n).any(down) {
             return Vec::new(); // nothing down, nothing stuck (the usual case)
         }
-        let mut g: DiGraph<(), (), u32> = DiGraph::with_capacity(n, 0);
-        for _ in 0..n {
-            g.add_node(());
-        }
-        let mut edge = |a: usize, b: usize| {
-            g.update_edge(NodeIndex::new(a), NodeIndex::new(b), ());
-        };
+        let since = |s: usize| self.services.down_since(ServiceId(s as u32));
+        let mut waits: Vec<(usize, usize, SimTime)> = Vec::new();
         for s in 0..n {
             if !down(s) {
                 continue;
             }
-            for h in &model.services[s].hard {
-                if down(h.index()) {
-                    edge(s, h.index());
+            // A service a bootstrap has started waits for none of its
+            // dependencies' recoveries, only for its own inputs.
+            if !self.services.cold_started(ServiceId(s as u32)) {
+                for h in model.services[s].hard.iter().map(|h| h.index()).filter(|&h| down(h)) {
+                    waits.push((s, h, since(s).max(since(h))));
                 }
             }
             if self.services.failover_waits_for_requirements(ServiceId(s as u32))
                 && let Some(FailoverDef::Automatic { requires, .. }) = &model.services[s].recovery.failover
             {
-                requires.iter().filter(|r| down(r.index())).for_each(|r| edge(s, r.index()));
+                for r in requires.iter().map(|r| r.index()).filter(|&r| down(r)) {
+                    waits.push((s, r, since(s).max(since(r))));
+                }
             }
         }
         for a in self.crew.actions.iter().filter(|a| a.status == Status::Blocked) {
             let mut one = [ServiceId(0)];
             for s in a.task.services(model, &mut one).iter().map(|s| s.index()).filter(|&s| down(s)) {
-                for r in a.task.work(model).requires.iter().filter(|r| down(r.index())) {
-                    edge(s, r.index());
+                for r in a.task.work(model).requires.iter().map(|r| r.index()).filter(|&r| down(r)) {
+                    waits.push((s, r, a.blocked_at));
                 }
             }
         }
-        let mut found: Vec<Deadlock> = tarjan_scc(&g)
+        let mut g: DiGraph<(), (), u32> = DiGraph::with_capacity(n, waits.len());
+        for _ in 0..n {
+            g.add_node(());
+        }
+        for &(a, b, _) in &waits {
+            g.update_edge(NodeIndex::new(a), NodeIndex::new(b), ());
+        }
+        tarjan_scc(&g)
             .into_iter()
             .filter(|scc| scc.len() > 1 || g.contains_edge(scc[0], scc[0]))
             .map(|scc| {
                 let members: Vec<usize> = scc.iter().map(|n| n.index()).collect();
-                let cycle = cycle_through(&g, &members);
-                let since =
-                    members.iter().map(|&s| self.services.down_since(ServiceId(s as u32))).max().unwrap_or(horizon);
-                Deadlock { services: cycle.into_iter().map(|s| model.services[s].name.clone()).collect(), since }
+                let inside = |x: usize| members.contains(&x);
+                let formed = waits
+                    .iter()
+                    .filter(|&&(a, b, _)| inside(a) && inside(b))
+                    .map(|&(_, _, t)| t)
+                    .max()
+                    .unwrap_or(SimTime::ZERO);
+                (cycle_through(&g, &members), formed)
             })
-            .collect();
-        found.sort_by(|a, b| a.services.cmp(&b.services));
-        found
+            .collect()
     }
 }
 
@@ -584,4 +659,17 @@ fn cycle_through(g: &DiGraph<(), (), u32>, members: &[usize]) -> Vec<usize> {
     path.extend(back);
     path.push(start);
     path
+}
+
+/// `'a', 'b' and 'c'`, or the first few and how many more.
+fn quoted_names(model: &Model, services: &[ServiceId]) -> String {
+    const SHOWN: usize = 4;
+    let mut names: Vec<String> = services.iter().take(SHOWN).map(|&s| format!("'{}'", model.service(s).name)).collect();
+    if services.len() > SHOWN {
+        names.push(format!("{} more", services.len() - SHOWN));
+    }
+    match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => names.concat(),
+    }
 }

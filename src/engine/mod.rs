@@ -23,9 +23,28 @@
 //! Services may depend on each other in cycles. Down dominates: a service is
 //! evaluated from the current state of its dependencies, so the members of a
 //! cycle that are all down stay down even once their own capacity returns,
-//! and propagation always terminates. Such recovery deadlocks are listed in
-//! the report. Infrastructure loops (a UPS powering its own input) are
-//! rejected by validation.
+//! and propagation always terminates. A member is *held* by the cycle when
+//! its own inputs would let it serve but a hard dependency in the cycle is
+//! down and held too; its blame is then the deadlock (or the bootstrap it
+//! waits for), not the dependency.
+//!
+//! A recovery deadlock is a cycle of waits among down services: hard
+//! dependencies (from when both ends are down), work blocked on a required
+//! service (from when it was found blocked), automatic failovers waiting
+//! for theirs. It is written to the timeline, at each of its services, when
+//! it forms, and listed in the report with that time.
+//!
+//! A bootstrap (a scenario's `recovery.bootstraps`) is the way out of a
+//! hard-dependency cycle: manual work queued when some service it starts is
+//! held and every service it starts that is held could serve on its own
+//! inputs (so it is not done in vain while the power is still off); it is
+//! dropped if that stops being true before an engineer takes it. Once done,
+//! the services it starts that are still down are *cold-started*: down
+//! dominance no longer holds them, and they come back as soon as their own
+//! inputs allow (the others of the cycle then follow). The mark is cleared
+//! when a service is back, so a later crash needs a new bootstrap.
+//! Infrastructure loops (a UPS powering its own input) are rejected by
+//! validation.
 
 mod context;
 mod dispatch;
@@ -259,6 +278,7 @@ impl<'s> Simulation<'s> {
             self.dispatch_work();
             // Work handed out may have changed what a service waits on.
             self.settle();
+            self.note_new_deadlocks();
         }
         Ok((horizon, events))
     }

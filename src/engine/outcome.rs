@@ -86,13 +86,15 @@ pub struct Cause {
 pub struct Deadlock {
     /// The cycle, first service repeated at the end: `["login", "tools", "login"]`.
     pub services: Vec<String>,
-    /// When the last of them went down.
+    /// When it formed: for services that hard-depend on each other, the
+    /// first moment one of them could have come back but for the others;
+    /// otherwise when the last of them went down.
     pub since: SimTime,
 }
 
 impl std::fmt::Display for Deadlock {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "recovery deadlock: {} (all down since {})", self.services.join(" -> "), self.since)
+        write!(f, "recovery deadlock: {} (since {})", self.services.join(" -> "), self.since)
     }
 }
 

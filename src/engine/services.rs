@@ -57,6 +57,12 @@ pub(crate) enum Blocker {
     ScaleOut,
     /// A demand surge above capacity.
     Surge,
+    /// Down with services it hard-depends on in a cycle, each waiting for
+    /// another, and no bootstrap to start them (a recovery deadlock).
+    Deadlock,
+    /// Down with services it hard-depends on in a cycle, waiting for the
+    /// cycle's bootstrap.
+    Bootstrap,
 }
 
 impl Blocker {
@@ -72,6 +78,8 @@ impl Blocker {
             Blocker::Restart => "manual restart of the service".to_owned(),
             Blocker::ScaleOut => "standby short of capacity, scale-out".to_owned(),
             Blocker::Surge => "demand surge".to_owned(),
+            Blocker::Deadlock => "recovery deadlock: a dependency cycle, all down".to_owned(),
+            Blocker::Bootstrap => "bootstrap of its dependency cycle".to_owned(),
         }
     }
 }
@@ -128,6 +136,12 @@ pub(super) struct ServiceRun {
     pub(super) raw_capacity: f64,
     /// The latest time it went down.
     pub(super) down_since: SimTime,
+    /// Since when it has been held down only by services it hard-depends
+    /// on in a cycle, all down (its own inputs would let it serve).
+    held_since: Option<SimTime>,
+    /// A bootstrap has started it: down dominates no longer holds it, and
+    /// it comes back as soon as its own inputs allow. Cleared once it is.
+    cold_started: bool,
     blocker: Option<Blocker>,
     blocker_since: SimTime,
     /// Time held by each blocker, in order of first appearance.
@@ -175,6 +189,8 @@ impl ServiceRun {
             inconsistency_risk: false,
             raw_capacity: def.demand as f64,
             down_since: SimTime::ZERO,
+            held_since: None,
+            cold_started: false,
             blocker: None,
             blocker_since: SimTime::ZERO,
             blame: Vec::new(),
@@ -260,6 +276,23 @@ pub(super) struct Services {
     changed: bool,
     /// Scratch space for settling a dependency cycle, kept across events.
     cycle: CycleScratch,
+    /// Each bootstrap: whether it is wanted now, and whether it is queued.
+    bootstraps: Vec<BootstrapRun>,
+    /// Something may have closed a cycle of waits (a service held down by
+    /// its dependency cycle, work blocked on a requirement): look for new
+    /// recovery deadlocks once the event has settled.
+    pub(super) deadlock_check_due: bool,
+    /// The members (sorted) of each deadlock already written to the timeline.
+    pub(super) reported_deadlocks: Vec<Vec<usize>>,
+}
+
+/// A bootstrap during a run.
+#[derive(Clone, Copy, Debug, Default)]
+struct BootstrapRun {
+    /// Some member is held down by the cycle alone, and every member that
+    /// is held down could serve on its own inputs: starting them now works.
+    wanted: bool,
+    queued: bool,
 }
 
 /// Buffers for [`Simulation::evaluate_cycle`], reused so that settling a
@@ -268,6 +301,9 @@ pub(super) struct Services {
 struct CycleScratch {
     members: Vec<usize>,
     inputs: Vec<Inputs>,
+    /// Whether each stuck member's own inputs would let it serve, were the
+    /// other members up (false for members that are not stuck).
+    own_ok: Vec<bool>,
     stuck: Vec<bool>,
     values: Vec<Value>,
 }
@@ -289,6 +325,25 @@ impl Services {
             self.runs.extend(model.services.iter().map(ServiceRun::new));
         }
         self.changed = false;
+        self.bootstraps.clear();
+        self.bootstraps.resize(model.bootstraps.len(), BootstrapRun::default());
+        self.deadlock_check_due = false;
+        self.reported_deadlocks.clear();
+    }
+
+    /// Whether bootstrap `b` would start its cycle now.
+    pub(super) fn bootstrap_wanted(&self, b: u16) -> bool {
+        self.bootstraps[b as usize].wanted
+    }
+
+    /// A queued bootstrap was dropped or is done: it may be queued again.
+    pub(super) fn bootstrap_settled(&mut self, b: u16) {
+        self.bootstraps[b as usize].queued = false;
+    }
+
+    /// Whether a bootstrap has started `s` and it is not back yet.
+    pub(super) fn cold_started(&self, s: ServiceId) -> bool {
+        self.runs[s.index()].cold_started
     }
 
     /// Starts every service's totals from the settled initial state.
@@ -563,7 +618,7 @@ impl Simulation<'_> {
         let model = self.model;
         // Borrowed out of `self` for the duration, and put back with its capacity.
         let mut scratch = std::mem::take(&mut self.services.cycle);
-        let CycleScratch { members: svc, inputs, stuck, values } = &mut scratch;
+        let CycleScratch { members: svc, inputs, own_ok, stuck, values } = &mut scratch;
         svc.clear();
         svc.extend(members.iter().map(|&c| match &model.components[c as usize].detail {
             Detail::Service(s) => *s as usize,
@@ -577,29 +632,50 @@ impl Simulation<'_> {
         }
 
         // Which down members stay down: those whose in-cycle hard
-        // dependencies are stuck too, or whose own inputs give nothing.
+        // dependencies are stuck too, or whose own inputs give nothing. A
+        // member a bootstrap has started is not held by the others.
         stuck.clear();
-        stuck.extend(svc.iter().map(|&s| self.services.state[s] == State::Down));
+        stuck.extend(svc.iter().map(|&s| self.services.state[s] == State::Down && !self.services.runs[s].cold_started));
+        // Only read for stuck members: the usual cycle, all up, skips it.
+        own_ok.clear();
+        for k in 0..svc.len() {
+            let own = |x: usize| match index_of(svc, x) {
+                Some(_) => (State::Up, 1.0),
+                None => (self.services.state[x], self.services.served[x]),
+            };
+            let ok = stuck[k] && self.service_value(svc[k], &inputs[k], &own).served > 0.0;
+            own_ok.push(ok);
+        }
         loop {
             let mut freed = false;
             for k in 0..svc.len() {
                 if !stuck[k] {
                     continue;
                 }
-                let own = |x: usize| match index_of(svc, x) {
-                    Some(_) => (State::Up, 1.0),
-                    None => (self.services.state[x], self.services.served[x]),
-                };
-                let can_serve = self.service_value(svc[k], &inputs[k], &own).served > 0.0;
                 let deps_free =
                     model.services[svc[k]].hard.iter().all(|h| index_of(svc, h.index()).is_none_or(|j| !stuck[j]));
-                if can_serve && deps_free {
+                if own_ok[k] && deps_free {
                     stuck[k] = false;
                     freed = true;
                 }
             }
             if !freed {
                 break;
+            }
+        }
+        // Held: stuck although its own inputs would let it serve. That is
+        // the moment a recovery deadlock forms.
+        let mut newly_held = false;
+        let now = self.ctx.now;
+        for k in 0..svc.len() {
+            let run = &mut self.services.runs[svc[k]];
+            match (stuck[k] && own_ok[k], run.held_since) {
+                (true, None) => {
+                    run.held_since = Some(now);
+                    newly_held = true;
+                }
+                (false, Some(_)) => run.held_since = None,
+                _ => {}
             }
         }
 
@@ -616,7 +692,51 @@ impl Simulation<'_> {
                 self.touch_dependants(ComponentId(members[k]));
             }
         }
+        self.services.deadlock_check_due |= newly_held;
+        self.want_bootstraps(svc, own_ok, stuck);
         self.services.cycle = scratch;
+    }
+
+    /// Queues the bootstrap of each cycle held down by itself alone, once
+    /// every member it would start could serve on its own inputs.
+    fn want_bootstraps(&mut self, svc: &[usize], own_ok: &[bool], stuck: &[bool]) {
+        let model = self.model;
+        for &first in svc {
+            let Some(b) = model.bootstrap_of[first] else { continue };
+            let boot = &model.bootstraps[b as usize];
+            // Each bootstrap once: at its first member.
+            if boot.services[0].index() != first {
+                continue;
+            }
+            let (mut any_held, mut ready) = (false, true);
+            for s in &boot.services {
+                let k = svc.iter().position(|&x| x == s.index()).expect("a bootstrap's services share one cycle");
+                any_held |= stuck[k] && own_ok[k];
+                ready &= !stuck[k] || own_ok[k];
+            }
+            let run = &mut self.services.bootstraps[b as usize];
+            run.wanted = any_held && ready;
+            if run.wanted && !run.queued {
+                run.queued = true;
+                self.queue_action(Task::Bootstrap(b), boot.work.team, 0, 0);
+            }
+        }
+    }
+
+    /// Bootstrap `b` is done: if it is still wanted, every member that is
+    /// down is started, and comes back as soon as its own inputs allow.
+    pub(super) fn bootstrap_done(&mut self, b: u16) {
+        self.services.bootstrap_settled(b);
+        if !self.services.bootstrap_wanted(b) {
+            return;
+        }
+        let model = self.model;
+        for &s in &model.bootstraps[b as usize].services {
+            if self.services.is_down(s) {
+                self.services.runs[s.index()].cold_started = true;
+                self.ctx.touch(model.service(s).component);
+            }
+        }
     }
 
     /// The greatest levels of a cycle's members consistent with each other,
@@ -660,6 +780,8 @@ impl Simulation<'_> {
             Some(Blocker::Outage)
         } else if self.services.runs[s].needs_restart && inputs.raw > 0.0 {
             Some(Blocker::Restart)
+        } else if self.services.runs[s].held_since.is_some() {
+            Some(if self.model.bootstrap_of[s].is_some() { Blocker::Bootstrap } else { Blocker::Deadlock })
         } else if let Some(h) = value.hard_down {
             Some(Blocker::Dependency(h))
         } else if inputs.capacity < inputs.demand {
@@ -683,6 +805,9 @@ impl Simulation<'_> {
         let run = &mut self.services.runs[s];
         if state == State::Down && old != State::Down {
             run.down_since = now;
+        }
+        if state != State::Down {
+            run.cold_started = false;
         }
         let first_impact = old == State::Up && !self.crew.is_called_in();
         self.services.state[s] = state;
@@ -789,6 +914,7 @@ impl Simulation<'_> {
             self.queue_action(Task::Failover(ServiceId(s as u32)), work.team, 0, epoch);
         } else {
             self.services.runs[s].failover = FailoverPhase::WaitingForRequirements;
+            self.services.deadlock_check_due = true;
         }
         self.ctx.touch(def.component);
     }

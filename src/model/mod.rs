@@ -29,7 +29,9 @@ pub use hazard::{CutScope, Disaster, Fuel};
 pub(crate) use hazard::{Fire, Hazard, Replacement};
 pub use kinds::{Failures, Role, RoomKind, State, Suppression};
 pub use work::RecoveryOrder;
-pub(crate) use work::{FailoverDef, PoolRestart, ScaleOutDef, ServiceRecovery, Shifts, SurgeDef, TeamDef, Work};
+pub(crate) use work::{
+    Bootstrap, FailoverDef, PoolRestart, ScaleOutDef, ServiceRecovery, Shifts, SurgeDef, TeamDef, Work,
+};
 
 use crate::dist::Dist;
 use crate::time::SimDuration;
@@ -315,6 +317,10 @@ pub struct Model {
     pub(crate) cycles: Vec<Vec<u32>>,
     pub(crate) teams: Vec<TeamDef>,
     pub(crate) policy: RecoveryOrder,
+    /// Cold-start procedures of hard-dependency cycles.
+    pub(crate) bootstraps: Vec<Bootstrap>,
+    /// For each service, the bootstrap that starts it, if any.
+    pub(crate) bootstrap_of: Vec<Option<u16>>,
     /// For each service, every service that depends on it, directly or not.
     transitive_dependants: Vec<Vec<ServiceId>>,
     /// For each service, the users it affects (see `users_affected`).
@@ -335,6 +341,7 @@ impl Model {
         services: Vec<Service>,
         teams: Vec<TeamDef>,
         policy: RecoveryOrder,
+        bootstraps: Vec<Bootstrap>,
     ) -> Model {
         let mut graph = DiGraph::with_capacity(components.len(), components.len() * 2);
         for i in 0..components.len() {
@@ -429,6 +436,12 @@ impl Model {
                 s
             })
             .collect();
+        let mut bootstrap_of = vec![None; services.len()];
+        for (b, boot) in bootstraps.iter().enumerate() {
+            for s in &boot.services {
+                bootstrap_of[s.index()] = Some(b as u16);
+            }
+        }
         Model {
             graph,
             components,
@@ -439,6 +452,8 @@ impl Model {
             cycles,
             teams,
             policy,
+            bootstrap_of,
+            bootstraps,
             transitive_dependants,
             users_affected,
             pool_services,
@@ -547,27 +562,36 @@ impl Model {
     /// # Complexity
     /// O(|V| + |E|) (Tarjan's strongly connected components).
     pub fn hard_dependency_cycles(&self) -> Vec<Vec<ServiceId>> {
-        let mut g: DiGraph<(), (), u32> = DiGraph::with_capacity(self.services.len(), 0);
-        for _ in &self.services {
-            g.add_node(());
-        }
-        for (i, s) in self.services.iter().enumerate() {
-            for h in &s.hard {
-                g.add_edge(NodeIndex::new(h.index()), NodeIndex::new(i), ());
-            }
-        }
-        let mut cycles: Vec<Vec<ServiceId>> = tarjan_scc(&g)
-            .into_iter()
-            .filter(|scc| scc.len() > 1)
-            .map(|scc| {
-                let mut ids: Vec<_> = scc.into_iter().map(|n| ServiceId(n.index() as u32)).collect();
-                ids.sort();
-                ids
-            })
-            .collect();
-        cycles.sort();
-        cycles
+        hard_cycles(&self.services, |_| true)
     }
+}
+
+/// Groups of `services` (those `keep` keeps) whose hard dependencies on
+/// each other form a cycle, each in id order, sorted.
+pub(crate) fn hard_cycles(services: &[Service], keep: impl Fn(ServiceId) -> bool) -> Vec<Vec<ServiceId>> {
+    let mut g: DiGraph<(), (), u32> = DiGraph::with_capacity(services.len(), 0);
+    for _ in services {
+        g.add_node(());
+    }
+    for (i, s) in services.iter().enumerate() {
+        if !keep(ServiceId(i as u32)) {
+            continue;
+        }
+        for h in s.hard.iter().filter(|&&h| keep(h)) {
+            g.add_edge(NodeIndex::new(h.index()), NodeIndex::new(i), ());
+        }
+    }
+    let mut cycles: Vec<Vec<ServiceId>> = tarjan_scc(&g)
+        .into_iter()
+        .filter(|scc| scc.len() > 1)
+        .map(|scc| {
+            let mut ids: Vec<_> = scc.into_iter().map(|n| ServiceId(n.index() as u32)).collect();
+            ids.sort();
+            ids
+        })
+        .collect();
+    cycles.sort();
+    cycles
 }
 
 /// For each service: every service that needs it, directly or not; and the

@@ -84,6 +84,14 @@ impl ServiceRecovery {
     }
 }
 
+/// A cold-start procedure for a hard-dependency cycle, validated.
+#[derive(Clone, Debug)]
+pub(crate) struct Bootstrap {
+    /// The services it starts, in id order (all in one dependency cycle).
+    pub(crate) services: Vec<ServiceId>,
+    pub(crate) work: Work,
+}
+
 /// Manual restart of a pool, validated.
 #[derive(Clone, Debug)]
 pub(crate) struct PoolRestart {

@@ -7,7 +7,8 @@
 //!
 //! # Teams and actions
 //! Manual recovery work is an *action*: a pool restart batch, a manual
-//! failover, a scale-out step, a service restart, an equipment replacement.
+//! failover, a scale-out step, a service restart, an equipment replacement,
+//! the bootstrap of a dependency cycle.
 //! Each names a team and occupies one of its engineers for a duration.
 //! Every team is called when the incident starts (the first time any
 //! service is impacted): its `on_call` engineers are on site at once; the
@@ -63,10 +64,15 @@
 //! needs a manual restart does not serve before the restart is done, even
 //! with its servers back.
 //!
-//! # Deadlocks
+//! # Deadlocks and bootstraps
 //! Down services that each wait for another to recover (a hard dependency,
 //! or a required service of the work that would bring them back) can never
-//! recover. The run report lists each such cycle.
+//! recover by themselves. The timeline names each such cycle when it forms,
+//! and the run report lists it with that time. Work blocked on a requirement
+//! is broken out of by its slower way (`without_requirements: Slower(..)`);
+//! a hard-dependency cycle by a *bootstrap*, a cold-start action that starts
+//! its services without waiting for each other (see
+//! [`engine`](crate::engine#dependency-cycles)).
 
 mod policy;
 

@@ -17,6 +17,8 @@ pub enum ActionKind {
     ServiceRestart,
     /// Install new equipment in a room a fire burnt.
     Replacement,
+    /// Start services that hard-depend on each other together, from cold.
+    Bootstrap,
 }
 
 impl ActionKind {
@@ -28,6 +30,7 @@ impl ActionKind {
             ActionKind::ScaleOut => "scale-out",
             ActionKind::ServiceRestart => "service restart",
             ActionKind::Replacement => "equipment replacement",
+            ActionKind::Bootstrap => "bootstrap",
         }
     }
 }

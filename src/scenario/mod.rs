@@ -43,6 +43,7 @@ pub struct Scenario {
     /// "No disaster": random failures only, for scenarios without disasters.
     quiet: Disaster,
     objectives: Vec<Objective>,
+    warnings: Vec<Diagnostic>,
 }
 
 impl Scenario {
@@ -114,6 +115,27 @@ impl Scenario {
         spec: ScenarioSpec,
         locate: impl Fn(&[path::Seg]) -> (Option<PathBuf>, Option<Position>),
     ) -> Result<Scenario, ScenarioError> {
+        // Problems and warnings alike get their file position, in file order.
+        let diagnose = |problems: Vec<validate::Problem>| {
+            let mut diagnostics: Vec<Diagnostic> = problems
+                .into_iter()
+                .map(|p| {
+                    let (file, position) = locate(&p.path.0);
+                    let mut message = p.message;
+                    if let Some(related) = &p.related {
+                        match locate(&related.0).1 {
+                            Some(at) => {
+                                message.push_str(&format!(" (first defined at line {}, column {})", at.line, at.column))
+                            }
+                            None => message.push_str(&format!(" (first defined at {related})")),
+                        }
+                    }
+                    Diagnostic { file, position, path: Some(p.path.to_string()), message }
+                })
+                .collect();
+            diagnostics.sort_by_key(|d| d.position);
+            diagnostics
+        };
         match validate::validate(&spec) {
             Ok(v) => Ok(Scenario {
                 spec,
@@ -121,27 +143,17 @@ impl Scenario {
                 disasters: v.disasters,
                 quiet: Disaster::quiet(),
                 objectives: v.objectives,
+                warnings: diagnose(v.warnings),
             }),
-            Err(problems) => {
-                let mut diagnostics: Vec<Diagnostic> = problems
-                    .into_iter()
-                    .map(|p| {
-                        let (file, position) = locate(&p.path.0);
-                        let mut message = p.message;
-                        if let Some(related) = &p.related {
-                            match locate(&related.0).1 {
-                                Some(at) => message
-                                    .push_str(&format!(" (first defined at line {}, column {})", at.line, at.column)),
-                                None => message.push_str(&format!(" (first defined at {related})")),
-                            }
-                        }
-                        Diagnostic { file, position, path: Some(p.path.to_string()), message }
-                    })
-                    .collect();
-                diagnostics.sort_by_key(|d| d.position);
-                Err(ScenarioError::Invalid(diagnostics))
-            }
+            Err(problems) => Err(ScenarioError::Invalid(diagnose(problems))),
         }
+    }
+
+    /// What is legal but probably not what the author meant, each with
+    /// where it is: a hard-dependency cycle that no bootstrap can start once
+    /// all its services are down. `outage validate` prints them.
+    pub fn warnings(&self) -> &[Diagnostic] {
+        &self.warnings
     }
 
     /// The scenario's name.

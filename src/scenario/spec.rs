@@ -582,13 +582,38 @@ pub struct ShiftSpec {
     pub staggered: bool,
 }
 
-/// How waiting recovery work is ordered.
+/// Scenario-wide recovery: how waiting work is ordered, and how services
+/// that depend on each other are started from cold.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename = "Recovery")]
 pub struct RecoverySpec {
     /// Which waiting action gets the next free engineer.
     #[serde(default)]
     pub policy: PolicySpec,
+    /// Cold-start procedures for hard-dependency cycles.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bootstraps: Vec<BootstrapSpec>,
+}
+
+/// A cold-start procedure: manual work that brings up services that
+/// hard-depend on each other, together. Without one, a cycle whose members
+/// are all down stays down (down dominates): each waits for another.
+///
+/// ```ron
+/// recovery: (bootstraps: [
+///     Bootstrap(services: ["auth", "user-db"],
+///               work: (team: "ops", duration: Fixed("45m"), requires: ["console"])),
+/// ]),
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Bootstrap")]
+pub struct BootstrapSpec {
+    /// The services it starts without waiting for each other: all in one
+    /// hard-dependency cycle, enough of them to break every loop of it.
+    pub services: Vec<String>,
+    /// The work: an engineer of a team, for a duration, maybe needing
+    /// tooling (`requires`).
+    pub work: ManualSpec,
 }
 
 /// Which waiting action gets the next free engineer. Ties go to the action

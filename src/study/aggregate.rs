@@ -19,7 +19,7 @@ use crate::time::SimDuration;
 
 /// Relative accuracy of quantiles (DDSketch): a reported quantile is within
 /// this fraction of a value of the requested rank; for availability, within
-/// this fraction of that value's shortfall from 1 (see [`sketch_origin`]).
+/// this fraction of that value's shortfall from 1 (its unavailability).
 pub const QUANTILE_RELATIVE_ERROR: f64 = 0.01;
 
 /// DDSketch's logarithmic index mapping at 1% accuracy: bin `k` holds the

@@ -72,6 +72,26 @@ fn exit_0_validate_summarises_the_scenario() {
 }
 
 #[test]
+fn validate_warns_about_a_dependency_cycle_nothing_can_restart() {
+    // minimal.ron with "web" and "db" needing each other.
+    let text = std::fs::read_to_string("scenarios/minimal.ron").unwrap();
+    let cyclic = text.replacen(
+        "deployments: [Deployment(pool: \"db-servers\")]",
+        "deployments: [Deployment(pool: \"db-servers\")], depends_on: [\"web\"]",
+        1,
+    );
+    assert_ne!(cyclic, text, "minimal.ron changed: update this test");
+    let f = TempFile::new("cycle.ron", cyclic.as_bytes());
+    let o = outage(&["validate", f.path()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    let warning = out.lines().find(|l| l.starts_with("warning: ")).unwrap_or_else(|| panic!("{out}"));
+    assert!(warning.contains(&format!("{}:", f.path())), "{warning}");
+    assert!(warning.contains("services 'web', 'db' depend on each other (hard)"), "{warning}");
+    assert!(!stdout(&outage(&["validate", "scenarios/minimal.ron"])).contains("warning"));
+}
+
+#[test]
 fn exit_2_invalid_scenario_names_file_line_column_and_element() {
     let src = include_str!("../../scenarios/minimal.ron").replacen("depends_on: [\"db\"]", "depends_on: [\"dbb\"]", 1);
     let f = TempFile::new("bad.ron", src.as_bytes());

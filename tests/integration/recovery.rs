@@ -426,7 +426,13 @@ fn a_recovery_deadlock_is_reported_with_its_cycle_and_the_run_ends() {
     let report = run(&load(&two_halls(pools, services, teams, "ByPriority", hazards)), "d", 1);
     assert_eq!(report.deadlocks.len(), 1, "{:?}", report.deadlocks);
     assert_eq!(report.deadlocks[0].services, ["login", "tools", "login"]);
-    assert_eq!(report.deadlocks[0].to_string(), "recovery deadlock: login -> tools -> login (all down since 0s)");
+    // It forms at 1h, when power is back and both restarts are found
+    // blocked, not at 0s when the services went down; the timeline says so
+    // then, at each service.
+    assert_eq!(report.deadlocks[0].to_string(), "recovery deadlock: login -> tools -> login (since 1h)");
+    let formed: Vec<_> = report.timeline.iter().filter(|e| e.cause.starts_with("recovery deadlock")).collect();
+    assert_eq!(formed.len(), 2, "{formed:?}");
+    assert!(formed.iter().all(|e| e.at == at(h(1)) && e.state == State::Down), "{formed:?}");
     for n in ["login", "tools"] {
         assert_eq!((service(&report, n).final_state, service(&report, n).downtime), (State::Down, h(48)));
     }
@@ -470,4 +476,138 @@ fn recovery_input_errors_are_reported() {
         let err = Scenario::from_ron_str(&src).expect_err(expected).to_string();
         assert!(err.contains(expected), "{expected}: {err}");
     }
+}
+
+/// "auth" and "user-db" hard-depend on each other, each on its own pool in
+/// hall A; "console" (tooling) runs in hall B. `auth` is out from 1h for
+/// one minute. `recovery` is spliced into the scenario, `console_outage`
+/// into the disaster.
+fn mutual(recovery: &str, console_outage: &str) -> String {
+    let pools = r#"Pool(name: "auth-pool", room: "hall-a", servers: 1, boot: Fixed("0s")),
+                   Pool(name: "db-pool", room: "hall-a", servers: 1, boot: Fixed("0s")),
+                   Pool(name: "console-pool", room: "hall-b", servers: 1, boot: Fixed("0s")),"#;
+    let services = r#"
+        Service(name: "auth", users: 100, demand: 1, deployments: [(pool: "auth-pool")], depends_on: ["user-db"]),
+        Service(name: "user-db", users: 0, demand: 1, deployments: [(pool: "db-pool")], depends_on: ["auth"]),
+        Service(name: "console", users: 0, demand: 1, deployments: [(pool: "console-pool")]),"#;
+    let teams = r#"Team(name: "ops", engineers: 1, on_call: 1)"#;
+    format!(
+        r#"Scenario(
+    name: "mutual", horizon: "1d",
+    sites: [Site(name: "dc", rooms: [
+        Room(name: "elec", kind: Electrical),
+        Room(name: "hall-a", kind: DataHall, feeds: ["sw-a"]),
+        Room(name: "hall-b", kind: DataHall, feeds: ["sw-b"]),
+    ])],
+    power: [
+        Utility(name: "grid"),
+        Switchboard(name: "sw-a", room: "elec", inputs: ["grid"]),
+        Switchboard(name: "sw-b", room: "elec", inputs: ["grid"]),
+    ],
+    pools: [{pools}],
+    services: [{services}],
+    teams: [{teams}],
+    recovery: ({recovery}),
+    disasters: [Disaster(name: "blip", hazards: [
+        Outage(target: "auth", at: "1h", duration: Fixed("1m")),
+        {console_outage}
+    ])],
+)"#
+    )
+}
+
+const BOOTSTRAP: &str =
+    r#"bootstraps: [Bootstrap(services: ["auth", "user-db"], work: (team: "ops", duration: Fixed("30m")))]"#;
+
+#[test]
+fn a_mutual_dependency_without_bootstrap_deadlocks_when_the_blip_ends() {
+    // auth is out 1h..1h01m; user-db, which needs it, goes down with it at
+    // 1h. From then on each waits for the other (down dominates): at 1h01m
+    // auth could serve again, but user-db is down, and user-db could serve
+    // but auth is down. Both stay down to the 1-day horizon: 24h - 1h = 23h
+    // each. The deadlock forms at 1h, when the cycle is all down, and the
+    // timeline says so then, not at the horizon.
+    let scenario = load(&mutual("", ""));
+    let report = run(&scenario, "blip", 1);
+    for name in ["auth", "user-db"] {
+        let s = service(&report, name);
+        assert_eq!((s.downtime, s.final_state), (h(23), State::Down), "{name}");
+    }
+    // What holds them: auth, its own outage for 1m, then the deadlock for
+    // 23h - 1m; user-db, the deadlock from 1h (its own inputs were fine).
+    let cause = |name: &str| {
+        let c = service(&report, name).main_cause().unwrap();
+        (c.cause.clone(), c.time)
+    };
+    let deadlock = "recovery deadlock: a dependency cycle, all down".to_owned();
+    assert_eq!(cause("auth"), (deadlock.clone(), h(22) + m(59)));
+    assert_eq!(cause("user-db"), (deadlock, h(23)));
+    assert_eq!(report.deadlocks.len(), 1);
+    assert_eq!(report.deadlocks[0].since, at(h(1)));
+    let formed: Vec<_> = report.timeline.iter().filter(|e| e.cause.starts_with("recovery deadlock")).collect();
+    assert_eq!(formed.len(), 2, "{formed:?}");
+    assert!(formed.iter().all(|e| e.at == at(h(1))), "{formed:?}");
+    assert_eq!(formed[0].cause, "recovery deadlock: auth -> user-db -> auth; each waits for another");
+}
+
+#[test]
+fn a_bootstrap_brings_a_mutual_dependency_up_together() {
+    // Same blip. The first impact at 1h calls the team: its one on-call
+    // engineer is on site. The deadlock forms at 1h01m and queues the
+    // bootstrap, which the engineer starts at once and finishes 30m later:
+    // both services are back at 1h31m, down 31m each; no deadlock remains.
+    let report = run(&load(&mutual(BOOTSTRAP, "")), "blip", 1);
+    for name in ["auth", "user-db"] {
+        let s = service(&report, name);
+        assert_eq!((s.downtime, s.full_recovery, s.final_state), (m(31), Some(at(h(1) + m(31))), State::Up), "{name}");
+        // 1h01m..1h31m waiting for the bootstrap: 30m of its 31m.
+        assert_eq!(s.main_cause().unwrap().cause, "bootstrap of its dependency cycle", "{name}");
+    }
+    assert!(report.deadlocks.is_empty(), "{:?}", report.deadlocks);
+    let back = report.timeline.iter().find(|e| e.component == "auth" && e.state == State::Up).unwrap();
+    assert_eq!(back.cause, "bootstrap of 'auth' and 'user-db' done by team 'ops'");
+}
+
+#[test]
+fn a_bootstrap_that_needs_tooling_waits_for_it() {
+    // The bootstrap needs the console, which is out from 0s to 3h. The
+    // deadlock forms at 1h01m; the engineer (on site since the console's
+    // outage at 0s) finds the console down and waits; it is back at 3h,
+    // and the bootstrap takes 30m: both back at 3h30m, down 2h30m each.
+    let needs_console = BOOTSTRAP.replace(r#"Fixed("30m"))"#, r#"Fixed("30m"), requires: ["console"])"#);
+    let console = r#"Outage(target: "console", at: "0s", duration: Fixed("3h")),"#;
+    let report = run(&load(&mutual(&needs_console, console)), "blip", 1);
+    for name in ["auth", "user-db"] {
+        let s = service(&report, name);
+        assert_eq!((s.downtime, s.full_recovery), (h(2) + m(30), Some(at(h(3) + m(30)))), "{name}");
+    }
+    // And the slow way round, by hand at 2h: 1h01m + 2h = 3h01m, before
+    // the console is back.
+    let by_hand = needs_console
+        .replace(r#"requires: ["console"])"#, r#"requires: ["console"], without_requirements: Slower(Fixed("2h")))"#);
+    let report = run(&load(&mutual(&by_hand, console)), "blip", 1);
+    assert_eq!(service(&report, "auth").full_recovery, Some(at(h(3) + m(1))));
+}
+
+#[test]
+fn validate_warns_about_a_dependency_cycle_without_bootstrap() {
+    let scenario = load(&mutual("", ""));
+    let warnings: Vec<String> = scenario.warnings().iter().map(ToString::to_string).collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    // Located at the first member's depends_on (line 17, column 102).
+    assert!(
+        warnings[0].starts_with("17:102: ")
+            && warnings[0].contains("services 'auth', 'user-db' depend on each other (hard)"),
+        "{warnings:?}"
+    );
+    assert!(load(&mutual(BOOTSTRAP, "")).warnings().is_empty());
+    // One member is enough: once auth is started, user-db follows it.
+    let one = BOOTSTRAP.replace(r#"["auth", "user-db"]"#, r#"["auth"]"#);
+    assert!(load(&mutual(&one, "")).warnings().is_empty());
+    let report = run(&load(&mutual(&one, "")), "blip", 1);
+    assert_eq!(service(&report, "user-db").downtime, m(31));
+    // A bootstrap of services that do not wait for each other is refused.
+    let wrong = BOOTSTRAP.replace(r#"["auth", "user-db"]"#, r#"["auth", "console"]"#);
+    let err = Scenario::from_ron_str(&mutual(&wrong, "")).unwrap_err().to_string();
+    assert!(err.contains("bootstrap #1: service 'console' is in no hard-dependency cycle"), "{err}");
 }

@@ -38,6 +38,9 @@ pub(crate) struct Validated {
     pub(crate) model: Model,
     pub(crate) disasters: Vec<Disaster>,
     pub(crate) objectives: Vec<Objective>,
+    /// What is legal but probably not meant (a dependency cycle nothing
+    /// can restart).
+    pub(crate) warnings: Vec<Problem>,
 }
 
 /// Which kinds of component a reference may name.
@@ -92,6 +95,8 @@ pub(super) struct Entry {
 pub(super) struct Validator<'a> {
     pub(super) spec: &'a ScenarioSpec,
     pub(super) problems: Vec<Problem>,
+    /// What is legal but probably not what the author meant.
+    pub(super) warnings: Vec<Problem>,
     pub(super) names: HashMap<&'a str, Entry>,
     /// Name, kind, container and path of each component, in id order.
     pub(super) order: Vec<(&'a str, ComponentKind, Option<u32>, SpecPath)>,
@@ -104,6 +109,10 @@ pub(super) struct Validator<'a> {
 impl<'a> Validator<'a> {
     pub(super) fn problem(&mut self, path: SpecPath, message: impl Into<String>) {
         self.problems.push(Problem { path, message: message.into(), related: None });
+    }
+
+    pub(super) fn warn(&mut self, path: SpecPath, message: impl Into<String>) {
+        self.warnings.push(Problem { path, message: message.into(), related: None });
     }
 
     pub(super) fn declare(
@@ -275,6 +284,7 @@ pub(crate) fn validate(spec: &ScenarioSpec) -> Result<Validated, Vec<Problem>> {
     let mut v = Validator {
         spec,
         problems: Vec::new(),
+        warnings: Vec::new(),
         names: HashMap::new(),
         order: Vec::new(),
         teams: HashMap::new(),
@@ -345,6 +355,7 @@ pub(crate) fn validate(spec: &ScenarioSpec) -> Result<Validated, Vec<Problem>> {
     let policy = recovery::validate_policy(&mut v);
     infrastructure::validate_pools(&mut v, &declared, &mut parts);
     let services = services::validate_services(&mut v, &declared, &mut parts);
+    let bootstraps = recovery::validate_bootstraps(&mut v, &services);
     if v.problems.is_empty() {
         infrastructure::check_power_graph(&mut v, &parts.details, &parts.containers);
     }
@@ -366,5 +377,6 @@ pub(crate) fn validate(spec: &ScenarioSpec) -> Result<Validated, Vec<Problem>> {
             detail: parts.details[i].clone().expect("every component has a detail once validation passed"),
         })
         .collect();
-    Ok(Validated { model: Model::new(components, services, teams, policy), disasters, objectives })
+    let model = Model::new(components, services, teams, policy, bootstraps);
+    Ok(Validated { model, disasters, objectives, warnings: v.warnings })
 }

@@ -2,7 +2,10 @@
 
 use super::{MAX_ENGINEERS, Validator};
 use crate::dist::Dist;
-use crate::model::{FailoverDef, RecoveryOrder, ScaleOutDef, ServiceRecovery, Shifts, SurgeDef, TeamDef, Work};
+use crate::model::{
+    Bootstrap, FailoverDef, RecoveryOrder, ScaleOutDef, Service, ServiceId, ServiceRecovery, Shifts, SurgeDef, TeamDef,
+    Work, hard_cycles,
+};
 use crate::scenario::path::SpecPath;
 use crate::scenario::spec::*;
 use crate::time::SimDuration;
@@ -156,4 +159,71 @@ pub(super) fn validate_service_recovery(
         r.lag = Some(lag.clone());
     }
     r
+}
+
+/// Checks the cold-start procedures against the hard-dependency cycles they
+/// start, and warns about cycles that nothing can start once all are down.
+pub(super) fn validate_bootstraps(v: &mut Validator<'_>, services: &[Service]) -> Vec<Bootstrap> {
+    let spec = v.spec;
+    let cycles = hard_cycles(services, |_| true);
+    let cycle_of = |s: ServiceId| cycles.iter().position(|c| c.contains(&s));
+    let name = |s: ServiceId| spec.services[s.index()].name.as_str();
+    let mut started: Vec<Option<usize>> = vec![None; services.len()];
+    let mut out = Vec::new();
+    for (i, b) in spec.recovery.bootstraps.iter().enumerate() {
+        let path = SpecPath::default().field("recovery").field("bootstraps").index(i);
+        let owner = format!("bootstrap #{}", i + 1);
+        if b.services.is_empty() {
+            v.problem(path.field("services"), format!("{owner} starts no services"));
+        }
+        let mut members = v.services(&b.services, &path.field("services"), &owner);
+        let work = v.work(&b.work, &path.field("work"), &owner);
+        let mut ok = members.len() == b.services.len();
+        for (k, &s) in members.iter().enumerate() {
+            let at = path.field("services").index(k);
+            if let Some(other) = started[s.index()] {
+                v.problem(at, format!("{owner}: service '{}' is already started by bootstrap #{}", name(s), other + 1));
+                ok = false;
+            } else if cycle_of(s).is_none() {
+                v.problem(
+                    at,
+                    format!(
+                        "{owner}: service '{}' is in no hard-dependency cycle; a bootstrap starts services that wait for each other",
+                        name(s)
+                    ),
+                );
+                ok = false;
+            } else if cycle_of(s) != cycle_of(members[0]) {
+                v.problem(
+                    at,
+                    format!(
+                        "{owner}: services '{}' and '{}' are in different dependency cycles; give each cycle its own bootstrap",
+                        name(members[0]),
+                        name(s)
+                    ),
+                );
+                ok = false;
+            } else {
+                started[s.index()] = Some(i);
+            }
+        }
+        if let (true, Some(work)) = (ok, work) {
+            members.sort_unstable();
+            out.push(Bootstrap { services: members, work });
+        }
+    }
+    // What still waits in a loop once every bootstrap has started its services.
+    for left in hard_cycles(services, |s| started[s.index()].is_none()) {
+        let names: Vec<String> = left.iter().map(|&s| format!("'{}'", name(s))).collect();
+        v.warn(
+            SpecPath::at("services", left[0].index()).field("depends_on"),
+            format!(
+                "services {} depend on each other (hard): once all are down none can come back, as each waits for \
+                 another; give the cycle a cold-start procedure (recovery: (bootstraps: [Bootstrap(services: [...], \
+                 work: (...))]))",
+                names.join(", ")
+            ),
+        );
+    }
+    out
 }
