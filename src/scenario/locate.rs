@@ -102,6 +102,21 @@ impl<'a> SourceMap<'a> {
         Some(self.position(node.start))
     }
 
+    /// The byte range of each item of each list field of the document's
+    /// root (every pool of `pools`, every service of `services`, ...), with
+    /// the field's name, in file order.
+    pub(crate) fn root_list_items(&self) -> Vec<(&str, std::ops::Range<usize>)> {
+        let Some(root) = self.root.as_ref() else { return Vec::new() };
+        let mut out: Vec<(&str, std::ops::Range<usize>)> = root
+            .fields
+            .iter()
+            .flat_map(|(field, node)| node.items.iter().map(move |item| (field.as_str(), item.start..item.end)))
+            .filter(|(_, range)| range.start < range.end && range.end <= self.src.len())
+            .collect();
+        out.sort_by_key(|(_, range)| range.start);
+        out
+    }
+
     /// The path and named element enclosing byte offset `at`, for errors
     /// that ron reports by position only.
     pub(crate) fn enclosing(&self, at: usize) -> Enclosing {

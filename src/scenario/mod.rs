@@ -4,7 +4,9 @@
 //! finds, with the file, line and column and the element at fault:
 //!
 //! 1. ron parses the text into a [`ScenarioSpec`]
-//!    (syntax errors, unknown fields, wrong types);
+//!    (syntax errors, unknown fields, wrong types). ron stops at the first;
+//!    every other element of the scenario's lists is then read on its own,
+//!    so each broken element reports its first error;
 //! 2. validation resolves names to components and checks values (unknown or
 //!    duplicate names, probabilities outside [0, 1], zero-length durations
 //!    where a length is needed, data halls with no power path, power loops);
@@ -96,9 +98,16 @@ impl Scenario {
         let options = ron::Options::default()
             .with_default_extension(Extensions::IMPLICIT_SOME | Extensions::UNWRAP_VARIANT_NEWTYPES);
         let map = locate::SourceMap::new(src);
-        let spec: ScenarioSpec = options
-            .from_str(src)
-            .map_err(|e| ScenarioError::Invalid(vec![describe_ron_error(&map, src, &e, origin)]))?;
+        let spec: ScenarioSpec = match options.from_str(src) {
+            Ok(spec) => spec,
+            Err(e) => {
+                let mut diagnostics = vec![describe_ron_error(&map, src, &e, origin)];
+                diagnostics.extend(element_errors(&map, src, &options, &e, origin));
+                diagnostics.sort_by_key(|d| d.position);
+                diagnostics.dedup();
+                return Err(ScenarioError::Invalid(diagnostics));
+            }
+        };
         Self::build(spec, |path| (origin.map(Path::to_owned), map.locate(path)))
     }
 
@@ -306,6 +315,59 @@ fn describe_ron_error(
         (None, true) => String::new(),
     };
     Diagnostic { file: origin.map(Path::to_owned), position: Some(position), path: None, message: prefix + &message }
+}
+
+/// After ron stopped at `first`, the format errors of every other element
+/// of the scenario's lists (each site, power component, pool, service,
+/// team, disaster, objective), each read on its own: so that one stray
+/// comma does not hide a wrong type three pools further down. Errors that
+/// only say the text ended early are left out, as a sign that the element
+/// was cut where the document's structure is broken.
+fn element_errors(
+    map: &locate::SourceMap<'_>,
+    src: &str,
+    options: &ron::Options,
+    first: &ron::error::SpannedError,
+    origin: Option<&Path>,
+) -> Vec<Diagnostic> {
+    use self::spec::*;
+    fn read<T: serde::de::DeserializeOwned>(options: &ron::Options, text: &str) -> Option<ron::error::SpannedError> {
+        options.from_str::<T>(text).err()
+    }
+    let stopped = byte_offset(src, Position { line: first.span.start.line, column: first.span.start.col });
+    let mut out = Vec::new();
+    for (field, range) in map.root_list_items() {
+        if range.start <= stopped && stopped <= range.end {
+            continue; // the element ron stopped in: already reported
+        }
+        // The scan works on bytes: an element cut inside a character is skipped.
+        let Some(text) = src.get(range.clone()) else { continue };
+        let error = match field {
+            "sites" => read::<SiteSpec>(options, text),
+            "power" => read::<PowerSpec>(options, text),
+            "cooling" => read::<CoolingSpec>(options, text),
+            "pools" => read::<PoolSpec>(options, text),
+            "services" => read::<ServiceSpec>(options, text),
+            "teams" => read::<TeamSpec>(options, text),
+            "disasters" => read::<DisasterSpec>(options, text),
+            "objectives" => read::<ObjectiveSpec>(options, text),
+            _ => None,
+        };
+        let Some(mut e) = error else { continue };
+        if matches!(e.code, ron::Error::Eof) {
+            continue;
+        }
+        // From the element's text to the whole file.
+        let base = map.position(range.start);
+        let shift = |p: ron::error::Position| match p.line {
+            1 => ron::error::Position { line: base.line, col: base.column + p.col - 1 },
+            _ => ron::error::Position { line: base.line + p.line - 1, col: p.col },
+        };
+        e.span.start = shift(e.span.start);
+        e.span.end = shift(e.span.end);
+        out.push(describe_ron_error(map, src, &e, origin));
+    }
+    out
 }
 
 /// The byte offset of a 1-based line and column (in characters).

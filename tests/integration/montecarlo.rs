@@ -451,6 +451,26 @@ fn objective_input_errors_name_the_objective() {
 }
 
 #[test]
+fn an_objective_reports_every_problem_it_has() {
+    // Four problems in one objective: an unknown service, no bound, a
+    // quantile out of range and an unknown disaster. All four are reported,
+    // each at its own line.
+    let objective =
+        "Objective(service: \"wbe\",\n metric: Downtime,\n statistic: Quantile(1.5),\n disasters: [\"meteor\"])";
+    let err = Scenario::from_ron_str(&with_objectives(objective)).unwrap_err();
+    let messages: Vec<String> = err.diagnostics().iter().map(|d| d.message.clone()).collect();
+    assert_eq!(messages.len(), 4, "{messages:#?}");
+    for expected in [
+        "refers to unknown service 'wbe'",
+        "give exactly one of at_most and at_least",
+        "a quantile is strictly between 0 and 1, not 1.5",
+        "unknown disaster 'meteor'",
+    ] {
+        assert!(messages.iter().any(|m| m.contains(expected)), "{expected}: {messages:#?}");
+    }
+}
+
+#[test]
 fn settings_that_make_no_study_are_errors_not_panics() {
     let scenario =
         Scenario::from_path(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/kakao_pangyo_2022.ron")).unwrap();

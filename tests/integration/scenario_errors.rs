@@ -328,9 +328,57 @@ fn every_problem_is_reported_at_once_in_file_order() {
 }
 
 #[test]
+fn format_errors_in_several_elements_are_reported_together() {
+    // A missing comma in the hall, a word for a number in the first pool and
+    // a misspelt field in a service: ron stops at the first, and every other
+    // element is read on its own, so all three are reported, in file order.
+    let src = broken("kind: DataHall,", "kind: DataHall").replacen("servers: 40,", "servers: \"forty\",", 1).replacen(
+        "users: 100_000,",
+        "userz: 100_000,",
+        1,
+    );
+    let err = Scenario::from_ron_str(&src).unwrap_err();
+    let d: Vec<String> = err.diagnostics().iter().map(ToString::to_string).collect();
+    assert_eq!(d.len(), 3, "{d:#?}");
+    let expect = [
+        ("feeds: [\"ups\"]", "expected comma"),
+        ("\"forty\"", "pool 'web-servers' at pools[0].servers"),
+        ("userz", "unexpected field named `userz`"),
+    ];
+    for (message, (at, fragment)) in d.iter().zip(expect) {
+        let (line, col) = position_of(&src, at);
+        assert!(message.starts_with(&format!("{line}:{col}: ")), "expected {line}:{col} in: {message}");
+        assert!(message.contains(fragment), "expected {fragment:?} in: {message}");
+    }
+}
+
+#[test]
+fn a_broken_structure_reports_what_it_can_without_inventing_errors() {
+    // An unclosed list cuts the rest of the file: the first error, and no
+    // made-up ones from elements read out of shape.
+    let src = broken("feeds: [\"ups\"]", "feeds: [\"ups\"");
+    let err = Scenario::from_ron_str(&src).unwrap_err();
+    assert!(!err.diagnostics().is_empty());
+    // Every element of the lists that does not contain the break parses.
+    let intact = broken("kind: DataHall,", "kind: DataHall");
+    assert_eq!(Scenario::from_ron_str(&intact).unwrap_err().diagnostics().len(), 1);
+}
+
+#[test]
 fn scenarios_built_in_code_report_logical_paths() {
     use outage::scenario::spec::*;
     let spec = ScenarioSpec { name: "code".into(), ..Default::default() };
     let err = Scenario::from_spec(spec).unwrap_err().to_string();
     assert_eq!(err, "sites: the scenario has no sites\nservices: the scenario has no services");
+}
+
+#[test]
+fn elements_cut_inside_a_character_are_skipped_not_a_panic() {
+    // The structural scan works on bytes; a stray multi-byte character in a
+    // list after the first error must not make it slice inside a character.
+    for src in ["Scenario(name: 1, pools: [Pool(name: \"é\"), é, ü€])", "Scenario(horizon: x, services: [Ω(a: é)])"]
+    {
+        let err = Scenario::from_ron_str(src).unwrap_err();
+        assert!(!err.diagnostics().is_empty());
+    }
 }

@@ -15,23 +15,22 @@ pub(super) fn validate_objectives(v: &mut Validator<'_>, disasters: &[Disaster])
         let path = SpecPath::at("objectives", i);
         let owner =
             format!("objective {}", if o.name.is_empty() { format!("#{}", i + 1) } else { format!("'{}'", o.name) });
+        // Every problem of the objective is reported, not only the first:
+        // nothing below is skipped because something above was wrong.
         let service = if o.service == "*" {
-            None
+            Some(None)
         } else {
-            match v.resolve(&o.service, Expect::Service, path.field("service"), &owner) {
-                Some(c) => Some(ServiceId(c - v.first_service)),
-                None => continue,
-            }
+            v.resolve(&o.service, Expect::Service, path.field("service"), &owner)
+                .map(|c| Some(ServiceId(c - v.first_service)))
         };
         let bound = match (&o.at_most, &o.at_least) {
-            (Some(a), None) => Bound::AtMost(*a),
-            (None, Some(a)) => Bound::AtLeast(*a),
+            (Some(a), None) => Some((Bound::AtMost(*a), "at_most")),
+            (None, Some(a)) => Some((Bound::AtLeast(*a), "at_least")),
             _ => {
                 v.problem(path.clone(), format!("{owner}: give exactly one of at_most and at_least"));
-                continue;
+                None
             }
         };
-        let bound_field = if o.at_most.is_some() { "at_most" } else { "at_least" };
         // The kind of amount the metric is measured in.
         let check_metric_amount = |v: &mut Validator<'_>, a: &Amount, field: SpecPath, what: &str| {
             if let Err(e) = o.metric.check_amount(a) {
@@ -41,12 +40,10 @@ pub(super) fn validate_objectives(v: &mut Validator<'_>, disasters: &[Disaster])
         match &o.statistic {
             Statistic::ProbabilityAbove(threshold) => {
                 check_metric_amount(v, threshold, path.field("statistic"), "the threshold");
-                match bound.amount() {
-                    Amount::Number(p) if (0.0..=1.0).contains(&p) => {}
-                    _ => v.problem(
-                        path.field(bound_field),
-                        format!("{owner}: a probability bound is a number between 0 and 1"),
-                    ),
+                if let Some((bound, field)) = bound
+                    && !matches!(bound.amount(), Amount::Number(p) if (0.0..=1.0).contains(&p))
+                {
+                    v.problem(path.field(field), format!("{owner}: a probability bound is a number between 0 and 1"));
                 }
             }
             stat => {
@@ -58,7 +55,9 @@ pub(super) fn validate_objectives(v: &mut Validator<'_>, disasters: &[Disaster])
                         format!("{owner}: a quantile is strictly between 0 and 1, not {q}"),
                     );
                 }
-                check_metric_amount(v, &bound.amount(), path.field(bound_field), "the bound");
+                if let Some((bound, field)) = bound {
+                    check_metric_amount(v, &bound.amount(), path.field(field), "the bound");
+                }
             }
         }
         let mut selected = Vec::new();
@@ -75,7 +74,9 @@ pub(super) fn validate_objectives(v: &mut Validator<'_>, disasters: &[Disaster])
         }
         selected.sort_unstable();
         selected.dedup();
-        out.push(Objective::new(&o.name, &o.service, service, o.metric, o.statistic.clone(), bound, selected));
+        if let (Some(service), Some((bound, _))) = (service, bound) {
+            out.push(Objective::new(&o.name, &o.service, service, o.metric, o.statistic.clone(), bound, selected));
+        }
     }
     out
 }

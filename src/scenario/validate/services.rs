@@ -37,11 +37,10 @@ pub(super) fn validate_services(v: &mut Validator<'_>, declared: &Declared<'_>, 
         let mut active_capacity: u64 = 0;
         for (di, d) in s.deployments.iter().enumerate() {
             let dp = path.field("deployments").index(di);
-            let Some(pool) = v.resolve(&d.pool, Expect::Pool, dp.field("pool"), &owner) else {
-                continue;
-            };
-            let pool_index = (pool - first_pool) as usize;
-            let pool_servers = spec.pools[pool_index].servers;
+            // An unknown pool still leaves the rest of the deployment to check.
+            let pool = v.resolve(&d.pool, Expect::Pool, dp.field("pool"), &owner);
+            // (An unknown pool is taken as large enough: its size is unknown.)
+            let pool_servers = pool.map_or(u64::MAX, |p| spec.pools[(p - first_pool) as usize].servers);
             let servers = match (d.servers, d.capacity) {
                 (Some(_), Some(_)) => {
                     v.problem(
@@ -62,7 +61,7 @@ pub(super) fn validate_services(v: &mut Validator<'_>, declared: &Declared<'_>, 
                 (None, None) => pool_servers,
             };
             if servers == 0 {
-                if d.capacity.is_none() {
+                if d.capacity.is_none() && pool.is_some() {
                     v.problem(dp.field("servers"), format!("{owner} uses zero servers of pool '{}'", d.pool));
                 }
             } else if servers > pool_servers {
@@ -84,6 +83,8 @@ pub(super) fn validate_services(v: &mut Validator<'_>, declared: &Declared<'_>, 
                 (_, Some(w)) => v.dist(w, dp.field("warmup"), &owner, "warmup"),
                 _ => {}
             }
+            let Some(pool) = pool else { continue };
+            let pool_index = (pool - first_pool) as usize;
             if deployments.iter().any(|x: &Deployment| x.pool.0 == pool) {
                 v.problem(dp.field("pool"), format!("{owner} is deployed on pool '{}' twice", d.pool));
             }
