@@ -48,6 +48,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         name: "feed-b".into(),
         room: "electrical-b".into(),
         inputs: vec!["grid-b".into()],
+        inputs_needed: 1,
         failures: None,
     });
     let b_feed = Scenario::from_spec(spec.clone())?;

@@ -87,8 +87,16 @@
 //!   moment it returns (no boot, nothing broken). Cooling: when all its
 //!   cooling is lost, its servers shut down after the room's thermal delay
 //!   (its power equipment keeps running).
-//! - A **UPS** is live while any input is live, or on battery for up to its
-//!   ride-through after the last input dies. A **generator** starts when
+//! - **k of n**: "any one of" is the default for every list of redundant
+//!   inputs, and each can ask for more: `feeds_needed` (N+1 UPS modules),
+//!   `cooling_needed` (5 of 7 chillers), `network_needed`, a UPS's or
+//!   switchboard's `inputs_needed`, a cooling unit's `power_needed`. Fewer
+//!   than that live is the same as none. When it happens, the input lost
+//!   last is blamed. A service's `quorum` is the number of its deployments
+//!   that must have a working server for it to serve at all: with fewer it
+//!   is down, not degraded (a quorum store with one of three replicas left).
+//! - A **UPS** is live while enough inputs are live, or on battery for up to its
+//!   ride-through after that ends. A **generator** starts when
 //!   everything it backs up is dead: with its start probability, after its
 //!   start delay, for as long as its fuel lasts.
 //! - A **pool**'s servers stop when their hall goes dark and boot when it

@@ -5,7 +5,7 @@ use rand_distr::{Binomial, Distribution};
 use super::context::Ctx;
 use super::dispatch::Task;
 use super::{Event, Simulation, unit};
-use crate::model::{ComponentId, Detail, Model, PoolId, State};
+use crate::model::{ComponentId, Detail, Model, PoolId, Redundant, State};
 use crate::queue::EventKey;
 use crate::time::{SimDuration, SimTime};
 
@@ -224,6 +224,16 @@ impl Infra {
         ids.iter().any(|&j| self.nodes[j as usize].live)
     }
 
+    /// Whether enough of redundant inputs are live: `needed` of them.
+    fn enough_live(&self, r: &Redundant) -> bool {
+        r.iter().filter(|&&j| self.nodes[j as usize].live).count() >= r.needed as usize
+    }
+
+    /// Whether enough of redundant inputs serve (live, and reachable for a room).
+    fn enough_serving(&self, r: &Redundant) -> bool {
+        r.iter().filter(|&&j| self.serving(j)).count() >= r.needed as usize
+    }
+
     fn container_live(&self, model: &Model, i: u32) -> bool {
         model.components[i as usize].container.is_none_or(|c| self.nodes[c.index()].live)
     }
@@ -246,17 +256,18 @@ impl Infra {
         node.live && node.reachable
     }
 
-    /// When every one of `ids` has stopped serving, the one that stopped
-    /// last: the loss that ended the redundancy. Listing order plays no part.
-    fn last_lost(&self, ids: &[u32]) -> Option<u32> {
-        if ids.is_empty() || ids.iter().any(|&j| self.serving(j)) {
+    /// When fewer of `ids` serve than are needed, the one among those that
+    /// stopped that stopped last: the loss that ended the redundancy (or
+    /// came after it). Listing order plays no part.
+    fn last_lost(&self, ids: &Redundant) -> Option<u32> {
+        if ids.is_empty() || self.enough_serving(ids) {
             return None;
         }
-        ids.iter().copied().max_by_key(|&j| self.nodes[j as usize].lost_at)
+        ids.iter().copied().filter(|&j| !self.serving(j)).max_by_key(|&j| self.nodes[j as usize].lost_at)
     }
 
-    /// The cause of the last of `ids` lost (all of them lost).
-    fn cause_through(&self, ids: &[u32], own: u32) -> Option<(u32, Why)> {
+    /// The cause of the last of `ids` lost (fewer than needed serving).
+    fn cause_through(&self, ids: &Redundant, own: u32) -> Option<(u32, Why)> {
         match self.last_lost(ids) {
             Some(j) => self.nodes[j as usize].cause.or(Some((j, Why::NoPower))),
             None => Some((own, Why::NoPower)),
@@ -429,21 +440,21 @@ impl Simulation<'_> {
         match &component.detail {
             Detail::Site | Detail::Utility => self.publish_live(i, intact),
             Detail::Switchboard { inputs } => {
-                let live = on && self.infra.any_live(inputs);
+                let live = on && self.infra.enough_live(inputs);
                 self.publish_live(i, live)
             }
             Detail::Cooling { power } => {
-                let live = on && (power.is_empty() || self.infra.any_live(power));
+                let live = on && (power.is_empty() || self.infra.enough_live(power));
                 self.publish_live(i, live)
             }
             Detail::Room(room) => {
                 // Power and network are separate inputs: without power the
                 // room is down; without network it stays powered and its
                 // servers keep running, unreachable.
-                let live = on && (room.feeds.is_empty() || self.infra.any_live(&room.feeds));
-                let reachable = room.network.is_empty() || room.network.iter().any(|&n| self.infra.serving(n));
+                let live = on && (room.feeds.is_empty() || self.infra.enough_live(&room.feeds));
+                let reachable = room.network.is_empty() || self.infra.enough_serving(&room.network);
                 if !room.cooling.is_empty() {
-                    let cooled = self.infra.any_live(&room.cooling);
+                    let cooled = self.infra.enough_live(&room.cooling);
                     if cooled || !live {
                         // Cooling back, or nothing running to overheat.
                         self.infra.cancel_timer(i, &mut self.ctx);
@@ -470,7 +481,7 @@ impl Simulation<'_> {
                 true
             }
             Detail::Ups { inputs, ride_through } => {
-                let fed = self.infra.any_live(inputs);
+                let fed = self.infra.enough_live(inputs);
                 let Dynamic::Ups { mut battery_left, mut draining_since } = self.infra.nodes[i as usize].dynamic else {
                     unreachable!("a UPS has UPS state")
                 };

@@ -472,6 +472,8 @@ impl Simulation<'_> {
         let mut active = 0.0;
         let mut standby = 0.0;
         let mut idle_standby = false;
+        // Deployments in use with a working server, for a quorum.
+        let mut present = 0;
         for (d, dep) in def.deployments.iter().enumerate() {
             let run = self.services.runs[s].deployments[d];
             let working = self.infra.working(dep.pool) as f64;
@@ -481,6 +483,7 @@ impl Simulation<'_> {
                 (_, true) => standby += capacity,
                 _ => {}
             }
+            present += u32::from((dep.role == Role::Active || run.serving) && capacity > 0.0);
             idle_standby |= dep.role != Role::Active && !run.activated;
         }
         let demand = def.demand as f64;
@@ -512,7 +515,9 @@ impl Simulation<'_> {
         }
         let run = &mut self.services.runs[s];
         run.had_capacity = raw > 0.0;
-        let capacity = if run.needs_restart { 0.0 } else { raw };
+        // Without its quorum a replicated store serves no one, whatever
+        // capacity its remaining replicas have.
+        let capacity = if run.needs_restart || present < def.quorum { 0.0 } else { raw };
         let factor = run.surge_factor(def);
 
         // More servers for a standby that carries the load but is short.

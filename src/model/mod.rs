@@ -189,6 +189,23 @@ impl Component {
     }
 }
 
+/// Redundant inputs of one kind (feeds, cooling units, network rooms, power
+/// inputs) and how many of them must work: `needed` of `ids` (k of n; one
+/// of them for the usual A/B redundancy). Reads as the list of ids.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Redundant {
+    pub(crate) ids: Vec<u32>,
+    /// At least 1, at most `ids.len()` (1 for an empty list).
+    pub(crate) needed: u32,
+}
+
+impl std::ops::Deref for Redundant {
+    type Target = [u32];
+    fn deref(&self) -> &[u32] {
+        &self.ids
+    }
+}
+
 /// Kind-specific parameters, resolved to ids.
 #[derive(Clone, Debug)]
 pub(crate) enum Detail {
@@ -196,9 +213,9 @@ pub(crate) enum Detail {
     Room(RoomDetail),
     Utility,
     Generator { backs_up: Vec<u32>, start_probability: f64, start_delay: Dist, fuel: SimDuration },
-    Ups { inputs: Vec<u32>, ride_through: SimDuration },
-    Switchboard { inputs: Vec<u32> },
-    Cooling { power: Vec<u32> },
+    Ups { inputs: Redundant, ride_through: SimDuration },
+    Switchboard { inputs: Redundant },
+    Cooling { power: Redundant },
     Pool(PoolDetail),
     Service(u32),
 }
@@ -207,10 +224,10 @@ pub(crate) enum Detail {
 pub(crate) struct RoomDetail {
     pub(crate) adjacent: Vec<u32>,
     pub(crate) suppression: Suppression,
-    pub(crate) feeds: Vec<u32>,
-    pub(crate) cooling: Vec<u32>,
+    pub(crate) feeds: Redundant,
+    pub(crate) cooling: Redundant,
     pub(crate) thermal_delay: SimDuration,
-    pub(crate) network: Vec<u32>,
+    pub(crate) network: Redundant,
     /// How what a fire destroys here is replaced.
     pub(crate) replacement: Replacement,
 }
@@ -234,6 +251,9 @@ pub struct Service {
     pub(crate) priority: u32,
     pub(crate) demand: u64,
     pub(crate) deployments: Vec<Deployment>,
+    /// Deployments that must have a working server for it to serve at all
+    /// (0: no quorum, capacity alone decides).
+    pub(crate) quorum: u32,
     pub(crate) hard: Vec<ServiceId>,
     pub(crate) soft: Vec<(ServiceId, f64)>,
     pub(crate) recovery: ServiceRecovery,

@@ -28,6 +28,15 @@ fn default_thermal_delay() -> SimDuration {
     SimDuration::from_minutes(20)
 }
 
+/// How many of a list of redundant inputs are needed, when not said: one.
+fn one_needed() -> u32 {
+    1
+}
+
+fn is_one(n: &u32) -> bool {
+    *n == 1
+}
+
 fn is_default<T: Default + PartialEq>(v: &T) -> bool {
     *v == T::default()
 }
@@ -129,20 +138,35 @@ pub struct RoomSpec {
     /// The fire suppression system, if any.
     #[serde(default, skip_serializing_if = "is_default")]
     pub suppression: Suppression,
-    /// Power components feeding the room; any live feed powers it (A/B feeds).
+    /// Power components feeding the room; any live feed powers it (A/B
+    /// feeds), or `feeds_needed` of them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub feeds: Vec<String>,
-    /// Cooling units; the room is cooled while any of them is live.
+    /// How many feeds must be live to power the room (default 1; `2` of
+    /// three UPS modules is N+1).
+    #[serde(default = "one_needed", skip_serializing_if = "is_one")]
+    pub feeds_needed: u32,
+    /// Cooling units; the room is cooled while any of them is live, or
+    /// `cooling_needed` of them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cooling: Vec<String>,
+    /// How many cooling units must be live to cool the room (default 1;
+    /// "5 of 7 chillers" is `cooling_needed: 5`).
+    #[serde(default = "one_needed", skip_serializing_if = "is_one")]
+    pub cooling_needed: u32,
     /// How long the room keeps running without cooling before its servers
     /// shut down for heat (default 20 minutes; ignored without `cooling`).
     #[serde(default = "default_thermal_delay")]
     pub thermal_delay: SimDuration,
     /// Network rooms; the room is reachable while any of them is live and
-    /// reachable. Losing the network does not stop the servers.
+    /// reachable (or `network_needed` of them). Losing the network does not
+    /// stop the servers.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub network: Vec<String>,
+    /// How many network rooms must serve for the room to be reachable
+    /// (default 1).
+    #[serde(default = "one_needed", skip_serializing_if = "is_one")]
+    pub network_needed: u32,
     /// Random failures and repairs over time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failures: Option<Failures>,
@@ -185,9 +209,12 @@ impl Default for RoomSpec {
             adjacent: Vec::new(),
             suppression: Suppression::default(),
             feeds: Vec::new(),
+            feeds_needed: 1,
             cooling: Vec::new(),
+            cooling_needed: 1,
             thermal_delay: default_thermal_delay(),
             network: Vec::new(),
+            network_needed: 1,
             failures: None,
             replacement: ReplacementSpec::default(),
         }
@@ -238,6 +265,9 @@ pub enum PowerSpec {
         room: String,
         /// Upstream power components; any live one keeps it on.
         inputs: Vec<String>,
+        /// How many inputs must be live to keep it on (default 1).
+        #[serde(default = "one_needed", skip_serializing_if = "is_one")]
+        inputs_needed: u32,
         /// Battery run time at full load ("0s" for none).
         ride_through: SimDuration,
         /// Random failures and repairs.
@@ -253,6 +283,9 @@ pub enum PowerSpec {
         room: String,
         /// Upstream power components; any live one keeps it on.
         inputs: Vec<String>,
+        /// How many inputs must be live to keep it on (default 1).
+        #[serde(default = "one_needed", skip_serializing_if = "is_one")]
+        inputs_needed: u32,
         /// Random failures and repairs.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         failures: Option<Failures>,
@@ -273,7 +306,7 @@ impl PowerSpec {
 
 /// A cooling unit (chiller, CRAH). Live while its room is live and any of its
 /// power inputs is live.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename = "Cooling")]
 pub struct CoolingSpec {
     /// Unique name.
@@ -282,9 +315,18 @@ pub struct CoolingSpec {
     pub room: String,
     /// Power components feeding it; any live one runs it.
     pub power: Vec<String>,
+    /// How many of them must be live to run it (default 1).
+    #[serde(default = "one_needed", skip_serializing_if = "is_one")]
+    pub power_needed: u32,
     /// Random failures and repairs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failures: Option<Failures>,
+}
+
+impl Default for CoolingSpec {
+    fn default() -> Self {
+        CoolingSpec { name: String::new(), room: String::new(), power: Vec::new(), power_needed: 1, failures: None }
+    }
 }
 
 /// A group of identical servers in one data hall.
@@ -385,6 +427,12 @@ pub struct ServiceSpec {
     pub demand: u64,
     /// Where it runs.
     pub deployments: Vec<DeploymentSpec>,
+    /// For a replicated store or a service spread over sites: how many of
+    /// its deployments must have a working server for it to serve at all.
+    /// With fewer it is down, not degraded (a quorum store with 1 of 3
+    /// replicas left). Default: none, capacity alone decides.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quorum: Option<u32>,
     /// Services it cannot work without.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub depends_on: Vec<String>,

@@ -15,6 +15,9 @@ mod determinism;
 mod golden;
 /// The bundled replays of real incidents match the reported timelines.
 mod incidents;
+/// What real incidents need: k-of-n redundancy, random and shared hazard
+/// times, waiting that is not labour, ...
+mod mechanisms;
 /// Monte Carlo studies, availability, objectives, `outage check`, shards.
 mod montecarlo;
 /// Properties that must hold for any scenario (proptest).

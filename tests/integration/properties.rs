@@ -97,6 +97,7 @@ fn build(r: &Recipe) -> ScenarioSpec {
             name: format!("ups-{u}"),
             room: "elec".into(),
             inputs: vec![format!("grid-{u}")],
+            inputs_needed: 1,
             ride_through: minutes(u64::from(m)),
             failures: None,
         });

@@ -31,9 +31,17 @@ pub(super) fn validate_rooms_power_cooling(v: &mut Validator<'_>, declared: &Dec
                 );
             }
         }
-        let feeds = v.resolve_all(&room.feeds, Expect::Power, &rp.field("feeds"), &owner);
-        let cooling = v.resolve_all(&room.cooling, Expect::Cooling, &rp.field("cooling"), &owner);
-        let network = v.resolve_all(&room.network, Expect::NetworkRoom, &rp.field("network"), &owner);
+        let feeds = v.redundant(&room.feeds, room.feeds_needed, Expect::Power, rp, ("feeds", "feeds_needed"), &owner);
+        let cooling =
+            v.redundant(&room.cooling, room.cooling_needed, Expect::Cooling, rp, ("cooling", "cooling_needed"), &owner);
+        let network = v.redundant(
+            &room.network,
+            room.network_needed,
+            Expect::NetworkRoom,
+            rp,
+            ("network", "network_needed"),
+            &owner,
+        );
         if room.kind == RoomKind::DataHall && room.feeds.is_empty() {
             v.problem(
                 rp.field("feeds"),
@@ -93,10 +101,11 @@ pub(super) fn validate_rooms_power_cooling(v: &mut Validator<'_>, declared: &Dec
                 };
                 (detail, room, failures)
             }
-            PowerSpec::Ups { name, room, inputs, ride_through, failures } => {
+            PowerSpec::Ups { name, room, inputs, inputs_needed, ride_through, failures } => {
                 let owner = format!("UPS '{name}'");
                 let room = v.resolve(room, Expect::Room, path.field("room"), &owner);
-                let inputs_ids = v.resolve_all(inputs, Expect::Power, &path.field("inputs"), &owner);
+                let inputs_ids =
+                    v.redundant(inputs, *inputs_needed, Expect::Power, &path, ("inputs", "inputs_needed"), &owner);
                 if inputs.is_empty() {
                     v.problem(
                         path.field("inputs"),
@@ -105,10 +114,11 @@ pub(super) fn validate_rooms_power_cooling(v: &mut Validator<'_>, declared: &Dec
                 }
                 (Detail::Ups { inputs: inputs_ids, ride_through: *ride_through }, room, failures)
             }
-            PowerSpec::Switchboard { name, room, inputs, failures } => {
+            PowerSpec::Switchboard { name, room, inputs, inputs_needed, failures } => {
                 let owner = format!("switchboard '{name}'");
                 let room = v.resolve(room, Expect::Room, path.field("room"), &owner);
-                let inputs_ids = v.resolve_all(inputs, Expect::Power, &path.field("inputs"), &owner);
+                let inputs_ids =
+                    v.redundant(inputs, *inputs_needed, Expect::Power, &path, ("inputs", "inputs_needed"), &owner);
                 if inputs.is_empty() {
                     v.problem(path.field("inputs"), format!("{owner} has no inputs"));
                 }
@@ -126,7 +136,7 @@ pub(super) fn validate_rooms_power_cooling(v: &mut Validator<'_>, declared: &Dec
         let owner = format!("cooling unit '{}'", c.name);
         let id = first_cooling as usize + i;
         containers[id] = v.resolve(&c.room, Expect::Room, path.field("room"), &owner);
-        let power = v.resolve_all(&c.power, Expect::Power, &path.field("power"), &owner);
+        let power = v.redundant(&c.power, c.power_needed, Expect::Power, &path, ("power", "power_needed"), &owner);
         v.failures(&c.failures, &path, &owner);
         failures[id] = c.failures.clone();
         details[id] = Some(Detail::Cooling { power });
@@ -218,12 +228,12 @@ pub(super) fn validate_pools(v: &mut Validator<'_>, declared: &Declared<'_>, par
 fn infrastructure_inputs(detail: &Detail, container: Option<u32>) -> Vec<u32> {
     let mut inputs: Vec<u32> = container.into_iter().collect();
     match detail {
-        Detail::Room(r) => inputs.extend(r.feeds.iter().chain(&r.network)),
+        Detail::Room(r) => inputs.extend(r.feeds.iter().chain(r.network.iter())),
         // A generator watches what it backs up: backing up something it
         // feeds would start and stop it forever.
         Detail::Generator { backs_up, .. } => inputs.extend(backs_up),
         Detail::Ups { inputs: i, .. } | Detail::Switchboard { inputs: i } | Detail::Cooling { power: i } => {
-            inputs.extend(i)
+            inputs.extend(i.iter())
         }
         _ => {}
     }
@@ -277,7 +287,8 @@ pub(super) fn check_power_graph(v: &mut Validator<'_>, details: &[Option<Detail>
             && match &details[i] {
                 Some(Detail::Utility | Detail::Generator { .. }) => true,
                 Some(Detail::Ups { inputs, .. } | Detail::Switchboard { inputs }) => {
-                    inputs.iter().any(|&j| has_source(j as usize, details, memo, depth + 1))
+                    inputs.iter().filter(|&&j| has_source(j as usize, details, memo, depth + 1)).count()
+                        >= inputs.needed as usize
                 }
                 _ => false,
             };
@@ -285,15 +296,21 @@ pub(super) fn check_power_graph(v: &mut Validator<'_>, details: &[Option<Detail>
         result
     }
     for (i, d) in details.iter().enumerate() {
-        if let Some(Detail::Room(room)) = d
-            && !room.feeds.is_empty()
-            && !room.feeds.iter().any(|&f| has_source(f as usize, details, &mut reaches_source, 0))
-        {
+        let Some(Detail::Room(room)) = d else { continue };
+        let sourced = room.feeds.iter().filter(|&&f| has_source(f as usize, details, &mut reaches_source, 0)).count();
+        if !room.feeds.is_empty() && sourced < room.feeds.needed as usize {
             let path = v.order[i].3.field("feeds");
-            let msg = format!(
-                "room '{}' has no power path: none of its feeds leads back to a utility feed or a generator",
-                v.order[i].0
-            );
+            let name = v.order[i].0;
+            let msg = match sourced {
+                0 => format!(
+                    "room '{name}' has no power path: none of its feeds leads back to a utility feed or a generator"
+                ),
+                _ => format!(
+                    "room '{name}' has no power path: only {sourced} of its feeds lead back to a utility feed or a \
+                     generator, and it needs {}",
+                    room.feeds.needed
+                ),
+            };
             v.problem(path, msg);
         }
     }

@@ -21,7 +21,7 @@ use std::collections::HashMap;
 use super::path::SpecPath;
 use super::spec::*;
 use crate::dist::Dist;
-use crate::model::{Component, ComponentId, ComponentKind, Detail, Disaster, Model, ServiceId, Work};
+use crate::model::{Component, ComponentId, ComponentKind, Detail, Disaster, Model, Redundant, ServiceId, Work};
 use crate::objective::Objective;
 
 /// A problem found by validation, before it is given a file position.
@@ -195,6 +195,35 @@ impl<'a> Validator<'a> {
         if let Err(e) = d.validate() {
             self.problem(path, format!("{owner}: {what}: {e}"));
         }
+    }
+
+    /// Resolves the list `parent.list` of redundant inputs and how many of
+    /// them are needed (`parent.needed_field`): at least one, at most all.
+    pub(super) fn redundant(
+        &mut self,
+        names: &[String],
+        needed: u32,
+        expect: Expect,
+        parent: &SpecPath,
+        (list, needed_field): (&'static str, &'static str),
+        owner: &str,
+    ) -> Redundant {
+        let ids = self.resolve_all(names, expect, &parent.field(list), owner);
+        if names.is_empty() && needed != 1 {
+            self.problem(
+                parent.field(needed_field),
+                format!("{owner}: {needed_field} is {needed}, but {list} is empty"),
+            );
+        } else if needed == 0 || needed as usize > names.len().max(1) {
+            self.problem(
+                parent.field(needed_field),
+                format!(
+                    "{owner}: {needed_field} must be between 1 and the {} {list} listed, not {needed}",
+                    names.len()
+                ),
+            );
+        }
+        Redundant { ids, needed: needed.clamp(1, names.len().max(1) as u32) }
     }
 
     pub(super) fn services(&mut self, names: &[String], path: &SpecPath, owner: &str) -> Vec<ServiceId> {

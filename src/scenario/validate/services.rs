@@ -142,6 +142,14 @@ pub(super) fn validate_services(v: &mut Validator<'_>, declared: &Declared<'_>, 
                 }
             }
         }
+        if let Some(q) = s.quorum
+            && (q == 0 || q as usize > s.deployments.len())
+        {
+            v.problem(
+                path.field("quorum"),
+                format!("{owner}: quorum must be between 1 and its {} deployments, not {q}", s.deployments.len()),
+            );
+        }
         let recovery = super::recovery::validate_service_recovery(v, s, &path, &owner, has_standby);
         services.push(Service {
             component: ComponentId(id as u32),
@@ -150,6 +158,7 @@ pub(super) fn validate_services(v: &mut Validator<'_>, declared: &Declared<'_>, 
             priority: s.priority,
             demand: s.demand,
             deployments,
+            quorum: s.quorum.unwrap_or(0),
             hard,
             soft,
             recovery,
