@@ -9,7 +9,14 @@
 //! Triangular(min: "1h", mode: "2h", max: "6h")
 //! LogNormal(median: "3h", sigma: 0.8)
 //! Weibull(scale: "1000h", shape: 1.5)
+//! Shared("permit")
 //! ```
+//!
+//! `Shared("permit")` is the value of a scenario's named draw (its
+//! `draws`), drawn once per run: every hazard timing that names it gets the
+//! same duration (two zones re-powered together under one permit). It has
+//! no value of its own; the engine substitutes the run's draw, and
+//! validation allows it only where the engine does (hazard timings).
 //!
 //! Samples are rounded to whole milliseconds and never negative.
 
@@ -62,6 +69,8 @@ pub enum Dist {
         /// Shape; must be greater than zero.
         shape: f64,
     },
+    /// The run's value of the scenario's shared draw of this name.
+    Shared(String),
 }
 
 impl Default for Dist {
@@ -96,7 +105,8 @@ impl Dist {
     /// never fails.
     pub fn validate(&self) -> Result<(), DistError> {
         match *self {
-            Dist::Fixed(_) => Ok(()),
+            // Its name is the scenario's to check.
+            Dist::Fixed(_) | Dist::Shared(_) => Ok(()),
             Dist::Exponential { mean } if mean.is_zero() => Err(DistError::ZeroDuration("mean")),
             Dist::Exponential { .. } => Ok(()),
             Dist::Uniform { min, max } if min > max => Err(DistError::BadOrder("min must not be greater than max")),
@@ -141,6 +151,8 @@ impl Dist {
             Dist::Triangular { min, mode, max } => (ms(min) + ms(mode) + ms(max)) / 3.0,
             Dist::LogNormal { median, sigma } => ms(median) * (sigma * sigma / 2.0).exp(),
             Dist::Weibull { scale, shape } => ms(scale) * statrs::function::gamma::gamma(1.0 + 1.0 / shape),
+            // Resolved by the scenario; alone it has no value.
+            Dist::Shared(_) => 0.0,
         };
         SimDuration::from_millis_f64(mean_ms)
     }
@@ -148,7 +160,7 @@ impl Dist {
     /// Whether every sample is the same value (no randomness is drawn).
     pub fn is_deterministic(&self) -> bool {
         match *self {
-            Dist::Fixed(_) => true,
+            Dist::Fixed(_) | Dist::Shared(_) => true,
             Dist::Uniform { min, max } => min == max,
             Dist::LogNormal { sigma, .. } => sigma == 0.0,
             _ => false,
@@ -161,6 +173,8 @@ impl Dist {
     ///
     /// Call [`validate`](Dist::validate) first: with invalid parameters the
     /// result falls back to the smallest meaningful value instead of failing.
+    /// A [`Shared`](Dist::Shared) draw has no value of its own and gives
+    /// zero here: the engine substitutes the run's draw.
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> SimDuration {
         let ms = |d: SimDuration| d.as_millis() as f64;
         if self.is_deterministic() {
@@ -181,6 +195,7 @@ impl Dist {
             Dist::Weibull { scale, shape } => {
                 rand_distr::Weibull::new(ms(scale), shape).map_or(ms(scale), |w| w.sample(rng))
             }
+            Dist::Shared(_) => 0.0,
         };
         SimDuration::from_millis_f64(drawn_ms)
     }

@@ -102,6 +102,12 @@
 //! - A **pool**'s servers stop when their hall goes dark and boot when it
 //!   returns; after a hard power loss a fraction comes back broken and is
 //!   repaired later.
+//! - **Hazard times** need not be fixed: a hazard starts at `at` plus its
+//!   `delay`, a random wait. A scenario's `draws` are named random
+//!   durations, each drawn once per run from its own stream; every hazard
+//!   timing written `Shared("name")` (a delay, an outage's duration, a
+//!   fire's timings, a restoration stage) gets that run's value, so hazards
+//!   that move together (re-powered under one permit) do so in every run.
 //! - A **fire** destroys what it burns: `damage_after` a room caught fire,
 //!   the room's fittings and everything in it (power equipment, cooling
 //!   units, the servers of its pools) are lost until the room's

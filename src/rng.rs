@@ -26,6 +26,8 @@ pub(crate) enum StreamKind {
     Hazard,
     /// Draws made by recovery work: engineers, failovers, scale-outs.
     Recovery,
+    /// A scenario's shared draws, one stream per name.
+    Draw,
 }
 
 impl StreamKind {
@@ -34,6 +36,7 @@ impl StreamKind {
             StreamKind::Component => 0x636f_6d70_6f6e_656e,
             StreamKind::Hazard => 0x6861_7a61_7264_0000,
             StreamKind::Recovery => 0x7265_636f_7665_7279,
+            StreamKind::Draw => 0x7368_6172_6564_0000,
         }
     }
 }

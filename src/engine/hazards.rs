@@ -7,12 +7,13 @@ use rand_chacha::ChaCha8Rng;
 use super::dispatch::Task;
 use super::infra::Hold;
 use super::{Event, Simulation, unit};
+use crate::dist::Dist;
 use crate::model::{
-    ComponentId, CutScope, Detail, Disaster, Fire, Fuel, Hazard, Replacement, RoomDetail, State, Suppression,
+    ComponentId, CutScope, Detail, Disaster, Fire, Fuel, Hazard, Model, Replacement, RoomDetail, State, Suppression,
 };
 use crate::queue::EventKey;
 use crate::rng::{self, StreamKind};
-use crate::time::SimTime;
+use crate::time::{SimDuration, SimTime};
 
 /// The hazards of a disaster during a run: each one's random stream, and
 /// each fire's progress.
@@ -23,6 +24,8 @@ pub(super) struct Hazards {
     fires: Vec<FireState>,
     /// What fires destroyed in this run.
     destroyed: Vec<Destroyed>,
+    /// This run's value of each of the scenario's shared draws.
+    shared: Vec<SimDuration>,
 }
 
 impl Hazards {
@@ -32,17 +35,34 @@ impl Hazards {
             rngs: Vec::new(),
             fires: Vec::new(),
             destroyed: Vec::new(),
+            shared: Vec::new(),
         }
     }
 
-    /// Back to before t0 for run `run` of study `seed`.
-    pub(super) fn reset(&mut self, disaster: &Disaster, seed: u64, run: u64) {
+    /// Back to before t0 for run `run` of study `seed`: each shared draw
+    /// is made now, from its own stream, whichever hazards use it.
+    pub(super) fn reset(&mut self, disaster: &Disaster, model: &Model, seed: u64, run: u64) {
         self.fires.clear();
         self.fires.resize_with(disaster.hazards.len(), FireState::default);
         self.destroyed.clear();
         self.rngs.clear();
         for key in &self.keys {
             self.rngs.push(rng::stream(seed, run, StreamKind::Hazard, key));
+        }
+        self.shared.clear();
+        for (name, dist) in &model.draws {
+            self.shared.push(dist.sample(&mut rng::stream(seed, run, StreamKind::Draw, name)));
+        }
+    }
+
+    /// A hazard timing for hazard `h`: a draw from its stream, or the run's
+    /// value of a shared draw.
+    pub(super) fn draw(&mut self, d: &Dist, h: usize, model: &Model) -> SimDuration {
+        match d {
+            Dist::Shared(name) => {
+                model.draws.iter().position(|(n, _)| n == name).map_or(SimDuration::ZERO, |k| self.shared[k])
+            }
+            d => d.sample(&mut self.rngs[h]),
         }
     }
 }
@@ -80,7 +100,7 @@ impl<'s> Simulation<'s> {
         self.infra.hold(*target, Hold::Outage, 1);
         self.ctx.touch(*target);
         if let Some(d) = duration {
-            let d = d.sample(&mut self.hazards.rngs[hazard as usize]);
+            let d = self.hazards.draw(d, hazard as usize, self.model);
             self.ctx.schedule_unkeyed(d, Event::OutageEnds { hazard });
         }
     }
@@ -198,14 +218,14 @@ impl<'s> Simulation<'s> {
         self.record_fire(room, self.describe_cause());
         let mut keys = Vec::new();
         if first {
-            let d = fire.extinguished_after.sample(&mut self.hazards.rngs[h]);
+            let d = self.hazards.draw(&fire.extinguished_after, h, self.model);
             self.hazards.fires[h].out_key = Some(self.ctx.schedule(d, Event::FireOut { hazard }));
             if let Some((_, after)) = &fire.power_cut {
-                let d = after.sample(&mut self.hazards.rngs[h]);
+                let d = self.hazards.draw(after, h, self.model);
                 self.hazards.fires[h].cut_key = Some(self.ctx.schedule(d, Event::PowerCutOrdered { hazard }));
             }
         }
-        let damage = fire.damage_after.sample(&mut self.hazards.rngs[h]);
+        let damage = self.hazards.draw(&fire.damage_after, h, self.model);
         keys.push(self.ctx.schedule(damage, Event::FireDamages { hazard, room }));
         let Detail::Room(detail) = &self.model.component(room).detail else { unreachable!("fires burn rooms") };
         match detail.suppression {
@@ -219,9 +239,8 @@ impl<'s> Simulation<'s> {
                 if self.hazards.fires[h].reached.contains(&next) {
                     continue;
                 }
-                let rng = &mut self.hazards.rngs[h];
-                if *probability >= 1.0 || unit(rng) < *probability {
-                    let d = after.sample(rng);
+                if *probability >= 1.0 || unit(&mut self.hazards.rngs[h]) < *probability {
+                    let d = self.hazards.draw(after, h, self.model);
                     keys.push(self.ctx.schedule(d, Event::FireIgnites { hazard, room: next }));
                 }
             }
@@ -306,7 +325,7 @@ impl<'s> Simulation<'s> {
                 self.ctx.queue.cancel(k);
             }
         }
-        let d = fire.inspection.sample(&mut self.hazards.rngs[h]);
+        let d = self.hazards.draw(&fire.inspection, h, self.model);
         self.ctx.queue.schedule_unkeyed(self.ctx.now + d, Event::RoomsRestored { hazard, stage: 0 });
         self.start_replacements(hazard);
     }
@@ -335,7 +354,7 @@ impl<'s> Simulation<'s> {
             self.equipment_replaced(hazard, r);
         }
         if let Some((_, after)) = fire.stages.get(stage as usize) {
-            let d = after.sample(&mut self.hazards.rngs[h]);
+            let d = self.hazards.draw(after, h, self.model);
             self.ctx.queue.schedule_unkeyed(self.ctx.now + d, Event::RoomsRestored { hazard, stage: stage + 1 });
         }
     }

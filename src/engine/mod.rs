@@ -289,17 +289,20 @@ impl<'s> Simulation<'s> {
         self.infra.reset(model);
         self.services.reset(model);
         self.crew.reset(model, options.seed, options.run);
-        self.hazards.reset(self.disaster, options.seed, options.run);
+        self.hazards.reset(self.disaster, model, options.seed, options.run);
         for (i, h) in self.disaster.hazards.iter().enumerate() {
             let hazard = i as u16;
-            match h {
-                Hazard::Fire(f) => {
-                    self.ctx.queue.schedule_unkeyed(SimTime::from(f.at), Event::FireIgnites { hazard, room: f.room });
-                }
-                Hazard::Outage { at, .. } => {
-                    self.ctx.queue.schedule_unkeyed(SimTime::from(*at), Event::OutageStarts { hazard })
-                }
-            }
+            // A hazard starts at its time, after its random delay if it has one.
+            let (at, delay) = match h {
+                Hazard::Fire(f) => (f.at, &f.delay),
+                Hazard::Outage { at, delay, .. } => (*at, delay),
+            };
+            let delay = delay.as_ref().map_or(SimDuration::ZERO, |d| self.hazards.draw(d, i, model));
+            let event = match h {
+                Hazard::Fire(f) => Event::FireIgnites { hazard, room: f.room },
+                Hazard::Outage { .. } => Event::OutageStarts { hazard },
+            };
+            self.ctx.queue.schedule_unkeyed(SimTime::from(at + delay), event);
         }
         for (i, c) in model.components.iter().enumerate() {
             if let Some(f) = &c.failures {

@@ -59,7 +59,7 @@ impl Disaster {
 #[derive(Clone, Debug)]
 pub(crate) enum Hazard {
     Fire(Fire),
-    Outage { target: ComponentId, at: SimDuration, duration: Option<Dist> },
+    Outage { target: ComponentId, at: SimDuration, delay: Option<Dist>, duration: Option<Dist> },
 }
 
 #[derive(Clone, Debug)]
@@ -68,6 +68,8 @@ pub(crate) struct Fire {
     /// Every room of the fire's site, for a site-wide power cut.
     pub(crate) site_rooms: Vec<ComponentId>,
     pub(crate) at: SimDuration,
+    /// A random wait after `at` before ignition.
+    pub(crate) delay: Option<Dist>,
     pub(crate) fuel: Fuel,
     pub(crate) damage_after: Dist,
     pub(crate) spread: Option<(Dist, f64)>,

@@ -341,6 +341,8 @@ pub struct Model {
     pub(crate) bootstraps: Vec<Bootstrap>,
     /// For each service, the bootstrap that starts it, if any.
     pub(crate) bootstrap_of: Vec<Option<u16>>,
+    /// Shared draws: each drawn once per run, named by hazard timings.
+    pub(crate) draws: Vec<(String, Dist)>,
     /// For each service, every service that depends on it, directly or not.
     transitive_dependants: Vec<Vec<ServiceId>>,
     /// For each service, the users it affects (see `users_affected`).
@@ -362,6 +364,7 @@ impl Model {
         teams: Vec<TeamDef>,
         policy: RecoveryOrder,
         bootstraps: Vec<Bootstrap>,
+        draws: Vec<(String, Dist)>,
     ) -> Model {
         let mut graph = DiGraph::with_capacity(components.len(), components.len() * 2);
         for i in 0..components.len() {
@@ -474,6 +477,7 @@ impl Model {
             policy,
             bootstrap_of,
             bootstraps,
+            draws,
             transitive_dependants,
             users_affected,
             pool_services,

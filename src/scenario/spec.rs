@@ -72,6 +72,10 @@ pub struct ScenarioSpec {
     /// How waiting recovery work is ordered.
     #[serde(default, skip_serializing_if = "is_default")]
     pub recovery: RecoverySpec,
+    /// Named random durations, each drawn once per run and shared by every
+    /// hazard timing that names it (`Shared("permit")`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub draws: Vec<DrawSpec>,
     /// Disasters to replay; a run replays one of them.
     #[serde(default)]
     pub disasters: Vec<DisasterSpec>,
@@ -93,6 +97,7 @@ impl Default for ScenarioSpec {
             services: Vec::new(),
             teams: Vec::new(),
             recovery: RecoverySpec::default(),
+            draws: Vec::new(),
             disasters: Vec::new(),
             objectives: Vec::new(),
         }
@@ -691,6 +696,23 @@ pub struct SoftDependencySpec {
     pub impact: f64,
 }
 
+/// A random duration drawn once per run and shared by every hazard timing
+/// that names it: two zones re-powered together under one permit, two halls
+/// restarted when one chiller plant returns.
+///
+/// ```ron
+/// draws: [Draw(name: "permit", dist: Uniform(min: "2h", max: "8h"))],
+/// // ... then, in two hazards: duration: Shared("permit")
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Draw")]
+pub struct DrawSpec {
+    /// The name hazards refer to with `Shared("name")`.
+    pub name: String,
+    /// How it is distributed.
+    pub dist: Dist,
+}
+
 /// A named disaster: one or more hazards on a shared clock (t0 = 0s), or,
 /// with `each_site`, one disaster per site ("lose any one site").
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -764,8 +786,13 @@ pub enum HazardSpec {
     Outage {
         /// Name of any site, room, power component, cooling unit, pool or service.
         target: String,
-        /// When it starts, from t0.
+        /// When it starts, from t0 (plus `delay`).
         at: SimDuration,
+        /// A random wait after `at` before it starts: when it happens is not
+        /// known in advance (`Uniform(min: "0s", max: "6h")`), or is shared
+        /// with other hazards (`Shared("storm")`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        delay: Option<Dist>,
         /// How long it lasts; absent means until the end of the run.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         duration: Option<Dist>,
@@ -799,8 +826,11 @@ pub enum HazardSpec {
 pub struct FireSpec {
     /// The room where it starts.
     pub room: String,
-    /// When it starts, from t0.
+    /// When it starts, from t0 (plus `delay`).
     pub at: SimDuration,
+    /// A random wait after `at` before it starts (see the outage's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delay: Option<Dist>,
     /// What burns.
     #[serde(default)]
     pub fuel: Fuel,
@@ -833,6 +863,7 @@ impl Default for FireSpec {
         FireSpec {
             room: String::new(),
             at: SimDuration::ZERO,
+            delay: None,
             fuel: Fuel::default(),
             damage_after: zero_dist(),
             spread: None,

@@ -158,3 +158,126 @@ fn how_many_are_needed_is_checked_where_it_is_written() {
         assert!(line[..p.column - 1].ends_with(&format!("{field}: ")), "{field} at {p:?} in {line}");
     }
 }
+
+/// Two halls, each behind its own switchboard, each with a service;
+/// `draws` and `hazards` are spliced in.
+fn two_halls(draws: &str, hazards: &str) -> String {
+    format!(
+        r#"Scenario(
+        name: "two-halls", horizon: "2d",
+        sites: [Site(name: "dc", rooms: [
+            Room(name: "elec", kind: Electrical),
+            Room(name: "hall-a", kind: DataHall, feeds: ["sw-a"]),
+            Room(name: "hall-b", kind: DataHall, feeds: ["sw-b"]),
+        ])],
+        power: [
+            Utility(name: "grid"),
+            Switchboard(name: "sw-a", room: "elec", inputs: ["grid"]),
+            Switchboard(name: "sw-b", room: "elec", inputs: ["grid"]),
+        ],
+        pools: [
+            Pool(name: "pa", room: "hall-a", servers: 1, boot: Fixed("0s")),
+            Pool(name: "pb", room: "hall-b", servers: 1, boot: Fixed("0s")),
+        ],
+        services: [
+            Service(name: "a", users: 1, demand: 1, deployments: [(pool: "pa")]),
+            Service(name: "b", users: 1, demand: 1, deployments: [(pool: "pb")]),
+        ],
+        draws: [{draws}],
+        disasters: [Disaster(name: "d", hazards: [{hazards}])],
+    )"#
+    )
+}
+
+#[test]
+fn a_hazard_can_start_at_a_random_time() {
+    // sw-a is lost at 1h plus a delay uniform on [0, 4h], for 1h: each run
+    // starts it somewhere in [1h, 5h], and over 400 runs the mean start is
+    // 3h, within 3 standard errors: 4h / sqrt(12) / sqrt(400) = 0.058h,
+    // times 3 = 0.17h.
+    let scenario = load(&two_halls(
+        "",
+        r#"Outage(target: "sw-a", at: "1h", delay: Uniform(min: "0s", max: "4h"), duration: Fixed("1h"))"#,
+    ));
+    let mut starts = Vec::new();
+    for seed in 0..400 {
+        let a = service(&run(&scenario, "d", seed), "a").clone();
+        let start = a.first_impact.unwrap().as_hours_f64();
+        assert!((1.0..=5.0).contains(&start), "seed {seed}: {start}");
+        assert_eq!(a.downtime, h(1));
+        starts.push(start);
+    }
+    let mean = starts.iter().sum::<f64>() / starts.len() as f64;
+    assert!((mean - 3.0).abs() < 0.17, "mean start {mean}");
+}
+
+#[test]
+fn hazards_that_share_a_draw_get_the_same_value_in_every_run() {
+    // Both halls are cut at 0s and re-powered under one permit, whose wait
+    // is uniform on [1h, 9h]: in every run both come back at the same
+    // moment, somewhere in [1h, 9h]. With independent waits they differ.
+    let permit = r#"Draw(name: "permit", dist: Uniform(min: "1h", max: "9h"))"#;
+    let shared = two_halls(
+        permit,
+        r#"Outage(target: "sw-a", at: "0s", duration: Shared("permit")),
+           Outage(target: "sw-b", at: "0s", duration: Shared("permit")),"#,
+    );
+    let own = two_halls(
+        permit,
+        r#"Outage(target: "sw-a", at: "0s", duration: Uniform(min: "1h", max: "9h")),
+           Outage(target: "sw-b", at: "0s", duration: Uniform(min: "1h", max: "9h")),"#,
+    );
+    let (shared, own) = (load(&shared), load(&own));
+    let mut differ = 0;
+    let mut values = Vec::new();
+    for seed in 0..50 {
+        let r = run(&shared, "d", seed);
+        let (a, b) = (service(&r, "a").downtime, service(&r, "b").downtime);
+        assert_eq!(a, b, "seed {seed}");
+        assert!(a >= h(1) && a <= h(9), "seed {seed}: {a}");
+        values.push(a);
+        let r = run(&own, "d", seed);
+        differ += usize::from(service(&r, "a").downtime != service(&r, "b").downtime);
+    }
+    // The shared value is drawn anew each run; independent ones differ.
+    values.sort();
+    values.dedup();
+    assert!(values.len() > 40, "{values:?}");
+    assert_eq!(differ, 50);
+    // A shared delay starts two hazards together.
+    let storm = two_halls(
+        r#"Draw(name: "storm", dist: Exponential(mean: "6h"))"#,
+        r#"Outage(target: "sw-a", at: "0s", delay: Shared("storm"), duration: Fixed("1h")),
+           Outage(target: "sw-b", at: "30m", delay: Shared("storm"), duration: Fixed("1h")),"#,
+    );
+    let r = run(&load(&storm), "d", 3);
+    let (a, b) = (service(&r, "a").first_impact.unwrap(), service(&r, "b").first_impact.unwrap());
+    assert_eq!(b - a, m(30));
+}
+
+#[test]
+fn shared_draws_are_checked_where_they_are_written() {
+    let hazard = r#"Outage(target: "sw-a", at: "0s", duration: Shared("permt"))"#;
+    for (src, fragment) in [
+        (
+            two_halls(r#"Draw(name: "permit", dist: Fixed("1h"))"#, hazard),
+            "duration refers to unknown shared draw 'permt' (known: permit)",
+        ),
+        (
+            two_halls(r#"Draw(name: "permt", dist: Fixed("1h")), Draw(name: "permt", dist: Fixed("2h"))"#, hazard),
+            "duplicate draw name 'permt'",
+        ),
+        (
+            two_halls(r#"Draw(name: "permt", dist: Uniform(min: "2h", max: "1h"))"#, hazard),
+            "draw 'permt': dist: min must not be greater than max",
+        ),
+        (
+            two_halls(r#"Draw(name: "permt", dist: Fixed("1h"))"#, hazard)
+                .replace(r#"boot: Fixed("0s")),"#, r#"boot: Shared("permt")),"#),
+            "a shared draw ('permt') can only time a hazard",
+        ),
+    ] {
+        let err = Scenario::from_ron_str(&src).unwrap_err().to_string();
+        assert!(err.contains(fragment), "{fragment}: {err}");
+    }
+}

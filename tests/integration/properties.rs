@@ -219,6 +219,7 @@ fn build(r: &Recipe) -> ScenarioSpec {
         .map(|&(target, at, len)| HazardSpec::Outage {
             target: names[target % names.len()].clone(),
             at: minutes(u64::from(at)),
+            delay: None,
             duration: Some(Dist::Fixed(minutes(u64::from(len)))),
         })
         .collect();
@@ -226,6 +227,7 @@ fn build(r: &Recipe) -> ScenarioSpec {
         hazards.push(HazardSpec::Fire(FireSpec {
             room: rooms[room % rooms.len()].name.clone(),
             at: minutes(30),
+            delay: None,
             fuel: Fuel::LithiumBattery,
             damage_after: Dist::Fixed(minutes(2)),
             spread: Some(SpreadSpec {
@@ -238,7 +240,7 @@ fn build(r: &Recipe) -> ScenarioSpec {
         }));
     }
     if hazards.is_empty() {
-        hazards.push(HazardSpec::Outage { target: "grid-0".into(), at: minutes(10), duration: None });
+        hazards.push(HazardSpec::Outage { target: "grid-0".into(), at: minutes(10), delay: None, duration: None });
     }
     ScenarioSpec {
         name: "generated".into(),

@@ -63,13 +63,21 @@ fn validate_disaster(v: &mut Validator<'_>, d: &DisasterSpec, path: &SpecPath, o
     for (hi, h) in d.hazards.iter().enumerate() {
         let hp = path.field("hazards").index(hi);
         match h {
-            HazardSpec::Outage { target, at: _, duration } => {
+            HazardSpec::Outage { target, at, delay, duration } => {
                 let target = v.resolve(target, Expect::Any, hp.field("target"), &owner);
+                if let Some(d) = delay {
+                    v.hazard_dist(d, hp.field("delay"), &owner, "delay");
+                }
                 if let Some(dur) = duration {
-                    v.dist(dur, hp.field("duration"), &owner, "duration");
+                    v.hazard_dist(dur, hp.field("duration"), &owner, "duration");
                 }
                 if let Some(t) = target {
-                    hazards.push(Hazard::Outage { target: ComponentId(t), at: spec_at(h), duration: duration.clone() });
+                    hazards.push(Hazard::Outage {
+                        target: ComponentId(t),
+                        at: *at,
+                        delay: delay.clone(),
+                        duration: duration.clone(),
+                    });
                 }
             }
             HazardSpec::Fire(f) => {
@@ -93,7 +101,7 @@ fn expand_site_loss(
 ) {
     let lp = path.field("each_site");
     if let Some(dur) = &loss.duration {
-        v.dist(dur, lp.field("duration"), owner, "duration");
+        v.hazard_dist(dur, lp.field("duration"), owner, "duration");
     }
     let sites: Vec<u32> = if loss.sites.is_empty() {
         (0..v.order.len() as u32).filter(|&i| v.order[i as usize].1 == ComponentKind::Site).collect()
@@ -105,33 +113,34 @@ fn expand_site_loss(
         out.push(Disaster {
             name,
             description: d.description.clone(),
-            hazards: vec![Hazard::Outage { target: ComponentId(site), at: loss.at, duration: loss.duration.clone() }],
+            hazards: vec![Hazard::Outage {
+                target: ComponentId(site),
+                at: loss.at,
+                delay: None,
+                duration: loss.duration.clone(),
+            }],
             group: Some(d.name.clone()),
         });
-    }
-}
-
-fn spec_at(h: &HazardSpec) -> crate::time::SimDuration {
-    match h {
-        HazardSpec::Fire(f) => f.at,
-        HazardSpec::Outage { at, .. } => *at,
     }
 }
 
 fn validate_fire(v: &mut Validator<'_>, f: &FireSpec, hp: &SpecPath, owner: &str) -> Option<Fire> {
     let owner = format!("{owner}: fire in '{}'", f.room);
     let room = v.resolve(&f.room, Expect::Room, hp.field("room"), &owner);
-    v.dist(&f.damage_after, hp.field("damage_after"), &owner, "damage_after");
-    v.dist(&f.extinguished_after, hp.field("extinguished_after"), &owner, "extinguished_after");
+    if let Some(d) = &f.delay {
+        v.hazard_dist(d, hp.field("delay"), &owner, "delay");
+    }
+    v.hazard_dist(&f.damage_after, hp.field("damage_after"), &owner, "damage_after");
+    v.hazard_dist(&f.extinguished_after, hp.field("extinguished_after"), &owner, "extinguished_after");
     if let Some(s) = &f.spread {
-        v.dist(&s.after, hp.field("spread").field("after"), &owner, "spread.after");
+        v.hazard_dist(&s.after, hp.field("spread").field("after"), &owner, "spread.after");
         v.probability(s.probability, hp.field("spread").field("probability"), &owner, "spread.probability");
     }
     if let Some(c) = &f.power_cut {
-        v.dist(&c.after, hp.field("power_cut").field("after"), &owner, "power_cut.after");
+        v.hazard_dist(&c.after, hp.field("power_cut").field("after"), &owner, "power_cut.after");
     }
     let rp = hp.field("restoration");
-    v.dist(&f.restoration.inspection, rp.field("inspection"), &owner, "restoration.inspection");
+    v.hazard_dist(&f.restoration.inspection, rp.field("inspection"), &owner, "restoration.inspection");
     let site = room.and_then(|r| v.order[r as usize].2);
     let mut stages = Vec::new();
     let mut staged: Vec<u32> = Vec::new();
@@ -145,7 +154,7 @@ fn validate_fire(v: &mut Validator<'_>, f: &FireSpec, hp: &SpecPath, owner: &str
     }
     for (si, stage) in f.restoration.stages.iter().enumerate() {
         let sp = rp.field("stages").index(si);
-        v.dist(&stage.after, sp.field("after"), &owner, "stage delay");
+        v.hazard_dist(&stage.after, sp.field("after"), &owner, "stage delay");
         if stage.rooms.is_empty() {
             v.problem(sp.field("rooms"), format!("{owner}: restoration stage {si} names no rooms"));
         }
@@ -179,6 +188,7 @@ fn validate_fire(v: &mut Validator<'_>, f: &FireSpec, hp: &SpecPath, owner: &str
         room: ComponentId(room),
         site_rooms,
         at: f.at,
+        delay: f.delay.clone(),
         fuel: f.fuel,
         damage_after: f.damage_after.clone(),
         spread: f.spread.as_ref().map(|s| (s.after.clone(), s.probability)),

@@ -192,9 +192,44 @@ impl<'a> Validator<'a> {
     }
 
     pub(super) fn dist(&mut self, d: &Dist, path: SpecPath, owner: &str, what: &str) {
-        if let Err(e) = d.validate() {
+        if let Dist::Shared(name) = d {
+            self.problem(
+                path,
+                format!(
+                    "{owner}: {what}: a shared draw ('{name}') can only time a hazard (an outage's delay or \
+                     duration, a fire's timings, a restoration stage)"
+                ),
+            );
+        } else if let Err(e) = d.validate() {
             self.problem(path, format!("{owner}: {what}: {e}"));
         }
+    }
+
+    /// Checks a hazard's timing, which may also be a shared draw declared
+    /// in the scenario's `draws`.
+    pub(super) fn hazard_dist(&mut self, d: &Dist, path: SpecPath, owner: &str, what: &str) {
+        let Dist::Shared(name) = d else { return self.dist(d, path, owner, what) };
+        if !self.spec.draws.iter().any(|x| x.name == *name) {
+            let known: Vec<&str> = self.spec.draws.iter().map(|x| x.name.as_str()).collect();
+            let known = if known.is_empty() { "none are declared in draws".to_owned() } else { known.join(", ") };
+            self.problem(path, format!("{owner}: {what} refers to unknown shared draw '{name}' (known: {known})"));
+        }
+    }
+
+    /// The scenario's shared draws: unique names, valid distributions.
+    pub(super) fn draws(&mut self) -> Vec<(String, Dist)> {
+        let spec = self.spec;
+        for (i, d) in spec.draws.iter().enumerate() {
+            let path = SpecPath::at("draws", i);
+            let owner = format!("draw '{}'", d.name);
+            if d.name.trim().is_empty() {
+                self.problem(path.field("name"), "a draw has an empty name");
+            } else if spec.draws[..i].iter().any(|x| x.name == d.name) {
+                self.problem(path.field("name"), format!("duplicate draw name '{}'", d.name));
+            }
+            self.dist(&d.dist, path.field("dist"), &owner, "dist");
+        }
+        spec.draws.iter().map(|d| (d.name.clone(), d.dist.clone())).collect()
     }
 
     /// Resolves the list `parent.list` of redundant inputs and how many of
@@ -388,6 +423,7 @@ pub(crate) fn validate(spec: &ScenarioSpec) -> Result<Validated, Vec<Problem>> {
     if v.problems.is_empty() {
         infrastructure::check_power_graph(&mut v, &parts.details, &parts.containers);
     }
+    let draws = v.draws();
     let disasters = disasters::validate_disasters(&mut v);
     let objectives = objectives::validate_objectives(&mut v, &disasters);
 
@@ -406,6 +442,6 @@ pub(crate) fn validate(spec: &ScenarioSpec) -> Result<Validated, Vec<Problem>> {
             detail: parts.details[i].clone().expect("every component has a detail once validation passed"),
         })
         .collect();
-    let model = Model::new(components, services, teams, policy, bootstraps);
+    let model = Model::new(components, services, teams, policy, bootstraps, draws);
     Ok(Validated { model, disasters, objectives, warnings: v.warnings })
 }
