@@ -116,6 +116,11 @@
 //!   delivery lead time and then an engineer's work). Re-energising a room
 //!   does not replace what burnt in it. New servers boot, and none comes
 //!   back broken.
+//! - **Restoration** after a fire is decided, not only delayed: after the
+//!   inspection, the rooms cut and not staged are re-energised; each later
+//!   stage is due its `after` the previous one, not before its `at` (from
+//!   t0), and goes ahead once everything in its `waits_for` works (a
+//!   cooling unit live, a service not down); rooms in `never` stay cut.
 //! - A **service** is *down* with no serving capacity or a hard dependency
 //!   down; *degraded* with capacity below demand, a hard dependency degraded
 //!   or a soft dependency not up; *up* otherwise. It serves

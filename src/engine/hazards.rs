@@ -26,6 +26,8 @@ pub(super) struct Hazards {
     destroyed: Vec<Destroyed>,
     /// This run's value of each of the scenario's shared draws.
     shared: Vec<SimDuration>,
+    /// Restoration stages (fire, stage) that are due but wait for a condition.
+    waiting_stages: Vec<(u16, u16)>,
 }
 
 impl Hazards {
@@ -36,6 +38,7 @@ impl Hazards {
             fires: Vec::new(),
             destroyed: Vec::new(),
             shared: Vec::new(),
+            waiting_stages: Vec::new(),
         }
     }
 
@@ -45,6 +48,7 @@ impl Hazards {
         self.fires.clear();
         self.fires.resize_with(disaster.hazards.len(), FireState::default);
         self.destroyed.clear();
+        self.waiting_stages.clear();
         self.rngs.clear();
         for key in &self.keys {
             self.rngs.push(rng::stream(seed, run, StreamKind::Hazard, key));
@@ -330,14 +334,55 @@ impl<'s> Simulation<'s> {
         self.start_replacements(hazard);
     }
 
-    pub(super) fn restore(&mut self, hazard: u16, stage: u16) {
+    /// Restoration stage `stage` of fire `hazard` is due: it goes ahead
+    /// now if everything it waits for works, else it waits for that.
+    pub(super) fn stage_due(&mut self, hazard: u16, stage: u16) {
+        if self.stage_may_go(hazard, stage) {
+            self.restore(hazard, stage);
+        } else {
+            self.hazards.waiting_stages.push((hazard, stage));
+        }
+    }
+
+    fn stage_may_go(&self, hazard: u16, stage: u16) -> bool {
+        let Some(s) = (stage as usize).checked_sub(1).map(|k| &self.fire(hazard).stages[k]) else { return true };
+        s.waits_for.iter().all(|&c| match self.model.component(c).detail {
+            Detail::Service(sid) => !self.services.is_down(crate::model::ServiceId(sid)),
+            _ => self.infra.works(c),
+        })
+    }
+
+    /// After an event has settled: restores the waiting stages whose
+    /// conditions now hold; returns whether any did (what they restore may
+    /// let others go, once it has settled in turn).
+    pub(super) fn release_waiting_stages(&mut self) -> bool {
+        if self.hazards.waiting_stages.is_empty() {
+            return false;
+        }
+        let mut released = false;
+        let mut k = 0;
+        while k < self.hazards.waiting_stages.len() {
+            let (hazard, stage) = self.hazards.waiting_stages[k];
+            if self.stage_may_go(hazard, stage) {
+                self.hazards.waiting_stages.remove(k);
+                self.ctx.cause = Event::RoomsRestored { hazard, stage };
+                self.restore(hazard, stage);
+                released = true;
+            } else {
+                k += 1;
+            }
+        }
+        released
+    }
+
+    fn restore(&mut self, hazard: u16, stage: u16) {
         let fire = self.fire(hazard);
         let h = hazard as usize;
         let in_stage = |r: ComponentId| -> bool {
             if stage == 0 {
-                !fire.stages.iter().any(|(rooms, _)| rooms.contains(&r))
+                !fire.stages.iter().any(|s| s.rooms.contains(&r)) && !fire.never.contains(&r)
             } else {
-                fire.stages[stage as usize - 1].0.contains(&r)
+                fire.stages[stage as usize - 1].rooms.contains(&r)
             }
         };
         let model = self.model;
@@ -353,9 +398,12 @@ impl<'s> Simulation<'s> {
         for r in replaced {
             self.equipment_replaced(hazard, r);
         }
-        if let Some((_, after)) = fire.stages.get(stage as usize) {
-            let d = self.hazards.draw(after, h, self.model);
-            self.ctx.queue.schedule_unkeyed(self.ctx.now + d, Event::RoomsRestored { hazard, stage: stage + 1 });
+        // The next stage is due after its delay, and not before its time.
+        if let Some(next) = fire.stages.get(stage as usize) {
+            let after = self.ctx.now + self.hazards.draw(&next.after, h, self.model);
+            let not_before =
+                next.at.as_ref().map_or(SimTime::ZERO, |at| SimTime::ZERO + self.hazards.draw(at, h, self.model));
+            self.ctx.queue.schedule_unkeyed(after.max(not_before), Event::RoomsRestored { hazard, stage: stage + 1 });
         }
     }
 }

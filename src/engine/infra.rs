@@ -250,6 +250,12 @@ impl Infra {
         (ComponentId(root), why)
     }
 
+    /// Whether an infrastructure component works: live, and for a room
+    /// also reachable.
+    pub(super) fn works(&self, c: ComponentId) -> bool {
+        self.serving(c.0)
+    }
+
     /// Whether a component serves: live, and for a room also reachable.
     fn serving(&self, i: u32) -> bool {
         let node = &self.nodes[i as usize];

@@ -278,6 +278,10 @@ impl<'s> Simulation<'s> {
             self.dispatch_work();
             // Work handed out may have changed what a service waits on.
             self.settle();
+            // Restoration stages waiting for a condition that now holds.
+            while self.release_waiting_stages() {
+                self.settle();
+            }
             self.note_new_deadlocks();
         }
         Ok((horizon, events))
@@ -420,7 +424,7 @@ impl<'s> Simulation<'s> {
             Event::SuppressionActs { hazard, room } => self.suppression_acts(hazard, room),
             Event::PowerCutOrdered { hazard } => self.power_cut(hazard),
             Event::FireOut { hazard } => self.fire_out(hazard),
-            Event::RoomsRestored { hazard, stage } => self.restore(hazard, stage),
+            Event::RoomsRestored { hazard, stage } => self.stage_due(hazard, stage),
             Event::EquipmentDelivered { hazard, room } => self.equipment_delivered(hazard, room),
             Event::EquipmentReplaced { hazard, room } => self.equipment_replaced(hazard, room),
             Event::OutageStarts { hazard } => self.outage_starts(hazard),

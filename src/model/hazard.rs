@@ -58,7 +58,7 @@ impl Disaster {
 
 #[derive(Clone, Debug)]
 pub(crate) enum Hazard {
-    Fire(Fire),
+    Fire(Box<Fire>),
     Outage { target: ComponentId, at: SimDuration, delay: Option<Dist>, duration: Option<Dist> },
 }
 
@@ -76,7 +76,21 @@ pub(crate) struct Fire {
     pub(crate) power_cut: Option<(CutScope, Dist)>,
     pub(crate) extinguished_after: Dist,
     pub(crate) inspection: Dist,
-    pub(crate) stages: Vec<(Vec<ComponentId>, Dist)>,
+    pub(crate) stages: Vec<Stage>,
+    /// Rooms cut that are never re-energised.
+    pub(crate) never: Vec<ComponentId>,
+}
+
+/// A restoration stage, validated.
+#[derive(Clone, Debug)]
+pub(crate) struct Stage {
+    pub(crate) rooms: Vec<ComponentId>,
+    /// From the previous stage.
+    pub(crate) after: Dist,
+    /// Not before this, from t0.
+    pub(crate) at: Option<Dist>,
+    /// What must work before it goes ahead.
+    pub(crate) waits_for: Vec<ComponentId>,
 }
 
 /// What burns in a fire, which decides whether gas suppression can work.

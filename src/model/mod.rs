@@ -26,7 +26,7 @@ use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 
 pub use hazard::{CutScope, Disaster, Fuel};
-pub(crate) use hazard::{Fire, Hazard, Replacement};
+pub(crate) use hazard::{Fire, Hazard, Replacement, Stage};
 pub use kinds::{Failures, Role, RoomKind, State, Suppression};
 pub use work::RecoveryOrder;
 pub(crate) use work::{

@@ -817,8 +817,10 @@ pub enum HazardSpec {
 /// 6. The fire is out `extinguished_after` the ignition (or earlier, when
 ///    suppression has put it out in every room).
 /// 7. Restoration: after `restoration.inspection`, every room the
-///    authorities cut and not named in a stage is re-energised; then each
-///    stage follows the previous one after its own delay. Re-energising a
+///    authorities cut and not named in a stage (nor in `never`) is
+///    re-energised; then each stage follows the previous one after its own
+///    delay, not before its `at` (from t0), and once everything in its
+///    `waits_for` works. Rooms in `never` stay cut. Re-energising a
 ///    room does not bring back what burnt in it, unless the room's
 ///    replacement is [`AtRestoration`](ReplacementSpec::AtRestoration).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -910,15 +912,21 @@ pub struct RestorationSpec {
     /// Later stages, each after the previous one.
     #[serde(default)]
     pub stages: Vec<StageSpec>,
+    /// Rooms the authorities cut that are never re-energised within the run
+    /// (burnt out, abandoned).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub never: Vec<String>,
 }
 
 impl Default for RestorationSpec {
     fn default() -> Self {
-        RestorationSpec { inspection: zero_dist(), stages: Vec::new() }
+        RestorationSpec { inspection: zero_dist(), stages: Vec::new(), never: Vec::new() }
     }
 }
 
-/// One stage of restoration.
+/// One stage of restoration. It is due `after` the previous stage (or the
+/// inspection), and not before `at` (from t0) when given; once due, it
+/// waits until everything in `waits_for` works (cooling back, a service up).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename = "Stage")]
 pub struct StageSpec {
@@ -926,5 +934,13 @@ pub struct StageSpec {
     /// for rooms whose replacement is `AtRestoration`).
     pub rooms: Vec<String>,
     /// Time from the previous stage (or the inspection) to this one.
+    #[serde(default = "zero_dist", skip_serializing_if = "is_zero_dist")]
     pub after: Dist,
+    /// Not before this time from t0 (a date set in advance: the permit's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<Dist>,
+    /// Elements that must work first: infrastructure live (a cooling unit,
+    /// a room), a service not down.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub waits_for: Vec<String>,
 }

@@ -281,3 +281,70 @@ fn shared_draws_are_checked_where_they_are_written() {
         assert!(err.contains(fragment), "{fragment}: {err}");
     }
 }
+
+/// A battery-room fire at 0s; the authorities cut the whole site at once;
+/// the fire is out at 2h and inspected for 1h. The chiller c1 (in the
+/// plant room) is out until 8h. `restoration` is spliced in.
+fn staged_fire(restoration: &str) -> String {
+    format!(
+        r#"Scenario(
+        name: "staged", horizon: "1d",
+        sites: [Site(name: "dc", rooms: [
+            Room(name: "elec", kind: Electrical),
+            Room(name: "battery", kind: Battery),
+            Room(name: "plant", kind: Cooling),
+            Room(name: "hall-a", kind: DataHall, feeds: ["sw"]),
+            Room(name: "hall-b", kind: DataHall, feeds: ["sw"]),
+        ])],
+        power: [Utility(name: "grid"), Switchboard(name: "sw", room: "elec", inputs: ["grid"])],
+        cooling: [Cooling(name: "c1", room: "plant", power: ["sw"])],
+        pools: [
+            Pool(name: "pa", room: "hall-a", servers: 1, boot: Fixed("0s")),
+            Pool(name: "pb", room: "hall-b", servers: 1, boot: Fixed("0s")),
+        ],
+        services: [
+            Service(name: "a", users: 1, demand: 1, deployments: [(pool: "pa")]),
+            Service(name: "b", users: 1, demand: 1, deployments: [(pool: "pb")]),
+        ],
+        disasters: [Disaster(name: "fire", hazards: [
+            Fire(room: "battery", at: "0s", fuel: LithiumBattery,
+                 power_cut: (scope: Site, after: Fixed("0s")),
+                 extinguished_after: Fixed("2h"),
+                 restoration: (inspection: Fixed("1h"), {restoration})),
+            Outage(target: "c1", at: "0s", duration: Fixed("8h")),
+        ])],
+    )"#
+    )
+}
+
+#[test]
+fn restoration_stages_keep_their_date_and_wait_for_their_conditions() {
+    // After the 1h inspection (3h), every cut room not staged and not
+    // abandoned is re-energised: elec and hall-a; a is down 3h. The plant
+    // stage is due right after but not before 6h; the hall-b stage is due
+    // right after the plant's, 6h, but waits for chiller c1, out until 8h:
+    // b is down 8h. The battery room is never re-energised.
+    let stages = r#"never: ["battery"], stages: [
+        Stage(rooms: ["plant"], at: Fixed("6h")),
+        Stage(rooms: ["hall-b"], waits_for: ["c1"]),
+    ]"#;
+    let report = run(&load(&staged_fire(stages)), "fire", 1);
+    assert_eq!(service(&report, "a").downtime, h(3));
+    assert_eq!(service(&report, "b").downtime, h(8));
+    let last = |c: &str| report.timeline.iter().rev().find(|e| e.component == c).map(|e| (e.at, e.state));
+    assert_eq!(last("plant"), Some((at(h(6)), State::Up)));
+    assert_eq!(last("hall-b").map(|(t, _)| t), Some(at(h(8))));
+    assert_eq!(last("battery").map(|(_, s)| s), Some(State::Down));
+    // Without the condition, hall-b follows the plant at 6h.
+    let report = run(&load(&staged_fire(&stages.replace(r#", waits_for: ["c1"]"#, ""))), "fire", 1);
+    assert_eq!(service(&report, "b").downtime, h(6));
+    // Without the date, the plant follows the inspection at 3h, and hall-b
+    // still waits for c1: 8h.
+    let report = run(&load(&staged_fire(&stages.replace(r#", at: Fixed("6h")"#, ""))), "fire", 1);
+    assert_eq!(service(&report, "b").downtime, h(8));
+    // A room both staged and abandoned is refused where it is written.
+    let err = Scenario::from_ron_str(&staged_fire(&stages.replace(r#"never: ["battery"]"#, r#"never: ["plant"]"#)))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("room 'plant' is both in a restoration stage and never restored"), "{err}");
+}

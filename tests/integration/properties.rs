@@ -236,7 +236,10 @@ fn build(r: &Recipe) -> ScenarioSpec {
             }),
             power_cut: Some(PowerCutSpec { scope: CutScope::Site, after: Dist::Fixed(minutes(u64::from(cut))) }),
             extinguished_after: Dist::Fixed(minutes(u64::from(out))),
-            restoration: RestorationSpec { inspection: Dist::Exponential { mean: minutes(60) }, stages: vec![] },
+            restoration: RestorationSpec {
+                inspection: Dist::Exponential { mean: minutes(60) },
+                ..RestorationSpec::default()
+            },
         }));
     }
     if hazards.is_empty() {

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use super::{Expect, MAX_HAZARDS, Validator};
-use crate::model::{ComponentId, ComponentKind, Disaster, Fire, Hazard};
+use crate::model::{ComponentId, ComponentKind, Disaster, Fire, Hazard, Stage};
 use crate::scenario::path::SpecPath;
 use crate::scenario::spec::*;
 
@@ -82,7 +82,7 @@ fn validate_disaster(v: &mut Validator<'_>, d: &DisasterSpec, path: &SpecPath, o
             }
             HazardSpec::Fire(f) => {
                 if let Some(fire) = validate_fire(v, f, &hp, &owner) {
-                    hazards.push(Hazard::Fire(fire));
+                    hazards.push(Hazard::Fire(Box::new(fire)));
                 }
             }
         }
@@ -152,28 +152,48 @@ fn validate_fire(v: &mut Validator<'_>, f: &FireSpec, hp: &SpecPath, owner: &str
         );
         return None;
     }
+    // Rooms never re-energised, then each stage's: a room in one place only.
+    let never = v.resolve_all(&f.restoration.never, Expect::Room, &rp.field("never"), &owner);
+    let check_room = |v: &mut Validator<'_>, r: u32, at: SpecPath, name: &str, staged: &mut Vec<u32>| {
+        if site.is_some() && v.order[r as usize].2 != site {
+            v.problem(at, format!("{owner}: restoration names '{name}', which is not in the fire's site"));
+        } else if never.contains(&r) && staged.contains(&r) {
+            v.problem(at, format!("{owner}: room '{name}' is both in a restoration stage and never restored"));
+        } else if staged.contains(&r) {
+            v.problem(at, format!("{owner}: room '{name}' appears in two restoration stages"));
+        }
+        staged.push(r);
+    };
+    for (ri, &r) in never.iter().enumerate() {
+        if site.is_some() && v.order[r as usize].2 != site {
+            let name = &f.restoration.never[ri];
+            v.problem(
+                rp.field("never").index(ri),
+                format!("{owner}: restoration names '{name}', which is not in the fire's site"),
+            );
+        }
+    }
+    staged.extend(&never);
     for (si, stage) in f.restoration.stages.iter().enumerate() {
         let sp = rp.field("stages").index(si);
         v.hazard_dist(&stage.after, sp.field("after"), &owner, "stage delay");
+        if let Some(at) = &stage.at {
+            v.hazard_dist(at, sp.field("at"), &owner, "stage time");
+        }
         if stage.rooms.is_empty() {
             v.problem(sp.field("rooms"), format!("{owner}: restoration stage {si} names no rooms"));
         }
         let rooms = v.resolve_all(&stage.rooms, Expect::Room, &sp.field("rooms"), &owner);
         for (ri, &r) in rooms.iter().enumerate() {
-            if site.is_some() && v.order[r as usize].2 != site {
-                v.problem(
-                    sp.field("rooms").index(ri),
-                    format!("{owner}: restoration names '{}', which is not in the fire's site", stage.rooms[ri]),
-                );
-            } else if staged.contains(&r) {
-                v.problem(
-                    sp.field("rooms").index(ri),
-                    format!("{owner}: room '{}' appears in two restoration stages", stage.rooms[ri]),
-                );
-            }
-            staged.push(r);
+            check_room(v, r, sp.field("rooms").index(ri), &stage.rooms[ri], &mut staged);
         }
-        stages.push((rooms.into_iter().map(ComponentId).collect(), stage.after.clone()));
+        let waits_for = v.resolve_all(&stage.waits_for, Expect::Any, &sp.field("waits_for"), &owner);
+        stages.push(Stage {
+            rooms: rooms.into_iter().map(ComponentId).collect(),
+            after: stage.after.clone(),
+            at: stage.at.clone(),
+            waits_for: waits_for.into_iter().map(ComponentId).collect(),
+        });
     }
     let room = room?;
     let site = site?;
@@ -196,5 +216,6 @@ fn validate_fire(v: &mut Validator<'_>, f: &FireSpec, hp: &SpecPath, owner: &str
         extinguished_after: f.extinguished_after.clone(),
         inspection: f.restoration.inspection.clone(),
         stages,
+        never: never.into_iter().map(ComponentId).collect(),
     })
 }
