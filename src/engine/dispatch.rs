@@ -39,6 +39,8 @@ const ABSENT: Engineer = Engineer { state: EngineerState::Absent, rest_due: fals
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Status {
+    /// In its wait before it can start (a decision, a delivery): no one busy.
+    Waiting,
     /// Waiting for an engineer.
     Queued,
     /// Waiting for a required service (no fallback).
@@ -129,7 +131,8 @@ impl Task {
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Action {
     pub(super) task: Task,
-    team: u16,
+    /// The team whose engineer does it; `None`: no engineer.
+    team: Option<u16>,
     /// Servers of a restart batch or a scale-out step.
     servers: u64,
     /// The target's epoch when queued (pool power epoch, failover epoch).
@@ -182,12 +185,15 @@ pub(super) struct Crew {
     rngs: Vec<ChaCha8Rng>,
     /// Set when the first service is impacted: every team has been called.
     incident: bool,
+    /// Work that needs no engineer, blocked on a required service.
+    unstaffed_blocked: Vec<u32>,
 }
 
 impl Crew {
     /// No one called, nothing queued, for run `run` of study `seed`.
     pub(super) fn reset(&mut self, model: &Model, seed: u64, run: u64) {
         self.actions.clear();
+        self.unstaffed_blocked.clear();
         self.incident = false;
         if self.teams.len() == model.teams.len() {
             for (team, def) in self.teams.iter_mut().zip(&model.teams) {
@@ -307,26 +313,77 @@ fn rank(policy: &dyn RecoveryPolicy, model: &Model, states: &[State], a: &Action
 }
 
 impl Simulation<'_> {
-    /// Queues manual work for `team`, calling the team in if it is not yet.
-    /// (Every team is called when the incident starts, see `incident_started`;
-    /// this covers work queued without any service being impacted.)
-    pub(super) fn queue_action(&mut self, task: Task, team: u16, servers: u64, epoch: u32) {
+    /// Queues manual work: after its wait, if it has one (no one busy
+    /// meanwhile), it goes to its team's queue, calling the team in if it
+    /// is not yet (every team is called when the incident starts, see
+    /// `incident_started`; this covers work queued without any service
+    /// being impacted), or, needing no engineer, starts by itself.
+    pub(super) fn queue_action(&mut self, task: Task, servers: u64, epoch: u32) {
         let id = self.crew.actions.len() as u32;
+        let work = task.work(self.model);
         let action = Action {
             task,
-            team,
+            team: work.team,
             servers,
             epoch,
             seq: u64::from(id),
             queued_at: self.ctx.now,
             blocked_at: self.ctx.now,
-            status: Status::Queued,
+            status: Status::Waiting,
             engineer: 0,
         };
-        let rank = rank(&*self.policy, self.model, self.services.states(), &action);
-        self.crew.teams[team as usize].queue.push(id, Reverse((rank, action.seq)));
         self.crew.actions.push(action);
-        self.crew.call_team(team, self.model, &mut self.ctx);
+        match &work.wait {
+            Some(wait) => {
+                let d = wait.sample(self.ctx.rng(task.stream(self.model)));
+                self.ctx.schedule_unkeyed(d, Event::WaitOver { action: id });
+            }
+            None => self.wait_over(id),
+        }
+    }
+
+    /// An action's wait is over: it goes to its team's queue, or starts by
+    /// itself if it needs no engineer.
+    pub(super) fn wait_over(&mut self, a: u32) {
+        if self.crew.actions[a as usize].status != Status::Waiting {
+            return;
+        }
+        self.crew.actions[a as usize].status = Status::Queued;
+        match self.crew.actions[a as usize].team {
+            Some(team) => {
+                let action = &self.crew.actions[a as usize];
+                let rank = rank(&*self.policy, self.model, self.services.states(), action);
+                let seq = action.seq;
+                self.crew.teams[team as usize].queue.push(a, Reverse((rank, seq)));
+                self.crew.call_team(team, self.model, &mut self.ctx);
+            }
+            None => self.start_unstaffed(a),
+        }
+    }
+
+    /// Starts work that needs no engineer, if it is still needed: at once
+    /// with its requirements up, the slow way without them, or it waits.
+    fn start_unstaffed(&mut self, a: u32) {
+        if !self.still_needed(a) {
+            return;
+        }
+        let task = self.crew.actions[a as usize].task;
+        let work = task.work(self.model);
+        let duration = if self.requirements_up(work) {
+            &work.duration
+        } else if let Some(slower) = &work.fallback {
+            slower
+        } else {
+            let action = &mut self.crew.actions[a as usize];
+            action.status = Status::Blocked;
+            action.blocked_at = self.ctx.now;
+            self.crew.unstaffed_blocked.push(a);
+            self.services.deadlock_check_due = true;
+            return;
+        };
+        let d = duration.sample(self.ctx.rng(task.stream(self.model)));
+        self.crew.actions[a as usize].status = Status::Running;
+        self.ctx.schedule_unkeyed(d, Event::ActionDone { action: a });
     }
 
     /// The first service has been impacted: call every team in.
@@ -443,12 +500,24 @@ impl Simulation<'_> {
                 self.try_automatic_switch(s);
             }
         }
+        // Work that needs no engineer starts as soon as it may.
+        if !self.crew.unstaffed_blocked.is_empty() {
+            let blocked = std::mem::take(&mut self.crew.unstaffed_blocked);
+            for a in blocked {
+                if self.crew.actions[a as usize].status == Status::Blocked {
+                    self.crew.actions[a as usize].status = Status::Queued;
+                    self.start_unstaffed(a);
+                }
+            }
+        }
     }
 
     pub(super) fn action_done(&mut self, a: u32) {
         let action = self.crew.actions[a as usize];
         self.crew.actions[a as usize].status = Status::Finished;
-        self.crew.task_done(action.team, action.engineer, self.model, &mut self.ctx);
+        if let Some(team) = action.team {
+            self.crew.task_done(team, action.engineer, self.model, &mut self.ctx);
+        }
         match action.task {
             Task::PoolRestart(p) => {
                 if self.infra.pool_epoch(p) == action.epoch {
@@ -483,24 +552,27 @@ impl Simulation<'_> {
             Event::ActionDone { action } => {
                 let a = &self.crew.actions[action as usize];
                 let model = self.model;
-                let team = &model.teams[a.team as usize].name;
+                let team = match a.team {
+                    Some(t) => format!(" by team '{}'", model.teams[t as usize].name),
+                    None => String::new(),
+                };
                 match a.task {
                     Task::PoolRestart(p) => format!(
-                        "{} servers of pool '{}' restarted by team '{team}'",
+                        "{} servers of pool '{}' restarted{team}",
                         a.servers,
                         model.component(p.component()).name
                     ),
                     Task::Replacement { room, .. } => format!(
-                        "equipment replacement of {} '{}' done by team '{team}'",
+                        "equipment replacement of {} '{}' done{team}",
                         model.component(room).kind.noun(),
                         model.component(room).name
                     ),
                     Task::Bootstrap(b) => format!(
-                        "bootstrap of {} done by team '{team}'",
+                        "bootstrap of {} done{team}",
                         quoted_names(model, &model.bootstraps[b as usize].services)
                     ),
                     Task::Failover(s) | Task::ScaleOut(s) | Task::ServiceRestart(s) => {
-                        format!("{} of service '{}' done by team '{team}'", a.task.kind().noun(), model.service(s).name)
+                        format!("{} of service '{}' done{team}", a.task.kind().noun(), model.service(s).name)
                     }
                 }
             }

@@ -53,6 +53,8 @@ pub(crate) enum Event {
     ShiftEnds { team: u16, engineer: u16 },
     /// An engineer comes back from rest.
     EngineerRested { team: u16, engineer: u16 },
+    /// A manual action's wait (a decision, a delivery) is over.
+    WaitOver { action: u32 },
     /// A manual action is finished.
     ActionDone { action: u32 },
     /// An automatic failover has noticed the loss.
@@ -141,6 +143,7 @@ impl Event {
                 format!("an engineer of team '{}' ended a shift", model.teams[team as usize].name)
             }
             Event::ActionDone { .. } => "manual work finished".to_owned(),
+            Event::WaitOver { .. } => "waiting before manual work over".to_owned(),
             Event::FailoverDetected { service: s, .. } => {
                 format!("loss of service '{}' detected", service(s))
             }

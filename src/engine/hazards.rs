@@ -153,10 +153,10 @@ impl<'s> Simulation<'s> {
 
     /// Replacement equipment is on site: an engineer installs it.
     pub(super) fn equipment_delivered(&mut self, hazard: u16, room: ComponentId) {
-        if let Detail::Room(RoomDetail { replacement: Replacement::Work { work, .. }, .. }) =
+        if let Detail::Room(RoomDetail { replacement: Replacement::Work { .. }, .. }) =
             &self.model.component(room).detail
         {
-            self.queue_action(Task::Replacement { room, hazard }, work.team, 0, 0);
+            self.queue_action(Task::Replacement { room, hazard }, 0, 0);
         }
     }
 

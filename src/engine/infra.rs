@@ -611,7 +611,7 @@ impl Simulation<'_> {
                 while left > 0 {
                     let n = left.min(restart.batch);
                     left -= n;
-                    self.queue_action(Task::PoolRestart(PoolId(i)), restart.work.team, n, epoch);
+                    self.queue_action(Task::PoolRestart(PoolId(i)), n, epoch);
                 }
                 if to_start == 0 {
                     self.servers_booted(i, 0);

@@ -446,6 +446,7 @@ impl<'s> Simulation<'s> {
             }
             Event::ShiftEnds { team, engineer } => self.crew.shift_ends(team, engineer, self.model, &mut self.ctx),
             Event::ActionDone { action } => self.action_done(action),
+            Event::WaitOver { action } => self.wait_over(action),
             Event::FailoverDetected { service, epoch } => self.failover_detected(service, epoch),
             Event::FailoverSwitched { service, epoch } => {
                 if self.services.failover_epoch_is(service, epoch) {

@@ -498,7 +498,7 @@ impl Simulation<'_> {
         let raw = active + standby;
         let run = &mut self.services.runs[s];
         run.raw_capacity = raw;
-        if let Some(work) = &def.recovery.restart {
+        if def.recovery.restart.is_some() {
             // Losing all capacity is a crash: the service needs a restart. A
             // failover's switch counts as one, so a standby warming up after
             // it does not ask for another.
@@ -510,7 +510,7 @@ impl Simulation<'_> {
             } else if raw > 0.0 && run.needs_restart && !run.restart_queued {
                 run.restart_queued = true;
                 let epoch = run.crash_epoch;
-                self.queue_action(Task::ServiceRestart(ServiceId(s as u32)), work.team, 0, epoch);
+                self.queue_action(Task::ServiceRestart(ServiceId(s as u32)), 0, epoch);
             }
         }
         let run = &mut self.services.runs[s];
@@ -526,7 +526,7 @@ impl Simulation<'_> {
             && !self.services.runs[s].scale_queued
         {
             self.services.runs[s].scale_queued = true;
-            self.queue_action(Task::ScaleOut(ServiceId(s as u32)), so.work.team, so.step, 0);
+            self.queue_action(Task::ScaleOut(ServiceId(s as u32)), so.step, 0);
         }
         Inputs { capacity, raw, demand, factor, out: self.infra.is_out(def.component) }
     }
@@ -723,7 +723,7 @@ impl Simulation<'_> {
             run.wanted = any_held && ready;
             if run.wanted && !run.queued {
                 run.queued = true;
-                self.queue_action(Task::Bootstrap(b), boot.work.team, 0, 0);
+                self.queue_action(Task::Bootstrap(b), 0, 0);
             }
         }
     }
@@ -879,9 +879,9 @@ impl Simulation<'_> {
                 let d = detection.sample(self.ctx.rng(def.component));
                 self.ctx.schedule_unkeyed(d, Event::FailoverDetected { service: ServiceId(s as u32), epoch });
             }
-            FailoverDef::Manual(work) => {
+            FailoverDef::Manual(_) => {
                 run.failover = FailoverPhase::Manual;
-                self.queue_action(Task::Failover(ServiceId(s as u32)), work.team, 0, epoch);
+                self.queue_action(Task::Failover(ServiceId(s as u32)), 0, epoch);
             }
         }
     }
@@ -914,9 +914,9 @@ impl Simulation<'_> {
             self.services.runs[s].failover = FailoverPhase::Switching;
             let d = switch.sample(self.ctx.rng(def.component));
             self.ctx.schedule_unkeyed(d, Event::FailoverSwitched { service: ServiceId(s as u32), epoch });
-        } else if let Some(work) = otherwise {
+        } else if otherwise.is_some() {
             self.services.runs[s].failover = FailoverPhase::Manual;
-            self.queue_action(Task::Failover(ServiceId(s as u32)), work.team, 0, epoch);
+            self.queue_action(Task::Failover(ServiceId(s as u32)), 0, epoch);
         } else {
             self.services.runs[s].failover = FailoverPhase::WaitingForRequirements;
             self.services.deadlock_check_due = true;

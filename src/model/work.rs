@@ -28,7 +28,10 @@ pub(crate) struct Shifts {
 /// A piece of manual work, validated.
 #[derive(Clone, Debug)]
 pub(crate) struct Work {
-    pub(crate) team: u16,
+    /// The team whose engineer does it; `None`: no engineer needed.
+    pub(crate) team: Option<u16>,
+    /// Waiting before it can start, no one busy.
+    pub(crate) wait: Option<Dist>,
     pub(crate) duration: Dist,
     pub(crate) requires: Vec<ServiceId>,
     /// Duration when a requirement is down; `None`: wait.

@@ -10,6 +10,11 @@
 //! failover, a scale-out step, a service restart, an equipment replacement,
 //! the bootstrap of a dependency cycle.
 //! Each names a team and occupies one of its engineers for a duration.
+//! An action may first *wait* (`wait`: a decision or approval, procurement,
+//! a vendor on the way), keeping no one busy; it joins its team's queue
+//! when the wait is over. An action with no team needs no engineer of ours
+//! (a vendor's crew, a process that runs by itself): after its wait it
+//! takes its duration at once, subject to its requirements like any other.
 //! Every team is called when the incident starts (the first time any
 //! service is impacted): its `on_call` engineers are on site at once; the
 //! others each arrive after a draw from the team's `arrival` distribution.

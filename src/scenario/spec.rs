@@ -522,9 +522,15 @@ pub enum FailoverSpec {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename = "Manual")]
 pub struct ManualSpec {
-    /// The team whose engineer does it.
-    pub team: String,
-    /// How long it occupies the engineer.
+    /// The team whose engineer does it; none: it needs no engineer of ours
+    /// (a vendor's own crew, a process that runs by itself).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team: Option<String>,
+    /// Waiting before the work can start, with no engineer busy: a decision
+    /// or approval, procurement lead time, a vendor on the way.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wait: Option<Dist>,
+    /// How long it takes (and occupies the engineer, with a team).
     pub duration: Dist,
     /// Services the work needs (operations tooling, the deploy system, login).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -348,3 +348,89 @@ fn restoration_stages_keep_their_date_and_wait_for_their_conditions() {
         .to_string();
     assert!(err.contains("room 'plant' is both in a restoration stage and never restored"), "{err}");
 }
+
+/// Hall A is lost for good at 0s. Each service in `services` (RON) has an
+/// active pool in hall A and a hot standby in hall B; `teams` spliced in.
+fn lose_hall_a(services: &[(&str, u32, &str)], teams: &str, extra_hazards: &str) -> String {
+    let mut pools = String::new();
+    let mut svcs = String::new();
+    for (name, priority, failover) in services {
+        pools.push_str(&format!(
+            r#"Pool(name: "{name}-a", room: "hall-a", servers: 1, boot: Fixed("0s")),
+               Pool(name: "{name}-b", room: "hall-b", servers: 1, boot: Fixed("0s")),"#
+        ));
+        svcs.push_str(&format!(
+            r#"Service(name: "{name}", users: 1, priority: {priority}, demand: 1,
+                       deployments: [(pool: "{name}-a"), (pool: "{name}-b", role: HotStandby)],
+                       failover: {failover}),"#
+        ));
+    }
+    format!(
+        r#"Scenario(
+        name: "waits", horizon: "2d",
+        sites: [Site(name: "dc", rooms: [
+            Room(name: "elec", kind: Electrical),
+            Room(name: "hall-a", kind: DataHall, feeds: ["sw-a"]),
+            Room(name: "hall-b", kind: DataHall, feeds: ["sw-b"]),
+            Room(name: "hall-c", kind: DataHall, feeds: ["sw-b"]),
+        ])],
+        power: [
+            Utility(name: "grid"),
+            Switchboard(name: "sw-a", room: "elec", inputs: ["grid"]),
+            Switchboard(name: "sw-b", room: "elec", inputs: ["grid"]),
+        ],
+        pools: [{pools} Pool(name: "console-pool", room: "hall-c", servers: 1, boot: Fixed("0s"))],
+        services: [{svcs} Service(name: "console", users: 0, demand: 1, deployments: [(pool: "console-pool")])],
+        teams: [{teams}],
+        disasters: [Disaster(name: "d", hazards: [Outage(target: "sw-a", at: "0s"), {extra_hazards}])],
+    )"#
+    )
+}
+
+#[test]
+fn a_decision_keeps_no_engineer_busy() {
+    // One engineer, on call. "core" (priority 1) fails over only after a
+    // 4h decision, then 1h of work; "edge" (priority 2) needs 2h of work
+    // and no decision. The engineer takes edge at 0s (core is still being
+    // decided): edge back at 2h; core's decision is over at 4h, the
+    // engineer is free: core back at 5h.
+    let services = [
+        ("core", 1, r#"Manual(team: "ops", wait: Fixed("4h"), duration: Fixed("1h"))"#),
+        ("edge", 2, r#"Manual(team: "ops", duration: Fixed("2h"))"#),
+    ];
+    let teams = r#"Team(name: "ops", engineers: 1, on_call: 1)"#;
+    let report = run(&load(&lose_hall_a(&services, teams, "")), "d", 1);
+    assert_eq!(service(&report, "edge").full_recovery, Some(at(h(2))));
+    assert_eq!(service(&report, "core").full_recovery, Some(at(h(5))));
+    // Were the decision an engineer's work (5h of it), core would go first
+    // and edge wait for it: core at 5h, edge at 7h.
+    let busy = [("core", 1, r#"Manual(team: "ops", duration: Fixed("5h"))"#), services[1]];
+    let report = run(&load(&lose_hall_a(&busy, teams, "")), "d", 1);
+    assert_eq!(service(&report, "edge").full_recovery, Some(at(h(7))));
+}
+
+#[test]
+fn work_without_a_team_needs_no_engineer() {
+    // A vendor's own crew fails "core" over: no team of ours, a 6h wait for
+    // them to arrive, then 2h. There is no team in the scenario at all:
+    // core is back at 8h.
+    let services = [("core", 1, r#"Manual(wait: Fixed("6h"), duration: Fixed("2h"))"#)];
+    let report = run(&load(&lose_hall_a(&services, "", "")), "d", 1);
+    assert_eq!(service(&report, "core").full_recovery, Some(at(h(8))));
+    let back = report.timeline.iter().find(|e| e.component == "core" && e.state == State::Up).unwrap();
+    assert_eq!(back.cause, "manual failover of service 'core' done");
+    // Needing the console, which is out 0s..10h: the vendor waits for it,
+    // and is done 2h after it is back, at 12h; the slow way (by hand, 3h),
+    // at 6h + 3h = 9h.
+    let console = r#"Outage(target: "console", at: "0s", duration: Fixed("10h"))"#;
+    let needs = [("core", 1, r#"Manual(wait: Fixed("6h"), duration: Fixed("2h"), requires: ["console"])"#)];
+    let report = run(&load(&lose_hall_a(&needs, "", console)), "d", 1);
+    assert_eq!(service(&report, "core").full_recovery, Some(at(h(12))));
+    let slow = [(
+        "core",
+        1,
+        r#"Manual(wait: Fixed("6h"), duration: Fixed("2h"), requires: ["console"], without_requirements: Slower(Fixed("3h")))"#,
+    )];
+    let report = run(&load(&lose_hall_a(&slow, "", console)), "d", 1);
+    assert_eq!(service(&report, "core").full_recovery, Some(at(h(9))));
+}

@@ -120,7 +120,8 @@ fn build(r: &Recipe) -> ScenarioSpec {
                 Some(batch) => RestartSpec::Manual {
                     batch: u64::from(batch),
                     work: ManualSpec {
-                        team: "ops".into(),
+                        team: Some("ops".into()),
+                        wait: None,
                         duration: Dist::Exponential { mean: minutes(20) },
                         requires: tool.iter().cloned().collect(),
                         without_requirements: Fallback::Wait,
@@ -202,7 +203,8 @@ fn build(r: &Recipe) -> ScenarioSpec {
             }
         } else {
             FailoverSpec::Manual(ManualSpec {
-                team: "ops".into(),
+                team: Some("ops".into()),
+                wait: None,
                 duration: Dist::Exponential { mean: minutes(30) },
                 requires: tool.iter().filter(|t| **t != s.name).cloned().collect(),
                 without_requirements: Fallback::Slower(Dist::Exponential { mean: minutes(90) }),

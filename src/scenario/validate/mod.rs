@@ -286,7 +286,13 @@ impl<'a> Validator<'a> {
 
     /// Validates a piece of manual work.
     pub(super) fn work(&mut self, w: &ManualSpec, path: &SpecPath, owner: &str) -> Option<Work> {
-        let team = self.team(&w.team, path.field("team"), owner);
+        let team = match &w.team {
+            Some(t) => Some(self.team(t, path.field("team"), owner)?),
+            None => None,
+        };
+        if let Some(wait) = &w.wait {
+            self.dist(wait, path.field("wait"), owner, "wait");
+        }
         self.dist(&w.duration, path.field("duration"), owner, "duration");
         let requires = self.services(&w.requires, &path.field("requires"), owner);
         let fallback = match &w.without_requirements {
@@ -296,7 +302,7 @@ impl<'a> Validator<'a> {
                 Some(d.clone())
             }
         };
-        Some(Work { team: team?, duration: w.duration.clone(), requires, fallback })
+        Some(Work { team, wait: w.wait.clone(), duration: w.duration.clone(), requires, fallback })
     }
 
     pub(super) fn failures(&mut self, f: &Option<Failures>, path: &SpecPath, owner: &str) {

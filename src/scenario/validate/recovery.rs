@@ -139,8 +139,10 @@ pub(super) fn validate_service_recovery(
             && so.rate > 0.0
         {
             let duration = Dist::Fixed(SimDuration::from_hours_f64(step as f64 / so.rate));
-            r.scale_out =
-                Some(ScaleOutDef { step: step.max(1), work: Work { team, duration, requires, fallback: None } });
+            r.scale_out = Some(ScaleOutDef {
+                step: step.max(1),
+                work: Work { team: Some(team), wait: None, duration, requires, fallback: None },
+            });
         }
     }
     if let Some(m) = &s.restart {
