@@ -13,7 +13,7 @@ use super::context::Ctx;
 use super::outcome::Deadlock;
 use super::{Event, Simulation};
 use crate::model::{
-    ComponentId, Detail, FailoverDef, Model, PoolId, Replacement, RoomDetail, ServiceId, State, TeamDef, Work,
+    ComponentId, Detail, FailoverDef, Model, PoolId, Replacement, RoomDetail, ServiceId, State, TeamCall, TeamDef, Work,
 };
 use crate::recovery::{ActionInfo, ActionKind, RecoveryPolicy, RecoveryView};
 use crate::rng::{self, StreamKind};
@@ -161,7 +161,7 @@ impl TeamRun {
     fn reset(&mut self, def: &TeamDef) {
         self.called = false;
         self.engineers.clear();
-        self.engineers.resize(def.engineers as usize, ABSENT);
+        self.engineers.resize(def.total_engineers() as usize, ABSENT);
         self.queue.clear();
         self.blocked.clear();
     }
@@ -169,7 +169,7 @@ impl TeamRun {
     fn new(def: &TeamDef) -> TeamRun {
         TeamRun {
             called: false,
-            engineers: vec![ABSENT; def.engineers as usize],
+            engineers: vec![ABSENT; def.total_engineers() as usize],
             queue: PriorityQueue::new(),
             blocked: Vec::new(),
         }
@@ -187,6 +187,8 @@ pub(super) struct Crew {
     incident: bool,
     /// Work that needs no engineer, blocked on a required service.
     unstaffed_blocked: Vec<u32>,
+    /// Teams called once some elements work, not called yet.
+    waiting_calls: Vec<u16>,
 }
 
 impl Crew {
@@ -195,6 +197,10 @@ impl Crew {
         self.actions.clear();
         self.unstaffed_blocked.clear();
         self.incident = false;
+        self.waiting_calls.clear();
+        self.waiting_calls.extend(
+            (0..model.teams.len() as u16).filter(|&t| matches!(model.teams[t as usize].called, TeamCall::When(_))),
+        );
         if self.teams.len() == model.teams.len() {
             for (team, def) in self.teams.iter_mut().zip(&model.teams) {
                 team.reset(def);
@@ -237,7 +243,7 @@ impl Crew {
         let cycle = shifts.work + shifts.rest;
         let offset = if first && shifts.staggered {
             let k = u128::from(engineer);
-            let n = u128::from(def.engineers.max(1));
+            let n = u128::from(def.total_engineers().max(1));
             SimDuration::from_millis((u128::from(cycle.as_millis()) * k / n) as u64)
         } else {
             SimDuration::ZERO
@@ -280,8 +286,9 @@ impl Crew {
     }
 
     /// Calls a team in, if it is not yet: the on-call engineers are on site
-    /// at once, the others arrive after a draw each.
-    fn call_team(&mut self, team: u16, model: &Model, ctx: &mut Ctx<'_>) {
+    /// at once, the others arrive after a draw each, and an escalation's
+    /// engineers all arrive after one draw of its delay.
+    pub(super) fn call_team(&mut self, team: u16, model: &Model, ctx: &mut Ctx<'_>) {
         let t = team as usize;
         if self.teams[t].called {
             return;
@@ -296,6 +303,24 @@ impl Crew {
                 ctx.schedule_unkeyed(d, Event::EngineerArrives { team, engineer: e as u16 });
             }
         }
+        if let Some((after, _)) = &def.escalation {
+            let d = after.sample(&mut self.rngs[t]);
+            for e in def.engineers..def.total_engineers() {
+                ctx.schedule_unkeyed(d, Event::EngineerArrives { team, engineer: e as u16 });
+            }
+        }
+    }
+
+    /// Calls a team in if work or the first impact is what calls it.
+    fn call_on_impact(&mut self, team: u16, model: &Model, ctx: &mut Ctx<'_>) {
+        if matches!(model.teams[team as usize].called, TeamCall::FirstImpact) {
+            self.call_team(team, model, ctx);
+        }
+    }
+
+    /// The random stream of team `t`, for its call-out time.
+    pub(super) fn team_rng(&mut self, t: u16) -> &mut ChaCha8Rng {
+        &mut self.rngs[t as usize]
     }
 
     /// The lowest-numbered free engineer of a team.
@@ -355,7 +380,7 @@ impl Simulation<'_> {
                 let rank = rank(&*self.policy, self.model, self.services.states(), action);
                 let seq = action.seq;
                 self.crew.teams[team as usize].queue.push(a, Reverse((rank, seq)));
-                self.crew.call_team(team, self.model, &mut self.ctx);
+                self.crew.call_on_impact(team, self.model, &mut self.ctx);
             }
             None => self.start_unstaffed(a),
         }
@@ -390,8 +415,35 @@ impl Simulation<'_> {
     pub(super) fn incident_started(&mut self) {
         self.crew.incident = true;
         for t in 0..self.crew.teams.len() {
-            self.crew.call_team(t as u16, self.model, &mut self.ctx);
+            self.crew.call_on_impact(t as u16, self.model, &mut self.ctx);
         }
+    }
+
+    /// Calls the teams whose call-out waits for elements that now all
+    /// work; returns whether any was called.
+    pub(super) fn call_teams_whose_conditions_hold(&mut self) -> bool {
+        // Before the first impact nothing has been lost to come back.
+        if self.crew.waiting_calls.is_empty() || !self.crew.incident {
+            return false; // the usual case
+        }
+        let model = self.model;
+        let mut called = false;
+        let mut k = 0;
+        while k < self.crew.waiting_calls.len() {
+            let t = self.crew.waiting_calls[k];
+            let ready = match &model.teams[t as usize].called {
+                TeamCall::When(elements) => elements.iter().all(|&c| self.element_works(c)),
+                _ => true,
+            };
+            if ready {
+                self.crew.waiting_calls.remove(k);
+                self.crew.call_team(t, model, &mut self.ctx);
+                called = true;
+            } else {
+                k += 1;
+            }
+        }
+        called
     }
 
     /// Whether an action still makes sense; drops it (and lets its target

@@ -53,6 +53,8 @@ pub(crate) enum Event {
     ShiftEnds { team: u16, engineer: u16 },
     /// An engineer comes back from rest.
     EngineerRested { team: u16, engineer: u16 },
+    /// A team is called out at its set time.
+    TeamCalled { team: u16 },
     /// A manual action's wait (a decision, a delivery) is over.
     WaitOver { action: u32 },
     /// A manual action is finished.
@@ -144,6 +146,7 @@ impl Event {
             }
             Event::ActionDone { .. } => "manual work finished".to_owned(),
             Event::WaitOver { .. } => "waiting before manual work over".to_owned(),
+            Event::TeamCalled { team } => format!("team '{}' called out", model.teams[team as usize].name),
             Event::FailoverDetected { service: s, .. } => {
                 format!("loss of service '{}' detected", service(s))
             }

@@ -63,11 +63,15 @@ impl Hazards {
     /// value of a shared draw.
     pub(super) fn draw(&mut self, d: &Dist, h: usize, model: &Model) -> SimDuration {
         match d {
-            Dist::Shared(name) => {
-                model.draws.iter().position(|(n, _)| n == name).map_or(SimDuration::ZERO, |k| self.shared[k])
-            }
+            Dist::Shared(name) => self.shared_value(name, model),
             d => d.sample(&mut self.rngs[h]),
         }
+    }
+
+    /// This run's value of the shared draw `name` (declared, as validation
+    /// checks).
+    pub(super) fn shared_value(&self, name: &str, model: &Model) -> SimDuration {
+        model.draws.iter().position(|(n, _)| n == name).map_or(SimDuration::ZERO, |k| self.shared[k])
     }
 }
 
@@ -346,10 +350,7 @@ impl<'s> Simulation<'s> {
 
     fn stage_may_go(&self, hazard: u16, stage: u16) -> bool {
         let Some(s) = (stage as usize).checked_sub(1).map(|k| &self.fire(hazard).stages[k]) else { return true };
-        s.waits_for.iter().all(|&c| match self.model.component(c).detail {
-            Detail::Service(sid) => !self.services.is_down(crate::model::ServiceId(sid)),
-            _ => self.infra.works(c),
-        })
+        s.waits_for.iter().all(|&c| self.element_works(c))
     }
 
     /// After an event has settled: restores the waiting stages whose

@@ -57,7 +57,8 @@ mod tally;
 
 use rand::Rng;
 
-use crate::model::{ComponentId, Detail, Disaster, Hazard, Model, ServiceId, State};
+use crate::dist::Dist;
+use crate::model::{ComponentId, Detail, Disaster, Hazard, Model, ServiceId, State, TeamCall};
 use crate::recovery::{RecoveryPolicy, builtin_policy};
 use crate::scenario::Scenario;
 use crate::time::{SimDuration, SimTime};
@@ -278,8 +279,10 @@ impl<'s> Simulation<'s> {
             self.dispatch_work();
             // Work handed out may have changed what a service waits on.
             self.settle();
-            // Restoration stages waiting for a condition that now holds.
-            while self.release_waiting_stages() {
+            // Restoration stages and call-outs waiting for a condition that
+            // now holds (what they change may let others go, once settled).
+            while self.release_waiting_stages() | self.call_teams_whose_conditions_hold() {
+                self.dispatch_work();
                 self.settle();
             }
             self.note_new_deadlocks();
@@ -307,6 +310,15 @@ impl<'s> Simulation<'s> {
                 Hazard::Outage { .. } => Event::OutageStarts { hazard },
             };
             self.ctx.queue.schedule_unkeyed(SimTime::from(at + delay), event);
+        }
+        for (t, def) in model.teams.iter().enumerate() {
+            if let TeamCall::At(d) = &def.called {
+                let d = match d {
+                    Dist::Shared(name) => self.hazards.shared_value(name, model),
+                    d => d.sample(self.crew.team_rng(t as u16)),
+                };
+                self.ctx.queue.schedule_unkeyed(SimTime::from(d), Event::TeamCalled { team: t as u16 });
+            }
         }
         for (i, c) in model.components.iter().enumerate() {
             if let Some(f) = &c.failures {
@@ -390,6 +402,15 @@ impl<'s> Simulation<'s> {
     }
 
     /// Records a change of state in the timeline, if one is kept.
+    /// Whether an element works, for a condition on it: infrastructure
+    /// live (a room also reachable), a service not down.
+    fn element_works(&self, c: ComponentId) -> bool {
+        match self.model.component(c).detail {
+            Detail::Service(s) => !self.services.is_down(ServiceId(s)),
+            _ => self.infra.works(c),
+        }
+    }
+
     fn record_change(&mut self, c: ComponentId, state: State, level: f64) {
         if self.ctx.record {
             let cause = self.describe_cause();
@@ -447,6 +468,7 @@ impl<'s> Simulation<'s> {
             Event::ShiftEnds { team, engineer } => self.crew.shift_ends(team, engineer, self.model, &mut self.ctx),
             Event::ActionDone { action } => self.action_done(action),
             Event::WaitOver { action } => self.wait_over(action),
+            Event::TeamCalled { team } => self.crew.call_team(team, self.model, &mut self.ctx),
             Event::FailoverDetected { service, epoch } => self.failover_detected(service, epoch),
             Event::FailoverSwitched { service, epoch } => {
                 if self.services.failover_epoch_is(service, epoch) {

@@ -30,7 +30,7 @@ pub(crate) use hazard::{Fire, Hazard, Replacement, Stage};
 pub use kinds::{Failures, Role, RoomKind, State, Suppression};
 pub use work::RecoveryOrder;
 pub(crate) use work::{
-    Bootstrap, FailoverDef, PoolRestart, ScaleOutDef, ServiceRecovery, Shifts, SurgeDef, TeamDef, Work,
+    Bootstrap, FailoverDef, PoolRestart, ScaleOutDef, ServiceRecovery, Shifts, SurgeDef, TeamCall, TeamDef, Work,
 };
 
 use crate::dist::Dist;

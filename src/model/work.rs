@@ -14,6 +14,26 @@ pub(crate) struct TeamDef {
     pub(crate) on_call: u32,
     pub(crate) arrival: Dist,
     pub(crate) shifts: Option<Shifts>,
+    pub(crate) called: TeamCall,
+    /// Engineers who join `after` the call-out (numbered after the others).
+    pub(crate) escalation: Option<(Dist, u32)>,
+}
+
+impl TeamDef {
+    /// Engineers in all, escalation included.
+    pub(crate) fn total_engineers(&self) -> u32 {
+        self.engineers + self.escalation.as_ref().map_or(0, |(_, n)| *n)
+    }
+}
+
+/// When a team is called out, validated.
+#[derive(Clone, Debug, Default)]
+pub(crate) enum TeamCall {
+    #[default]
+    FirstImpact,
+    At(Dist),
+    /// Once every one of these works.
+    When(Vec<super::ComponentId>),
 }
 
 /// A team's rota, validated.

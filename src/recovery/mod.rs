@@ -15,9 +15,15 @@
 //! when the wait is over. An action with no team needs no engineer of ours
 //! (a vendor's crew, a process that runs by itself): after its wait it
 //! takes its duration at once, subject to its requirements like any other.
-//! Every team is called when the incident starts (the first time any
-//! service is impacted): its `on_call` engineers are on site at once; the
-//! others each arrive after a draw from the team's `arrival` distribution.
+//! A team is called when the incident starts (the first time any service is
+//! impacted), or when work is queued for it; or, as its `called` says, at a
+//! set time (`At`), or once named elements work again after the first
+//! impact (`When(["hall-a"])`: when power is back; work for it waits until
+//! then). Its `on_call` engineers are on site at once; the others each
+//! arrive after a draw from the team's `arrival` distribution; an
+//! `escalation` brings more, all after one draw of its delay. Work names
+//! its team, so a team of specialists (a database team, a vendor's
+//! engineers) does only the work that names it.
 //!
 //! # Shifts
 //! With a rota (`shifts: (work, rest)`), a shift is time on site, working

@@ -594,9 +594,10 @@ pub enum ReplicationSpec {
 
 /// A team of engineers for manual recovery work.
 ///
-/// Every team is called when the incident starts (the first time any
-/// service is impacted). `on_call` engineers can start at once; the others
-/// each arrive after a draw from `arrival`.
+/// A team is called when the incident starts (the first time any service is
+/// impacted), or as its `called` says. `on_call` engineers can start at
+/// once; the others each arrive after a draw from `arrival`; an
+/// `escalation` adds more after a delay.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename = "Team")]
 pub struct TeamSpec {
@@ -614,6 +615,39 @@ pub struct TeamSpec {
     /// Work and rest periods; without them engineers work without a break.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shifts: Option<ShiftSpec>,
+    /// When the team is called (default: at the first impact).
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub called: CallSpec,
+    /// More engineers who join after a delay from the call-out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub escalation: Option<EscalationSpec>,
+}
+
+/// When a team is called out.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Call")]
+pub enum CallSpec {
+    /// When the first service is impacted, or work is queued for it.
+    #[default]
+    FirstImpact,
+    /// At a time from t0 (a vendor contracted for the third day), which may
+    /// be a shared draw.
+    At(Dist),
+    /// Once every named element works, from the first impact on: power
+    /// back in a hall (`["hall-a"]`), the site handed back, a service up.
+    /// Work for it waits until then.
+    When(Vec<String>),
+}
+
+/// Engineers who join a team after a delay: an escalation, a second shift
+/// called from home, a vendor's reinforcements.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Escalation")]
+pub struct EscalationSpec {
+    /// From the team's call-out to their arrival.
+    pub after: Dist,
+    /// How many join.
+    pub engineers: u32,
 }
 
 /// A team's rota: each engineer is on site for `work` (working or waiting

@@ -434,3 +434,72 @@ fn work_without_a_team_needs_no_engineer() {
     let report = run(&load(&lose_hall_a(&slow, "", console)), "d", 1);
     assert_eq!(service(&report, "core").full_recovery, Some(at(h(9))));
 }
+
+/// Hall A (with service "svc", restarted by hand by team "vendor") loses
+/// power 0s..4h; `vendor` is the team's RON.
+fn vendor_restart(vendor: &str) -> String {
+    format!(
+        r#"Scenario(
+        name: "call-out", horizon: "2d",
+        sites: [Site(name: "dc", rooms: [
+            Room(name: "elec", kind: Electrical),
+            Room(name: "hall-a", kind: DataHall, feeds: ["sw-a"]),
+        ])],
+        power: [Utility(name: "grid"), Switchboard(name: "sw-a", room: "elec", inputs: ["grid"])],
+        pools: [Pool(name: "p", room: "hall-a", servers: 1, boot: Fixed("0s"))],
+        services: [Service(name: "svc", users: 1, demand: 1, deployments: [(pool: "p")],
+                           restart: (team: "vendor", duration: Fixed("1h")))],
+        teams: [{vendor}],
+        disasters: [Disaster(name: "d", hazards: [Outage(target: "sw-a", at: "0s", duration: Fixed("4h"))])],
+    )"#
+    )
+}
+
+#[test]
+fn teams_are_called_when_their_moment_comes() {
+    // Called at the first impact (0s), the vendor's engineer arrives at 2h
+    // and restarts svc once its servers are back at 4h: done at 5h.
+    let team =
+        |called: &str| format!(r#"Team(name: "vendor", engineers: 1, on_call: 0, arrival: Fixed("2h"), {called})"#);
+    let svc = |called: &str| service(&run(&load(&vendor_restart(&team(called))), "d", 1), "svc").full_recovery;
+    assert_eq!(svc(""), Some(at(h(5))));
+    // Called only when power is back in hall A (4h): arrives at 6h, done 7h.
+    assert_eq!(svc(r#"called: When(["hall-a"])"#), Some(at(h(7))));
+    // Called at 10h: arrives at 12h, done at 13h.
+    assert_eq!(svc(r#"called: At(Fixed("10h"))"#), Some(at(h(13))));
+    let report = run(&load(&vendor_restart(&team(r#"called: At(Fixed("10h"))"#))), "d", 1);
+    assert!(report.timeline.iter().all(|e| e.at != at(h(5))), "nothing happens at 5h: nobody is there");
+}
+
+#[test]
+fn an_escalation_adds_engineers_after_a_delay() {
+    // Four manual failovers of 2h each from 0s, one engineer on call, two
+    // more joining 3h after the call-out. The first engineer does core-1
+    // 0..2h and core-2 2..4h; at 3h the two others take core-3 and core-4,
+    // done at 5h. Without the escalation: 2h, 4h, 6h, 8h.
+    let services: Vec<(&str, u32, &str)> = ["core-1", "core-2", "core-3", "core-4"]
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (*n, i as u32 + 1, r#"Manual(team: "ops", duration: Fixed("2h"))"#))
+        .collect();
+    let back = |teams: &str| {
+        let report = run(&load(&lose_hall_a(&services, teams, "")), "d", 1);
+        services.iter().map(|(n, _, _)| service(&report, n).full_recovery.unwrap()).collect::<Vec<_>>()
+    };
+    let escalated =
+        back(r#"Team(name: "ops", engineers: 1, on_call: 1, escalation: (after: Fixed("3h"), engineers: 2))"#);
+    assert_eq!(escalated, [at(h(2)), at(h(4)), at(h(5)), at(h(5))]);
+    let alone = back(r#"Team(name: "ops", engineers: 1, on_call: 1)"#);
+    assert_eq!(alone, [at(h(2)), at(h(4)), at(h(6)), at(h(8))]);
+    // Validation: an escalation adds someone, and a call-out names what it waits for.
+    for (team, fragment) in [
+        (
+            r#"Team(name: "ops", engineers: 1, escalation: (after: Fixed("3h"), engineers: 0))"#,
+            "team 'ops': an escalation adds between 1 and",
+        ),
+        (r#"Team(name: "ops", engineers: 1, called: When(["hall-z"]))"#, "refers to unknown element 'hall-z'"),
+    ] {
+        let err = Scenario::from_ron_str(&lose_hall_a(&services, team, "")).unwrap_err().to_string();
+        assert!(err.contains(fragment), "{fragment}: {err}");
+    }
+}

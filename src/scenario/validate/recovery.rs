@@ -1,10 +1,10 @@
 //! Teams, the recovery policy, and the recovery work of each service.
 
-use super::{MAX_ENGINEERS, Validator};
+use super::{Expect, MAX_ENGINEERS, Validator};
 use crate::dist::Dist;
 use crate::model::{
-    Bootstrap, FailoverDef, RecoveryOrder, ScaleOutDef, Service, ServiceId, ServiceRecovery, Shifts, SurgeDef, TeamDef,
-    Work, hard_cycles,
+    Bootstrap, ComponentId, FailoverDef, RecoveryOrder, ScaleOutDef, Service, ServiceId, ServiceRecovery, Shifts,
+    SurgeDef, TeamCall, TeamDef, Work, hard_cycles,
 };
 use crate::scenario::path::SpecPath;
 use crate::scenario::spec::*;
@@ -53,12 +53,43 @@ pub(super) fn validate_teams(v: &mut Validator<'_>) -> Vec<TeamDef> {
                 }
             }
         }
+        let called = match &t.called {
+            CallSpec::FirstImpact => TeamCall::FirstImpact,
+            CallSpec::At(d) => {
+                v.hazard_dist(d, path.field("called"), &owner, "call-out time");
+                TeamCall::At(d.clone())
+            }
+            CallSpec::When(names) => {
+                if names.is_empty() {
+                    v.problem(path.field("called"), format!("{owner} is called when nothing: name what must work"));
+                }
+                let ids = v.resolve_all(names, Expect::Any, &path.field("called"), &owner);
+                TeamCall::When(ids.into_iter().map(ComponentId).collect())
+            }
+        };
+        let escalation = t.escalation.as_ref().map(|e| {
+            let ep = path.field("escalation");
+            v.dist(&e.after, ep.field("after"), &owner, "escalation.after");
+            let room = MAX_ENGINEERS.saturating_sub(t.engineers.min(MAX_ENGINEERS));
+            if e.engineers == 0 || e.engineers > room {
+                v.problem(
+                    ep.field("engineers"),
+                    format!(
+                        "{owner}: an escalation adds between 1 and {room} engineers (at most {MAX_ENGINEERS} per team), not {}",
+                        e.engineers
+                    ),
+                );
+            }
+            (e.after.clone(), e.engineers.min(room))
+        });
         teams.push(TeamDef {
             name: t.name.clone(),
             engineers: t.engineers.min(MAX_ENGINEERS),
             on_call: t.on_call.min(t.engineers),
             arrival: t.arrival.clone(),
             shifts: t.shifts.as_ref().map(|s| Shifts { work: s.work, rest: s.rest, staggered: s.staggered }),
+            called,
+            escalation,
         });
     }
     teams
