@@ -116,6 +116,16 @@
 //!   delivery lead time and then an engineer's work). Re-energising a room
 //!   does not replace what burnt in it. New servers boot, and none comes
 //!   back broken.
+//! - **Data and rebuilds.** When fire destroys the servers of all a
+//!   service's active deployments, its `rebuild` (manual work: provision
+//!   with `wait`, install with `duration`) brings up its `Rebuild`
+//!   deployment, at another site. A `stateful` service (one with a
+//!   `backup`, or marked so) loses its data when fire destroys every
+//!   deployment holding a copy (active, standbys, rebuilt ones): once it has
+//!   servers again (replaced or rebuilt) it stays down while the data is
+//!   restored (size / speed, work that needs no engineer), and loses the
+//!   writes since the backup (its age, reported as the data-loss window);
+//!   with no backup it comes back empty, reported as `data_lost`.
 //! - **Restoration** after a fire is decided, not only delayed: after the
 //!   inspection, the rooms cut and not staged are re-energised; each later
 //!   stage is due its `after` the previous one, not before its `at` (from

@@ -66,6 +66,10 @@ pub(super) enum Task {
     Replacement { room: ComponentId, hazard: u16 },
     /// Start the services of bootstrap `b`, a dependency cycle, together.
     Bootstrap(u16),
+    /// Rebuild a service's capacity on its `Rebuild` deployments.
+    Rebuild(ServiceId),
+    /// Restore a service's data from its backup.
+    DataRestore(ServiceId),
 }
 
 impl Task {
@@ -77,6 +81,8 @@ impl Task {
             Task::ServiceRestart(_) => ActionKind::ServiceRestart,
             Task::Replacement { .. } => ActionKind::Replacement,
             Task::Bootstrap(_) => ActionKind::Bootstrap,
+            Task::Rebuild(_) => ActionKind::Rebuild,
+            Task::DataRestore(_) => ActionKind::DataRestore,
         }
     }
 
@@ -86,7 +92,11 @@ impl Task {
             Task::PoolRestart(p) => p.component(),
             Task::Replacement { room, .. } => room,
             Task::Bootstrap(b) => model.service(model.bootstraps[b as usize].services[0]).component,
-            Task::Failover(s) | Task::ScaleOut(s) | Task::ServiceRestart(s) => model.service(s).component,
+            Task::Failover(s)
+            | Task::ScaleOut(s)
+            | Task::ServiceRestart(s)
+            | Task::Rebuild(s)
+            | Task::DataRestore(s) => model.service(s).component,
         }
     }
 
@@ -109,6 +119,8 @@ impl Task {
                 _ => unreachable!("replacement work is queued for rooms replaced by work"),
             },
             Task::Bootstrap(b) => &model.bootstraps[b as usize].work,
+            Task::Rebuild(s) => model.service(s).recovery.rebuild.as_ref().expect("rebuild work"),
+            Task::DataRestore(s) => &model.service(s).recovery.backup.as_ref().expect("a backup").1,
         }
     }
 
@@ -119,7 +131,11 @@ impl Task {
             Task::PoolRestart(p) => model.pool_services(p.component()),
             Task::Replacement { room, .. } => model.room_services(room),
             Task::Bootstrap(b) => &model.bootstraps[b as usize].services,
-            Task::Failover(s) | Task::ScaleOut(s) | Task::ServiceRestart(s) => {
+            Task::Failover(s)
+            | Task::ScaleOut(s)
+            | Task::ServiceRestart(s)
+            | Task::Rebuild(s)
+            | Task::DataRestore(s) => {
                 one[0] = s;
                 &one[..]
             }
@@ -458,6 +474,8 @@ impl Simulation<'_> {
             Task::ServiceRestart(s) => self.services.restart_pending(s, epoch),
             Task::Replacement { room, hazard } => self.awaits_replacement(hazard, room),
             Task::Bootstrap(b) => self.services.bootstrap_wanted(b),
+            Task::Rebuild(s) => self.services.rebuild_pending(s),
+            Task::DataRestore(s) => self.services.restore_pending(s),
         };
         if !needed {
             self.crew.actions[a as usize].status = Status::Dropped;
@@ -467,6 +485,8 @@ impl Simulation<'_> {
                 Task::ServiceRestart(s) => self.services.restart_dropped(s, epoch),
                 Task::ScaleOut(s) => self.services.scale_out_settled(s),
                 Task::Bootstrap(b) => self.services.bootstrap_settled(b),
+                Task::Rebuild(s) => self.services.rebuild_dropped(s),
+                Task::DataRestore(s) => self.services.restore_dropped(s),
                 _ => {}
             }
         }
@@ -590,6 +610,8 @@ impl Simulation<'_> {
             }
             Task::Replacement { room, hazard } => self.equipment_replaced(hazard, room),
             Task::Bootstrap(b) => self.bootstrap_done(b),
+            Task::Rebuild(s) => self.rebuild_done(s),
+            Task::DataRestore(s) => self.data_restored(s),
             Task::ServiceRestart(s) => {
                 // A restart begun before a later crash does not count.
                 self.services.restart_done(s, action.epoch);
@@ -623,7 +645,11 @@ impl Simulation<'_> {
                         "bootstrap of {} done{team}",
                         quoted_names(model, &model.bootstraps[b as usize].services)
                     ),
-                    Task::Failover(s) | Task::ScaleOut(s) | Task::ServiceRestart(s) => {
+                    Task::Failover(s)
+                    | Task::ScaleOut(s)
+                    | Task::ServiceRestart(s)
+                    | Task::Rebuild(s)
+                    | Task::DataRestore(s) => {
                         format!("{} of service '{}' done{team}", a.task.kind().noun(), model.service(s).name)
                     }
                 }

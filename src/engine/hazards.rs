@@ -134,6 +134,7 @@ impl<'s> Simulation<'s> {
             }
             let servers = model.contents(room).iter().map(|&c| model.pool_servers(c)).sum();
             self.hazards.destroyed.push(Destroyed { room, servers, at: self.ctx.now, replaced_at: None });
+            self.servers_destroyed(room);
         }
     }
 

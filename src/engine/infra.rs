@@ -250,6 +250,11 @@ impl Infra {
         (ComponentId(root), why)
     }
 
+    /// Whether fire has destroyed a component (until replaced).
+    pub(super) fn is_destroyed(&self, c: ComponentId) -> bool {
+        self.nodes[c.index()].damaged > 0
+    }
+
     /// Whether an infrastructure component works: live, and for a room
     /// also reachable.
     pub(super) fn works(&self, c: ComponentId) -> bool {

@@ -54,6 +54,9 @@ pub struct ServiceOutcome {
     /// A failover promoted an asynchronously replicated standby: the data it
     /// serves may be stale or inconsistent.
     pub inconsistency_risk: bool,
+    /// Fire destroyed every copy of its data and there was no backup: it
+    /// came back (if it did) with none of it.
+    pub data_lost: bool,
 }
 
 impl ServiceOutcome {

@@ -63,6 +63,10 @@ pub(crate) enum Blocker {
     /// Down with services it hard-depends on in a cycle, waiting for the
     /// cycle's bootstrap.
     Bootstrap,
+    /// Its data burnt; restoring it from backup.
+    DataRestore,
+    /// Its active servers burnt; rebuilding its capacity elsewhere.
+    Rebuild,
 }
 
 impl Blocker {
@@ -80,6 +84,8 @@ impl Blocker {
             Blocker::Surge => "demand surge".to_owned(),
             Blocker::Deadlock => "recovery deadlock: a dependency cycle, all down".to_owned(),
             Blocker::Bootstrap => "bootstrap of its dependency cycle".to_owned(),
+            Blocker::DataRestore => "data destroyed by fire, restoring from backup".to_owned(),
+            Blocker::Rebuild => "servers destroyed by fire, rebuilding elsewhere".to_owned(),
         }
     }
 }
@@ -117,6 +123,16 @@ pub(super) struct ServiceRun {
     tally: ServiceTally,
     pub(super) deployments: Vec<DeploymentRun>,
     pub(super) failover: FailoverPhase,
+    /// Fire destroyed every server holding its data; it serves again only
+    /// once the data is restored from backup (or comes back empty).
+    data_destroyed: bool,
+    /// A restore from backup is queued or under way.
+    restore_queued: bool,
+    /// Its whole data set was lost with no backup to restore.
+    data_lost: bool,
+    /// Fire destroyed its active servers: its rebuild is queued or under
+    /// way (true until done).
+    rebuild_pending: bool,
     /// Bumped when a failover starts or is called off, so stale events are ignored.
     pub(super) failover_epoch: u32,
     pub(super) needs_restart: bool,
@@ -187,6 +203,10 @@ impl ServiceRun {
             failovers: 0,
             data_loss: None,
             inconsistency_risk: false,
+            data_destroyed: false,
+            restore_queued: false,
+            data_lost: false,
+            rebuild_pending: false,
             raw_capacity: def.demand as f64,
             down_since: SimTime::ZERO,
             held_since: None,
@@ -258,6 +278,7 @@ impl ServiceRun {
         o.failovers = self.failovers;
         o.data_loss = self.data_loss;
         o.inconsistency_risk = self.inconsistency_risk;
+        o.data_lost = self.data_lost;
         o
     }
 }
@@ -339,6 +360,27 @@ impl Services {
     /// A queued bootstrap was dropped or is done: it may be queued again.
     pub(super) fn bootstrap_settled(&mut self, b: u16) {
         self.bootstraps[b as usize].queued = false;
+    }
+
+    /// Whether `s`'s rebuild is still to be done.
+    pub(super) fn rebuild_pending(&self, s: ServiceId) -> bool {
+        self.runs[s.index()].rebuild_pending
+    }
+
+    /// A queued rebuild was dropped (it is always needed once begun, so
+    /// this only happens on a stale action).
+    pub(super) fn rebuild_dropped(&mut self, _s: ServiceId) {}
+
+    /// Whether `s` waits for a restore of its data it can now do: its data
+    /// was destroyed and it has servers again.
+    pub(super) fn restore_pending(&self, s: ServiceId) -> bool {
+        let run = &self.runs[s.index()];
+        run.data_destroyed && run.raw_capacity > 0.0
+    }
+
+    /// A queued restore was dropped: a new one may be queued.
+    pub(super) fn restore_dropped(&mut self, s: ServiceId) {
+        self.runs[s.index()].restore_queued = false;
     }
 
     /// Whether a bootstrap has started `s` and it is not back yet.
@@ -484,7 +526,7 @@ impl Simulation<'_> {
                 _ => {}
             }
             present += u32::from((dep.role == Role::Active || run.serving) && capacity > 0.0);
-            idle_standby |= dep.role != Role::Active && !run.activated;
+            idle_standby |= dep.role.is_standby() && !run.activated;
         }
         let demand = def.demand as f64;
         if def.recovery.failover.is_some() {
@@ -515,9 +557,21 @@ impl Simulation<'_> {
         }
         let run = &mut self.services.runs[s];
         run.had_capacity = raw > 0.0;
+        // Servers again after its data burnt: restore it from backup, or,
+        // with none, serve what is left: nothing.
+        if run.data_destroyed && raw > 0.0 {
+            if def.recovery.backup.is_none() {
+                run.data_destroyed = false;
+                run.data_lost = true;
+            } else if !run.restore_queued {
+                run.restore_queued = true;
+                self.queue_action(Task::DataRestore(ServiceId(s as u32)), 0, 0);
+            }
+        }
+        let run = &mut self.services.runs[s];
         // Without its quorum a replicated store serves no one, whatever
         // capacity its remaining replicas have.
-        let capacity = if run.needs_restart || present < def.quorum { 0.0 } else { raw };
+        let capacity = if run.needs_restart || run.data_destroyed || present < def.quorum { 0.0 } else { raw };
         let factor = run.surge_factor(def);
 
         // More servers for a standby that carries the load but is short.
@@ -785,6 +839,10 @@ impl Simulation<'_> {
             Some(Blocker::Outage)
         } else if self.services.runs[s].needs_restart && inputs.raw > 0.0 {
             Some(Blocker::Restart)
+        } else if self.services.runs[s].data_destroyed && inputs.raw > 0.0 {
+            Some(Blocker::DataRestore)
+        } else if self.services.runs[s].rebuild_pending && inputs.capacity < inputs.demand {
+            Some(Blocker::Rebuild)
         } else if self.services.runs[s].held_since.is_some() {
             Some(if self.model.bootstrap_of[s].is_some() { Blocker::Bootstrap } else { Blocker::Deadlock })
         } else if let Some(h) = value.hard_down {
@@ -934,7 +992,7 @@ impl Simulation<'_> {
         self.services.runs[s].failovers += 1;
         self.services.runs[s].needs_restart = false;
         for (d, dep) in def.deployments.iter().enumerate() {
-            if dep.role == Role::Active || self.services.runs[s].deployments[d].activated {
+            if !dep.role.is_standby() || self.services.runs[s].deployments[d].activated {
                 continue;
             }
             self.services.runs[s].deployments[d].activated = true;
@@ -958,6 +1016,74 @@ impl Simulation<'_> {
         };
         let run = &mut self.services.runs[s];
         run.data_loss = Some(run.data_loss.map_or(lost, |x| x.max(lost)));
+        self.ctx.touch(def.component);
+    }
+
+    /// Fire has destroyed servers in `room`: each service deployed there
+    /// whose every copy of its data is now gone loses it (until restored
+    /// from backup), and each whose active servers are all gone starts its
+    /// rebuild elsewhere.
+    pub(super) fn servers_destroyed(&mut self, room: ComponentId) {
+        let model = self.model;
+        for &id in model.room_services(room) {
+            let s = id.index();
+            let def = &model.services[s];
+            let run = &self.services.runs[s];
+            let destroyed = |d: &crate::model::Deployment| self.infra.is_destroyed(d.pool);
+            // Copies of its data: active deployments, standbys kept in sync,
+            // and rebuilt deployments once rebuilt.
+            let holds_data = |(d, dep): (usize, &crate::model::Deployment)| {
+                dep.role == Role::Active || dep.role.is_standby() || run.deployments[d].activated
+            };
+            let data_gone = def.recovery.stateful
+                && !run.data_destroyed
+                && def.deployments.iter().enumerate().filter(|&x| holds_data(x)).all(|(_, d)| destroyed(d));
+            let rebuild = def.recovery.rebuild.is_some()
+                && !run.rebuild_pending
+                && def.deployments.iter().filter(|d| d.role == Role::Active).all(destroyed);
+            if data_gone {
+                self.services.runs[s].data_destroyed = true;
+                self.services.runs[s].restore_queued = false;
+            }
+            if rebuild {
+                self.services.runs[s].rebuild_pending = true;
+                self.queue_action(Task::Rebuild(id), 0, 0);
+            }
+            self.ctx.touch(def.component);
+        }
+    }
+
+    /// A rebuild is done: the service's `Rebuild` deployments carry traffic.
+    pub(super) fn rebuild_done(&mut self, id: ServiceId) {
+        let s = id.index();
+        let def = &self.model.services[s];
+        let run = &mut self.services.runs[s];
+        if !run.rebuild_pending {
+            return;
+        }
+        run.rebuild_pending = false;
+        for (d, dep) in def.deployments.iter().enumerate() {
+            if dep.role == Role::Rebuild {
+                run.deployments[d].activated = true;
+                run.deployments[d].serving = true;
+            }
+        }
+        self.ctx.touch(def.component);
+    }
+
+    /// Data restored from backup: writes since the backup are lost.
+    pub(super) fn data_restored(&mut self, id: ServiceId) {
+        let s = id.index();
+        let def = &self.model.services[s];
+        self.services.runs[s].restore_queued = false;
+        if !self.services.restore_pending(id) {
+            return;
+        }
+        let age =
+            def.recovery.backup.as_ref().map_or(SimDuration::ZERO, |(age, _)| age.sample(self.ctx.rng(def.component)));
+        let run = &mut self.services.runs[s];
+        run.data_destroyed = false;
+        run.data_loss = Some(run.data_loss.map_or(age, |x| x.max(age)));
         self.ctx.touch(def.component);
     }
 }

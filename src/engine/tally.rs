@@ -127,6 +127,7 @@ impl ServiceTally {
             failovers: 0,
             data_loss: None,
             inconsistency_risk: false,
+            data_lost: false,
         }
     }
 }

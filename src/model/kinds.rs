@@ -104,4 +104,14 @@ pub enum Role {
     WarmStandby,
     /// Hardware reserved, nothing running: serves `warmup` after the switch.
     ColdStandby,
+    /// Nothing here yet: capacity rebuilt here by the service's `rebuild`
+    /// once its active servers are destroyed by fire.
+    Rebuild,
+}
+
+impl Role {
+    /// Whether it waits for a failover (hot, warm or cold standby).
+    pub fn is_standby(self) -> bool {
+        matches!(self, Role::HotStandby | Role::WarmStandby | Role::ColdStandby)
+    }
 }

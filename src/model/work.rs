@@ -87,6 +87,13 @@ pub(crate) struct ServiceRecovery {
     pub(crate) surge: Option<SurgeDef>,
     /// Replication lag at failover; `None` for synchronous replication.
     pub(crate) lag: Option<Dist>,
+    /// Rebuilding capacity on its `Rebuild` deployments.
+    pub(crate) rebuild: Option<Work>,
+    /// Its data lives on its servers.
+    pub(crate) stateful: bool,
+    /// Its backup: the age of the last one, and the restore (work that
+    /// needs no engineer, taking size / speed).
+    pub(crate) backup: Option<(Dist, Work)>,
 }
 
 impl ServiceRecovery {
@@ -103,6 +110,7 @@ impl ServiceRecovery {
         }
         out.extend(self.scale_out.iter().flat_map(|s| &s.work.requires));
         out.extend(self.restart.iter().flat_map(|w| &w.requires));
+        out.extend(self.rebuild.iter().flat_map(|w| &w.requires));
         out
     }
 }

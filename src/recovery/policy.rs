@@ -19,6 +19,10 @@ pub enum ActionKind {
     Replacement,
     /// Start services that hard-depend on each other together, from cold.
     Bootstrap,
+    /// Rebuild a service's capacity elsewhere after fire destroyed it.
+    Rebuild,
+    /// Restore a service's data from its backup.
+    DataRestore,
 }
 
 impl ActionKind {
@@ -31,6 +35,8 @@ impl ActionKind {
             ActionKind::ServiceRestart => "service restart",
             ActionKind::Replacement => "equipment replacement",
             ActionKind::Bootstrap => "bootstrap",
+            ActionKind::Rebuild => "rebuild",
+            ActionKind::DataRestore => "data restore from backup",
         }
     }
 }

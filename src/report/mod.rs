@@ -77,6 +77,8 @@ struct JsonService<'a> {
     failovers: u32,
     data_loss_s: Option<f64>,
     inconsistency_risk: bool,
+    /// Every copy of its data burnt, with no backup.
+    data_lost: bool,
 }
 
 /// One change of state, in JSON and in CSV alike.
@@ -127,6 +129,7 @@ struct CsvService<'a> {
     failovers: u32,
     data_loss_s: Option<f64>,
     inconsistency_risk: bool,
+    data_lost: bool,
     /// Fraction of the run it was up.
     availability: f64,
 }
@@ -158,6 +161,7 @@ pub fn services_csv<'a>(reports: impl IntoIterator<Item = &'a RunReport>) -> Str
                 failovers: s.failovers,
                 data_loss_s: s.data_loss.map(secs),
                 inconsistency_risk: s.inconsistency_risk,
+                data_lost: s.data_lost,
                 availability: availability(s, r.horizon),
             })
             .expect("writing CSV to memory cannot fail");
@@ -215,6 +219,7 @@ impl RunReport {
                     failovers: s.failovers,
                     data_loss_s: s.data_loss.map(secs),
                     inconsistency_risk: s.inconsistency_risk,
+                    data_lost: s.data_lost,
                 })
                 .collect(),
             deadlocks: self
@@ -318,6 +323,26 @@ impl RunReport {
         if !notes.is_empty() {
             let _ = writeln!(out, "\nfailovers");
             for n in notes {
+                let _ = writeln!(out, "  {n}");
+            }
+        }
+        // Data that burnt: restored from a backup, or gone.
+        let data: Vec<String> = self
+            .services
+            .iter()
+            .filter_map(|s| match (s.data_lost, s.data_loss) {
+                (true, _) => {
+                    Some(format!("{}: every copy of its data destroyed, no backup: all its data lost", s.name))
+                }
+                (false, Some(lost)) if s.failovers == 0 => {
+                    Some(format!("{}: restored from backup, up to {} of writes lost", s.name, approx(lost)))
+                }
+                _ => None,
+            })
+            .collect();
+        if !data.is_empty() {
+            let _ = writeln!(out, "\ndata");
+            for n in data {
                 let _ = writeln!(out, "  {n}");
             }
         }

@@ -461,6 +461,34 @@ pub struct ServiceSpec {
     /// How data reaches the standby deployments.
     #[serde(default, skip_serializing_if = "is_default")]
     pub replication: ReplicationSpec,
+    /// Its data lives on its servers (a database, a file store): when fire
+    /// destroys every server that holds a copy, the data is gone with them,
+    /// and comes back only from `backup`. Implied by `backup`.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub stateful: bool,
+    /// The backup its data is restored from when every live copy is lost.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backup: Option<BackupSpec>,
+    /// Rebuilding its capacity elsewhere (on its `Rebuild` deployment) when
+    /// fire destroys the servers of all its active deployments: provision
+    /// hardware (`wait`) and install the system (`duration`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rebuild: Option<ManualSpec>,
+}
+
+/// A service's backup: how old the last one is when it is needed (the
+/// recovery point: writes since then are lost) and how long restoring it
+/// takes, which grows with the data: `size_tb / tb_per_hour`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Backup")]
+pub struct BackupSpec {
+    /// Age of the last backup at the loss (`Uniform(min: "0s", max: "1d")`
+    /// for a daily backup).
+    pub age: Dist,
+    /// Data to restore, in terabytes.
+    pub size_tb: f64,
+    /// Restore speed, in terabytes per hour.
+    pub tb_per_hour: f64,
 }
 
 fn default_priority() -> u32 {

@@ -172,7 +172,7 @@ fn json_and_csv_formats() {
         Some(
             "scenario,disaster,seed,run,service,users,priority,first_impact_s,downtime_s,degraded_s,partial_recovery_s,\
              full_recovery_s,user_hours_lost,final_state,main_cause,main_cause_s,failovers,data_loss_s,inconsistency_risk,\
-             availability"
+             data_lost,availability"
         )
     );
     assert_eq!(lines.count(), 2);

@@ -503,3 +503,101 @@ fn an_escalation_adds_engineers_after_a_delay() {
         assert!(err.contains(fragment), "{fragment}: {err}");
     }
 }
+
+/// Hall A burns from 0s (its equipment is destroyed at 10m, the fire is out
+/// at 2h); "db" runs there, with `db` spliced into its definition and
+/// `replacement` into hall A's. A second site has an empty hall to rebuild
+/// in; the "ops" team has one engineer on call.
+fn burnt_store(db: &str, replacement: &str) -> String {
+    format!(
+        r#"Scenario(
+        name: "burnt-store", horizon: "10d",
+        sites: [
+            Site(name: "main", rooms: [
+                Room(name: "elec", kind: Electrical),
+                Room(name: "hall-a", kind: DataHall, feeds: ["sw"], replacement: {replacement}),
+            ]),
+            Site(name: "dr", rooms: [
+                Room(name: "elec-dr", kind: Electrical),
+                Room(name: "hall-dr", kind: DataHall, feeds: ["sw-dr"]),
+            ]),
+        ],
+        power: [
+            Utility(name: "grid"), Switchboard(name: "sw", room: "elec", inputs: ["grid"]),
+            Utility(name: "grid-dr"), Switchboard(name: "sw-dr", room: "elec-dr", inputs: ["grid-dr"]),
+        ],
+        pools: [
+            Pool(name: "pa", room: "hall-a", servers: 4, boot: Fixed("0s")),
+            Pool(name: "pdr", room: "hall-dr", servers: 4, boot: Fixed("0s")),
+        ],
+        services: [Service(name: "db", users: 100, demand: 4, {db})],
+        teams: [Team(name: "ops", engineers: 1, on_call: 1)],
+        disasters: [Disaster(name: "fire", hazards: [
+            Fire(room: "hall-a", at: "0s", damage_after: Fixed("10m"), extinguished_after: Fixed("2h")),
+        ])],
+    )"#
+    )
+}
+
+const REBUILD: &str = r#"deployments: [(pool: "pa"), (pool: "pdr", role: Rebuild)],
+    rebuild: (team: "ops", wait: Fixed("3d"), duration: Fixed("8h")),"#;
+const BACKUP: &str = r#"backup: (age: Fixed("6h"), size_tb: 20.0, tb_per_hour: 0.5),"#;
+
+#[test]
+fn a_burnt_system_is_rebuilt_elsewhere_and_restored_from_backup() {
+    // The fire destroys db's servers at 10m: down from 10m. The rebuild is
+    // queued then: 3 days to provision (no one busy), 8h of work: done at
+    // 3d8h10m. Its data burnt too: restoring 20 TB at 0.5 TB/h takes 40h,
+    // from 3d8h10m to 5d0h10m. Down 5d (120h); the writes of the 6h since
+    // the last backup are lost.
+    let report = run(&load(&burnt_store(&format!("{REBUILD} {BACKUP}"), "Never")), "fire", 1);
+    let db = service(&report, "db");
+    assert_eq!(db.first_impact, Some(at(m(10))));
+    assert_eq!(db.full_recovery, Some(at(h(120) + m(10))));
+    assert_eq!((db.downtime, db.data_loss, db.data_lost), (h(120), Some(h(6)), false));
+    let causes: Vec<(&str, SimDuration)> = db.causes.iter().map(|c| (c.cause.as_str(), c.time)).collect();
+    assert_eq!(
+        causes,
+        [
+            ("servers destroyed by fire, rebuilding elsewhere", h(80)),
+            ("data destroyed by fire, restoring from backup", h(40)),
+        ]
+    );
+    // Stateful with no backup: back when rebuilt, at 3d8h10m, empty.
+    let report = run(&load(&burnt_store(&format!("{REBUILD} stateful: true,"), "Never")), "fire", 1);
+    let db = service(&report, "db");
+    assert_eq!((db.downtime, db.data_lost, db.data_loss), (h(80), true, None));
+    assert!(report.to_table(false).contains("db: every copy of its data destroyed, no backup: all its data lost"));
+    // Stateless: back when rebuilt, nothing lost.
+    let report = run(&load(&burnt_store(REBUILD, "Never")), "fire", 1);
+    assert_eq!((service(&report, "db").downtime, service(&report, "db").data_lost), (h(80), false));
+}
+
+#[test]
+fn new_servers_in_place_still_need_the_data_restored() {
+    // No rebuild: hall A's equipment is replaced a day after the fire is out
+    // (2h + 1d = 26h); the new servers boot at once, then the 40h restore:
+    // back at 66h, down 66h - 10m.
+    let db = format!(r#"deployments: [(pool: "pa")], {BACKUP}"#);
+    let report = run(&load(&burnt_store(&db, r#"After(Fixed("1d"))"#)), "fire", 1);
+    let db = service(&report, "db");
+    assert_eq!((db.full_recovery, db.downtime), (Some(at(h(66))), h(65) + m(50)));
+    // Validation: a rebuild needs somewhere to rebuild, and the backup's speed makes sense.
+    for (db, fragment) in [
+        (
+            r#"deployments: [(pool: "pa")], rebuild: (duration: Fixed("1h")),"#,
+            "has a rebuild but no deployment with role Rebuild",
+        ),
+        (
+            r#"deployments: [(pool: "pa"), (pool: "pdr", role: Rebuild)],"#,
+            "has a Rebuild deployment but no rebuild work",
+        ),
+        (
+            r#"deployments: [(pool: "pa")], backup: (age: Fixed("1h"), size_tb: 1.0, tb_per_hour: 0.0),"#,
+            "backup tb_per_hour must be greater than zero, not 0",
+        ),
+    ] {
+        let err = Scenario::from_ron_str(&burnt_store(db, "Never")).unwrap_err().to_string();
+        assert!(err.contains(fragment), "{fragment}: {err}");
+    }
+}

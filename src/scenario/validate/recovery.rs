@@ -187,6 +187,39 @@ pub(super) fn validate_service_recovery(
         v.dist(&sg.duration, sp.field("duration"), owner, "surge duration");
         r.surge = Some(SurgeDef { factor: sg.factor, duration: sg.duration.clone() });
     }
+    let rebuilds = s.deployments.iter().any(|d| d.role == Role::Rebuild);
+    match (&s.rebuild, rebuilds) {
+        (Some(m), true) => r.rebuild = v.work(m, &path.field("rebuild"), owner),
+        (Some(_), false) => v.problem(
+            path.field("rebuild"),
+            format!("{owner} has a rebuild but no deployment with role Rebuild to rebuild on"),
+        ),
+        (None, true) => v.problem(
+            path.field("deployments"),
+            format!("{owner} has a Rebuild deployment but no rebuild work to bring it up"),
+        ),
+        (None, false) => {}
+    }
+    if let Some(b) = &s.backup {
+        let bp = path.field("backup");
+        v.dist(&b.age, bp.field("age"), owner, "backup age");
+        if !(b.size_tb.is_finite() && b.size_tb >= 0.0) {
+            v.problem(bp.field("size_tb"), format!("{owner}: backup size_tb must be zero or more, not {}", b.size_tb));
+        }
+        if !(b.tb_per_hour.is_finite() && b.tb_per_hour > 0.0) {
+            v.problem(
+                bp.field("tb_per_hour"),
+                format!("{owner}: backup tb_per_hour must be greater than zero, not {}", b.tb_per_hour),
+            );
+        }
+        let hours = b.size_tb / b.tb_per_hour;
+        let restore =
+            if hours.is_finite() && hours >= 0.0 { SimDuration::from_hours_f64(hours) } else { SimDuration::ZERO };
+        let restore =
+            Work { team: None, wait: None, duration: Dist::Fixed(restore), requires: Vec::new(), fallback: None };
+        r.backup = Some((b.age.clone(), restore));
+    }
+    r.stateful = s.stateful || s.backup.is_some();
     if let ReplicationSpec::Asynchronous { lag } = &s.replication {
         v.dist(lag, path.field("replication").field("lag"), owner, "replication lag");
         r.lag = Some(lag.clone());

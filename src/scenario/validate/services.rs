@@ -80,6 +80,10 @@ pub(super) fn validate_services(v: &mut Validator<'_>, declared: &Declared<'_>, 
                     dp.field("warmup"),
                     format!("{owner}: a hot standby serves at once; warmup is for warm and cold standbys"),
                 ),
+                (Role::Rebuild, Some(_)) => v.problem(
+                    dp.field("warmup"),
+                    format!("{owner}: a Rebuild deployment serves once its rebuild is done; warmup is for standbys"),
+                ),
                 (_, Some(w)) => v.dist(w, dp.field("warmup"), &owner, "warmup"),
                 _ => {}
             }
@@ -102,7 +106,7 @@ pub(super) fn validate_services(v: &mut Validator<'_>, declared: &Declared<'_>, 
                 warmup: d.warmup.clone(),
             });
         }
-        let has_standby = s.deployments.iter().any(|d| d.role != Role::Active);
+        let has_standby = s.deployments.iter().any(|d| d.role.is_standby());
         if s.demand > 0
             && !s.deployments.is_empty()
             && active_capacity < s.demand
