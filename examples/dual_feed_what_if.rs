@@ -43,13 +43,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let site = &mut spec.sites[0];
     site.rooms.push(RoomSpec { name: "electrical-b".into(), kind: RoomKind::Electrical, ..Default::default() });
     site.rooms.iter_mut().find(|r| r.name == "hall").expect("hall").feeds.push("feed-b".into());
-    spec.power.push(PowerSpec::Utility { name: "grid-b".into(), failures: None });
+    spec.power.push(PowerSpec::Utility { name: "grid-b".into(), failures: None, tags: Vec::new() });
     spec.power.push(PowerSpec::Switchboard {
         name: "feed-b".into(),
         room: "electrical-b".into(),
         inputs: vec!["grid-b".into()],
         inputs_needed: 1,
         failures: None,
+        tags: Vec::new(),
     });
     let b_feed = Scenario::from_spec(spec.clone())?;
 

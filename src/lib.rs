@@ -108,6 +108,11 @@
 //!   timing written `Shared("name")` (a delay, an outage's duration, a
 //!   fire's timings, a restoration stage) gets that run's value, so hazards
 //!   that move together (re-powered under one permit) do so in every run.
+//!   An outage may happen only with a `probability`. A **common cause**
+//!   is one event that takes out every element it selects (by region,
+//!   site, kind and `tags`) from the same moment, each with its own
+//!   chance; it expands into one outage per element, sharing one draw of
+//!   the start.
 //! - A **fire** destroys what it burns: `damage_after` a room caught fire,
 //!   the room's fittings and everything in it (power equipment, cooling
 //!   units, the servers of its pools) are lost until the room's

@@ -44,7 +44,7 @@ pub fn machine_repair(components: usize, per_room: usize) -> ScenarioSpec {
                 .collect(),
             ..SiteSpec::default()
         }],
-        power: vec![PowerSpec::Utility { name: "grid".into(), failures: None }],
+        power: vec![PowerSpec::Utility { name: "grid".into(), failures: None, tags: Vec::new() }],
         pools: (0..components)
             .map(|i| PoolSpec {
                 name: format!("m-{i}"),

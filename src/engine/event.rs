@@ -83,6 +83,11 @@ impl Event {
             Hazard::Outage { target, .. } => *target,
         };
         let fire_room = |h: u16| name(subject(h));
+        // "batch 7 recall: " for an outage a common cause brought.
+        let because = |h: u16| match &disaster.hazards[h as usize] {
+            Hazard::Outage { cause: Some(c), .. } => format!("{c}: "),
+            _ => String::new(),
+        };
         match self {
             Event::FireIgnites { hazard, room } if fire_room(hazard) == name(room) => {
                 format!("fire broke out in {} '{}'", noun(room), name(room))
@@ -117,10 +122,10 @@ impl Event {
                 format!("restoration stage {stage} re-energised rooms (fire in '{}')", fire_room(hazard))
             }
             Event::OutageStarts { hazard } => {
-                format!("outage of {} '{}' began", noun(subject(hazard)), name(subject(hazard)))
+                format!("{}outage of {} '{}' began", because(hazard), noun(subject(hazard)), name(subject(hazard)))
             }
             Event::OutageEnds { hazard } => {
-                format!("outage of {} '{}' ended", noun(subject(hazard)), name(subject(hazard)))
+                format!("{}outage of {} '{}' ended", because(hazard), noun(subject(hazard)), name(subject(hazard)))
             }
             Event::BatteryExhausted(n) => format!("battery of UPS '{}' ran out", name(n)),
             Event::GeneratorStarted(n) => format!("generator '{}' took the load", name(n)),

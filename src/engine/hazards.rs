@@ -102,9 +102,13 @@ pub(super) struct FireState {
 impl<'s> Simulation<'s> {
     /// A scripted outage begins: its target is off until it ends.
     pub(super) fn outage_starts(&mut self, hazard: u16) {
-        let Hazard::Outage { target, duration, .. } = &self.disaster.hazards[hazard as usize] else {
+        let Hazard::Outage { target, duration, probability, .. } = &self.disaster.hazards[hazard as usize] else {
             unreachable!("an outage")
         };
+        // Not every time: the chance is drawn only when there is one.
+        if *probability < 1.0 && unit(&mut self.hazards.rngs[hazard as usize]) >= *probability {
+            return;
+        }
         self.infra.hold(*target, Hold::Outage, 1);
         self.ctx.touch(*target);
         if let Some(d) = duration {

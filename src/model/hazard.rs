@@ -59,7 +59,18 @@ impl Disaster {
 #[derive(Clone, Debug)]
 pub(crate) enum Hazard {
     Fire(Box<Fire>),
-    Outage { target: ComponentId, at: SimDuration, delay: Option<Dist>, duration: Option<Dist> },
+    /// A scripted outage of one element (also each element a common cause
+    /// hits, labelled with its name).
+    Outage {
+        target: ComponentId,
+        at: SimDuration,
+        delay: Option<Dist>,
+        duration: Option<Dist>,
+        /// The chance that it happens at all in a run.
+        probability: f64,
+        /// The common cause it belongs to, if any.
+        cause: Option<std::sync::Arc<str>>,
+    },
 }
 
 #[derive(Clone, Debug)]

@@ -116,6 +116,9 @@ pub struct SiteSpec {
     /// Who runs the building.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub owner: String,
+    /// Labels a common cause can select by (a batch, a vendor, a zone).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
     /// The rooms of the building.
     pub rooms: Vec<RoomSpec>,
 }
@@ -179,6 +182,9 @@ pub struct RoomSpec {
     /// within the run).
     #[serde(default, skip_serializing_if = "is_default")]
     pub replacement: ReplacementSpec,
+    /// Labels a common cause can select by (a batch, a vendor, a zone).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
 }
 
 /// How the equipment a fire destroyed in a room (the room's own fittings,
@@ -222,6 +228,7 @@ impl Default for RoomSpec {
             network_needed: 1,
             failures: None,
             replacement: ReplacementSpec::default(),
+            tags: Vec::new(),
         }
     }
 }
@@ -237,6 +244,9 @@ pub enum PowerSpec {
         /// Random failures and repairs.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         failures: Option<Failures>,
+        /// Labels a common cause can select by (a batch, a vendor, a zone).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        tags: Vec<String>,
     },
     /// A standby generator. It starts when every component it backs up is
     /// dead, succeeds with `start_probability`, takes `start_delay` to come
@@ -259,6 +269,9 @@ pub enum PowerSpec {
         /// Random failures and repairs.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         failures: Option<Failures>,
+        /// Labels a common cause can select by (a batch, a vendor, a zone).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        tags: Vec<String>,
     },
     /// An uninterruptible power supply: live while any input is live, and
     /// for up to `ride_through` on battery after the last input dies. The
@@ -278,6 +291,9 @@ pub enum PowerSpec {
         /// Random failures and repairs.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         failures: Option<Failures>,
+        /// Labels a common cause can select by (a batch, a vendor, a zone).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        tags: Vec<String>,
     },
     /// A switchboard, PDU or transfer switch: live while its room is live and
     /// any input is live.
@@ -294,10 +310,23 @@ pub enum PowerSpec {
         /// Random failures and repairs.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         failures: Option<Failures>,
+        /// Labels a common cause can select by (a batch, a vendor, a zone).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        tags: Vec<String>,
     },
 }
 
 impl PowerSpec {
+    /// Its tags.
+    pub fn tags(&self) -> &[String] {
+        match self {
+            PowerSpec::Utility { tags, .. }
+            | PowerSpec::Generator { tags, .. }
+            | PowerSpec::Ups { tags, .. }
+            | PowerSpec::Switchboard { tags, .. } => tags,
+        }
+    }
+
     /// The component's name.
     pub fn name(&self) -> &str {
         match self {
@@ -326,11 +355,21 @@ pub struct CoolingSpec {
     /// Random failures and repairs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failures: Option<Failures>,
+    /// Labels a common cause can select by (a batch, a vendor, a zone).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
 }
 
 impl Default for CoolingSpec {
     fn default() -> Self {
-        CoolingSpec { name: String::new(), room: String::new(), power: Vec::new(), power_needed: 1, failures: None }
+        CoolingSpec {
+            name: String::new(),
+            room: String::new(),
+            power: Vec::new(),
+            power_needed: 1,
+            failures: None,
+            tags: Vec::new(),
+        }
     }
 }
 
@@ -364,6 +403,9 @@ pub struct PoolSpec {
     /// themselves (the default), or engineers restart them in batches.
     #[serde(default, skip_serializing_if = "is_default")]
     pub restart: RestartSpec,
+    /// Labels a common cause can select by (a batch, a vendor, a zone).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
 }
 
 /// How a pool's servers come back after a power loss.
@@ -402,6 +444,7 @@ impl Default for PoolSpec {
             repair: default_repair(),
             failures: None,
             restart: RestartSpec::default(),
+            tags: Vec::new(),
         }
     }
 }
@@ -474,6 +517,9 @@ pub struct ServiceSpec {
     /// hardware (`wait`) and install the system (`duration`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rebuild: Option<ManualSpec>,
+    /// Labels a common cause can select by (a batch, a vendor, a zone).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
 }
 
 /// A service's backup: how old the last one is when it is needed (the
@@ -864,7 +910,83 @@ pub enum HazardSpec {
         /// How long it lasts; absent means until the end of the run.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         duration: Option<Dist>,
+        /// The chance that it happens at all in a run (default 1).
+        #[serde(default = "certain", skip_serializing_if = "is_certain")]
+        probability: f64,
     },
+    /// One event that hits many elements at once, chosen by what they have
+    /// in common: everything in a region, every battery of a batch, every
+    /// zone behind one control plane. Each element chosen is out from the
+    /// same moment (`at` plus one draw of `delay`), each with `probability`,
+    /// for `duration` (one draw each; `Shared(..)` for one for all).
+    CommonCause {
+        /// A label for the timeline ("UPS batch 7 recall").
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        name: String,
+        /// Which elements it hits.
+        select: SelectSpec,
+        /// When it strikes, from t0 (plus `delay`).
+        at: SimDuration,
+        /// A random wait after `at`, the same for every element.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        delay: Option<Dist>,
+        /// How long each element is out; absent means until the end of the run.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        duration: Option<Dist>,
+        /// The chance that each element chosen is hit, independently (default 1).
+        #[serde(default = "certain", skip_serializing_if = "is_certain")]
+        probability: f64,
+    },
+}
+
+fn certain() -> f64 {
+    1.0
+}
+
+fn is_certain(p: &f64) -> bool {
+    *p == 1.0
+}
+
+/// Which elements a common cause hits: every element that matches all the
+/// criteria given (at least one).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Select")]
+pub struct SelectSpec {
+    /// In a site of this region (sites, rooms and what is in them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// In one of these sites.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sites: Vec<String>,
+    /// Of one of these kinds.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub kinds: Vec<ElementKind>,
+    /// Carrying every one of these tags.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+}
+
+/// The kinds of element a common cause can select.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ElementKind {
+    /// Sites.
+    Site,
+    /// Rooms of any kind.
+    Room,
+    /// Utility feeds.
+    Utility,
+    /// Generators.
+    Generator,
+    /// UPS units.
+    Ups,
+    /// Switchboards.
+    Switchboard,
+    /// Cooling units.
+    Cooling,
+    /// Server pools.
+    Pool,
+    /// Services.
+    Service,
 }
 
 /// A fire, from ignition to the last room re-energised.

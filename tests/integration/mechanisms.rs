@@ -601,3 +601,99 @@ fn new_servers_in_place_still_need_the_data_restored() {
         assert!(err.contains(fragment), "{fragment}: {err}");
     }
 }
+
+/// Two regions: north (halls n1 and n2, each behind its own UPS) and south
+/// (hall s1). ups-n1 and ups-s1 are of batch 7, ups-n2 of batch 8. A
+/// service per hall; `hazards` spliced in.
+fn two_regions(hazards: &str) -> String {
+    format!(
+        r#"Scenario(
+        name: "regions", horizon: "2d",
+        sites: [
+            Site(name: "north", region: "north", rooms: [
+                Room(name: "elec-n", kind: Electrical),
+                Room(name: "hall-n1", kind: DataHall, feeds: ["ups-n1"]),
+                Room(name: "hall-n2", kind: DataHall, feeds: ["ups-n2"]),
+            ]),
+            Site(name: "south", region: "south", rooms: [
+                Room(name: "elec-s", kind: Electrical),
+                Room(name: "hall-s1", kind: DataHall, feeds: ["ups-s1"]),
+            ]),
+        ],
+        power: [
+            Utility(name: "grid"),
+            Ups(name: "ups-n1", room: "elec-n", inputs: ["grid"], ride_through: "0s", tags: ["batch-7"]),
+            Ups(name: "ups-n2", room: "elec-n", inputs: ["grid"], ride_through: "0s", tags: ["batch-8"]),
+            Ups(name: "ups-s1", room: "elec-s", inputs: ["grid"], ride_through: "0s", tags: ["batch-7"]),
+        ],
+        pools: [
+            Pool(name: "pn1", room: "hall-n1", servers: 1, boot: Fixed("0s")),
+            Pool(name: "pn2", room: "hall-n2", servers: 1, boot: Fixed("0s")),
+            Pool(name: "ps1", room: "hall-s1", servers: 1, boot: Fixed("0s")),
+        ],
+        services: [
+            Service(name: "n1", users: 1, demand: 1, deployments: [(pool: "pn1")]),
+            Service(name: "n2", users: 1, demand: 1, deployments: [(pool: "pn2")]),
+            Service(name: "s1", users: 1, demand: 1, deployments: [(pool: "ps1")]),
+        ],
+        disasters: [Disaster(name: "d", hazards: [{hazards}])],
+    )"#
+    )
+}
+
+#[test]
+fn a_common_cause_hits_everything_it_selects_at_once() {
+    // Every UPS of the north region is out 1h..3h: n1 and n2 down 2h, s1
+    // untouched.
+    let region = r#"CommonCause(name: "northern grid event", select: (region: "north", kinds: [Ups]),
+                                at: "1h", duration: Fixed("2h"))"#;
+    let report = run(&load(&two_regions(region)), "d", 1);
+    let down = |r: &outage::RunReport, s: &str| service(r, s).downtime;
+    assert_eq!((down(&report, "n1"), down(&report, "n2"), down(&report, "s1")), (h(2), h(2), SimDuration::ZERO));
+    let ups = report.timeline.iter().find(|e| e.component == "ups-n1").unwrap();
+    assert_eq!(ups.cause, "northern grid event: outage of UPS 'ups-n1' began");
+    // Batch 7, across regions, at one random moment in [1h, 11h]: both of
+    // its UPS fail together in every run; batch 8's does not.
+    let batch = r#"CommonCause(select: (tags: ["batch-7"]), at: "1h", delay: Uniform(min: "0s", max: "10h"),
+                               duration: Fixed("2h"))"#;
+    let scenario = load(&two_regions(batch));
+    let mut starts = Vec::new();
+    for seed in 0..20 {
+        let r = run(&scenario, "d", seed);
+        let (a, b) = (service(&r, "n1").first_impact.unwrap(), service(&r, "s1").first_impact.unwrap());
+        assert_eq!(a, b, "seed {seed}");
+        assert!(service(&r, "n2").first_impact.is_none());
+        starts.push(a);
+    }
+    starts.dedup();
+    assert!(starts.len() > 15, "a new moment each run: {starts:?}");
+}
+
+#[test]
+fn a_common_cause_hits_each_element_with_its_probability() {
+    // Batch 7 has a 50% chance of failing per unit: over 400 runs each of
+    // its two UPS fails in about half of them (standard error
+    // sqrt(0.25 / 400) = 0.025; 3 of them: 0.075), and both together in
+    // about a quarter (independent draws; 3 standard errors: 0.065).
+    let batch = r#"CommonCause(select: (tags: ["batch-7"]), at: "1h", duration: Fixed("2h"), probability: 0.5)"#;
+    let scenario = load(&two_regions(batch));
+    let (mut n1, mut s1, mut both) = (0.0, 0.0, 0.0);
+    for seed in 0..400 {
+        let r = run(&scenario, "d", seed);
+        let (a, b) = (service(&r, "n1").downtime == h(2), service(&r, "s1").downtime == h(2));
+        n1 += f64::from(u8::from(a)) / 400.0;
+        s1 += f64::from(u8::from(b)) / 400.0;
+        both += f64::from(u8::from(a && b)) / 400.0;
+    }
+    assert!((n1 - 0.5).abs() < 0.075 && (s1 - 0.5).abs() < 0.075, "{n1} {s1}");
+    assert!((both - 0.25).abs() < 0.065, "{both}");
+    // Validation: a criterion, a known region, and something selected.
+    for (hazard, fragment) in [
+        (r#"CommonCause(select: (), at: "1h")"#, "a common cause selects by region, sites, kinds or tags"),
+        (r#"CommonCause(select: (region: "west"), at: "1h")"#, "no site is in region 'west' (regions: north, south)"),
+        (r#"CommonCause(select: (tags: ["batch-9"]), at: "1h")"#, "the common cause selects no element"),
+    ] {
+        let err = Scenario::from_ron_str(&two_regions(hazard)).unwrap_err().to_string();
+        assert!(err.contains(fragment), "{fragment}: {err}");
+    }
+}

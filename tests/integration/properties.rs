@@ -92,7 +92,7 @@ fn build(r: &Recipe) -> ScenarioSpec {
     }
     let mut power = Vec::new();
     for (u, &m) in r.ups_minutes.iter().enumerate() {
-        power.push(PowerSpec::Utility { name: format!("grid-{u}"), failures: None });
+        power.push(PowerSpec::Utility { name: format!("grid-{u}"), failures: None, tags: Vec::new() });
         power.push(PowerSpec::Ups {
             name: format!("ups-{u}"),
             room: "elec".into(),
@@ -100,6 +100,7 @@ fn build(r: &Recipe) -> ScenarioSpec {
             inputs_needed: 1,
             ride_through: minutes(u64::from(m)),
             failures: None,
+            tags: Vec::new(),
         });
     }
     let RecoveryRecipe { engineers, manual, tool, standbys } = &r.recovery;
@@ -223,6 +224,7 @@ fn build(r: &Recipe) -> ScenarioSpec {
             at: minutes(u64::from(at)),
             delay: None,
             duration: Some(Dist::Fixed(minutes(u64::from(len)))),
+            probability: 1.0,
         })
         .collect();
     if let Some((room, spread, cut, out)) = r.fire {
@@ -245,7 +247,13 @@ fn build(r: &Recipe) -> ScenarioSpec {
         }));
     }
     if hazards.is_empty() {
-        hazards.push(HazardSpec::Outage { target: "grid-0".into(), at: minutes(10), delay: None, duration: None });
+        hazards.push(HazardSpec::Outage {
+            target: "grid-0".into(),
+            at: minutes(10),
+            delay: None,
+            duration: None,
+            probability: 1.0,
+        });
     }
     ScenarioSpec {
         name: "generated".into(),

@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use super::{Expect, MAX_HAZARDS, Validator};
+use crate::dist::Dist;
 use crate::model::{ComponentId, ComponentKind, Disaster, Fire, Hazard, Stage};
 use crate::scenario::path::SpecPath;
 use crate::scenario::spec::*;
@@ -63,7 +64,7 @@ fn validate_disaster(v: &mut Validator<'_>, d: &DisasterSpec, path: &SpecPath, o
     for (hi, h) in d.hazards.iter().enumerate() {
         let hp = path.field("hazards").index(hi);
         match h {
-            HazardSpec::Outage { target, at, delay, duration } => {
+            HazardSpec::Outage { target, at, delay, duration, probability } => {
                 let target = v.resolve(target, Expect::Any, hp.field("target"), &owner);
                 if let Some(d) = delay {
                     v.hazard_dist(d, hp.field("delay"), &owner, "delay");
@@ -71,12 +72,46 @@ fn validate_disaster(v: &mut Validator<'_>, d: &DisasterSpec, path: &SpecPath, o
                 if let Some(dur) = duration {
                     v.hazard_dist(dur, hp.field("duration"), &owner, "duration");
                 }
+                v.probability(*probability, hp.field("probability"), &owner, "probability");
                 if let Some(t) = target {
                     hazards.push(Hazard::Outage {
                         target: ComponentId(t),
                         at: *at,
                         delay: delay.clone(),
                         duration: duration.clone(),
+                        probability: *probability,
+                        cause: None,
+                    });
+                }
+            }
+            HazardSpec::CommonCause { name, select, at, delay, duration, probability } => {
+                if let Some(d) = delay {
+                    v.hazard_dist(d, hp.field("delay"), &owner, "delay");
+                }
+                if let Some(dur) = duration {
+                    v.hazard_dist(dur, hp.field("duration"), &owner, "duration");
+                }
+                v.probability(*probability, hp.field("probability"), &owner, "probability");
+                let targets = select_elements(v, select, &hp.field("select"), &owner);
+                // One start for all: a random delay becomes a draw they share.
+                let delay = match delay {
+                    Some(d) if !d.is_deterministic() => {
+                        let shared = format!("\u{1}common cause {}#{hi}", d_name(&owner));
+                        v.implicit_draws.push((shared.clone(), d.clone()));
+                        Some(Dist::Shared(shared))
+                    }
+                    other => other.clone(),
+                };
+                let label: std::sync::Arc<str> =
+                    if name.is_empty() { format!("common cause #{}", hi + 1).into() } else { name.as_str().into() };
+                for t in targets {
+                    hazards.push(Hazard::Outage {
+                        target: ComponentId(t),
+                        at: *at,
+                        delay: delay.clone(),
+                        duration: duration.clone(),
+                        probability: *probability,
+                        cause: Some(label.clone()),
                     });
                 }
             }
@@ -87,7 +122,107 @@ fn validate_disaster(v: &mut Validator<'_>, d: &DisasterSpec, path: &SpecPath, o
             }
         }
     }
+    if hazards.len() > MAX_HAZARDS {
+        v.problem(
+            path.field("hazards"),
+            format!(
+                "{owner} has {} hazards once common causes are expanded; at most {MAX_HAZARDS} are supported",
+                hazards.len()
+            ),
+        );
+        return;
+    }
     out.push(Disaster { name: d.name.clone(), description: d.description.clone(), hazards, group: None });
+}
+
+/// `disaster 'x'` -> `x`.
+fn d_name(owner: &str) -> &str {
+    owner.strip_prefix("disaster '").and_then(|s| s.strip_suffix('\'')).unwrap_or(owner)
+}
+
+/// The elements a common cause selects: every one that matches all the
+/// criteria given. At least one criterion, and at least one element.
+fn select_elements(v: &mut Validator<'_>, select: &SelectSpec, path: &SpecPath, owner: &str) -> Vec<u32> {
+    let spec = v.spec;
+    if select.region.is_none() && select.sites.is_empty() && select.kinds.is_empty() && select.tags.is_empty() {
+        v.problem(path.clone(), format!("{owner}: a common cause selects by region, sites, kinds or tags; give one"));
+        return Vec::new();
+    }
+    let sites = v.resolve_all(&select.sites, Expect::Site, &path.field("sites"), owner);
+    if let Some(region) = &select.region
+        && !spec.sites.iter().any(|s| s.region == *region)
+    {
+        let known: Vec<&str> = spec.sites.iter().map(|s| s.region.as_str()).filter(|r| !r.is_empty()).collect();
+        v.problem(
+            path.field("region"),
+            format!("{owner}: no site is in region '{region}' (regions: {})", known.join(", ")),
+        );
+    }
+    // Each element's tags and the room it stands in (for its site), in
+    // declaration (component id) order.
+    let mut tags: Vec<&[String]> = Vec::new();
+    let mut rooms: Vec<Option<&str>> = Vec::new();
+    for site in &spec.sites {
+        tags.push(&site.tags);
+        rooms.push(None);
+        tags.extend(site.rooms.iter().map(|r| r.tags.as_slice()));
+        rooms.extend(site.rooms.iter().map(|r| Some(r.name.as_str())));
+    }
+    for p in &spec.power {
+        tags.push(p.tags());
+        rooms.push(match p {
+            PowerSpec::Utility { .. } => None,
+            PowerSpec::Generator { room, .. } | PowerSpec::Ups { room, .. } | PowerSpec::Switchboard { room, .. } => {
+                Some(room.as_str())
+            }
+        });
+    }
+    tags.extend(spec.cooling.iter().map(|c| c.tags.as_slice()));
+    rooms.extend(spec.cooling.iter().map(|c| Some(c.room.as_str())));
+    tags.extend(spec.pools.iter().map(|p| p.tags.as_slice()));
+    rooms.extend(spec.pools.iter().map(|p| Some(p.room.as_str())));
+    tags.extend(spec.services.iter().map(|s| s.tags.as_slice()));
+    rooms.extend(spec.services.iter().map(|_| None));
+    // A site is its own site; anything else is in the site of its room.
+    let site_of = |v: &Validator<'_>, i: u32| -> Option<u32> {
+        if v.order[i as usize].1 == ComponentKind::Site {
+            return Some(i);
+        }
+        let room = v.names.get(rooms[i as usize]?)?;
+        v.order[room.id as usize].2
+    };
+    let region_of = |v: &Validator<'_>, i: u32| {
+        let site = site_of(v, i)?;
+        let name = v.order[site as usize].0;
+        spec.sites.iter().find(|s| s.name == name).map(|s| s.region.as_str())
+    };
+    let kind_matches = |k: ComponentKind| {
+        select.kinds.is_empty()
+            || select.kinds.iter().any(|&want| match want {
+                ElementKind::Site => k == ComponentKind::Site,
+                ElementKind::Room => matches!(k, ComponentKind::Room(_)),
+                ElementKind::Utility => k == ComponentKind::Utility,
+                ElementKind::Generator => k == ComponentKind::Generator,
+                ElementKind::Ups => k == ComponentKind::Ups,
+                ElementKind::Switchboard => k == ComponentKind::Switchboard,
+                ElementKind::Cooling => k == ComponentKind::Cooling,
+                ElementKind::Pool => k == ComponentKind::Pool,
+                ElementKind::Service => k == ComponentKind::Service,
+            })
+    };
+    let chosen: Vec<u32> = (0..v.order.len().min(tags.len()) as u32)
+        .filter(|&i| {
+            let kind = v.order[i as usize].1;
+            kind_matches(kind)
+                && select.tags.iter().all(|t| tags[i as usize].contains(t))
+                && (select.sites.is_empty() || site_of(v, i).is_some_and(|s| sites.contains(&s)))
+                && select.region.as_ref().is_none_or(|r| region_of(v, i) == Some(r.as_str()))
+        })
+        .collect();
+    if chosen.is_empty() && v.problems.iter().all(|p| !p.path.0.starts_with(&path.0)) {
+        v.problem(path.clone(), format!("{owner}: the common cause selects no element"));
+    }
+    chosen
 }
 
 /// "Lose any one site": one disaster per site, named `<name>: <site>`.
@@ -118,6 +253,8 @@ fn expand_site_loss(
                 at: loss.at,
                 delay: None,
                 duration: loss.duration.clone(),
+                probability: 1.0,
+                cause: None,
             }],
             group: Some(d.name.clone()),
         });

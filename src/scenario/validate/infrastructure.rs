@@ -78,7 +78,7 @@ pub(super) fn validate_rooms_power_cooling(v: &mut Validator<'_>, declared: &Dec
         let id = (first_power as usize) + i;
         let (detail, room, fails) = match p {
             PowerSpec::Utility { failures, .. } => (Detail::Utility, None, failures),
-            PowerSpec::Generator { name, room, backs_up, start_probability, start_delay, fuel, failures } => {
+            PowerSpec::Generator { name, room, backs_up, start_probability, start_delay, fuel, failures, .. } => {
                 let owner = format!("generator '{name}'");
                 let room = v.resolve(room, Expect::Room, path.field("room"), &owner);
                 let backs_up_ids = v.resolve_all(backs_up, Expect::Power, &path.field("backs_up"), &owner);
@@ -101,7 +101,7 @@ pub(super) fn validate_rooms_power_cooling(v: &mut Validator<'_>, declared: &Dec
                 };
                 (detail, room, failures)
             }
-            PowerSpec::Ups { name, room, inputs, inputs_needed, ride_through, failures } => {
+            PowerSpec::Ups { name, room, inputs, inputs_needed, ride_through, failures, .. } => {
                 let owner = format!("UPS '{name}'");
                 let room = v.resolve(room, Expect::Room, path.field("room"), &owner);
                 let inputs_ids =
@@ -114,7 +114,7 @@ pub(super) fn validate_rooms_power_cooling(v: &mut Validator<'_>, declared: &Dec
                 }
                 (Detail::Ups { inputs: inputs_ids, ride_through: *ride_through }, room, failures)
             }
-            PowerSpec::Switchboard { name, room, inputs, inputs_needed, failures } => {
+            PowerSpec::Switchboard { name, room, inputs, inputs_needed, failures, .. } => {
                 let owner = format!("switchboard '{name}'");
                 let room = v.resolve(room, Expect::Room, path.field("room"), &owner);
                 let inputs_ids =

@@ -97,6 +97,8 @@ pub(super) struct Validator<'a> {
     pub(super) problems: Vec<Problem>,
     /// What is legal but probably not what the author meant.
     pub(super) warnings: Vec<Problem>,
+    /// Shared draws the scenario implies (a common cause's one start).
+    pub(super) implicit_draws: Vec<(String, Dist)>,
     pub(super) names: HashMap<&'a str, Entry>,
     /// Name, kind, container and path of each component, in id order.
     pub(super) order: Vec<(&'a str, ComponentKind, Option<u32>, SpecPath)>,
@@ -355,6 +357,7 @@ pub(crate) fn validate(spec: &ScenarioSpec) -> Result<Validated, Vec<Problem>> {
         spec,
         problems: Vec::new(),
         warnings: Vec::new(),
+        implicit_draws: Vec::new(),
         names: HashMap::new(),
         order: Vec::new(),
         teams: HashMap::new(),
@@ -429,8 +432,9 @@ pub(crate) fn validate(spec: &ScenarioSpec) -> Result<Validated, Vec<Problem>> {
     if v.problems.is_empty() {
         infrastructure::check_power_graph(&mut v, &parts.details, &parts.containers);
     }
-    let draws = v.draws();
+    let mut draws = v.draws();
     let disasters = disasters::validate_disasters(&mut v);
+    draws.append(&mut v.implicit_draws);
     let objectives = objectives::validate_objectives(&mut v, &disasters);
 
     if !v.problems.is_empty() {
