@@ -2,21 +2,20 @@
 //!
 //! This example demonstrates:
 //! - checking a scenario against reported milestones (`*.milestones.ron`),
-//! - the median and 10-90% band of each milestone over seeded runs,
+//! - the median and 5-95% band of each milestone over seeded runs, and how
+//!   many reported times fall inside their band,
 //! - a non-zero exit when a milestone is out of tolerance (25%, or outside
 //!   the snapshot window for "by" milestones).
 //!
-//! Run with `cargo run --release --example replay_check [milestones files...]`
-//! (default: every `scenarios/*.milestones.ron`).
+//! `outage milestones <file>...` does the same for any milestones file;
+//! this example runs it on every `scenarios/*.milestones.ron`.
+//!
+//! Run with `cargo run --release --example replay_check [milestones files...]`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use outage::milestones::{self, Precision};
-
-fn hours(d: outage::SimDuration) -> String {
-    format!("{:.1}h", d.as_hours_f64())
-}
+use outage::milestones;
 
 fn main() -> ExitCode {
     let mut files: Vec<PathBuf> = std::env::args().skip(1).map(PathBuf::from).collect();
@@ -31,45 +30,16 @@ fn main() -> ExitCode {
     }
     let mut failed = 0;
     for path in &files {
-        let file = match milestones::load(path) {
-            Ok(f) => f,
-            Err(e) => {
-                eprintln!("{e}");
-                return ExitCode::from(2);
-            }
-        };
-        let (scenario, results) = match milestones::check(path, &file) {
+        let result = milestones::load(path).and_then(|file| milestones::check(path, &file).map(|r| (file, r)));
+        let (file, (scenario, results)) = match result {
             Ok(r) => r,
             Err(e) => {
                 eprintln!("{e}");
                 return ExitCode::from(2);
             }
         };
-        println!("\n{} ({} runs, seed {})", scenario.name(), file.runs, file.seed);
-        println!(
-            "{:<42} {:>9} {:>14} {:>9} {:>17} {:>8}  verdict",
-            "milestone", "reported", "precision", "median", "10-90% band", "error"
-        );
-        for r in &results {
-            let precision = match &r.milestone.precision {
-                Precision::Minute => "minute".to_owned(),
-                Precision::Approx => "approx".to_owned(),
-                Precision::By { not_before } => format!("by, after {}", hours(*not_before)),
-                Precision::Day { .. } => "day".to_owned(),
-            };
-            let verdict = if r.pass { "ok" } else { "OFF" };
-            let unreached = if r.not_reached > 0 { format!(" ({} runs never)", r.not_reached) } else { String::new() };
-            println!(
-                "{:<42} {:>9} {:>14} {:>9} {:>17} {:>+7.0}%  {verdict}{unreached}",
-                r.milestone.name,
-                hours(r.milestone.reported),
-                precision,
-                hours(r.median),
-                format!("{}-{}", hours(r.p10), hours(r.p90)),
-                r.relative_error * 100.0,
-            );
-            failed += usize::from(!r.pass);
-        }
+        println!("\n{}", milestones::to_table(&scenario, &file, &results));
+        failed += results.iter().filter(|r| !r.pass).count();
     }
     if failed > 0 {
         eprintln!("\n{failed} milestone(s) out of tolerance");

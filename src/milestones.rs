@@ -4,7 +4,9 @@
 //! ("KakaoTalk messaging partly back 10.2 h after the fire") with their
 //! precision and how to measure each in a run. [`check`] replays the
 //! scenario many times with consecutive run indices and compares the median
-//! and the 10-90% band of each measure with the report.
+//! and the spread (10-90% and 5-95% bands) of each measure with the report;
+//! [`to_table`] prints the comparison, as `outage milestones <file>` does
+//! for any scenario and its reported timeline.
 //!
 //! # Tolerance
 //! - `Minute` and `Approx` milestones pass when the simulated median is
@@ -123,6 +125,23 @@ pub enum Measure {
         /// The fraction of users served, in (0, 1].
         fraction: f64,
     },
+    /// The time the `n`-th of these services serves users again (its partial
+    /// recovery; one never impacted counts from the start): "the 100th of
+    /// 700 systems back".
+    NthServing {
+        /// The services.
+        services: Vec<String>,
+        /// Which one counts (1 = the first back).
+        n: usize,
+    },
+    /// The first time, after dipping below it, that at least `fraction` of
+    /// these services serve users (are not down): "half of the estate back".
+    FractionServing {
+        /// The services.
+        services: Vec<String>,
+        /// The fraction of them, in (0, 1].
+        fraction: f64,
+    },
     /// The first time, after dipping below it, that these pools have at
     /// least `servers` servers working together.
     ServersWorking {
@@ -171,6 +190,17 @@ impl Measure {
                 Ok(None)
             }
             Measure::ServersWorking { pools, servers } => servers_working(scenario, report, pools, *servers),
+            Measure::NthServing { services, n } => {
+                let mut times = Vec::with_capacity(services.len());
+                for name in services {
+                    let s = service(name)?;
+                    times.push(if s.first_impact.is_none() { Some(SimTime::ZERO) } else { s.partial_recovery });
+                }
+                times.sort_by_key(|t| t.unwrap_or(SimTime::MAX));
+                let nth = n.checked_sub(1).and_then(|i| times.get(i)).ok_or("n must be between 1 and the services")?;
+                Ok(*nth)
+            }
+            Measure::FractionServing { services, fraction } => fraction_serving(report, services, *fraction),
         }
     }
 }
@@ -187,6 +217,30 @@ fn all_back(
         }
     }
     Ok(Some(last))
+}
+
+fn fraction_serving(report: &RunReport, services: &[String], fraction: f64) -> Result<Option<SimTime>, String> {
+    if !(fraction > 0.0 && fraction <= 1.0) {
+        return Err(format!("fraction must be in (0, 1], not {fraction}"));
+    }
+    for name in services {
+        report.service(name).ok_or_else(|| format!("no service named '{name}'"))?;
+    }
+    // Serving services needed: at least `fraction` of them, rounded up.
+    let needed = ((fraction * services.len() as f64) - 1e-9).ceil().max(1.0) as usize;
+    let mut down = vec![false; services.len()];
+    let mut dipped = false;
+    for e in report.timeline.iter().filter(|e| e.kind == "service") {
+        let Some(i) = services.iter().position(|s| *s == e.component) else { continue };
+        down[i] = e.state == crate::model::State::Down;
+        let serving = down.iter().filter(|d| !**d).count();
+        if serving < needed {
+            dipped = true;
+        } else if dipped {
+            return Ok(Some(e.at));
+        }
+    }
+    Ok(None)
 }
 
 fn servers_working(
@@ -228,6 +282,13 @@ pub struct MilestoneResult {
     pub p10: SimDuration,
     /// 90th percentile.
     pub p90: SimDuration,
+    /// 5th percentile.
+    pub p5: SimDuration,
+    /// 95th percentile.
+    pub p95: SimDuration,
+    /// Whether the reported time (for a snapshot or a date, its window)
+    /// meets the simulated 5-95% band.
+    pub in_band: bool,
     /// (median - reported) / reported.
     pub relative_error: f64,
     /// Runs in which the measure was not reached before the horizon.
@@ -333,7 +394,15 @@ pub fn check(path: &Path, file: &MilestoneFile) -> Result<(Scenario, Vec<Milesto
         .map(|((m, mut times), not_reached)| {
             times.sort();
             let q = |p: f64| times[((times.len() - 1) as f64 * p).round() as usize].since_start();
-            let (median, p10, p90) = (q(0.5), q(0.1), q(0.9));
+            let (median, p10, p90, p5, p95) = (q(0.5), q(0.1), q(0.9), q(0.05), q(0.95));
+            // What was reported is a time, or for a snapshot or a date the
+            // window it lies in: inside the band if the two overlap.
+            let (lo, hi) = match &m.precision {
+                Precision::Minute | Precision::Approx => (m.reported, m.reported),
+                Precision::By { not_before } => (*not_before, m.reported),
+                Precision::Day { from, to } => (*from, *to),
+            };
+            let in_band = lo <= p95 && p5 <= hi;
             let reported = m.reported.as_millis() as f64;
             let relative_error = (median.as_millis() as f64 - reported) / reported.max(1.0);
             let pass = match &m.precision {
@@ -341,8 +410,63 @@ pub fn check(path: &Path, file: &MilestoneFile) -> Result<(Scenario, Vec<Milesto
                 Precision::By { not_before } => *not_before <= median && median <= m.reported,
                 Precision::Day { from, to } => *from <= median && median <= *to,
             };
-            MilestoneResult { milestone: m.clone(), median, p10, p90, relative_error, not_reached, pass }
+            MilestoneResult {
+                milestone: m.clone(),
+                median,
+                p10,
+                p90,
+                p5,
+                p95,
+                in_band,
+                relative_error,
+                not_reached,
+                pass,
+            }
         })
         .collect();
     Ok((scenario, results))
+}
+
+/// The results of a milestones check as a table for people: each
+/// milestone's reported time and precision, the simulated median and 5-95%
+/// band, the median's relative error and the verdict, then how many
+/// reported times fall inside their band and how many are within
+/// tolerance.
+pub fn to_table(scenario: &Scenario, file: &MilestoneFile, results: &[MilestoneResult]) -> String {
+    use std::fmt::Write as _;
+    let hours = |d: SimDuration| format!("{:.1}h", d.as_hours_f64());
+    let mut out = String::new();
+    let _ = writeln!(out, "{} ({} runs, seed {})", scenario.name(), file.runs, file.seed);
+    let _ = writeln!(
+        out,
+        "{:<42} {:>9} {:>14} {:>9} {:>17} {:>8}  verdict",
+        "milestone", "reported", "precision", "median", "5-95% band", "error"
+    );
+    for r in results {
+        let precision = match &r.milestone.precision {
+            Precision::Minute => "minute".to_owned(),
+            Precision::Approx => "approx".to_owned(),
+            Precision::By { not_before } => format!("by, after {}", hours(*not_before)),
+            Precision::Day { .. } => "day".to_owned(),
+        };
+        let verdict = if r.pass { "ok" } else { "OFF" };
+        let band = if r.in_band { "" } else { ", outside band" };
+        let unreached = if r.not_reached > 0 { format!(" ({} runs never)", r.not_reached) } else { String::new() };
+        let _ = writeln!(
+            out,
+            "{:<42} {:>9} {:>14} {:>9} {:>17} {:>+7.0}%  {verdict}{band}{unreached}",
+            r.milestone.name,
+            hours(r.milestone.reported),
+            precision,
+            hours(r.median),
+            format!("{}-{}", hours(r.p5), hours(r.p95)),
+            r.relative_error * 100.0,
+        );
+    }
+    let inside = results.iter().filter(|r| r.in_band).count();
+    let ok = results.iter().filter(|r| r.pass).count();
+    let n = results.len();
+    let _ =
+        writeln!(out, "{inside} of {n} reported times inside the simulated 5-95% band; {ok} of {n} within tolerance");
+    out
 }

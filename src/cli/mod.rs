@@ -39,6 +39,12 @@ enum Command {
     Check(study::CheckArgs),
     /// Combine the summaries of a sharded study into its full report.
     Merge(study::MergeArgs),
+    /// Score scenarios against reported incident timelines (`*.milestones.ron`):
+    /// exit 0 if every milestone is within tolerance, 1 if not.
+    Milestones {
+        /// Milestones files (RON), each naming its scenario.
+        files: Vec<PathBuf>,
+    },
 }
 
 #[derive(clap::Args)]
@@ -97,6 +103,7 @@ pub(crate) fn main() -> ExitCode {
         Command::Mc(args) => study::mc(&args),
         Command::Check(args) => study::check(&args),
         Command::Merge(args) => study::merge(&args),
+        Command::Milestones { files } => milestones(&files),
     };
     match result {
         Ok(code) => code,
@@ -155,6 +162,31 @@ fn run(args: &RunArgs) -> Result<ExitCode, Failure> {
     out.write_all(text.as_bytes())?;
     out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+fn milestones(files: &[PathBuf]) -> Result<ExitCode, Failure> {
+    if files.is_empty() {
+        return Err(Failure::Input("give one or more milestones files (*.milestones.ron)".into()));
+    }
+    let mut out = io::stdout().lock();
+    let mut off = 0;
+    for (i, path) in files.iter().enumerate() {
+        let file = outage::milestones::load(path).map_err(|e| Failure::Input(e.to_string()))?;
+        let (scenario, results) =
+            outage::milestones::check(path, &file).map_err(|e| Failure::Input(format!("{}: {e}", path.display())))?;
+        if i > 0 {
+            writeln!(out)?;
+        }
+        write!(out, "{}", outage::milestones::to_table(&scenario, &file, &results))?;
+        off += results.iter().filter(|r| !r.pass).count();
+    }
+    if off > 0 {
+        writeln!(out, "\n{off} milestone(s) out of tolerance")?;
+        Ok(ExitCode::FAILURE)
+    } else {
+        writeln!(out, "\nevery milestone within tolerance")?;
+        Ok(ExitCode::SUCCESS)
+    }
 }
 
 fn validate(path: &PathBuf) -> Result<ExitCode, Failure> {

@@ -221,3 +221,31 @@ fn keep_runs_rows_say_what_an_empty_recovery_means() {
         assert!(header.contains(&column), "{column} in {header:?}");
     }
 }
+
+#[test]
+fn milestones_scores_a_scenario_against_a_reported_timeline() {
+    // The bundled replay: every milestone within tolerance, exit 0, and the
+    // band count that replay_check prints too (the same table).
+    let o = outage(&["milestones", "scenarios/samsung_sds_gwacheon_2014.milestones.ron"]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}{}", stderr(&o));
+    assert!(out.contains("milestone ") && out.contains("5-95% band"), "{out}");
+    assert!(out.contains("reported times inside the simulated 5-95% band; 7 of 7 within tolerance"), "{out}");
+    // A user's own timeline that the scenario does not match: exit 1.
+    let scenario = std::fs::canonicalize("scenarios/minimal.ron").unwrap();
+    let text = format!(
+        r#"Milestones(scenario: "{}", runs: 20, milestones: [
+            (name: "web back", reported: "30m", precision: Minute, measure: FullRecovery("web")),
+        ])"#,
+        scenario.display()
+    );
+    let f = TempFile::new("own.milestones.ron", text.as_bytes());
+    let o = outage(&["milestones", f.path()]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(stdout(&o).contains("web back") && stdout(&o).contains("OFF"), "{}", stdout(&o));
+    // A measure naming nothing the scenario has: exit 2, named.
+    let bad = TempFile::new("bad.milestones.ron", text.replace("\"web\"", "\"wbe\"").as_bytes());
+    let o = outage(&["milestones", bad.path()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("milestone 'web back': no service named 'wbe'"), "{}", stderr(&o));
+}

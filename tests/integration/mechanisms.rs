@@ -697,3 +697,39 @@ fn a_common_cause_hits_each_element_with_its_probability() {
         assert!(err.contains(fragment), "{fragment}: {err}");
     }
 }
+
+#[test]
+fn milestones_for_large_estates_count_systems_serving() {
+    use outage::milestones::Measure;
+    // Four systems on four halls, whose power returns at 1h, 2h, 3h and 4h
+    // (all cut at 0s, boot 0s). The 2nd system serving again: 2h; half of
+    // them serving (2 of 4): 2h; three quarters: 3h; all: 4h.
+    let mut rooms = String::new();
+    let mut power = String::from(r#"Utility(name: "grid"),"#);
+    let mut pools = String::new();
+    let mut services = String::new();
+    let mut hazards = String::new();
+    for k in 1..=4 {
+        rooms.push_str(&format!(r#"Room(name: "hall-{k}", kind: DataHall, feeds: ["sw-{k}"]),"#));
+        power.push_str(&format!(r#"Switchboard(name: "sw-{k}", room: "elec", inputs: ["grid"]),"#));
+        pools.push_str(&format!(r#"Pool(name: "p{k}", room: "hall-{k}", servers: 1, boot: Fixed("0s")),"#));
+        services.push_str(&format!(r#"Service(name: "sys-{k}", users: 1, demand: 1, deployments: [(pool: "p{k}")]),"#));
+        hazards.push_str(&format!(r#"Outage(target: "sw-{k}", at: "0s", duration: Fixed("{k}h")),"#));
+    }
+    let src = format!(
+        r#"Scenario(name: "estate", horizon: "1d",
+            sites: [Site(name: "dc", rooms: [Room(name: "elec", kind: Electrical), {rooms}])],
+            power: [{power}], pools: [{pools}], services: [{services}],
+            disasters: [Disaster(name: "d", hazards: [{hazards}])])"#
+    );
+    let scenario = load(&src);
+    let report = run(&scenario, "d", 1);
+    let all: Vec<String> = (1..=4).map(|k| format!("sys-{k}")).collect();
+    let measure = |m: Measure| m.measure(&scenario, &report).unwrap();
+    assert_eq!(measure(Measure::NthServing { services: all.clone(), n: 2 }), Some(at(h(2))));
+    assert_eq!(measure(Measure::FractionServing { services: all.clone(), fraction: 0.5 }), Some(at(h(2))));
+    assert_eq!(measure(Measure::FractionServing { services: all.clone(), fraction: 0.75 }), Some(at(h(3))));
+    assert_eq!(measure(Measure::FractionServing { services: all.clone(), fraction: 1.0 }), Some(at(h(4))));
+    assert!(Measure::NthServing { services: all.clone(), n: 5 }.measure(&scenario, &report).is_err());
+    assert!(Measure::FractionServing { services: all, fraction: 0.0 }.measure(&scenario, &report).is_err());
+}
