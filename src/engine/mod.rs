@@ -404,7 +404,7 @@ impl<'s> Simulation<'s> {
     /// Records a change of state in the timeline, if one is kept.
     /// Whether an element works, for a condition on it: infrastructure
     /// live (a room also reachable), a service not down.
-    fn element_works(&self, c: ComponentId) -> bool {
+    pub(super) fn element_works(&self, c: ComponentId) -> bool {
         match self.model.component(c).detail {
             Detail::Service(s) => !self.services.is_down(ServiceId(s)),
             _ => self.infra.works(c),

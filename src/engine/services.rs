@@ -518,7 +518,9 @@ impl Simulation<'_> {
         let mut present = 0;
         for (d, dep) in def.deployments.iter().enumerate() {
             let run = self.services.runs[s].deployments[d];
-            let working = self.infra.working(dep.pool) as f64;
+            // A deployment without what it alone needs carries nothing.
+            let working = if dep.needs.iter().all(|&c| self.element_works(c)) { self.infra.working(dep.pool) } else { 0 };
+            let working = working as f64;
             let capacity = (dep.servers + run.extra) as f64 * working / dep.pool_servers as f64;
             match (dep.role, run.serving) {
                 (Role::Active, _) => active += capacity,
@@ -890,6 +892,15 @@ impl Simulation<'_> {
     fn capacity_blocker(&self, s: usize) -> Blocker {
         let def = &self.model.services[s];
         for dep in def.deployments.iter().filter(|d| d.role == Role::Active) {
+            if let Some(&c) = dep.needs.iter().find(|&&c| !self.element_works(c)) {
+                return match self.model.component(c).detail {
+                    Detail::Service(d) => Blocker::Dependency(ServiceId(d)),
+                    _ => {
+                        let (root, why) = self.infra.cause(c);
+                        Blocker::Infrastructure(root, why)
+                    }
+                };
+            }
             if self.infra.working(dep.pool) < dep.pool_servers {
                 let (c, why) = self.infra.cause(dep.pool);
                 return Blocker::Infrastructure(c, why);

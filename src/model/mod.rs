@@ -162,6 +162,8 @@ pub enum Relation {
     HardDependency,
     /// Service `b` works worse without service `a`.
     SoftDependency,
+    /// A deployment of service `b` needs `a`.
+    DeploymentNeeds,
 }
 
 /// One component of the model.
@@ -268,6 +270,8 @@ pub(crate) struct Deployment {
     pub(crate) pool_servers: u64,
     pub(crate) role: Role,
     pub(crate) warmup: Option<Dist>,
+    /// What this deployment alone needs (any element).
+    pub(crate) needs: Vec<ComponentId>,
 }
 
 impl Service {
@@ -397,6 +401,10 @@ impl Model {
                     pools.sort_unstable();
                     pools.dedup();
                     pools.into_iter().for_each(|p| edge(p, i, Relation::Runs));
+                    let mut needs: Vec<u32> = s.deployments.iter().flat_map(|d| d.needs.iter().map(|c| c.0)).collect();
+                    needs.sort_unstable();
+                    needs.dedup();
+                    needs.into_iter().for_each(|n| edge(n, i, Relation::DeploymentNeeds));
                     for h in &s.hard {
                         edge(services[h.index()].component.0, i, Relation::HardDependency);
                     }

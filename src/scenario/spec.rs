@@ -562,6 +562,12 @@ pub struct DeploymentSpec {
     /// warm standbys, starting the application; for cold ones, provisioning.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub warmup: Option<Dist>,
+    /// What this deployment alone needs, at its own site: the local
+    /// storage, the site's exchange, its own database replica (services
+    /// not down, infrastructure working). Without it the deployment
+    /// carries nothing, while the service's other deployments go on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<String>,
 }
 
 /// How a service fails over to its standby deployments.

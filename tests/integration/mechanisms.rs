@@ -733,3 +733,48 @@ fn milestones_for_large_estates_count_systems_serving() {
     assert!(Measure::NthServing { services: all.clone(), n: 5 }.measure(&scenario, &report).is_err());
     assert!(Measure::FractionServing { services: all, fraction: 0.0 }.measure(&scenario, &report).is_err());
 }
+
+#[test]
+fn a_deployment_needs_what_is_at_its_own_site() {
+    // "app" runs at two sites, each deployment able to carry all of it, and
+    // each needing its own site's storage. Storage A is out 1h..3h and
+    // storage B 2h..4h: app is down only while both are, 2h..3h (1h), and
+    // never degraded (one site carries the whole demand). Were storage a
+    // dependency of the whole service, app would be down 1h..4h.
+    let src = r#"Scenario(
+        name: "local-needs", horizon: "1d",
+        sites: [
+            Site(name: "a", rooms: [Room(name: "elec-a", kind: Electrical), Room(name: "hall-a", kind: DataHall, feeds: ["sw-a"])]),
+            Site(name: "b", rooms: [Room(name: "elec-b", kind: Electrical), Room(name: "hall-b", kind: DataHall, feeds: ["sw-b"])]),
+        ],
+        power: [
+            Utility(name: "grid"),
+            Switchboard(name: "sw-a", room: "elec-a", inputs: ["grid"]),
+            Switchboard(name: "sw-b", room: "elec-b", inputs: ["grid"]),
+        ],
+        pools: [
+            Pool(name: "pa", room: "hall-a", servers: 3, boot: Fixed("0s")),
+            Pool(name: "pb", room: "hall-b", servers: 3, boot: Fixed("0s")),
+        ],
+        services: [
+            Service(name: "storage-a", users: 0, demand: 1, deployments: [(pool: "pa", servers: 1)]),
+            Service(name: "storage-b", users: 0, demand: 1, deployments: [(pool: "pb", servers: 1)]),
+            Service(name: "app", users: 100, demand: 2, deployments: [
+                (pool: "pa", servers: 2, depends_on: ["storage-a"]),
+                (pool: "pb", servers: 2, depends_on: ["storage-b"]),
+            ]),
+        ],
+        disasters: [Disaster(name: "d", hazards: [
+            Outage(target: "storage-a", at: "1h", duration: Fixed("2h")),
+            Outage(target: "storage-b", at: "2h", duration: Fixed("2h")),
+        ])],
+    )"#;
+    let report = run(&load(src), "d", 1);
+    let app = service(&report, "app");
+    assert_eq!((app.downtime, app.degraded, app.first_impact), (h(1), SimDuration::ZERO, Some(at(h(2)))));
+    assert_eq!(app.main_cause().unwrap().cause, "dependency 'storage-a'");
+    let err = Scenario::from_ron_str(&src.replace(r#"depends_on: ["storage-a"]"#, r#"depends_on: ["app"]"#))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("service 'app': a deployment of it depends on the service itself"), "{err}");
+}

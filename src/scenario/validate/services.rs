@@ -98,12 +98,17 @@ pub(super) fn validate_services(v: &mut Validator<'_>, declared: &Declared<'_>, 
             if d.role == Role::Active {
                 active_capacity = active_capacity.saturating_add(servers);
             }
+            let needs = v.resolve_all(&d.depends_on, Expect::Any, &dp.field("depends_on"), &owner);
+            if needs.contains(&(id as u32)) {
+                v.problem(dp.field("depends_on"), format!("{owner}: a deployment of it depends on the service itself"));
+            }
             deployments.push(Deployment {
                 pool: ComponentId(pool),
                 servers,
                 pool_servers,
                 role: d.role,
                 warmup: d.warmup.clone(),
+                needs: needs.into_iter().map(ComponentId).collect(),
             });
         }
         let has_standby = s.deployments.iter().any(|d| d.role.is_standby());
