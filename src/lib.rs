@@ -87,6 +87,14 @@
 //!   moment it returns (no boot, nothing broken). Cooling: when all its
 //!   cooling is lost, its servers shut down after the room's thermal delay
 //!   (its power equipment keeps running).
+//! - **Links**: a site is reached through its `uplinks` (WAN circuits,
+//!   cable routes, providers), `uplinks_needed` of them; without them its
+//!   pools serve no one but keep running (as without network). A link works
+//!   while not out, failed or destroyed and, if in a room, while the room
+//!   has power; after a power loss it boots for its `boot`. A room's
+//!   `network` may name links as well as network rooms. A deployment's own
+//!   `depends_on` is needed by that deployment alone: without it, it
+//!   carries nothing while the service's other deployments go on.
 //! - **k of n**: "any one of" is the default for every list of redundant
 //!   inputs, and each can ask for more: `feeds_needed` (N+1 UPS modules),
 //!   `cooling_needed` (5 of 7 chillers), `network_needed`, a UPS's or

@@ -38,6 +38,8 @@ pub(crate) enum Event {
     Overheated(ComponentId),
     /// A pool's servers have booted.
     PoolBooted(PoolId),
+    /// A link's equipment has booted.
+    LinkBooted(ComponentId),
     /// A pool's broken servers are repaired.
     PoolRepaired(PoolId),
     /// A component fails at random.
@@ -134,6 +136,7 @@ impl Event {
                 format!("servers in {} '{}' shut down for heat", noun(n), name(n))
             }
             Event::PoolBooted(p) => format!("servers of pool '{}' booted", name(p.component())),
+            Event::LinkBooted(c) => format!("link '{}' booted", name(c)),
             Event::PoolRepaired(p) => format!("broken servers of pool '{}' repaired", name(p.component())),
             Event::ComponentFailed(n) => format!("{} '{}' failed", noun(n), name(n)),
             Event::ComponentRepaired(n) => format!("{} '{}' repaired", noun(n), name(n)),

@@ -40,6 +40,10 @@ enum Dynamic {
         fuel_left: SimDuration,
         running_since: SimTime,
     },
+    /// A link: working, off (no power), or booting after power returned.
+    Link {
+        phase: LinkPhase,
+    },
     Pool {
         phase: PoolPhase,
         working: u64,
@@ -53,6 +57,13 @@ enum Dynamic {
         /// (working, phase) as dependants last saw them.
         published: (u64, PoolPhase),
     },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum LinkPhase {
+    Up,
+    Off,
+    Booting,
 }
 
 #[derive(Clone, Debug)]
@@ -137,6 +148,7 @@ impl Infra {
                 Detail::Generator { fuel, .. } => {
                     Dynamic::Generator { phase: GenPhase::Idle, fuel_left: *fuel, running_since: SimTime::ZERO }
                 }
+                Detail::Link { .. } => Dynamic::Link { phase: LinkPhase::Up },
                 Detail::Pool(p) => Dynamic::Pool {
                     phase: PoolPhase::Running,
                     working: p.servers,
@@ -333,6 +345,11 @@ impl Infra {
                 }
                 _ => Some((i, Why::Standby)),
             },
+            Detail::Link { .. } => match node.dynamic {
+                _ if node.live => None,
+                Dynamic::Link { phase: LinkPhase::Booting } => Some((i, Why::StartingUp)),
+                _ => Some((i, Why::NoPower)),
+            },
             Detail::Pool(pool) => {
                 if let Some(room) = component.container {
                     let r = &self.nodes[room.index()];
@@ -341,18 +358,26 @@ impl Infra {
                     }
                 }
                 let Dynamic::Pool { phase, broken, published, .. } = node.dynamic else { unreachable!("a pool") };
-                if published.0 >= pool.servers {
-                    return None;
+                // Its own state first (servers booting, awaiting restart or
+                // repair), then its site's uplinks.
+                let own = match phase {
+                    _ if published.0 >= pool.servers
+                        && (pool.uplinks.is_empty() || self.enough_serving(&pool.uplinks)) =>
+                    {
+                        return None;
+                    }
+                    PoolPhase::Booting => Some(Why::Booting),
+                    PoolPhase::Restarting => Some(Why::AwaitingRestart),
+                    _ if broken > 0 => Some(Why::Broken),
+                    _ => None,
+                };
+                if let Some(why) = own {
+                    return Some((i, why));
                 }
-                Some((
-                    i,
-                    match phase {
-                        PoolPhase::Booting => Why::Booting,
-                        PoolPhase::Restarting => Why::AwaitingRestart,
-                        _ if broken > 0 => Why::Broken,
-                        _ => Why::NoPower,
-                    },
-                ))
+                if !pool.uplinks.is_empty() && !self.enough_serving(&pool.uplinks) {
+                    return self.cause_through(&pool.uplinks, i);
+                }
+                Some((i, Why::NoPower))
             }
             Detail::Service(_) => unreachable!("services have their own blame"),
         }
@@ -390,6 +415,8 @@ pub(crate) enum Why {
     FailedToStart,
     OutOfFuel,
     Starting,
+    /// Network equipment booting after its power returned.
+    StartingUp,
     Booting,
     AwaitingRestart,
     Broken,
@@ -408,6 +435,7 @@ impl Why {
             Why::FailedToStart => "failed to start",
             Why::OutOfFuel => "out of fuel",
             Why::Starting => "starting",
+            Why::StartingUp => "booting after power returned",
             Why::Booting => "servers booting",
             Why::AwaitingRestart => "servers awaiting restart by engineers",
             Why::Broken => "broken servers awaiting repair",
@@ -581,12 +609,48 @@ impl Simulation<'_> {
                     (true, PoolPhase::Off) => self.power_returned_to_pool(i),
                     _ => {}
                 }
-                // Unreachable servers keep running but serve no one.
-                let reachable = component.container.is_none_or(|r| self.infra.nodes[r.index()].reachable);
+                // Unreachable servers keep running but serve no one: their
+                // room's network, or their site's uplinks, are lost.
+                let reachable = component.container.is_none_or(|r| self.infra.nodes[r.index()].reachable)
+                    && (pool.uplinks.is_empty() || self.infra.enough_serving(&pool.uplinks));
                 self.publish_pool(i, pool.servers, intact && reachable)
+            }
+            Detail::Link { boot } => {
+                let Dynamic::Link { mut phase } = self.infra.nodes[i as usize].dynamic else {
+                    unreachable!("a link has link state")
+                };
+                // Only a power loss makes its equipment boot; a cut or an
+                // outage ends without one.
+                let powered = self.infra.container_live(self.model, i);
+                if !powered {
+                    self.infra.cancel_timer(i, &mut self.ctx);
+                    phase = LinkPhase::Off;
+                } else if phase == LinkPhase::Off {
+                    // Power is back: network equipment boots first.
+                    let d = boot.as_ref().map_or(SimDuration::ZERO, |b| b.sample(self.ctx.rng(ComponentId(i))));
+                    if d.is_zero() {
+                        phase = LinkPhase::Up;
+                    } else {
+                        phase = LinkPhase::Booting;
+                        let key = self.ctx.schedule(d, Event::LinkBooted(ComponentId(i)));
+                        self.infra.nodes[i as usize].timer = Some(key);
+                    }
+                }
+                self.infra.nodes[i as usize].dynamic = Dynamic::Link { phase };
+                self.publish_live(i, on && phase == LinkPhase::Up)
             }
             Detail::Service(_) => unreachable!("services are evaluated by evaluate_service"),
         }
+    }
+
+    /// A link's equipment has booted after its power returned.
+    pub(super) fn link_booted(&mut self, c: ComponentId) {
+        let node = &mut self.infra.nodes[c.index()];
+        node.timer = None;
+        if let Dynamic::Link { phase: phase @ LinkPhase::Booting } = &mut node.dynamic {
+            *phase = LinkPhase::Up;
+        }
+        self.ctx.touch(c);
     }
 
     fn power_returned_to_pool(&mut self, i: u32) {

@@ -455,6 +455,7 @@ impl<'s> Simulation<'s> {
             Event::FuelExhausted(c) => self.fuel_exhausted(c),
             Event::Overheated(c) => self.overheated(c),
             Event::PoolBooted(p) => self.pool_booted(p),
+            Event::LinkBooted(c) => self.link_booted(c),
             Event::BatchBooted { pool, epoch, servers } => self.batch_booted(pool, epoch, u64::from(servers)),
             Event::PoolRepaired(p) => self.pool_repaired(p),
             Event::ComponentFailed(c) => self.component_failed(c),

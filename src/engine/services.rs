@@ -519,7 +519,8 @@ impl Simulation<'_> {
         for (d, dep) in def.deployments.iter().enumerate() {
             let run = self.services.runs[s].deployments[d];
             // A deployment without what it alone needs carries nothing.
-            let working = if dep.needs.iter().all(|&c| self.element_works(c)) { self.infra.working(dep.pool) } else { 0 };
+            let working =
+                if dep.needs.iter().all(|&c| self.element_works(c)) { self.infra.working(dep.pool) } else { 0 };
             let working = working as f64;
             let capacity = (dep.servers + run.extra) as f64 * working / dep.pool_servers as f64;
             match (dep.role, run.serving) {

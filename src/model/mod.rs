@@ -114,6 +114,8 @@ pub enum ComponentKind {
     Pool,
     /// A service.
     Service,
+    /// A network link or piece of network equipment.
+    Link,
 }
 
 impl ComponentKind {
@@ -130,6 +132,7 @@ impl ComponentKind {
             ComponentKind::Cooling => "cooling unit",
             ComponentKind::Pool => "pool",
             ComponentKind::Service => "service",
+            ComponentKind::Link => "link",
         }
     }
 
@@ -214,12 +217,28 @@ pub(crate) enum Detail {
     Site,
     Room(RoomDetail),
     Utility,
-    Generator { backs_up: Vec<u32>, start_probability: f64, start_delay: Dist, fuel: SimDuration },
-    Ups { inputs: Redundant, ride_through: SimDuration },
-    Switchboard { inputs: Redundant },
-    Cooling { power: Redundant },
+    Generator {
+        backs_up: Vec<u32>,
+        start_probability: f64,
+        start_delay: Dist,
+        fuel: SimDuration,
+    },
+    Ups {
+        inputs: Redundant,
+        ride_through: SimDuration,
+    },
+    Switchboard {
+        inputs: Redundant,
+    },
+    Cooling {
+        power: Redundant,
+    },
     Pool(PoolDetail),
     Service(u32),
+    /// A network link; `boot` after its room's power returns.
+    Link {
+        boot: Option<Dist>,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -242,6 +261,8 @@ pub(crate) struct PoolDetail {
     pub(crate) repair: Dist,
     /// Manual restart in batches; `None`: servers boot by themselves.
     pub(crate) restart: Option<PoolRestart>,
+    /// Its site's uplinks: without enough of them it serves no one.
+    pub(crate) uplinks: Redundant,
 }
 
 /// A service's parameters, resolved to ids.
@@ -412,7 +433,8 @@ impl Model {
                         edge(services[d.index()].component.0, i, Relation::SoftDependency);
                     }
                 }
-                Detail::Site | Detail::Utility | Detail::Pool(_) => {}
+                Detail::Pool(pool) => pool.uplinks.iter().for_each(|&l| edge(l, i, Relation::Connects)),
+                Detail::Site | Detail::Utility | Detail::Link { .. } => {}
             }
         }
         let dependants = compile_dependants(&graph);

@@ -72,6 +72,11 @@ pub struct ScenarioSpec {
     /// How waiting recovery work is ordered.
     #[serde(default, skip_serializing_if = "is_default")]
     pub recovery: RecoverySpec,
+    /// Network links and equipment: WAN circuits, cable routes, providers,
+    /// routers. Sites name them as `uplinks`; halls may name them as
+    /// `network`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<LinkSpec>,
     /// Named random durations, each drawn once per run and shared by every
     /// hazard timing that names it (`Shared("permit")`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -98,6 +103,7 @@ impl Default for ScenarioSpec {
             teams: Vec::new(),
             recovery: RecoverySpec::default(),
             draws: Vec::new(),
+            links: Vec::new(),
             disasters: Vec::new(),
             objectives: Vec::new(),
         }
@@ -105,7 +111,7 @@ impl Default for ScenarioSpec {
 }
 
 /// A building or campus.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename = "Site")]
 pub struct SiteSpec {
     /// Unique name.
@@ -121,6 +127,28 @@ pub struct SiteSpec {
     pub tags: Vec<String>,
     /// The rooms of the building.
     pub rooms: Vec<RoomSpec>,
+    /// The links that connect it to its users and other sites (WAN
+    /// circuits, cable routes, providers); without enough of them working,
+    /// its servers keep running and serve no one. Default: always connected.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub uplinks: Vec<String>,
+    /// How many uplinks must work (default 1).
+    #[serde(default = "one_needed", skip_serializing_if = "is_one")]
+    pub uplinks_needed: u32,
+}
+
+impl Default for SiteSpec {
+    fn default() -> Self {
+        SiteSpec {
+            name: String::new(),
+            region: String::new(),
+            owner: String::new(),
+            tags: Vec::new(),
+            rooms: Vec::new(),
+            uplinks: Vec::new(),
+            uplinks_needed: 1,
+        }
+    }
 }
 
 /// A room inside a site.
@@ -816,6 +844,31 @@ pub struct SoftDependencySpec {
     pub impact: f64,
 }
 
+/// A network link or piece of network equipment: a WAN circuit, a cable
+/// route through a tunnel, a provider, a core router. It works while it is
+/// not out, failed or destroyed, and, if it stands in a room, while the room
+/// has power; after a power loss (not after an outage or a repair) it boots
+/// for `boot` before it works again.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Link")]
+pub struct LinkSpec {
+    /// Unique name.
+    pub name: String,
+    /// The room its equipment (or its cable route) is in: a fire there
+    /// destroys it, a power loss there stops it. None: outside any site.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub room: Option<String>,
+    /// Time to come back after its room's power returns (routers booting).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub boot: Option<Dist>,
+    /// Random failures and repairs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failures: Option<Failures>,
+    /// Labels a common cause can select by (a provider, a cable route).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+}
+
 /// A random duration drawn once per run and shared by every hazard timing
 /// that names it: two zones re-powered together under one permit, two halls
 /// restarted when one chiller plant returns.
@@ -993,6 +1046,8 @@ pub enum ElementKind {
     Pool,
     /// Services.
     Service,
+    /// Network links and equipment.
+    Link,
 }
 
 /// A fire, from ignition to the last room re-energised.

@@ -778,3 +778,60 @@ fn a_deployment_needs_what_is_at_its_own_site() {
         .to_string();
     assert!(err.contains("service 'app': a deployment of it depends on the service itself"), "{err}");
 }
+
+/// One site reached through two uplinks: wan-1 (a provider's circuit) and
+/// wan-2 (through a router in the network room, which boots in 15m). The
+/// hall's pool boots in 30m.
+fn uplinked(hazards: &str) -> String {
+    format!(
+        r#"Scenario(
+        name: "uplinks", horizon: "1d",
+        sites: [Site(name: "dc", uplinks: ["wan-1", "wan-2"], rooms: [
+            Room(name: "elec", kind: Electrical),
+            Room(name: "net", kind: Network, feeds: ["sw"]),
+            Room(name: "hall", kind: DataHall, feeds: ["sw"]),
+        ])],
+        power: [Utility(name: "grid"), Switchboard(name: "sw", room: "elec", inputs: ["grid"])],
+        links: [
+            Link(name: "wan-1", tags: ["wan"]),
+            Link(name: "wan-2", room: "net", boot: Fixed("15m"), tags: ["wan"]),
+        ],
+        pools: [Pool(name: "p", room: "hall", servers: 1, boot: Fixed("30m"))],
+        services: [Service(name: "app", users: 100, demand: 1, deployments: [(pool: "p")])],
+        disasters: [Disaster(name: "d", hazards: [{hazards}])],
+    )"#
+    )
+}
+
+#[test]
+fn a_site_is_reached_through_its_uplinks() {
+    // Both uplinks cut 1h..3h: app serves no one for 2h, and its servers,
+    // which kept running, need no boot.
+    let report =
+        run(&load(&uplinked(r#"CommonCause(select: (tags: ["wan"]), at: "1h", duration: Fixed("2h"))"#)), "d", 1);
+    let app = service(&report, "app");
+    assert_eq!((app.downtime, app.full_recovery), (h(2), Some(at(h(3)))));
+    // (With a boot it would be 2h30m.)
+    assert!(report.timeline.iter().all(|e| !e.cause.contains("booted")), "{:?}", report.timeline);
+    // wan-1 lost for good; power cut 1h..2h: the servers boot 30m (back at
+    // 2h30m), and wan-2's router boots 15m (2h15m): app back at 2h30m.
+    // With a 45m router boot, the router is last: 2h45m.
+    let hazards = r#"Outage(target: "wan-1", at: "0s"), Outage(target: "sw", at: "1h", duration: Fixed("1h"))"#;
+    let report = run(&load(&uplinked(hazards)), "d", 1);
+    assert_eq!(service(&report, "app").full_recovery, Some(at(h(2) + m(30))));
+    let slow = uplinked(hazards).replace(r#"boot: Fixed("15m")"#, r#"boot: Fixed("45m")"#);
+    let report = run(&load(&slow), "d", 1);
+    let app = service(&report, "app");
+    assert_eq!(app.full_recovery, Some(at(h(2) + m(45))));
+    assert!(
+        app.causes.iter().any(|c| c.cause == "link 'wan-2': booting after power returned" && c.time == m(15)),
+        "{:?}",
+        app.causes
+    );
+    // Validation: uplinks are links.
+    let err =
+        Scenario::from_ron_str(&uplinked(hazards).replace(r#"uplinks: ["wan-1", "wan-2"]"#, r#"uplinks: ["net"]"#))
+            .unwrap_err()
+            .to_string();
+    assert!(err.contains("site 'dc' refers to 'net', which is a room, but a link is expected"), "{err}");
+}

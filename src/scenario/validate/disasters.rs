@@ -183,6 +183,8 @@ fn select_elements(v: &mut Validator<'_>, select: &SelectSpec, path: &SpecPath, 
     rooms.extend(spec.pools.iter().map(|p| Some(p.room.as_str())));
     tags.extend(spec.services.iter().map(|s| s.tags.as_slice()));
     rooms.extend(spec.services.iter().map(|_| None));
+    tags.extend(spec.links.iter().map(|l| l.tags.as_slice()));
+    rooms.extend(spec.links.iter().map(|l| l.room.as_deref()));
     // A site is its own site; anything else is in the site of its room.
     let site_of = |v: &Validator<'_>, i: u32| -> Option<u32> {
         if v.order[i as usize].1 == ComponentKind::Site {
@@ -208,6 +210,7 @@ fn select_elements(v: &mut Validator<'_>, select: &SelectSpec, path: &SpecPath, 
                 ElementKind::Cooling => k == ComponentKind::Cooling,
                 ElementKind::Pool => k == ComponentKind::Pool,
                 ElementKind::Service => k == ComponentKind::Service,
+                ElementKind::Link => k == ComponentKind::Link,
             })
     };
     let chosen: Vec<u32> = (0..v.order.len().min(tags.len()) as u32)

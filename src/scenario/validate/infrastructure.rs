@@ -9,6 +9,25 @@ use crate::model::{Detail, PoolDetail, PoolRestart, Replacement, RoomDetail, Roo
 use crate::scenario::path::SpecPath;
 use crate::scenario::spec::{PowerSpec, ReplacementSpec, RestartSpec};
 
+/// Network links: their rooms, boot times and failures.
+pub(super) fn validate_links(v: &mut Validator<'_>, declared: &Declared<'_>, parts: &mut Parts) {
+    let spec = v.spec;
+    for (i, l) in spec.links.iter().enumerate() {
+        let path = SpecPath::at("links", i);
+        let owner = format!("link '{}'", l.name);
+        let id = declared.first_link as usize + i;
+        if let Some(room) = &l.room {
+            parts.containers[id] = v.resolve(room, Expect::Room, path.field("room"), &owner);
+        }
+        if let Some(boot) = &l.boot {
+            v.dist(boot, path.field("boot"), &owner, "boot");
+        }
+        v.failures(&l.failures, &path, &owner);
+        parts.failures[id] = l.failures.clone();
+        parts.details[id] = Some(Detail::Link { boot: l.boot.clone() });
+    }
+}
+
 /// Rooms, power components and cooling units.
 pub(super) fn validate_rooms_power_cooling(v: &mut Validator<'_>, declared: &Declared<'_>, parts: &mut Parts) {
     let spec = v.spec;
@@ -17,6 +36,13 @@ pub(super) fn validate_rooms_power_cooling(v: &mut Validator<'_>, declared: &Dec
     let (first_power, first_cooling) = (*first_power, *first_cooling);
     for &site_id in site_ids {
         details[site_id as usize] = Some(Detail::Site);
+    }
+    for (si, site) in spec.sites.iter().enumerate() {
+        let owner = format!("site '{}'", site.name);
+        let sp = SpecPath::at("sites", si);
+        let uplinks =
+            v.redundant(&site.uplinks, site.uplinks_needed, Expect::Link, &sp, ("uplinks", "uplinks_needed"), &owner);
+        v.uplinks.push(uplinks);
     }
     for (room, rp, site_id, room_id) in rooms {
         let owner = format!("room '{}'", room.name);
@@ -212,12 +238,19 @@ pub(super) fn validate_pools(v: &mut Validator<'_>, declared: &Declared<'_>, par
             }
         };
         failures[id] = p.failures.clone();
+        // The pool is reached through its site's uplinks.
+        let site = containers[id].and_then(|room| v.order[room as usize].2);
+        let uplinks = site
+            .and_then(|s| declared.site_ids.iter().position(|&x| x == s))
+            .and_then(|k| v.uplinks.get(k).cloned())
+            .unwrap_or_default();
         details[id] = Some(Detail::Pool(PoolDetail {
             servers: p.servers,
             boot: p.boot.clone(),
             broken_fraction: p.broken_fraction,
             repair: p.repair.clone(),
             restart,
+            uplinks,
         }));
     }
 }

@@ -49,6 +49,7 @@ pub(super) enum Expect {
     Site,
     Room,
     NetworkRoom,
+    Link,
     DataHall,
     Power,
     Cooling,
@@ -62,7 +63,8 @@ impl Expect {
         match self {
             Expect::Site => kind == ComponentKind::Site,
             Expect::Room => matches!(kind, ComponentKind::Room(_)),
-            Expect::NetworkRoom => kind == ComponentKind::Room(RoomKind::Network),
+            Expect::NetworkRoom => matches!(kind, ComponentKind::Room(RoomKind::Network) | ComponentKind::Link),
+            Expect::Link => kind == ComponentKind::Link,
             Expect::DataHall => kind == ComponentKind::Room(RoomKind::DataHall),
             Expect::Power => kind.is_power(),
             Expect::Cooling => kind == ComponentKind::Cooling,
@@ -75,7 +77,8 @@ impl Expect {
         match self {
             Expect::Site => "site",
             Expect::Room => "room",
-            Expect::NetworkRoom => "network room",
+            Expect::NetworkRoom => "network room or link",
+            Expect::Link => "link",
             Expect::DataHall => "data hall",
             Expect::Power => "power component",
             Expect::Cooling => "cooling unit",
@@ -99,6 +102,8 @@ pub(super) struct Validator<'a> {
     pub(super) warnings: Vec<Problem>,
     /// Shared draws the scenario implies (a common cause's one start).
     pub(super) implicit_draws: Vec<(String, Dist)>,
+    /// Each site's uplinks, in site order.
+    pub(super) uplinks: Vec<Redundant>,
     pub(super) names: HashMap<&'a str, Entry>,
     /// Name, kind, container and path of each component, in id order.
     pub(super) order: Vec<(&'a str, ComponentKind, Option<u32>, SpecPath)>,
@@ -342,6 +347,7 @@ pub(super) struct Declared<'a> {
     pub(super) first_cooling: u32,
     pub(super) first_pool: u32,
     pub(super) first_service: u32,
+    pub(super) first_link: u32,
 }
 
 /// What the second pass fills in for each component id.
@@ -358,6 +364,7 @@ pub(crate) fn validate(spec: &ScenarioSpec) -> Result<Validated, Vec<Problem>> {
         problems: Vec::new(),
         warnings: Vec::new(),
         implicit_draws: Vec::new(),
+        uplinks: Vec::new(),
         names: HashMap::new(),
         order: Vec::new(),
         teams: HashMap::new(),
@@ -412,7 +419,12 @@ pub(crate) fn validate(spec: &ScenarioSpec) -> Result<Validated, Vec<Problem>> {
     for (i, s) in spec.services.iter().enumerate() {
         v.declare(&s.name, ComponentKind::Service, None, SpecPath::at("services", i));
     }
-    let declared = Declared { site_ids, rooms, first_power, first_cooling, first_pool, first_service };
+    // Links last, so that adding them moves no other element's id.
+    let first_link = v.order.len() as u32;
+    for (i, l) in spec.links.iter().enumerate() {
+        v.declare(&l.name, ComponentKind::Link, None, SpecPath::at("links", i));
+    }
+    let declared = Declared { site_ids, rooms, first_power, first_cooling, first_pool, first_service, first_link };
 
     // Pass 2: resolve references and check values, element by element.
     let n = v.order.len();
@@ -421,6 +433,7 @@ pub(crate) fn validate(spec: &ScenarioSpec) -> Result<Validated, Vec<Problem>> {
         containers: v.order.iter().map(|(_, _, c, _)| *c).collect(),
         failures: vec![None; n],
     };
+    infrastructure::validate_links(&mut v, &declared, &mut parts);
     infrastructure::validate_rooms_power_cooling(&mut v, &declared, &mut parts);
     v.first_service = first_service;
     let teams = recovery::validate_teams(&mut v);
