@@ -13,11 +13,17 @@
 //! 3. a source map turns the logical path of each problem
 //!    (`services[2].depends_on[0]`) into `file:line:col`.
 //!
+//! Before validation, `systems` templates expand into pools and services
+//! (`app-001` ... `app-700`); a problem in an expanded element is located
+//! at its template, names the element, and is said once for all the
+//! systems that share it.
+//!
 //! Scenario files are untrusted input: loading never panics, and the file
 //! size and nesting depth are bounded.
 
 pub mod spec;
 
+mod expand;
 mod locate;
 mod path;
 mod validate;
@@ -25,6 +31,7 @@ mod validate;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+pub use expand::MAX_EXPANDED;
 pub use locate::Position;
 use ron::extensions::Extensions;
 
@@ -124,26 +131,11 @@ impl Scenario {
         spec: ScenarioSpec,
         locate: impl Fn(&[path::Seg]) -> (Option<PathBuf>, Option<Position>),
     ) -> Result<Scenario, ScenarioError> {
-        // Problems and warnings alike get their file position, in file order.
-        let diagnose = |problems: Vec<validate::Problem>| {
-            let mut diagnostics: Vec<Diagnostic> = problems
-                .into_iter()
-                .map(|p| {
-                    let (file, position) = locate(&p.path.0);
-                    let mut message = p.message;
-                    if let Some(related) = &p.related {
-                        match locate(&related.0).1 {
-                            Some(at) => {
-                                message.push_str(&format!(" (first defined at line {}, column {})", at.line, at.column))
-                            }
-                            None => message.push_str(&format!(" (first defined at {related})")),
-                        }
-                    }
-                    Diagnostic { file, position, path: Some(p.path.to_string()), message }
-                })
-                .collect();
-            diagnostics.sort_by_key(|d| d.position);
-            diagnostics
+        let (spec, origins) = match expand::expand(spec) {
+            Ok(x) => x,
+            Err(problems) => {
+                return Err(ScenarioError::Invalid(Self::diagnose(problems, &expand::Origins::default(), &locate)));
+            }
         };
         match validate::validate(&spec) {
             Ok(v) => Ok(Scenario {
@@ -152,10 +144,51 @@ impl Scenario {
                 disasters: v.disasters,
                 quiet: Disaster::quiet(),
                 objectives: v.objectives,
-                warnings: diagnose(v.warnings),
+                warnings: Self::diagnose(v.warnings, &origins, &locate),
             }),
-            Err(problems) => Err(ScenarioError::Invalid(diagnose(problems))),
+            Err(problems) => Err(ScenarioError::Invalid(Self::diagnose(problems, &origins, &locate))),
         }
+    }
+
+    /// Problems and warnings alike get their file position (an expanded
+    /// element's is its template's), in file order; the same problem in
+    /// many systems of one template is said once, with how many.
+    fn diagnose(
+        problems: Vec<validate::Problem>,
+        origins: &expand::Origins,
+        locate: &impl Fn(&[path::Seg]) -> (Option<PathBuf>, Option<Position>),
+    ) -> Vec<Diagnostic> {
+        let mut diagnostics: Vec<Diagnostic> = Vec::with_capacity(problems.len());
+        let mut repeats: Vec<usize> = Vec::new();
+        for p in problems {
+            let path = origins.map(&p.path);
+            let (file, position) = locate(&path.0);
+            let mut message = p.message;
+            if let Some(related) = &p.related {
+                match locate(&origins.map(related).0).1 {
+                    Some(at) => {
+                        message.push_str(&format!(" (first defined at line {}, column {})", at.line, at.column))
+                    }
+                    None => message.push_str(&format!(" (first defined at {related})")),
+                }
+            }
+            let path = Some(path.to_string());
+            let from_template = path.as_deref().is_some_and(|p| p.starts_with("systems["));
+            match diagnostics.iter().position(|d| from_template && d.path == path && d.position == position) {
+                Some(k) => repeats[k] += 1,
+                None => {
+                    diagnostics.push(Diagnostic { file, position, path, message });
+                    repeats.push(0);
+                }
+            }
+        }
+        for (d, n) in diagnostics.iter_mut().zip(repeats) {
+            if n > 0 {
+                d.message.push_str(&format!(" (and the same in {n} more systems of this template)"));
+            }
+        }
+        diagnostics.sort_by_key(|d| d.position);
+        diagnostics
     }
 
     /// What is legal but probably not what the author meant, each with

@@ -72,6 +72,10 @@ pub struct ScenarioSpec {
     /// How waiting recovery work is ordered.
     #[serde(default, skip_serializing_if = "is_default")]
     pub recovery: RecoverySpec,
+    /// Many systems of one shape, expanded at load time into pools and
+    /// services ("700 systems like this, grades 1-4 in these numbers").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub systems: Vec<SystemsSpec>,
     /// Network links and equipment: WAN circuits, cable routes, providers,
     /// routers. Sites name them as `uplinks`; halls may name them as
     /// `network`.
@@ -104,6 +108,7 @@ impl Default for ScenarioSpec {
             recovery: RecoverySpec::default(),
             draws: Vec::new(),
             links: Vec::new(),
+            systems: Vec::new(),
             disasters: Vec::new(),
             objectives: Vec::new(),
         }
@@ -842,6 +847,53 @@ pub struct SoftDependencySpec {
     /// Fraction of users affected while it is down, in [0, 1].
     #[serde(default)]
     pub impact: f64,
+}
+
+/// Many systems of one shape: `count` systems named `<name>-001`,
+/// `<name>-002`, ..., each with its own copy of `pools` and `services`, in
+/// which every `{system}` in a name or reference is replaced by the
+/// system's name. `grades` split the systems, in order, into groups with
+/// their own priority and users.
+///
+/// ```ron
+/// systems: [Systems(name: "app", count: 700,
+///     pools: [Pool(name: "{system}", room: "hall-b", servers: 4, boot: Fixed("10m"))],
+///     services: [Service(name: "{system}", users: 1000, demand: 4,
+///                        deployments: [(pool: "{system}")], depends_on: ["auth"])],
+///     grades: [Grade(count: 20, priority: 1, users: 1000000), Grade(count: 680, priority: 3)],
+/// )],
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Systems")]
+pub struct SystemsSpec {
+    /// The prefix of the systems' names.
+    pub name: String,
+    /// How many systems.
+    pub count: u32,
+    /// The pools of each system.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pools: Vec<PoolSpec>,
+    /// The services of each system.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub services: Vec<ServiceSpec>,
+    /// Consecutive groups of the systems with their own priority and users;
+    /// their counts add up to `count` (none: every system as written).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub grades: Vec<GradeSpec>,
+}
+
+/// A group of systems of a [`SystemsSpec`] and what sets them apart.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Grade")]
+pub struct GradeSpec {
+    /// How many of the systems, in order.
+    pub count: u32,
+    /// Their services' priority (default: as written).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<u32>,
+    /// Their services' users (default: as written).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub users: Option<u64>,
 }
 
 /// A network link or piece of network equipment: a WAN circuit, a cable

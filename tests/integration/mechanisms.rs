@@ -835,3 +835,66 @@ fn a_site_is_reached_through_its_uplinks() {
             .to_string();
     assert!(err.contains("site 'dc' refers to 'net', which is a room, but a link is expected"), "{err}");
 }
+
+/// 700 systems of one shape in one hall, each with its own pool and
+/// service needing "auth"; 20 of grade 1, 680 of grade 3. `service_extra`
+/// is spliced into the template service.
+fn estate(service_extra: &str, grades: &str) -> String {
+    format!(
+        r#"Scenario(
+        name: "estate", horizon: "1d",
+        sites: [Site(name: "dc", rooms: [
+            Room(name: "elec", kind: Electrical),
+            Room(name: "hall", kind: DataHall, feeds: ["sw"]),
+        ])],
+        power: [Utility(name: "grid"), Switchboard(name: "sw", room: "elec", inputs: ["grid"])],
+        pools: [Pool(name: "auth-pool", room: "hall", servers: 1, boot: Fixed("0s"))],
+        services: [Service(name: "auth", users: 0, demand: 1, deployments: [(pool: "auth-pool")])],
+        systems: [Systems(name: "app", count: 700,
+            pools: [Pool(name: "{{system}}-servers", room: "hall", servers: 2, boot: Fixed("10m"))],
+            services: [Service(name: "{{system}}", users: 1000, demand: 2,
+                               deployments: [(pool: "{{system}}-servers")], {service_extra})],
+            grades: [{grades}],
+        )],
+        disasters: [Disaster(name: "d", hazards: [Outage(target: "sw", at: "1h", duration: Fixed("1h"))])],
+    )"#
+    )
+}
+
+const GRADES: &str = "Grade(count: 20, priority: 1, users: 1000000), Grade(count: 680, priority: 3)";
+
+#[test]
+fn seven_hundred_systems_from_one_template() {
+    // 700 systems plus auth: 701 services, named app-001 .. app-700; the
+    // first 20 are grade 1 with a million users each, the rest grade 3.
+    let scenario = load(&estate(r#"depends_on: ["auth"]"#, GRADES));
+    let services = scenario.model().services();
+    assert_eq!(services.len(), 701);
+    let spec = &scenario.spec().services;
+    let find = |n: &str| spec.iter().find(|s| s.name == n).unwrap();
+    assert_eq!((find("app-001").priority, find("app-001").users), (1, 1_000_000));
+    assert_eq!((find("app-020").priority, find("app-021").priority, find("app-700").users), (1, 3, 1000));
+    assert!(spec.iter().all(|s| s.name != "app-701"));
+    // The hall is dark 1h..2h and every system's servers boot 10m: each is
+    // down 1h10m.
+    let report = run(&scenario, "d", 1);
+    assert!(report.services.iter().filter(|s| s.name.starts_with("app-")).all(|s| s.downtime == h(1) + m(10)));
+}
+
+#[test]
+fn an_error_in_a_template_is_reported_once_where_it_is_written() {
+    let src = estate(r#"depends_on: ["atuh"]"#, GRADES);
+    let err = Scenario::from_ron_str(&src).unwrap_err();
+    let d = err.diagnostics();
+    assert_eq!(d.len(), 1, "{err}");
+    assert_eq!(
+        d[0].message,
+        "service 'app-001' refers to unknown service 'atuh' (did you mean 'auth'?) (and the same in 699 more systems of this template)"
+    );
+    // At the template's depends_on, line 12 of the text.
+    let p = d[0].position.unwrap();
+    assert!(src.lines().nth(p.line - 1).unwrap()[p.column - 1..].starts_with("\"atuh\""), "{p:?}");
+    // Grades that do not add up are refused where they are written.
+    let err = Scenario::from_ron_str(&estate("", "Grade(count: 20, priority: 1), Grade(count: 600)")).unwrap_err();
+    assert!(err.to_string().contains("systems 'app': the grades count 620 systems, not 700"), "{err}");
+}
