@@ -352,7 +352,8 @@ fn describe_ron_error(
 
 /// After ron stopped at `first`, the format errors of every other element
 /// of the scenario's lists (each site, power component, pool, service,
-/// team, disaster, objective), each read on its own: so that one stray
+/// team, disaster, objective, link, draw, systems template), each read on
+/// its own: so that one stray
 /// comma does not hide a wrong type three pools further down. Errors that
 /// only say the text ended early are left out, as a sign that the element
 /// was cut where the document's structure is broken.
@@ -384,6 +385,9 @@ fn element_errors(
             "teams" => read::<TeamSpec>(options, text),
             "disasters" => read::<DisasterSpec>(options, text),
             "objectives" => read::<ObjectiveSpec>(options, text),
+            "links" => read::<LinkSpec>(options, text),
+            "draws" => read::<DrawSpec>(options, text),
+            "systems" => read::<SystemsSpec>(options, text),
             _ => None,
         };
         let Some(mut e) = error else { continue };

@@ -66,13 +66,7 @@ fn validate_disaster(v: &mut Validator<'_>, d: &DisasterSpec, path: &SpecPath, o
         match h {
             HazardSpec::Outage { target, at, delay, duration, probability } => {
                 let target = v.resolve(target, Expect::Any, hp.field("target"), &owner);
-                if let Some(d) = delay {
-                    v.hazard_dist(d, hp.field("delay"), &owner, "delay");
-                }
-                if let Some(dur) = duration {
-                    v.hazard_dist(dur, hp.field("duration"), &owner, "duration");
-                }
-                v.probability(*probability, hp.field("probability"), &owner, "probability");
+                outage_timing(v, &hp, &owner, delay, duration, *probability);
                 if let Some(t) = target {
                     hazards.push(Hazard::Outage {
                         target: ComponentId(t),
@@ -85,19 +79,13 @@ fn validate_disaster(v: &mut Validator<'_>, d: &DisasterSpec, path: &SpecPath, o
                 }
             }
             HazardSpec::CommonCause { name, select, at, delay, duration, probability } => {
-                if let Some(d) = delay {
-                    v.hazard_dist(d, hp.field("delay"), &owner, "delay");
-                }
-                if let Some(dur) = duration {
-                    v.hazard_dist(dur, hp.field("duration"), &owner, "duration");
-                }
-                v.probability(*probability, hp.field("probability"), &owner, "probability");
+                outage_timing(v, &hp, &owner, delay, duration, *probability);
                 let targets = select_elements(v, select, &hp.field("select"), &owner);
                 // One start for all: a random delay becomes a draw they share.
                 let delay = match delay {
-                    Some(d) if !d.is_deterministic() => {
-                        let shared = format!("\u{1}common cause {}#{hi}", d_name(&owner));
-                        v.implicit_draws.push((shared.clone(), d.clone()));
+                    Some(delay) if !delay.is_deterministic() => {
+                        let shared = format!("\u{1}common cause {}#{hi}", d.name);
+                        v.implicit_draws.push((shared.clone(), delay.clone()));
                         Some(Dist::Shared(shared))
                     }
                     other => other.clone(),
@@ -135,9 +123,23 @@ fn validate_disaster(v: &mut Validator<'_>, d: &DisasterSpec, path: &SpecPath, o
     out.push(Disaster { name: d.name.clone(), description: d.description.clone(), hazards, group: None });
 }
 
-/// `disaster 'x'` -> `x`.
-fn d_name(owner: &str) -> &str {
-    owner.strip_prefix("disaster '").and_then(|s| s.strip_suffix('\'')).unwrap_or(owner)
+/// Checks when an outage (or a common cause) starts, how long it lasts and
+/// how likely it is.
+fn outage_timing(
+    v: &mut Validator<'_>,
+    hp: &SpecPath,
+    owner: &str,
+    delay: &Option<Dist>,
+    duration: &Option<Dist>,
+    probability: f64,
+) {
+    if let Some(d) = delay {
+        v.hazard_dist(d, hp.field("delay"), owner, "delay");
+    }
+    if let Some(dur) = duration {
+        v.hazard_dist(dur, hp.field("duration"), owner, "duration");
+    }
+    v.probability(probability, hp.field("probability"), owner, "probability");
 }
 
 /// The elements a common cause selects: every one that matches all the
