@@ -101,8 +101,9 @@
 //!   switchboard's `inputs_needed`, a cooling unit's `power_needed`. Fewer
 //!   than that live is the same as none. When it happens, the input lost
 //!   last is blamed. A service's `quorum` is the number of its deployments
-//!   that must have a working server for it to serve at all: with fewer it
-//!   is down, not degraded (a quorum store with one of three replicas left).
+//!   in use (active ones, standbys once switched in) that must have a
+//!   working server for it to serve at all: with fewer it is down, not
+//!   degraded (a quorum store with one of three replicas left).
 //! - A **UPS** is live while enough inputs are live, or on battery for up to its
 //!   ride-through after that ends. A **generator** starts when
 //!   everything it backs up is dead: with its start probability, after its

@@ -126,8 +126,8 @@ pub enum Measure {
         fraction: f64,
     },
     /// The time the `n`-th of these services serves users again (its partial
-    /// recovery; one never impacted counts from the start): "the 100th of
-    /// 700 systems back".
+    /// recovery; one never down counts from the start): "the 100th of 700
+    /// systems back".
     NthServing {
         /// The services.
         services: Vec<String>,
@@ -194,7 +194,8 @@ impl Measure {
                 let mut times = Vec::with_capacity(services.len());
                 for name in services {
                     let s = service(name)?;
-                    times.push(if s.first_impact.is_none() { Some(SimTime::ZERO) } else { s.partial_recovery });
+                    // Never down (at most degraded): it served all along.
+                    times.push(if s.downtime.is_zero() { Some(SimTime::ZERO) } else { s.partial_recovery });
                 }
                 times.sort_by_key(|t| t.unwrap_or(SimTime::MAX));
                 let nth = n.checked_sub(1).and_then(|i| times.get(i)).ok_or("n must be between 1 and the services")?;

@@ -742,7 +742,7 @@ impl Simulation<'_> {
             let mut one = [ServiceId(0)];
             for s in a.task.services(model, &mut one).iter().map(|s| s.index()).filter(|&s| down(s)) {
                 for r in a.task.work(model).requires.iter().map(|r| r.index()).filter(|&r| down(r)) {
-                    waits.push((s, r, a.blocked_at));
+                    waits.push((s, r, a.blocked_at.max(since(s))));
                 }
             }
         }

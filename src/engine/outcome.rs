@@ -89,9 +89,10 @@ pub struct Cause {
 pub struct Deadlock {
     /// The cycle, first service repeated at the end: `["login", "tools", "login"]`.
     pub services: Vec<String>,
-    /// When it formed: for services that hard-depend on each other, the
-    /// first moment one of them could have come back but for the others;
-    /// otherwise when the last of them went down.
+    /// When it formed: when the last of its waits began. A service waits on
+    /// a hard dependency from when both are down (down dominates: from then
+    /// on neither can come back first), and on a service its recovery work
+    /// requires from when that work was found blocked while it was down.
     pub since: SimTime,
 }
 

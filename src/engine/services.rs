@@ -133,6 +133,8 @@ pub(super) struct ServiceRun {
     /// Fire destroyed its active servers: its rebuild is queued or under
     /// way (true until done).
     rebuild_pending: bool,
+    /// Its rebuild is done: it is not rebuilt twice in a run.
+    rebuilt: bool,
     /// Bumped when a failover starts or is called off, so stale events are ignored.
     pub(super) failover_epoch: u32,
     pub(super) needs_restart: bool,
@@ -207,6 +209,7 @@ impl ServiceRun {
             restore_queued: false,
             data_lost: false,
             rebuild_pending: false,
+            rebuilt: false,
             raw_capacity: def.demand as f64,
             down_since: SimTime::ZERO,
             held_since: None,
@@ -1052,6 +1055,7 @@ impl Simulation<'_> {
                 && def.deployments.iter().enumerate().filter(|&x| holds_data(x)).all(|(_, d)| destroyed(d));
             let rebuild = def.recovery.rebuild.is_some()
                 && !run.rebuild_pending
+                && !run.rebuilt
                 && def.deployments.iter().filter(|d| d.role == Role::Active).all(destroyed);
             if data_gone {
                 self.services.runs[s].data_destroyed = true;
@@ -1074,6 +1078,7 @@ impl Simulation<'_> {
             return;
         }
         run.rebuild_pending = false;
+        run.rebuilt = true;
         for (d, dep) in def.deployments.iter().enumerate() {
             if dep.role == Role::Rebuild {
                 run.deployments[d].activated = true;

@@ -509,9 +509,10 @@ pub struct ServiceSpec {
     /// Where it runs.
     pub deployments: Vec<DeploymentSpec>,
     /// For a replicated store or a service spread over sites: how many of
-    /// its deployments must have a working server for it to serve at all.
-    /// With fewer it is down, not degraded (a quorum store with 1 of 3
-    /// replicas left). Default: none, capacity alone decides.
+    /// its deployments in use (active ones, and standbys once switched in)
+    /// must have a working server for it to serve at all. With fewer it is
+    /// down, not degraded (a quorum store with 1 of 3 replicas left). At
+    /// most its active deployments. Default: none, capacity alone decides.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quorum: Option<u32>,
     /// Services it cannot work without.

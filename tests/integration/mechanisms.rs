@@ -145,7 +145,7 @@ fn how_many_are_needed_is_checked_where_it_is_written() {
             chiller_plant("network_needed: 2", THREE_CHILLERS_LOST),
             "room 'hall': network_needed is 2, but network is empty",
         ),
-        (replicated("quorum: 4,"), "service 'store': quorum must be between 1 and its 3 deployments, not 4"),
+        (replicated("quorum: 4,"), "service 'store': quorum must be between 1 and its 3 active deployments, not 4"),
     ] {
         let err = Scenario::from_ron_str(&src).unwrap_err();
         let d = err.diagnostics();
@@ -897,4 +897,61 @@ fn an_error_in_a_template_is_reported_once_where_it_is_written() {
     // Grades that do not add up are refused where they are written.
     let err = Scenario::from_ron_str(&estate("", "Grade(count: 20, priority: 1), Grade(count: 600)")).unwrap_err();
     assert!(err.to_string().contains("systems 'app': the grades count 620 systems, not 700"), "{err}");
+}
+
+#[test]
+fn a_second_fire_does_not_rebuild_a_system_twice() {
+    // As above, the rebuilt db is back at 5d0h10m (down 120h). A second fire
+    // at 6d destroys the recovery hall at 6d0h10m: nothing rebuilds it a
+    // second time (one rebuild per run), so db is down from then to the
+    // 10-day horizon: 3d23h50m. In all 120h + 95h50m = 215h50m, of which
+    // 80h rebuilding, as before.
+    let src = burnt_store(&format!("{REBUILD} {BACKUP}"), "Never").replace(
+        r#"Fire(room: "hall-a", at: "0s", damage_after: Fixed("10m"), extinguished_after: Fixed("2h")),"#,
+        r#"Fire(room: "hall-a", at: "0s", damage_after: Fixed("10m"), extinguished_after: Fixed("2h")),
+           Fire(room: "hall-dr", at: "6d", damage_after: Fixed("10m"), extinguished_after: Fixed("2h")),"#,
+    );
+    let report = run(&load(&src), "fire", 1);
+    let db = service(&report, "db");
+    assert_eq!(db.downtime, h(215) + m(50));
+    let rebuilding = db.causes.iter().find(|c| c.cause.contains("rebuilding elsewhere")).unwrap();
+    assert_eq!(rebuilding.time, h(80));
+}
+
+#[test]
+fn review_findings_are_refused_or_measured_right() {
+    // A deployment that needs a service which depends back on its own
+    // service is a loop the engine cannot bring back: refused.
+    let looped = two_regions("")
+        .replace(
+            r#"Service(name: "n1", users: 1, demand: 1, deployments: [(pool: "pn1")]),"#,
+            r#"Service(name: "n1", users: 1, demand: 1, deployments: [(pool: "pn1", depends_on: ["n2"])]),"#,
+        )
+        .replace(
+            r#"Service(name: "n2", users: 1, demand: 1, deployments: [(pool: "pn2")]),"#,
+            r#"Service(name: "n2", users: 1, demand: 1, deployments: [(pool: "pn2")], depends_on: ["n1"]),"#,
+        );
+    let err = Scenario::from_ron_str(&looped).unwrap_err().to_string();
+    assert!(err.contains("service 'n1': a deployment needs 'n2', which depends back on 'n1'"), "{err}");
+    // A quorum counts active deployments (standbys only once switched in).
+    let err = Scenario::from_ron_str(&replicated("quorum: 2,").replace(
+        r#"deployments: [(pool: "r1"), (pool: "r2"), (pool: "r3")]"#,
+        r#"deployments: [(pool: "r1"), (pool: "r2", role: HotStandby), (pool: "r3", role: HotStandby)],
+           failover: Automatic(detection: Fixed("1m"), switch: Fixed("1m"))"#,
+    ))
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("quorum must be between 1 and its 1 active deployments, not 2"), "{err}");
+    // A link standing in the room that uses it as its network: said plainly.
+    let err = Scenario::from_ron_str(
+        &uplinked("")
+            .replace(
+                r#"Room(name: "hall", kind: DataHall, feeds: ["sw"]),"#,
+                r#"Room(name: "hall", kind: DataHall, feeds: ["sw"], network: ["core"]),"#,
+            )
+            .replace("\n        links: [", "\n        links: [Link(name: \"core\", room: \"hall\"),"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("reaches its network through 'core', which stands in the room itself"), "{err}");
 }

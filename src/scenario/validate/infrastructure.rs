@@ -68,6 +68,21 @@ pub(super) fn validate_rooms_power_cooling(v: &mut Validator<'_>, declared: &Dec
             ("network", "network_needed"),
             &owner,
         );
+        // A room's network equipment in the room itself would make its
+        // reachability depend on its own power: said plainly here rather
+        // than as a power loop.
+        for (k, &n) in network.iter().enumerate() {
+            if containers[n as usize] == Some(*room_id) {
+                v.problem(
+                    rp.field("network").index(k),
+                    format!(
+                        "{owner} reaches its network through '{}', which stands in the room itself; put that \
+                         equipment in a network room (or name the room's uplink at its site)",
+                        room.network[k]
+                    ),
+                );
+            }
+        }
         if room.kind == RoomKind::DataHall && room.feeds.is_empty() {
             v.problem(
                 rp.field("feeds"),

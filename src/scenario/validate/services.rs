@@ -151,12 +151,15 @@ pub(super) fn validate_services(v: &mut Validator<'_>, declared: &Declared<'_>, 
                 }
             }
         }
+        // Standbys count only once switched in, so a quorum above the
+        // active deployments would hold the service down from the start.
+        let actives = s.deployments.iter().filter(|d| d.role == Role::Active).count();
         if let Some(q) = s.quorum
-            && (q == 0 || q as usize > s.deployments.len())
+            && (q == 0 || q as usize > actives)
         {
             v.problem(
                 path.field("quorum"),
-                format!("{owner}: quorum must be between 1 and its {} deployments, not {q}", s.deployments.len()),
+                format!("{owner}: quorum must be between 1 and its {actives} active deployments, not {q}"),
             );
         }
         let recovery = super::recovery::validate_service_recovery(v, s, &path, &owner, has_standby);
@@ -173,6 +176,7 @@ pub(super) fn validate_services(v: &mut Validator<'_>, declared: &Declared<'_>, 
             recovery,
         });
     }
+    refuse_cycles_through_deployment_needs(v, &services, first_service);
     for (i, used) in pool_use.iter().enumerate() {
         if *used > spec.pools[i].servers {
             let p = &spec.pools[i];
@@ -183,4 +187,57 @@ pub(super) fn validate_services(v: &mut Validator<'_>, declared: &Declared<'_>, 
         }
     }
     services
+}
+
+/// A deployment's needs are read as they stand, outside the engine's
+/// handling of dependency cycles (down dominates, deadlock reports,
+/// bootstraps): a deployment that needs a service which, through hard
+/// dependencies or deployment needs, depends back on its own service could
+/// hold both down for good unseen. Such a loop is refused; a hard
+/// dependency says the same thing where cycles are understood.
+fn refuse_cycles_through_deployment_needs(v: &mut Validator<'_>, services: &[Service], first_service: u32) {
+    let as_service = |c: &ComponentId| c.0.checked_sub(first_service).filter(|&s| (s as usize) < services.len());
+    // Who each service waits for: its hard dependencies and the services
+    // its deployments need.
+    let waits_for = |s: usize| -> Vec<usize> {
+        let mut out: Vec<usize> = services[s].hard.iter().map(|h| h.index()).collect();
+        for d in &services[s].deployments {
+            out.extend(d.needs.iter().filter_map(as_service).map(|x| x as usize));
+        }
+        out
+    };
+    for (s, service) in services.iter().enumerate() {
+        for (di, d) in service.deployments.iter().enumerate() {
+            for (ni, need) in d.needs.iter().enumerate() {
+                let Some(start) = as_service(need).map(|x| x as usize) else { continue };
+                if start == s {
+                    continue; // reported where the deployment is read
+                }
+                // Does the needed service reach this one?
+                let mut seen = vec![false; services.len()];
+                let mut stack = vec![start];
+                let mut loops = false;
+                while let Some(x) = stack.pop() {
+                    if x == s {
+                        loops = true;
+                        break;
+                    }
+                    if !std::mem::replace(&mut seen[x], true) {
+                        stack.extend(waits_for(x));
+                    }
+                }
+                if loops {
+                    v.problem(
+                        SpecPath::at("services", s).field("deployments").index(di).field("depends_on").index(ni),
+                        format!(
+                            "service '{}': a deployment needs '{}', which depends back on '{}'; a loop through a \
+                             deployment's needs cannot be brought back (make it a service dependency, which can have \
+                             a bootstrap)",
+                            service.name, services[start].name, service.name
+                        ),
+                    );
+                }
+            }
+        }
+    }
 }
