@@ -955,3 +955,30 @@ fn review_findings_are_refused_or_measured_right() {
     .to_string();
     assert!(err.contains("reaches its network through 'core', which stands in the room itself"), "{err}");
 }
+
+#[test]
+fn specialists_do_only_the_work_that_names_them() {
+    // Two services restarted by hand after a 1h cut of hall A: "app" by
+    // ops (two engineers on call, 30m), "db" by the database team (one
+    // engineer, arriving 3h after the call-out at 0s, 1h). The free ops
+    // engineers cannot do db's restart: app is back at 1h30m, db at
+    // max(1h, 3h) + 1h = 4h.
+    let src = vendor_restart(
+        r#"Team(name: "ops", engineers: 2, on_call: 2), Team(name: "dba", engineers: 1, arrival: Fixed("3h"))"#,
+    )
+    .replace(
+        r#"services: [Service(name: "svc", users: 1, demand: 1, deployments: [(pool: "p")],
+                           restart: (team: "vendor", duration: Fixed("1h")))],"#,
+        r#"services: [
+            Service(name: "app", users: 1, demand: 1, deployments: [(pool: "p", servers: 1)],
+                    restart: (team: "ops", duration: Fixed("30m"))),
+            Service(name: "db", users: 0, demand: 1, deployments: [(pool: "p", servers: 1)],
+                    restart: (team: "dba", duration: Fixed("1h"))),
+        ],"#,
+    )
+    .replace(r#"servers: 1, boot: Fixed("0s"))"#, r#"servers: 2, boot: Fixed("0s"))"#)
+    .replace(r#"duration: Fixed("4h"))"#, r#"duration: Fixed("1h"))"#);
+    let report = run(&load(&src), "d", 1);
+    assert_eq!(service(&report, "app").full_recovery, Some(at(h(1) + m(30))));
+    assert_eq!(service(&report, "db").full_recovery, Some(at(h(4))));
+}
