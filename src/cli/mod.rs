@@ -39,6 +39,9 @@ enum Command {
     Check(study::CheckArgs),
     /// Combine the summaries of a sharded study into its full report.
     Merge(study::MergeArgs),
+    /// What-if: the baseline against its variants (or other files, or --set
+    /// patches), with common random numbers and paired intervals.
+    Compare(study::CompareArgs),
     /// Score scenarios against reported incident timelines (`*.milestones.ron`):
     /// exit 0 if every milestone is within tolerance, 1 if not.
     Milestones {
@@ -51,6 +54,12 @@ enum Command {
 struct RunArgs {
     /// The scenario file (RON).
     scenario: PathBuf,
+    /// Change the scenario first, for a quick what-if: `PATH=VALUE`
+    /// (`teams.ops.engineers=12`), `PATH+=VALUE` to append, `PATH-=NAME` to
+    /// remove; repeatable.
+    #[arg(long = "set", value_name = "PATH=VALUE", value_parser = parse_patch)]
+    set: Vec<outage::scenario::Patch>,
+
     /// Seed for the random streams; the same seed gives the same report.
     #[arg(long, default_value_t = 0)]
     seed: u64,
@@ -103,6 +112,7 @@ pub(crate) fn main() -> ExitCode {
         Command::Mc(args) => study::mc(&args),
         Command::Check(args) => study::check(&args),
         Command::Merge(args) => study::merge(&args),
+        Command::Compare(args) => study::compare(&args),
         Command::Milestones { files } => milestones(&files),
     };
     match result {
@@ -144,8 +154,22 @@ pub(crate) fn load(path: &PathBuf) -> Result<Scenario, Failure> {
     })
 }
 
+/// A patch given on the command line.
+pub(crate) fn parse_patch(s: &str) -> Result<outage::scenario::Patch, String> {
+    s.parse()
+}
+
+/// Loads a scenario and applies `--set` patches to it, in order.
+pub(crate) fn load_patched(path: &PathBuf, set: &[outage::scenario::Patch]) -> Result<Scenario, Failure> {
+    let scenario = load(path)?;
+    if set.is_empty() {
+        return Ok(scenario);
+    }
+    scenario.patched(set).map_err(|e| Failure::Input(format!("{}: --set: {e}", path.display())))
+}
+
 fn run(args: &RunArgs) -> Result<ExitCode, Failure> {
-    let scenario = load(&args.scenario)?;
+    let scenario = load_patched(&args.scenario, &args.set)?;
     let mut sim =
         Simulation::new(&scenario, args.disaster.as_deref()).map_err(|e| Failure::Input(format!("error: {e}")))?;
     let mut options = RunOptions::default().seed(args.seed).run(args.run);

@@ -10,12 +10,18 @@ use outage::objective::{Amount, Metric};
 use outage::study::{Check, DEFAULT_CONFIDENCE, MAX_THREADS, Study, StudySummary, check_confidence};
 use outage::{RunReport, SimDuration};
 
-use super::{EXIT_FAILED, Failure, load};
+use super::{EXIT_FAILED, Failure, load_patched, parse_patch};
 
 #[derive(clap::Args)]
 pub(crate) struct McArgs {
     /// The scenario file (RON).
     scenario: PathBuf,
+    /// Change the scenario first, for a quick what-if: `PATH=VALUE`
+    /// (`teams.ops.engineers=12`), `PATH+=VALUE` to append, `PATH-=NAME` to
+    /// remove; repeatable.
+    #[arg(long = "set", value_name = "PATH=VALUE", value_parser = parse_patch)]
+    set: Vec<outage::scenario::Patch>,
+
     /// Runs per disaster.
     #[arg(long, default_value_t = 1000)]
     runs: u64,
@@ -55,6 +61,11 @@ pub(crate) struct McArgs {
 pub(crate) struct CheckArgs {
     /// The scenario file (RON), with `objectives`.
     scenario: PathBuf,
+    /// Change the scenario first, for a quick what-if: `PATH=VALUE`
+    /// (`teams.ops.engineers=12`), `PATH+=VALUE` to append, `PATH-=NAME` to
+    /// remove; repeatable.
+    #[arg(long = "set", value_name = "PATH=VALUE", value_parser = parse_patch)]
+    set: Vec<outage::scenario::Patch>,
     /// Confidence of each verdict, allowing for the repeated looks at growing batches.
     #[arg(long, default_value_t = 0.95)]
     confidence: f64,
@@ -185,7 +196,7 @@ fn print(text: &str) -> Result<(), Failure> {
 }
 
 pub(crate) fn mc(args: &McArgs) -> Result<ExitCode, Failure> {
-    let scenario = load(&args.scenario)?;
+    let scenario = load_patched(&args.scenario, &args.set)?;
     let mut study = Study::new(&scenario).runs(args.runs).seed(args.seed);
     for d in &args.disaster {
         study = study.disaster(d.clone());
@@ -272,7 +283,7 @@ pub(crate) fn merge(args: &MergeArgs) -> Result<ExitCode, Failure> {
 }
 
 pub(crate) fn check(args: &CheckArgs) -> Result<ExitCode, Failure> {
-    let scenario = load(&args.scenario)?;
+    let scenario = load_patched(&args.scenario, &args.set)?;
     if scenario.objectives().is_empty() {
         return Err(Failure::Input(format!(
             "error: {}: the scenario has no objectives to check; add `objectives: [Objective(...)]`",
@@ -312,4 +323,88 @@ pub(crate) fn check(args: &CheckArgs) -> Result<ExitCode, Failure> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+#[derive(clap::Args)]
+pub(crate) struct CompareArgs {
+    /// The baseline scenario file (RON).
+    scenario: PathBuf,
+    /// Variants to compare, by name (default: every variant the scenario declares).
+    #[arg(long, value_delimiter = ',')]
+    variants: Vec<String>,
+    /// Another scenario file to compare with the baseline (repeatable).
+    #[arg(long)]
+    against: Vec<PathBuf>,
+    /// A quick variant: the baseline with these patches (`PATH=VALUE`, repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE", value_parser = parse_patch)]
+    set: Vec<outage::scenario::Patch>,
+    /// Paired runs per disaster.
+    #[arg(long, default_value_t = 1000)]
+    runs: u64,
+    /// The seed both sides share.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Worker threads, 1 to 1024 (default: all cores); the result does not depend on it.
+    #[arg(long, value_parser = parse_threads)]
+    threads: Option<usize>,
+    /// Metrics to compare (repeatable; default: downtime).
+    #[arg(long, value_parser = parse_metric)]
+    metric: Vec<Metric>,
+    /// Confidence of the intervals, strictly between 0.5 and 1.
+    #[arg(long, default_value_t = 0.95)]
+    confidence: f64,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = StudyFormat::Table)]
+    format: StudyFormat,
+}
+
+/// `outage compare`: the baseline against each variant, paired.
+pub(crate) fn compare(args: &CompareArgs) -> Result<ExitCode, Failure> {
+    let baseline = load_patched(&args.scenario, &[])?;
+    let mut variants: Vec<(String, outage::Scenario)> = Vec::new();
+    let names: Vec<String> = if args.variants.is_empty() && args.against.is_empty() && args.set.is_empty() {
+        baseline.variant_names().map(str::to_owned).collect()
+    } else {
+        args.variants.clone()
+    };
+    for name in &names {
+        let v = baseline.variant(name).map_err(|e| Failure::Input(format!("{}: {e}", args.scenario.display())))?;
+        variants.push((name.clone(), v));
+    }
+    for path in &args.against {
+        let name = path.file_stem().map_or_else(|| path.display().to_string(), |s| s.to_string_lossy().into_owned());
+        variants.push((name, super::load(path)?));
+    }
+    if !args.set.is_empty() {
+        let name = args.set.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ");
+        variants.push((name, load_patched(&args.scenario, &args.set)?));
+    }
+    if variants.is_empty() {
+        return Err(Failure::Input(format!(
+            "{}: nothing to compare: the scenario declares no variants; give --variants, --against or --set",
+            args.scenario.display()
+        )));
+    }
+    outage::study::check_confidence(args.confidence).map_err(|e| Failure::Input(format!("error: {e}")))?;
+    let metrics = if args.metric.is_empty() { vec![Metric::Downtime] } else { args.metric.clone() };
+    let mut compare = outage::study::Compare::new(&baseline)
+        .runs(args.runs)
+        .seed(args.seed)
+        .metrics(&metrics)
+        .confidence(args.confidence);
+    if let Some(t) = args.threads {
+        compare = compare.threads(t);
+    }
+    for (name, v) in &variants {
+        compare = compare.variant(name.clone(), v);
+    }
+    let report = compare.run().map_err(|e| Failure::Input(format!("error: {e}")))?;
+    let text = match args.format {
+        StudyFormat::Table => report.to_table(),
+        StudyFormat::Json => report.to_json() + "\n",
+        StudyFormat::Csv => report.to_csv(),
+    };
+    let mut out = std::io::stdout().lock();
+    std::io::Write::write_all(&mut out, text.as_bytes())?;
+    Ok(ExitCode::SUCCESS)
 }

@@ -25,6 +25,7 @@ pub mod spec;
 
 mod expand;
 mod locate;
+mod patch;
 mod path;
 mod validate;
 
@@ -33,6 +34,7 @@ use std::path::{Path, PathBuf};
 
 pub use expand::MAX_EXPANDED;
 pub use locate::Position;
+pub use patch::{Patch, PatchOp};
 use ron::extensions::Extensions;
 
 use self::spec::ScenarioSpec;
@@ -137,17 +139,112 @@ impl Scenario {
                 return Err(ScenarioError::Invalid(Self::diagnose(problems, &expand::Origins::default(), &locate)));
             }
         };
-        match validate::validate(&spec) {
-            Ok(v) => Ok(Scenario {
+        let scenario = match validate::validate(&spec) {
+            Ok(v) => Scenario {
                 spec,
                 model: v.model,
                 disasters: v.disasters,
                 quiet: Disaster::quiet(),
                 objectives: v.objectives,
                 warnings: Self::diagnose(v.warnings, &origins, &locate),
-            }),
-            Err(problems) => Err(ScenarioError::Invalid(Self::diagnose(problems, &origins, &locate))),
+            },
+            Err(problems) => return Err(ScenarioError::Invalid(Self::diagnose(problems, &origins, &locate))),
+        };
+        // Every variant must make a valid scenario too: checked now, and
+        // reported at the patch at fault (or at the variant).
+        let mut problems = Vec::new();
+        for (i, variant) in scenario.spec.variants.iter().enumerate() {
+            let vp = path::SpecPath::at("variants", i);
+            if scenario.spec.variants[..i].iter().any(|v| v.name == variant.name) {
+                problems.push(validate::Problem {
+                    path: vp.field("name"),
+                    message: format!("duplicate variant name '{}'", variant.name),
+                    related: None,
+                });
+            }
+            if let Err((at, message)) = scenario.check_variant(variant) {
+                let path = match at {
+                    Some(j) => vp.field("set").index(j),
+                    None => vp.clone(),
+                };
+                problems.push(validate::Problem {
+                    path,
+                    message: format!("variant '{}': {message}", variant.name),
+                    related: None,
+                });
+            }
         }
+        if !problems.is_empty() {
+            return Err(ScenarioError::Invalid(Self::diagnose(problems, &origins, &locate)));
+        }
+        Ok(scenario)
+    }
+
+    /// Builds a variant; on failure, which patch was at fault (if one was)
+    /// and why.
+    fn check_variant(&self, variant: &spec::VariantSpec) -> Result<Scenario, (Option<usize>, String)> {
+        let mut patches = Vec::with_capacity(variant.set.len());
+        for (j, s) in variant.set.iter().enumerate() {
+            patches.push(s.parse::<Patch>().map_err(|e| (Some(j), e))?);
+        }
+        let mut text = patch::to_text(&self.spec).map_err(|e| (None, e))?;
+        for (j, p) in patches.iter().enumerate() {
+            text = patch::apply_to_text(text, std::slice::from_ref(p)).map_err(|e| (Some(j), e))?;
+        }
+        let mut spec =
+            patch::from_text(&text).map_err(|e| (None, format!("the patched scenario does not read: {e}")))?;
+        spec.variants.clear();
+        Scenario::from_spec(spec).map_err(|e| {
+            let all: Vec<String> = e.diagnostics().iter().take(3).map(ToString::to_string).collect();
+            (None, format!("the patched scenario is invalid: {}", all.join("; ")))
+        })
+    }
+
+    /// This scenario with `patches` applied in order (what `--set` does).
+    ///
+    /// # Errors
+    /// [`ScenarioError::Invalid`] naming the patch at fault: an unknown
+    /// element or field, a value that does not read, or a scenario that is
+    /// no longer valid.
+    ///
+    /// # Examples
+    /// ```
+    /// let base = outage::Scenario::from_path("scenarios/minimal.ron")?;
+    /// let bigger = base.patched(&["pools.web-servers.servers=80".parse()?])?;
+    /// assert_eq!(bigger.spec().pools[0].servers, 80);
+    /// assert!(base.patched(&["pools.web-server.servers=80".parse()?]).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn patched(&self, patches: &[Patch]) -> Result<Scenario, ScenarioError> {
+        let invalid = |message: String| {
+            ScenarioError::Invalid(vec![Diagnostic { file: None, position: None, path: None, message }])
+        };
+        let text = patch::to_text(&self.spec).map_err(invalid)?;
+        let text = patch::apply_to_text(text, patches).map_err(invalid)?;
+        let mut spec =
+            patch::from_text(&text).map_err(|e| invalid(format!("the patched scenario does not read: {e}")))?;
+        spec.variants.clear();
+        Scenario::from_spec(spec)
+    }
+
+    /// The variant of this name, built (its patches applied to this scenario).
+    ///
+    /// # Errors
+    /// An unknown name (the message lists the variants).
+    pub fn variant(&self, name: &str) -> Result<Scenario, ScenarioError> {
+        let invalid = |message: String| {
+            ScenarioError::Invalid(vec![Diagnostic { file: None, position: None, path: None, message }])
+        };
+        let Some(v) = self.spec.variants.iter().find(|v| v.name == name) else {
+            let known: Vec<&str> = self.spec.variants.iter().map(|v| v.name.as_str()).collect();
+            return Err(invalid(format!("no variant '{name}' (variants: {})", known.join(", "))));
+        };
+        self.check_variant(v).map_err(|(_, m)| invalid(format!("variant '{name}': {m}")))
+    }
+
+    /// The names of the scenario's variants, in file order.
+    pub fn variant_names(&self) -> impl Iterator<Item = &str> {
+        self.spec.variants.iter().map(|v| v.name.as_str())
     }
 
     /// Problems and warnings alike get their file position (an expanded

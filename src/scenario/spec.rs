@@ -72,6 +72,10 @@ pub struct ScenarioSpec {
     /// How waiting recovery work is ordered.
     #[serde(default, skip_serializing_if = "is_default")]
     pub recovery: RecoverySpec,
+    /// What-if variants of this scenario, each a list of patches
+    /// (`"teams.ops.engineers=12"`), for `outage compare`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub variants: Vec<VariantSpec>,
     /// Many systems of one shape, expanded at load time into pools and
     /// services ("700 systems like this, grades 1-4 in these numbers").
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -109,6 +113,7 @@ impl Default for ScenarioSpec {
             draws: Vec::new(),
             links: Vec::new(),
             systems: Vec::new(),
+            variants: Vec::new(),
             disasters: Vec::new(),
             objectives: Vec::new(),
         }
@@ -848,6 +853,22 @@ pub struct SoftDependencySpec {
     /// Fraction of users affected while it is down, in [0, 1].
     #[serde(default)]
     pub impact: f64,
+}
+
+/// A what-if variant of the scenario: the baseline with some patches
+/// (see [`Patch`](crate::scenario::Patch)), such as
+/// `"teams.ops.engineers=12"` or
+/// `r#"services.ops-tools.deployments+=(pool: "tools-b", role: HotStandby)"#`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Variant")]
+pub struct VariantSpec {
+    /// Its name, for `outage compare --variants`.
+    pub name: String,
+    /// What it changes, for people.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// The patches, applied in order to the baseline.
+    pub set: Vec<String>,
 }
 
 /// Many systems of one shape: `count` systems named `<name>-001`,

@@ -34,6 +34,8 @@
 
 mod aggregate;
 mod check;
+/// Paired comparisons of a baseline and its variants ([`Compare`]).
+mod compare;
 mod output;
 mod run;
 pub mod stats;
@@ -45,6 +47,7 @@ use std::path::PathBuf;
 pub use aggregate::QUANTILE_RELATIVE_ERROR;
 use aggregate::ticks_per_unit;
 pub use check::{Check, CheckReport, CheckRow, Verdict};
+pub use compare::{Compare, CompareReport, CompareRow};
 pub use output::{DisasterStats, Exceedance, MetricStats, ServiceStats, StudyReport, unit};
 pub use summary::StudySummary;
 use summary::{SUMMARY_FORMAT, digest};

@@ -249,3 +249,46 @@ fn milestones_scores_a_scenario_against_a_reported_timeline() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("milestone 'web back': no service named 'wbe'"), "{}", stderr(&o));
 }
+
+#[test]
+fn compare_exit_codes_and_json() {
+    // A quick variant from the command line: JSON rows with the paired
+    // difference; exit 0.
+    let o = outage(&[
+        "compare",
+        "scenarios/minimal.ron",
+        "--set",
+        "power.diesel.start_probability=0.0",
+        "--runs",
+        "50",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let row =
+        v["rows"].as_array().unwrap().iter().find(|r| r["disaster"] == "grid-outage" && r["service"] == "web").unwrap();
+    assert!(row["difference"].as_f64().unwrap() > 5.0, "{row}");
+    // Nothing to compare, an unknown variant, a patch naming nothing: exit 2.
+    for (args, fragment) in [
+        (vec!["compare", "scenarios/minimal.ron"], "nothing to compare"),
+        (vec!["compare", "scenarios/minimal.ron", "--variants", "nope"], "no variant 'nope'"),
+        (vec!["compare", "scenarios/minimal.ron", "--set", "pools.nope.servers=1"], "'pools' has no 'nope'"),
+        (vec!["run", "scenarios/minimal.ron", "--set", "pools.web-servers"], "write PATH=VALUE"),
+    ] {
+        let o = outage(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&o).contains(fragment), "{args:?}: {}", stderr(&o));
+    }
+    // --set on run changes the replay.
+    let o = outage(&[
+        "run",
+        "scenarios/minimal.ron",
+        "--disaster",
+        "grid-outage",
+        "--set",
+        "power.diesel.start_probability=0.0",
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains("6h10m"), "{}", stdout(&o));
+}

@@ -30,3 +30,5 @@ mod regressions;
 mod replay;
 /// One test per validation rule: message, element and position.
 mod scenario_errors;
+/// What-if studies: patches, variants and paired comparisons.
+mod whatif;

@@ -1,0 +1,404 @@
+//! Paired comparisons: a baseline and its variants run with common random
+//! numbers, and the difference each variant makes, with its interval.
+//!
+//! Run `k` of the baseline and run `k` of a variant use the same seed and
+//! run index, and every random draw comes from a stream named after the
+//! element (or hazard, or team) that makes it, so wherever the variants
+//! agree they draw the same fire, the same boots and failures. The
+//! difference of run `k`'s metric between variant and baseline is then
+//! mostly the variant's own effect, and its spread is far smaller than that
+//! of two independent studies: the report gives that variance-reduction
+//! factor, `(var(baseline) + var(variant)) / var(difference)`.
+//!
+//! ```
+//! use outage::{objective::Metric, study::Compare, Scenario};
+//! let base = Scenario::from_path("scenarios/minimal.ron")?;
+//! let bigger = base.patched(&["pools.web-servers.servers=60".parse()?])?;
+//! let report = Compare::new(&base).variant("60 web servers", &bigger).runs(200).run()?;
+//! let web = report.row("60 web servers", "battery-fire", "web", Metric::Downtime).unwrap();
+//! assert!(web.difference_high <= web.difference_low.max(web.difference_high));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use super::aggregate::{ticks, ticks_per_unit};
+use super::run::pool;
+use super::{SettingsError, StudyError, stats};
+use crate::engine::{Numbers, RunOptions, Simulation};
+use crate::objective::Metric;
+use crate::scenario::Scenario;
+use crate::time::SimDuration;
+
+/// A paired comparison of a baseline with variants, builder style.
+#[derive(Clone)]
+pub struct Compare<'s> {
+    baseline: &'s Scenario,
+    variants: Vec<(String, &'s Scenario)>,
+    runs: u64,
+    seed: u64,
+    threads: Option<usize>,
+    metrics: Vec<Metric>,
+    confidence: f64,
+}
+
+impl<'s> Compare<'s> {
+    /// A comparison against `baseline`: 1,000 runs, seed 0, downtime.
+    pub fn new(baseline: &'s Scenario) -> Self {
+        Compare {
+            baseline,
+            variants: Vec::new(),
+            runs: 1000,
+            seed: 0,
+            threads: None,
+            metrics: vec![Metric::Downtime],
+            confidence: 0.95,
+        }
+    }
+
+    /// Adds a variant (a patched scenario, another file).
+    #[must_use]
+    pub fn variant(mut self, name: impl Into<String>, scenario: &'s Scenario) -> Self {
+        self.variants.push((name.into(), scenario));
+        self
+    }
+
+    /// Paired runs per disaster.
+    #[must_use]
+    pub fn runs(mut self, runs: u64) -> Self {
+        self.runs = runs;
+        self
+    }
+
+    /// The seed both sides share.
+    #[must_use]
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Worker threads (default: all cores); the result does not depend on it.
+    #[must_use]
+    pub fn threads(mut self, threads: usize) -> Self {
+        self.threads = Some(threads.max(1));
+        self
+    }
+
+    /// The metrics compared (default: downtime).
+    #[must_use]
+    pub fn metrics(mut self, metrics: &[Metric]) -> Self {
+        self.metrics = metrics.to_vec();
+        self
+    }
+
+    /// Confidence of the intervals (default 0.95).
+    #[must_use]
+    pub fn confidence(mut self, confidence: f64) -> Self {
+        self.confidence = confidence;
+        self
+    }
+
+    /// Runs the comparison: for every variant, every disaster both have (by
+    /// name) and every service both have, the paired difference of each
+    /// metric.
+    ///
+    /// # Errors
+    /// No runs, a confidence out of range, a failed run, or threads that
+    /// cannot start.
+    pub fn run(&self) -> Result<CompareReport, StudyError> {
+        if self.runs == 0 {
+            return Err(SettingsError::NoRuns.into());
+        }
+        super::check_confidence(self.confidence)?;
+        let mut rows = Vec::new();
+        for (name, variant) in &self.variants {
+            for disaster in self.baseline.disasters() {
+                let Some(other) = variant.disaster(disaster.name()) else { continue };
+                let pairs: Vec<(usize, usize)> = self
+                    .baseline
+                    .model()
+                    .services()
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, s)| {
+                        variant.model().services().iter().position(|v| v.name() == s.name()).map(|j| (i, j))
+                    })
+                    .collect();
+                let sums = self.paired(disaster, other, variant, &pairs)?;
+                let horizon = self.baseline.horizon();
+                for (k, &(i, _)) in pairs.iter().enumerate() {
+                    for (m, &metric) in self.metrics.iter().enumerate() {
+                        let service = self.baseline.model().services()[i].name();
+                        let unit = ticks_per_unit(metric, horizon);
+                        rows.push(sums[k * self.metrics.len() + m].row(
+                            name,
+                            disaster.name(),
+                            service,
+                            metric,
+                            unit,
+                            self.confidence,
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(CompareReport { runs: self.runs, seed: self.seed, confidence: self.confidence, rows })
+    }
+
+    /// The paired sums of every (service pair, metric), over all runs.
+    fn paired(
+        &self,
+        disaster: &crate::model::Disaster,
+        other: &crate::model::Disaster,
+        variant: &Scenario,
+        pairs: &[(usize, usize)],
+    ) -> Result<Vec<PairSums>, StudyError> {
+        let horizon: SimDuration = self.baseline.horizon();
+        let cells = pairs.len() * self.metrics.len();
+        let options = RunOptions::default().seed(self.seed).timeline(false).horizon(horizon);
+        let work = || {
+            // usize ranges are indexed (splittable by length); runs fit.
+            let runs = usize::try_from(self.runs).unwrap_or(usize::MAX);
+            (0..runs)
+                .into_par_iter()
+                .with_min_len(16)
+                .map(|run| run as u64)
+                .try_fold(
+                    || {
+                        (
+                            vec![PairSums::default(); cells],
+                            Simulation::for_disaster(self.baseline, disaster),
+                            Simulation::for_disaster(variant, other),
+                            Vec::new(),
+                            Vec::new(),
+                        )
+                    },
+                    |(mut sums, mut a, mut b, mut na, mut nb): (Vec<PairSums>, _, _, Vec<Numbers>, Vec<Numbers>),
+                     run| {
+                        let options = RunOptions { run, ..options.clone() };
+                        a.run_numbers(&options, &mut na)?;
+                        b.run_numbers(&options, &mut nb)?;
+                        for (k, &(i, j)) in pairs.iter().enumerate() {
+                            for (m, &metric) in self.metrics.iter().enumerate() {
+                                let x = ticks(metric, &na[i], horizon);
+                                let y = ticks(metric, &nb[j], horizon);
+                                sums[k * self.metrics.len() + m].add(x, y);
+                            }
+                        }
+                        Ok::<_, crate::engine::RunError>((sums, a, b, na, nb))
+                    },
+                )
+                .map(|r| r.map(|(sums, ..)| sums))
+                .try_reduce(
+                    || vec![PairSums::default(); cells],
+                    |mut x, y| {
+                        for (p, q) in x.iter_mut().zip(&y) {
+                            p.merge(q);
+                        }
+                        Ok(x)
+                    },
+                )
+        };
+        Ok(match self.threads {
+            Some(threads) => pool(threads)?.install(work)?,
+            None => work()?,
+        })
+    }
+}
+
+/// Exact integer sums of paired values (baseline `x`, variant `y`): the
+/// result does not depend on how runs were split over threads.
+#[derive(Clone, Copy, Debug, Default)]
+struct PairSums {
+    n: u64,
+    sx: i128,
+    sxx: i128,
+    sy: i128,
+    syy: i128,
+    sd: i128,
+    sdd: i128,
+}
+
+impl PairSums {
+    fn add(&mut self, x: u64, y: u64) {
+        let (x, y) = (i128::from(x), i128::from(y));
+        let d = y - x;
+        self.n += 1;
+        self.sx += x;
+        self.sxx = self.sxx.saturating_add(x * x);
+        self.sy += y;
+        self.syy = self.syy.saturating_add(y * y);
+        self.sd += d;
+        self.sdd = self.sdd.saturating_add(d * d);
+    }
+
+    fn merge(&mut self, o: &PairSums) {
+        self.n += o.n;
+        self.sx += o.sx;
+        self.sxx = self.sxx.saturating_add(o.sxx);
+        self.sy += o.sy;
+        self.syy = self.syy.saturating_add(o.syy);
+        self.sd += o.sd;
+        self.sdd = self.sdd.saturating_add(o.sdd);
+    }
+
+    /// Sample variance from exact sums: (sum of squares - sum^2 / n) / (n - 1).
+    fn variance(n: u64, s: i128, ss: i128) -> f64 {
+        if n < 2 {
+            return 0.0;
+        }
+        let n = n as f64;
+        ((ss as f64 - (s as f64) * (s as f64) / n) / (n - 1.0)).max(0.0)
+    }
+
+    fn row(
+        &self,
+        variant: &str,
+        disaster: &str,
+        service: &str,
+        metric: Metric,
+        unit: f64,
+        confidence: f64,
+    ) -> CompareRow {
+        let n = self.n.max(1) as f64;
+        let (mx, my, md) = (self.sx as f64 / n, self.sy as f64 / n, self.sd as f64 / n);
+        let (vx, vy, vd) = (
+            Self::variance(self.n, self.sx, self.sxx),
+            Self::variance(self.n, self.sy, self.syy),
+            Self::variance(self.n, self.sd, self.sdd),
+        );
+        let (lo, hi) = stats::mean_interval(md, vd.sqrt(), self.n, confidence);
+        let variance_reduction = if vd > 0.0 { Some((vx + vy) / vd) } else { None };
+        CompareRow {
+            variant: variant.to_owned(),
+            disaster: disaster.to_owned(),
+            service: service.to_owned(),
+            metric,
+            unit: super::output::unit(metric),
+            baseline: mx / unit,
+            value: my / unit,
+            difference: md / unit,
+            difference_low: lo / unit,
+            difference_high: hi / unit,
+            variance_reduction,
+        }
+    }
+}
+
+/// One line of a comparison: a variant against the baseline, for one
+/// disaster, service and metric, in the metric's unit (hours, user-hours,
+/// a fraction).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct CompareRow {
+    /// The variant.
+    pub variant: String,
+    /// The disaster.
+    pub disaster: String,
+    /// The service.
+    pub service: String,
+    /// The metric.
+    pub metric: Metric,
+    /// Its unit.
+    pub unit: &'static str,
+    /// The baseline's mean.
+    pub baseline: f64,
+    /// The variant's mean.
+    pub value: f64,
+    /// Mean of the paired differences, variant minus baseline.
+    pub difference: f64,
+    /// Low end of its confidence interval (Student's t).
+    pub difference_low: f64,
+    /// High end of its confidence interval.
+    pub difference_high: f64,
+    /// `(var(baseline) + var(variant)) / var(difference)`: how many times
+    /// narrower pairing makes the interval's variance than independent runs
+    /// would; `None` when every difference is the same.
+    pub variance_reduction: Option<f64>,
+}
+
+impl CompareRow {
+    /// Whether the interval excludes zero: the variant makes a difference.
+    pub fn is_significant(&self) -> bool {
+        self.difference_low > 0.0 || self.difference_high < 0.0
+    }
+}
+
+/// The result of a paired comparison.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct CompareReport {
+    /// Paired runs per disaster.
+    pub runs: u64,
+    /// The seed both sides used.
+    pub seed: u64,
+    /// Confidence of the intervals.
+    pub confidence: f64,
+    /// One row per variant, disaster, service and metric.
+    pub rows: Vec<CompareRow>,
+}
+
+impl CompareReport {
+    /// The row for a variant, disaster, service and metric.
+    pub fn row(&self, variant: &str, disaster: &str, service: &str, metric: Metric) -> Option<&CompareRow> {
+        self.rows
+            .iter()
+            .find(|r| r.variant == variant && r.disaster == disaster && r.service == service && r.metric == metric)
+    }
+
+    /// The report as JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a comparison serializes")
+    }
+
+    /// One CSV row per line of the comparison.
+    pub fn to_csv(&self) -> String {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        for r in &self.rows {
+            w.serialize(r).expect("writing CSV to memory cannot fail");
+        }
+        String::from_utf8(w.into_inner().expect("an in-memory writer flushes")).expect("CSV is UTF-8")
+    }
+
+    /// Tables for people: per variant and disaster, each service's baseline,
+    /// variant, difference with its interval, and variance reduction.
+    pub fn to_table(&self) -> String {
+        use std::fmt::Write as _;
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "paired comparison - {} runs per disaster, seed {} - {:.0}% intervals of variant minus baseline",
+            self.runs,
+            self.seed,
+            self.confidence * 100.0
+        );
+        let mut last: Option<(&str, &str)> = None;
+        for r in &self.rows {
+            if last != Some((&r.variant, &r.disaster)) {
+                let _ = writeln!(out, "\nvariant {} - disaster {}", r.variant, r.disaster);
+                let _ = writeln!(
+                    out,
+                    " {:<28} {:<16} {:>10} {:>10} {:>10} {:>21} {:>9}",
+                    "service", "metric", "baseline", "variant", "change", "interval", "pairing"
+                );
+                last = Some((&r.variant, &r.disaster));
+            }
+            let vrf = r.variance_reduction.map_or("-".to_owned(), |v| format!("{v:.1}x"));
+            let mark = if r.is_significant() { "*" } else { " " };
+            let _ = writeln!(
+                out,
+                " {:<28} {:<16} {:>10.2} {:>10.2} {:>+9.2}{mark} {:>21} {:>9}",
+                r.service,
+                format!("{} ({})", r.metric.as_str(), r.unit),
+                r.baseline,
+                r.value,
+                r.difference,
+                format!("{:+.2} to {:+.2}", r.difference_low, r.difference_high),
+                vrf
+            );
+        }
+        let _ = writeln!(out, "\n* the interval excludes zero: the variant makes a difference");
+        out
+    }
+}
