@@ -42,6 +42,14 @@ enum Command {
     /// What-if: the baseline against its variants (or other files, or --set
     /// patches), with common random numbers and paired intervals.
     Compare(study::CompareArgs),
+    /// Write the model as a Graphviz DOT graph (render with `dot -Tsvg`).
+    Graph {
+        /// The scenario file (RON).
+        scenario: PathBuf,
+        /// Patches to apply first (`PATH=VALUE`, repeatable).
+        #[arg(long = "set", value_name = "PATH=VALUE", value_parser = parse_patch)]
+        set: Vec<outage::scenario::Patch>,
+    },
     /// Score scenarios against reported incident timelines (`*.milestones.ron`):
     /// exit 0 if every milestone is within tolerance, 1 if not.
     Milestones {
@@ -113,6 +121,7 @@ pub(crate) fn main() -> ExitCode {
         Command::Check(args) => study::check(&args),
         Command::Merge(args) => study::merge(&args),
         Command::Compare(args) => study::compare(&args),
+        Command::Graph { scenario, set } => graph(&scenario, &set),
         Command::Milestones { files } => milestones(&files),
     };
     match result {
@@ -211,6 +220,13 @@ fn milestones(files: &[PathBuf]) -> Result<ExitCode, Failure> {
         writeln!(out, "\nevery milestone within tolerance")?;
         Ok(ExitCode::SUCCESS)
     }
+}
+
+fn graph(path: &PathBuf, set: &[outage::scenario::Patch]) -> Result<ExitCode, Failure> {
+    let scenario = load_patched(path, set)?;
+    let mut out = io::stdout().lock();
+    out.write_all(outage::report::to_dot(scenario.model(), scenario.name(), &[]).as_bytes())?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn validate(path: &PathBuf) -> Result<ExitCode, Failure> {

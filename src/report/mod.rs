@@ -5,6 +5,8 @@
 //! user-hours lost) is defined with the types, in
 //! [`engine::outcome`](crate::engine::outcome).
 
+mod dot;
+pub use dot::to_dot;
 use std::fmt::Write as _;
 
 use comfy_table::{CellAlignment, ContentArrangement, Table, presets};
