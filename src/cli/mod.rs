@@ -42,6 +42,26 @@ enum Command {
     /// What-if: the baseline against its variants (or other files, or --set
     /// patches), with common random numbers and paired intervals.
     Compare(study::CompareArgs),
+    /// Single points of failure: each element lost alone, ranked by user impact.
+    Spof {
+        /// The scenario file (RON).
+        scenario: PathBuf,
+        /// How long each element is lost.
+        #[arg(long, value_parser = parse_horizon, default_value = "4h")]
+        duration: outage::SimDuration,
+        /// Paired runs per element.
+        #[arg(long, default_value_t = 20)]
+        runs: u64,
+        /// Seed.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// How many elements the table lists.
+        #[arg(long, default_value_t = 20)]
+        top: usize,
+        /// Output format (table or json).
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
     /// Write the model as a Graphviz DOT graph (render with `dot -Tsvg`).
     Graph {
         /// The scenario file (RON).
@@ -122,6 +142,9 @@ pub(crate) fn main() -> ExitCode {
         Command::Merge(args) => study::merge(&args),
         Command::Compare(args) => study::compare(&args),
         Command::Graph { scenario, set } => graph(&scenario, &set),
+        Command::Spof { scenario, duration, runs, seed, top, format } => {
+            spof(&scenario, duration, runs, seed, top, format)
+        }
         Command::Milestones { files } => milestones(&files),
     };
     match result {
@@ -220,6 +243,29 @@ fn milestones(files: &[PathBuf]) -> Result<ExitCode, Failure> {
         writeln!(out, "\nevery milestone within tolerance")?;
         Ok(ExitCode::SUCCESS)
     }
+}
+
+fn spof(
+    path: &PathBuf,
+    duration: outage::SimDuration,
+    runs: u64,
+    seed: u64,
+    top: usize,
+    format: Format,
+) -> Result<ExitCode, Failure> {
+    let scenario = load(path)?;
+    let report = outage::study::Spof::new(&scenario)
+        .duration(duration)
+        .runs(runs)
+        .seed(seed)
+        .run()
+        .map_err(|e| Failure::Input(format!("error: {e}")))?;
+    let text = match format {
+        Format::Json => report.to_json() + "\n",
+        _ => report.to_table(top),
+    };
+    io::stdout().lock().write_all(text.as_bytes())?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn graph(path: &PathBuf, set: &[outage::scenario::Patch]) -> Result<ExitCode, Failure> {

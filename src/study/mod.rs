@@ -38,6 +38,8 @@ mod check;
 mod compare;
 mod output;
 mod run;
+/// Single points of failure ([`Spof`]).
+mod spof;
 pub mod stats;
 mod summary;
 
@@ -49,6 +51,7 @@ use aggregate::ticks_per_unit;
 pub use check::{Check, CheckReport, CheckRow, Verdict};
 pub use compare::{Compare, CompareReport, CompareRow};
 pub use output::{DisasterStats, Exceedance, MetricStats, ServiceStats, StudyReport, unit};
+pub use spof::{Spof, SpofReport, SpofRow};
 pub use summary::StudySummary;
 use summary::{SUMMARY_FORMAT, digest};
 

@@ -323,3 +323,18 @@ fn graph_writes_dot_that_graphviz_renders() {
     assert!(rendered.status.success(), "{}", String::from_utf8_lossy(&rendered.stderr));
     assert!(String::from_utf8_lossy(&rendered.stdout).contains("<svg"));
 }
+
+#[test]
+fn spof_exit_codes_and_json() {
+    let o = outage(&["spof", "scenarios/minimal.ron", "--runs", "5", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v["rows"].as_array().unwrap().len() >= 9);
+    let o = outage(&["spof", "scenarios/kakao_pangyo_2022.ron", "--runs", "5", "--top", "12"]);
+    assert_eq!(o.status.code(), Some(0));
+    // Login, single-homed in Pangyo, is among the worst single losses.
+    assert!(stdout(&o).contains(" kakao-auth "), "{}", stdout(&o));
+    for args in [vec!["spof", "scenarios/nope.ron"], vec!["spof", "scenarios/minimal.ron", "--duration", "0s"]] {
+        assert_eq!(outage(&args).status.code(), Some(2), "{args:?}");
+    }
+}

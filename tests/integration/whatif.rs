@@ -119,3 +119,27 @@ fn paired_comparison_finds_a_real_effect_and_no_false_one() {
         .unwrap();
     assert_eq!(again, report);
 }
+
+#[test]
+fn single_points_of_failure_are_ranked_by_what_their_loss_costs() {
+    use outage::study::Spof;
+    // minimal: grid -> ups (+ diesel) -> hall (cooled by crah) -> web, db.
+    // Lost alone for 4h from 1h: the UPS, the hall and db take both
+    // services down (web needs db); the grid and the diesel take nothing
+    // down (each is backed by the other). Same numbers on any thread count.
+    let scenario = minimal();
+    let report = Spof::new(&scenario).runs(10).seed(2).run().unwrap();
+    let row = |name: &str| report.rows.iter().find(|r| r.element == name).unwrap();
+    for name in ["ups", "hall", "db"] {
+        assert_eq!(row(name).services_down, ["web", "db"], "{name}");
+        assert!(row(name).user_hours_lost > 0.0, "{name}");
+    }
+    for name in ["grid", "diesel"] {
+        assert!(row(name).services_down.is_empty(), "{name}: {:?}", row(name));
+    }
+    // web alone takes only web down, so it ranks below db.
+    assert_eq!(row("web").services_down, ["web"]);
+    let rank = |name: &str| report.rows.iter().position(|r| r.element == name).unwrap();
+    assert!(rank("db") < rank("web") && rank("web") < rank("grid"));
+    assert_eq!(Spof::new(&scenario).runs(10).seed(2).threads(1).run().unwrap(), report);
+}

@@ -1,0 +1,230 @@
+//! Single points of failure: every element failed alone, ranked by the user
+//! impact its loss causes.
+//!
+//! Each element (site, room, power component, cooling unit, pool, link,
+//! service) is taken out on its own, at `at` for `duration`, in `runs`
+//! seeded runs; each run is paired with the same run of the scenario with no
+//! disaster (random failures only), so what is reported is the loss's own
+//! effect: the mean user-hours lost beyond the quiet run, and the services
+//! it takes down (down longer than in the quiet run, in most runs).
+//!
+//! ```
+//! use outage::{study::Spof, Scenario};
+//! let scenario = Scenario::from_path("scenarios/minimal.ron")?;
+//! let report = Spof::new(&scenario).runs(10).run()?;
+//! // db is what web needs: losing it takes both down.
+//! let db = report.rows.iter().find(|r| r.element == "db").unwrap();
+//! assert_eq!(db.services_down, ["web", "db"]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use super::run::pool;
+use super::{SettingsError, StudyError};
+use crate::dist::Dist;
+use crate::engine::{Numbers, RunError, RunOptions, Simulation};
+use crate::model::{ComponentId, Disaster, Hazard};
+use crate::scenario::Scenario;
+use crate::time::SimDuration;
+
+/// A single-point-of-failure analysis, builder style.
+#[derive(Clone)]
+pub struct Spof<'s> {
+    scenario: &'s Scenario,
+    at: SimDuration,
+    duration: SimDuration,
+    runs: u64,
+    seed: u64,
+    threads: Option<usize>,
+}
+
+impl<'s> Spof<'s> {
+    /// Every element lost at 1h for 4h, 20 paired runs each, seed 0.
+    pub fn new(scenario: &'s Scenario) -> Self {
+        Spof {
+            scenario,
+            at: SimDuration::from_hours(1),
+            duration: SimDuration::from_hours(4),
+            runs: 20,
+            seed: 0,
+            threads: None,
+        }
+    }
+
+    /// How long each element is lost.
+    #[must_use]
+    pub fn duration(mut self, duration: SimDuration) -> Self {
+        self.duration = duration;
+        self
+    }
+
+    /// When the loss starts (from t0).
+    #[must_use]
+    pub fn at(mut self, at: SimDuration) -> Self {
+        self.at = at;
+        self
+    }
+
+    /// Paired runs per element.
+    #[must_use]
+    pub fn runs(mut self, runs: u64) -> Self {
+        self.runs = runs;
+        self
+    }
+
+    /// The seed.
+    #[must_use]
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Worker threads (default: all cores); the result does not depend on it.
+    #[must_use]
+    pub fn threads(mut self, threads: usize) -> Self {
+        self.threads = Some(threads.max(1));
+        self
+    }
+
+    /// Runs the analysis: rows ranked by user-hours lost, most first (ties
+    /// by services taken down, then by name).
+    ///
+    /// # Errors
+    /// No runs, a zero duration, a failed run, or threads that cannot start.
+    pub fn run(&self) -> Result<SpofReport, StudyError> {
+        if self.runs == 0 {
+            return Err(SettingsError::NoRuns.into());
+        }
+        let model = self.scenario.model();
+        let options = RunOptions::default().seed(self.seed).timeline(false);
+        // The quiet runs every loss is paired with.
+        let quiet = Disaster::quiet();
+        let mut baseline = Vec::with_capacity(self.runs as usize);
+        {
+            let mut sim = Simulation::for_disaster(self.scenario, &quiet);
+            for run in 0..self.runs {
+                let mut numbers = Vec::new();
+                sim.run_numbers(&RunOptions { run, ..options.clone() }, &mut numbers)?;
+                baseline.push(numbers);
+            }
+        }
+        let elements: Vec<ComponentId> = (0..model.components().len() as u32).map(ComponentId).collect();
+        let work = || {
+            elements.par_iter().map(|&c| self.one(c, &baseline, &options)).collect::<Result<Vec<SpofRow>, RunError>>()
+        };
+        let mut rows = match self.threads {
+            Some(threads) => pool(threads)?.install(work)?,
+            None => work()?,
+        };
+        rows.sort_by(|a, b| {
+            b.user_hours_lost
+                .total_cmp(&a.user_hours_lost)
+                .then(b.services_down.len().cmp(&a.services_down.len()))
+                .then(a.element.cmp(&b.element))
+        });
+        Ok(SpofReport { at: self.at, duration: self.duration, runs: self.runs, seed: self.seed, rows })
+    }
+
+    /// One element lost, paired with the quiet runs.
+    fn one(&self, c: ComponentId, baseline: &[Vec<Numbers>], options: &RunOptions) -> Result<SpofRow, RunError> {
+        let model = self.scenario.model();
+        let component = model.component(c);
+        let disaster = Disaster {
+            name: format!("lose {}", component.name()),
+            description: String::new(),
+            hazards: vec![Hazard::Outage {
+                target: c,
+                at: self.at,
+                delay: None,
+                duration: Some(Dist::Fixed(self.duration)),
+                probability: 1.0,
+                cause: None,
+            }],
+            group: None,
+        };
+        let mut sim = Simulation::for_disaster(self.scenario, &disaster);
+        let services = model.services();
+        let mut lost = 0.0;
+        let mut worse = vec![0u64; services.len()];
+        let mut numbers = Vec::new();
+        for run in 0..self.runs {
+            sim.run_numbers(&RunOptions { run, ..options.clone() }, &mut numbers)?;
+            for (s, (n, q)) in numbers.iter().zip(&baseline[run as usize]).enumerate() {
+                lost += n.user_hours_lost - q.user_hours_lost;
+                worse[s] += u64::from(n.downtime > q.downtime);
+            }
+        }
+        let services_down = services
+            .iter()
+            .zip(&worse)
+            .filter(|&(_, &w)| 2 * w > self.runs)
+            .map(|(s, _)| s.name().to_owned())
+            .collect();
+        Ok(SpofRow {
+            element: component.name().to_owned(),
+            kind: component.kind().noun(),
+            user_hours_lost: lost / self.runs as f64,
+            services_down,
+        })
+    }
+}
+
+/// One element lost alone.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct SpofRow {
+    /// The element.
+    pub element: String,
+    /// What it is ("UPS", "service", ...).
+    pub kind: &'static str,
+    /// Mean user-hours lost beyond the paired quiet run.
+    pub user_hours_lost: f64,
+    /// The services it takes down (down longer than in the quiet run, in
+    /// most runs), in scenario order.
+    pub services_down: Vec<String>,
+}
+
+/// Every element lost alone, most harmful first.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct SpofReport {
+    /// When each loss started.
+    pub at: SimDuration,
+    /// How long it lasted.
+    pub duration: SimDuration,
+    /// Paired runs per element.
+    pub runs: u64,
+    /// The seed.
+    pub seed: u64,
+    /// One row per element, most harmful first.
+    pub rows: Vec<SpofRow>,
+}
+
+impl SpofReport {
+    /// The report as JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a report serializes")
+    }
+
+    /// A table of the `top` most harmful elements that harm anything.
+    pub fn to_table(&self, top: usize) -> String {
+        use std::fmt::Write as _;
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "single points of failure - each element lost alone at {} for {}, {} paired runs, seed {}",
+            self.at, self.duration, self.runs, self.seed
+        );
+        let _ = writeln!(out, " {:>4}  {:<28} {:<14} {:>16}  takes down", "rank", "element", "kind", "user-hours lost");
+        for (k, r) in
+            self.rows.iter().filter(|r| r.user_hours_lost > 0.0 || !r.services_down.is_empty()).take(top).enumerate()
+        {
+            let down = if r.services_down.is_empty() { "-".to_owned() } else { r.services_down.join(", ") };
+            let _ =
+                writeln!(out, " {:>4}  {:<28} {:<14} {:>16.0}  {down}", k + 1, r.element, r.kind, r.user_hours_lost);
+        }
+        out
+    }
+}
