@@ -42,6 +42,10 @@ enum Command {
     /// What-if: the baseline against its variants (or other files, or --set
     /// patches), with common random numbers and paired intervals.
     Compare(study::CompareArgs),
+    /// A metric against one or two parameters (`--set PATH=v1,v2,...`).
+    Sweep(study::SweepArgs),
+    /// A tornado: each parameter at its low and high value, ranked by effect.
+    Sensitivity(study::SensitivityArgs),
     /// Single points of failure: each element lost alone, ranked by user impact.
     Spof {
         /// The scenario file (RON).
@@ -141,6 +145,8 @@ pub(crate) fn main() -> ExitCode {
         Command::Check(args) => study::check(&args),
         Command::Merge(args) => study::merge(&args),
         Command::Compare(args) => study::compare(&args),
+        Command::Sweep(args) => study::sweep(&args),
+        Command::Sensitivity(args) => study::sensitivity(&args),
         Command::Graph { scenario, set } => graph(&scenario, &set),
         Command::Spof { scenario, duration, runs, seed, top, format } => {
             spof(&scenario, duration, runs, seed, top, format)

@@ -408,3 +408,107 @@ pub(crate) fn compare(args: &CompareArgs) -> Result<ExitCode, Failure> {
     std::io::Write::write_all(&mut out, text.as_bytes())?;
     Ok(ExitCode::SUCCESS)
 }
+
+#[derive(clap::Args)]
+pub(crate) struct SweepArgs {
+    /// The scenario file (RON).
+    scenario: PathBuf,
+    /// A parameter and its values, `PATH=v1,v2,...` (one or two of them).
+    #[arg(long = "set", value_name = "PATH=v1,v2,...", required = true)]
+    set: Vec<String>,
+    /// The metric.
+    #[arg(long, value_parser = parse_metric, default_value = "downtime")]
+    metric: Metric,
+    /// Runs per point.
+    #[arg(long, default_value_t = 500)]
+    runs: u64,
+    /// The seed every point shares.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Output format (table or json).
+    #[arg(long, value_enum, default_value_t = StudyFormat::Table)]
+    format: StudyFormat,
+}
+
+#[derive(clap::Args)]
+pub(crate) struct SensitivityArgs {
+    /// The scenario file (RON).
+    scenario: PathBuf,
+    /// A parameter with its low and high value, `PATH=low,high` (repeatable).
+    #[arg(long = "vary", value_name = "PATH=low,high", required = true)]
+    vary: Vec<String>,
+    /// The metric (default: user-hours lost).
+    #[arg(long, value_parser = parse_metric, default_value = "user_hours_lost")]
+    metric: Metric,
+    /// One service instead of the sum over every service.
+    #[arg(long)]
+    service: Option<String>,
+    /// Runs per point.
+    #[arg(long, default_value_t = 500)]
+    runs: u64,
+    /// The seed every point shares.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Output format (table or json).
+    #[arg(long, value_enum, default_value_t = StudyFormat::Table)]
+    format: StudyFormat,
+}
+
+/// `PATH=v1,v2,...` split into the path and its values.
+fn path_values(s: &str) -> Result<(String, Vec<String>), Failure> {
+    let (path, values) = s
+        .split_once('=')
+        .ok_or_else(|| Failure::Input(format!("'{s}': write PATH=v1,v2,... (values in RON, commas between)")))?;
+    let values = outage::study::split_values(values);
+    if path.trim().is_empty() || values.is_empty() {
+        return Err(Failure::Input(format!("'{s}': give a path and at least one value")));
+    }
+    Ok((path.trim().to_owned(), values))
+}
+
+/// `outage sweep`.
+pub(crate) fn sweep(args: &SweepArgs) -> Result<ExitCode, Failure> {
+    let scenario = load_patched(&args.scenario, &[])?;
+    if args.set.len() > 2 {
+        return Err(Failure::Input("a sweep takes one or two parameters".into()));
+    }
+    let mut sweep = outage::study::Sweep::new(&scenario).metric(args.metric).runs(args.runs).seed(args.seed);
+    for s in &args.set {
+        let (path, values) = path_values(s)?;
+        let values: Vec<&str> = values.iter().map(String::as_str).collect();
+        sweep = sweep.parameter(&path, &values);
+    }
+    let report = sweep.run().map_err(|e| Failure::Input(format!("error: {e}")))?;
+    let text = match args.format {
+        StudyFormat::Json => report.to_json() + "\n",
+        _ => report.to_table(),
+    };
+    std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `outage sensitivity`.
+pub(crate) fn sensitivity(args: &SensitivityArgs) -> Result<ExitCode, Failure> {
+    let scenario = load_patched(&args.scenario, &[])?;
+    let mut tornado = outage::study::Sensitivity::new(&scenario).metric(args.metric).runs(args.runs).seed(args.seed);
+    if let Some(s) = &args.service {
+        if !scenario.model().services().iter().any(|x| x.name() == s) {
+            return Err(Failure::Input(format!("unknown service '{s}'")));
+        }
+        tornado = tornado.service(s.clone());
+    }
+    for v in &args.vary {
+        let (path, values) = path_values(v)?;
+        let [low, high] = values.as_slice() else {
+            return Err(Failure::Input(format!("'{v}': give exactly two values, low and high")));
+        };
+        tornado = tornado.parameter(&path, low, high);
+    }
+    let report = tornado.run().map_err(|e| Failure::Input(format!("error: {e}")))?;
+    let text = match args.format {
+        StudyFormat::Json => report.to_json() + "\n",
+        _ => report.to_table(),
+    };
+    std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes())?;
+    Ok(ExitCode::SUCCESS)
+}

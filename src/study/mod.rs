@@ -42,6 +42,8 @@ mod run;
 mod spof;
 pub mod stats;
 mod summary;
+/// Sweeps and sensitivity ([`Sweep`], [`Sensitivity`]).
+mod sweep;
 
 use std::ops::Range;
 use std::path::PathBuf;
@@ -54,6 +56,9 @@ pub use output::{DisasterStats, Exceedance, MetricStats, ServiceStats, StudyRepo
 pub use spof::{Spof, SpofReport, SpofRow};
 pub use summary::StudySummary;
 use summary::{SUMMARY_FORMAT, digest};
+pub use sweep::{
+    Sensitivity, SensitivityReport, SensitivityRow, Sweep, SweepError, SweepPoint, SweepReport, split_values,
+};
 
 use crate::engine::RunError;
 use crate::model::Disaster;

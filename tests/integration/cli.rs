@@ -338,3 +338,31 @@ fn spof_exit_codes_and_json() {
         assert_eq!(outage(&args).status.code(), Some(2), "{args:?}");
     }
 }
+
+#[test]
+fn sweep_and_sensitivity_exit_codes() {
+    let o =
+        outage(&["sweep", "scenarios/minimal.ron", "--set", "power.diesel.start_probability=0.0,1.0", "--runs", "10"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("sweep of power.diesel.start_probability"), "{}", stdout(&o));
+    let o = outage(&[
+        "sensitivity",
+        "scenarios/minimal.ron",
+        "--vary",
+        "power.diesel.start_probability=0.0,1.0",
+        "--runs",
+        "10",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["rows"][0]["parameter"], "power.diesel.start_probability");
+    for args in [
+        vec!["sweep", "scenarios/minimal.ron", "--set", "pools.nope.servers=1,2"],
+        vec!["sensitivity", "scenarios/minimal.ron", "--vary", "power.diesel.start_probability=0.5"],
+        vec!["sweep", "scenarios/minimal.ron"],
+    ] {
+        assert_eq!(outage(&args).status.code(), Some(2), "{args:?}");
+    }
+}

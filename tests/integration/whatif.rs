@@ -143,3 +143,41 @@ fn single_points_of_failure_are_ranked_by_what_their_loss_costs() {
     assert!(rank("db") < rank("web") && rank("web") < rank("grid"));
     assert_eq!(Spof::new(&scenario).runs(10).seed(2).threads(1).run().unwrap(), report);
 }
+
+#[test]
+fn a_sweep_and_a_tornado_move_one_thing_at_a_time() {
+    use outage::study::{Sensitivity, Sweep, split_values};
+    // RON values with commas inside stay whole.
+    assert_eq!(
+        split_values(r#"Fixed("1h"),Uniform(min: "1h", max: "2h"), 3"#),
+        [r#"Fixed("1h")"#, r#"Uniform(min: "1h", max: "2h")"#, "3"]
+    );
+    // The diesel always starts (1.0): the grid outage costs nothing, the UPS
+    // bridging its 15 s start. It never starts (0.0): web is down 1h10m to
+    // 7h20m in every run, 6h10m (see the comparison test above).
+    let scenario = minimal();
+    let sweep = Sweep::new(&scenario)
+        .parameter("power.diesel.start_probability", &["0.0", "1.0"])
+        .metric(Metric::Downtime)
+        .runs(40)
+        .run()
+        .unwrap();
+    let never = sweep.point(&["0.0"], "grid-outage", "web").unwrap();
+    let always = sweep.point(&["1.0"], "grid-outage", "web").unwrap();
+    assert!((never.mean - (6.0 + 10.0 / 60.0)).abs() < 1e-6, "{never:?}");
+    assert_eq!(always.mean, 0.0);
+    // The tornado ranks the generator first; a parameter whose low and high
+    // are the same swings nothing.
+    let tornado = Sensitivity::new(&scenario)
+        .parameter("pools.web-servers.repair", r#"Fixed("4h")"#, r#"Fixed("4h")"#)
+        .parameter("power.diesel.start_probability", "0.0", "1.0")
+        .runs(40)
+        .run()
+        .unwrap();
+    assert_eq!(tornado.rows[0].parameter, "power.diesel.start_probability");
+    assert!(tornado.rows[0].swing > 0.0 && tornado.rows[0].at_low > tornado.rows[0].at_high);
+    assert_eq!(tornado.rows[1].swing, 0.0);
+    // A value that makes no valid scenario is refused, naming it.
+    let err = Sweep::new(&scenario).parameter("pools.web-servers.servers", &["0"]).runs(5).run().unwrap_err();
+    assert!(err.to_string().contains("pools.web-servers.servers=0"), "{err}");
+}
