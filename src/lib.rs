@@ -208,6 +208,7 @@ pub mod study;
 #[doc(hidden)] // generated scenarios, public only for the benches (not a stable API yet)
 pub mod synthetic;
 pub mod time;
+pub mod visual;
 
 /// The README's Rust examples, compiled and run as doctests.
 #[cfg(doctest)]

@@ -46,6 +46,8 @@ enum Command {
     Sweep(study::SweepArgs),
     /// A tornado: each parameter at its low and high value, ranked by effect.
     Sensitivity(study::SensitivityArgs),
+    /// Write the visual report: one self-contained HTML page of charts.
+    Report(study::ReportArgs),
     /// Single points of failure: each element lost alone, ranked by user impact.
     Spof {
         /// The scenario file (RON).
@@ -146,6 +148,7 @@ pub(crate) fn main() -> ExitCode {
         Command::Merge(args) => study::merge(&args),
         Command::Compare(args) => study::compare(&args),
         Command::Sweep(args) => study::sweep(&args),
+        Command::Report(args) => study::report(&args),
         Command::Sensitivity(args) => study::sensitivity(&args),
         Command::Graph { scenario, set } => graph(&scenario, &set),
         Command::Spof { scenario, duration, runs, seed, top, format } => {

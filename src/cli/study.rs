@@ -512,3 +512,103 @@ pub(crate) fn sensitivity(args: &SensitivityArgs) -> Result<ExitCode, Failure> {
     std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes())?;
     Ok(ExitCode::SUCCESS)
 }
+
+#[derive(clap::Args)]
+pub(crate) struct ReportArgs {
+    /// The scenario file (RON).
+    scenario: PathBuf,
+    /// The folder to write `index.html` into (created if needed).
+    #[arg(long)]
+    out: PathBuf,
+    /// The disaster shown (default: the scenario's first).
+    #[arg(long)]
+    disaster: Option<String>,
+    /// Seed of the runs.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Runs for the distributions and comparisons.
+    #[arg(long, default_value_t = 200)]
+    runs: u64,
+    /// Variants to chart against the scenario (default: every declared one).
+    #[arg(long, value_delimiter = ',')]
+    variants: Vec<String>,
+    /// A sweep to chart, `PATH=v1,v2,...`.
+    #[arg(long = "sweep", value_name = "PATH=v1,v2,...")]
+    sweep: Option<String>,
+    /// Parameters of a tornado to chart, `PATH=low,high` (repeatable).
+    #[arg(long = "vary", value_name = "PATH=low,high")]
+    vary: Vec<String>,
+}
+
+/// `outage report`: the visual report as one self-contained HTML page.
+pub(crate) fn report(args: &ReportArgs) -> Result<ExitCode, Failure> {
+    let scenario = load_patched(&args.scenario, &[])?;
+    let fail = |e: &dyn std::fmt::Display| Failure::Input(format!("error: {e}"));
+    let mut page = outage::visual::Report::new(&scenario).seed(args.seed).runs(args.runs);
+    if let Some(d) = &args.disaster {
+        page = page.disaster(d.clone());
+    }
+    let names: Vec<String> = if args.variants.is_empty() {
+        scenario.variant_names().map(str::to_owned).collect()
+    } else {
+        args.variants.clone()
+    };
+    for name in names {
+        let v = scenario.variant(&name).map_err(|e| fail(&e))?;
+        page = page.variant(name, v);
+    }
+    if let Some(s) = &args.sweep {
+        let (path, values) = path_values(s)?;
+        let values: Vec<&str> = values.iter().map(String::as_str).collect();
+        let report = outage::study::Sweep::new(&scenario)
+            .parameter(&path, &values)
+            .runs(args.runs)
+            .seed(args.seed)
+            .run()
+            .map_err(|e| fail(&e))?;
+        page = page.sweep(report);
+    }
+    if !args.vary.is_empty() {
+        let mut tornado = outage::study::Sensitivity::new(&scenario).runs(args.runs).seed(args.seed);
+        for v in &args.vary {
+            let (path, values) = path_values(v)?;
+            let [low, high] = values.as_slice() else {
+                return Err(Failure::Input(format!("'{v}': give exactly two values, low and high")));
+            };
+            tornado = tornado.parameter(&path, low, high);
+        }
+        page = page.tornado(tornado.run().map_err(|e| fail(&e))?);
+    }
+    // The model as a picture, when Graphviz is here to draw it.
+    let dot = outage::report::to_dot(scenario.model(), scenario.name(), &[]);
+    if let Some(svg) = render_dot(&dot) {
+        page = page.model_svg(svg);
+    }
+    let html = page.build().map_err(|e| fail(&e))?;
+    std::fs::create_dir_all(&args.out)?;
+    let path = args.out.join("index.html");
+    std::fs::write(&path, html)?;
+    println!("{}", path.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// DOT drawn as SVG by Graphviz's `dot`, if it is installed.
+fn render_dot(dot: &str) -> Option<String> {
+    use std::io::Write as _;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new("dot")
+        .arg("-Tsvg")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    child.stdin.take()?.write_all(dot.as_bytes()).ok()?;
+    let out = child.wait_with_output().ok()?;
+    let svg = String::from_utf8(out.stdout).ok()?;
+    // Only the <svg> element: the page is HTML, not an XML document.
+    if !out.status.success() {
+        return None;
+    }
+    Some(svg[svg.find("<svg")?..].to_owned())
+}

@@ -16,6 +16,7 @@ const LAYERS: &[&[&str]] = &[
     &["engine"],
     &["report"],
     &["study", "milestones"],
+    &["visual"],
     &["error"],
 ];
 

@@ -366,3 +366,55 @@ fn sweep_and_sensitivity_exit_codes() {
         assert_eq!(outage(&args).status.code(), Some(2), "{args:?}");
     }
 }
+
+/// A browser to render pages with, if one is installed (.ci/run installs
+/// Debian's chromium when it is missing).
+fn chromium() -> Option<&'static str> {
+    ["chromium", "chromium-browser", "google-chrome"]
+        .into_iter()
+        .find(|b| Command::new(b).arg("--version").output().is_ok_and(|o| o.status.success()))
+}
+
+#[test]
+fn report_writes_a_page_that_renders_with_every_chart() {
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("report-{}", std::process::id()));
+    let o = outage(&[
+        "report",
+        "scenarios/kakao_pangyo_2022.ron",
+        "--out",
+        dir.to_str().unwrap(),
+        "--runs",
+        "30",
+        "--sweep",
+        "teams.kakao-infra.engineers=4,16",
+        "--vary",
+        "teams.kakao-infra.engineers=4,16",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let page = dir.join("index.html");
+    let html = std::fs::read_to_string(&page).unwrap();
+    // Self-contained: nothing is fetched (SVG's xmlns is a name, not a fetch).
+    assert!(!html.contains("src=\"http") && !html.contains("href=\"http"), "the page fetches something");
+    let charts = ["timeline", "downtime-cdf", "comparison", "sweep", "tornado"];
+    for id in charts {
+        assert!(html.contains(&format!("<svg id=\"{id}\"")), "chart {id} missing");
+    }
+    let o = outage(&["report", "scenarios/nope.ron", "--out", dir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    // Rendered by a browser, every chart is in the page it builds.
+    let Some(browser) = chromium() else {
+        assert!(std::env::var_os("CI").is_none(), "chromium is missing in CI");
+        eprintln!("no chromium here: skipping the render");
+        return;
+    };
+    let dom = Command::new(browser)
+        .args(["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom"])
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .unwrap();
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    for id in charts {
+        assert!(dom.contains(&format!("id=\"{id}\"")), "chart {id} not rendered");
+    }
+    assert!(dom.matches("<svg").count() >= charts.len());
+}

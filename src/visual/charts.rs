@@ -1,0 +1,343 @@
+//! Charts as SVG, drawn with plotters' SVG backend: a run's service states
+//! over time, downtime distributions, paired differences, sweeps and
+//! tornadoes. Each function returns one `<svg>` element, its id set so that
+//! a page (and a test) can find it.
+
+use plotters::prelude::*;
+
+use crate::engine::RunReport;
+use crate::model::State;
+use crate::study::{CompareReport, SensitivityReport, SweepReport};
+
+const UP: RGBColor = RGBColor(200, 230, 201);
+const DEGRADED: RGBColor = RGBColor(255, 183, 77);
+const DOWN: RGBColor = RGBColor(229, 57, 53);
+const PALETTE: [RGBColor; 8] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+];
+
+/// The label of a category axis value.
+fn category(labels: &[String], v: &SegmentValue<i32>) -> String {
+    match v {
+        SegmentValue::CenterOf(k) | SegmentValue::Exact(k) => {
+            usize::try_from(*k).ok().and_then(|k| labels.get(k)).cloned().unwrap_or_default()
+        }
+        SegmentValue::Last => String::new(),
+    }
+}
+
+type Categories = plotters::coord::ranged1d::SegmentedCoord<plotters::coord::types::RangedCoordi32>;
+type Bars<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<plotters::coord::types::RangedCoordf64, Categories>>;
+
+/// White rules between the rows of a category chart.
+fn rules(chart: &mut Bars<'_, '_>, rows: usize, from: f64, to: f64) -> Result<(), String> {
+    for row in 1..rows as i32 {
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                vec![(from, SegmentValue::Exact(row)), (to, SegmentValue::Exact(row))],
+                WHITE.stroke_width(6),
+            )))
+            .map_err(text)?;
+    }
+    Ok(())
+}
+
+/// Gives an SVG document an id, for the page and its tests.
+fn with_id(svg: String, id: &str) -> String {
+    svg.replacen("<svg ", &format!("<svg id=\"{id}\" "), 1)
+}
+
+/// Turns a drawing error into text: charts never stop a report.
+fn text<E: std::fmt::Debug>(e: E) -> String {
+    format!("chart error: {e:?}")
+}
+
+/// Each service's state over one run: a row per service, up in green,
+/// degraded in orange, down in red, with the hazard and recovery events
+/// marked as thin lines (fire and power in grey, restorations in blue).
+pub fn gantt(report: &RunReport) -> Result<String, String> {
+    let end = report.horizon.as_hours_f64().max(1e-9);
+    let services: Vec<&str> = report.services.iter().map(|s| s.name.as_str()).collect();
+    let height = 60 + 18 * services.len() as u32;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (960, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(text)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(format!("{} - {} (seed {})", report.scenario, report.disaster, report.seed), ("sans-serif", 16))
+            .margin(8)
+            .x_label_area_size(28)
+            .y_label_area_size(170)
+            .build_cartesian_2d(0f64..end, (0..services.len() as i32).into_segmented())
+            .map_err(text)?;
+        // One category per service, the first on top.
+        let label = |k: i32| services.get(services.len().wrapping_sub(1 + k as usize)).copied().unwrap_or("");
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .y_labels(services.len())
+            .y_label_formatter(&|y| match y {
+                SegmentValue::CenterOf(k) | SegmentValue::Exact(k) => label(*k).to_owned(),
+                SegmentValue::Last => String::new(),
+            })
+            .x_desc("hours from t0")
+            .draw()
+            .map_err(text)?;
+        for (k, name) in services.iter().enumerate() {
+            let row = (services.len() - 1 - k) as i32;
+            let mut state = State::Up;
+            let mut since = 0.0;
+            let mut bars = Vec::new();
+            for e in report.timeline.iter().filter(|e| e.kind == "service" && e.component == *name) {
+                let t = e.at.as_hours_f64();
+                bars.push((since, t, state));
+                state = e.state;
+                since = t;
+            }
+            bars.push((since, end, state));
+            chart
+                .draw_series(bars.into_iter().filter(|(a, b, _)| b > a).map(|(a, b, s)| {
+                    let color = match s {
+                        State::Up => UP,
+                        State::Degraded => DEGRADED,
+                        State::Down => DOWN,
+                    };
+                    // A row per service: its segment, a white rule between rows.
+                    Rectangle::new([(a, SegmentValue::Exact(row)), (b, SegmentValue::Exact(row + 1))], color.filled())
+                }))
+                .map_err(text)?;
+        }
+        rules(&mut chart, services.len(), 0.0, end)?;
+        // Events: what a person looks for on the timeline.
+        let top = SegmentValue::Exact(services.len() as i32);
+        for e in &report.timeline {
+            let color = if e.cause.contains("restor") || e.cause.contains("replaced") {
+                RGBColor(30, 136, 229)
+            } else if e.kind != "service" && (e.cause.contains("fire") || e.cause.contains("power")) {
+                RGBColor(120, 120, 120)
+            } else {
+                continue;
+            };
+            let t = e.at.as_hours_f64();
+            chart
+                .draw_series(std::iter::once(PathElement::new(
+                    vec![(t, SegmentValue::Exact(0)), (t, top.clone())],
+                    color.stroke_width(1),
+                )))
+                .map_err(text)?;
+        }
+        root.present().map_err(text)?;
+    }
+    Ok(with_id(svg, "timeline"))
+}
+
+/// The distribution of each service's downtime over many runs: the share
+/// of runs in which it was down for at most `x` hours.
+pub fn downtime_cdf(series: &[(String, Vec<f64>)]) -> Result<String, String> {
+    let max = series.iter().flat_map(|(_, v)| v.iter().copied()).fold(0.0f64, f64::max).max(1e-9);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (960, 420)).into_drawing_area();
+        root.fill(&WHITE).map_err(text)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption("downtime distribution (share of runs down at most x hours)", ("sans-serif", 16))
+            .margin(8)
+            .x_label_area_size(30)
+            .y_label_area_size(40)
+            .build_cartesian_2d(0f64..max * 1.02, 0f64..1.0f64)
+            .map_err(text)?;
+        chart.configure_mesh().x_desc("hours down").y_desc("share of runs").draw().map_err(text)?;
+        for (k, (name, values)) in series.iter().enumerate() {
+            let mut sorted = values.clone();
+            sorted.sort_by(f64::total_cmp);
+            let n = sorted.len().max(1) as f64;
+            let mut points = vec![(0.0, 0.0)];
+            for (i, v) in sorted.iter().enumerate() {
+                points.push((*v, i as f64 / n));
+                points.push((*v, (i + 1) as f64 / n));
+            }
+            points.push((max * 1.02, 1.0));
+            let color = PALETTE[k % PALETTE.len()];
+            chart
+                .draw_series(LineSeries::new(points, color.stroke_width(2)))
+                .map_err(text)?
+                .label(name.clone())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2)));
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .position(SeriesLabelPosition::LowerRight)
+            .draw()
+            .map_err(text)?;
+        root.present().map_err(text)?;
+    }
+    Ok(with_id(svg, "downtime-cdf"))
+}
+
+/// A service's paired differences (variant minus baseline) with their
+/// intervals, one bar per variant, for one disaster.
+pub fn comparison(report: &CompareReport, disaster: &str, service: &str) -> Result<String, String> {
+    let rows: Vec<_> = report.rows.iter().filter(|r| r.disaster == disaster && r.service == service).collect();
+    let lo = rows.iter().map(|r| r.difference_low).fold(0.0f64, f64::min);
+    let hi = rows.iter().map(|r| r.difference_high).fold(0.0f64, f64::max);
+    let pad = ((hi - lo) * 0.1).max(0.01);
+    let labels: Vec<String> = rows.iter().map(|r| r.variant.clone()).collect();
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (960, 80 + 40 * rows.len() as u32)).into_drawing_area();
+        root.fill(&WHITE).map_err(text)?;
+        let unit = rows.first().map_or("", |r| r.unit);
+        let mut chart = ChartBuilder::on(&root)
+            .caption(
+                format!("{service}: change against the baseline ({disaster}), with 95% intervals"),
+                ("sans-serif", 16),
+            )
+            .margin(8)
+            .x_label_area_size(30)
+            .y_label_area_size(220)
+            .build_cartesian_2d((lo - pad)..(hi + pad), (0..rows.len().max(1) as i32).into_segmented())
+            .map_err(text)?;
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .y_labels(rows.len().max(1))
+            .y_label_formatter(&|y| category(&labels, y))
+            .x_desc(format!("variant minus baseline ({unit})"))
+            .draw()
+            .map_err(text)?;
+        for (k, r) in rows.iter().enumerate() {
+            let k = k as i32;
+            let color = if r.is_significant() { PALETTE[0] } else { PALETTE[7] };
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(0.0, SegmentValue::Exact(k)), (r.difference, SegmentValue::Exact(k + 1))],
+                    color.mix(0.7).filled(),
+                )))
+                .map_err(text)?;
+            chart
+                .draw_series(std::iter::once(PathElement::new(
+                    vec![(r.difference_low, SegmentValue::CenterOf(k)), (r.difference_high, SegmentValue::CenterOf(k))],
+                    BLACK.stroke_width(3),
+                )))
+                .map_err(text)?;
+        }
+        rules(&mut chart, rows.len(), lo - pad, hi + pad)?;
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                vec![(0.0, SegmentValue::Exact(0)), (0.0, SegmentValue::Exact(rows.len() as i32))],
+                BLACK,
+            )))
+            .map_err(text)?;
+        root.present().map_err(text)?;
+    }
+    Ok(with_id(svg, "comparison"))
+}
+
+/// A sweep: one service's mean against the first parameter's values.
+pub fn sweep(report: &SweepReport, disaster: &str, service: &str) -> Result<String, String> {
+    let points: Vec<_> = report.points.iter().filter(|p| p.disaster == disaster && p.service == service).collect();
+    let max = points.iter().map(|p| p.p95.max(p.mean)).fold(0.0f64, f64::max).max(1e-9);
+    let labels: Vec<String> = points.iter().map(|p| p.values.join(" / ")).collect();
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (960, 400)).into_drawing_area();
+        root.fill(&WHITE).map_err(text)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(
+                format!("{service}: {} against {} ({disaster})", report.metric.as_str(), report.parameters.join(", ")),
+                ("sans-serif", 16),
+            )
+            .margin(8)
+            .x_label_area_size(40)
+            .y_label_area_size(50)
+            .build_cartesian_2d((0..points.len().max(1) as i32).into_segmented(), 0f64..max * 1.1)
+            .map_err(text)?;
+        chart
+            .configure_mesh()
+            .x_labels(points.len().max(1))
+            .x_label_formatter(&|x| category(&labels, x))
+            .x_desc(report.parameters.join(" / "))
+            .y_desc(report.unit)
+            .draw()
+            .map_err(text)?;
+        let mean: Vec<(SegmentValue<i32>, f64)> =
+            points.iter().enumerate().map(|(k, p)| (SegmentValue::CenterOf(k as i32), p.mean)).collect();
+        let p95: Vec<(SegmentValue<i32>, f64)> =
+            points.iter().enumerate().map(|(k, p)| (SegmentValue::CenterOf(k as i32), p.p95)).collect();
+        chart
+            .draw_series(LineSeries::new(mean.clone(), PALETTE[0].stroke_width(2)))
+            .map_err(text)?
+            .label("mean")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], PALETTE[0].stroke_width(2)));
+        chart.draw_series(mean.into_iter().map(|p| Circle::new(p, 4, PALETTE[0].filled()))).map_err(text)?;
+        chart
+            .draw_series(LineSeries::new(p95, PALETTE[1].stroke_width(2)))
+            .map_err(text)?
+            .label("95th percentile")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], PALETTE[1].stroke_width(2)));
+        chart.configure_series_labels().background_style(WHITE.mix(0.8)).border_style(BLACK).draw().map_err(text)?;
+        root.present().map_err(text)?;
+    }
+    Ok(with_id(svg, "sweep"))
+}
+
+/// A tornado: each parameter's low-to-high range of the metric, widest on
+/// top, around the baseline.
+pub fn tornado(report: &SensitivityReport) -> Result<String, String> {
+    let lo = report.rows.iter().map(|r| r.at_low.min(r.at_high)).fold(report.baseline, f64::min);
+    let hi = report.rows.iter().map(|r| r.at_low.max(r.at_high)).fold(report.baseline, f64::max);
+    let pad = ((hi - lo) * 0.1).max(1e-9);
+    let n = report.rows.len();
+    let labels: Vec<String> = report.rows.iter().rev().map(|r| r.parameter.clone()).collect();
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (960, 80 + 40 * n as u32)).into_drawing_area();
+        root.fill(&WHITE).map_err(text)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(
+                format!("sensitivity of {} (baseline {:.1})", report.metric.as_str(), report.baseline),
+                ("sans-serif", 16),
+            )
+            .margin(8)
+            .x_label_area_size(30)
+            .y_label_area_size(260)
+            .build_cartesian_2d((lo - pad)..(hi + pad), (0..n.max(1) as i32).into_segmented())
+            .map_err(text)?;
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .y_labels(n.max(1))
+            .y_label_formatter(&|y| category(&labels, y))
+            .x_desc(report.unit)
+            .draw()
+            .map_err(text)?;
+        for (k, r) in report.rows.iter().rev().enumerate() {
+            let k = k as i32;
+            let (a, b) = (r.at_low.min(r.at_high), r.at_low.max(r.at_high));
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(a, SegmentValue::Exact(k)), (b, SegmentValue::Exact(k + 1))],
+                    PALETTE[0].mix(0.7).filled(),
+                )))
+                .map_err(text)?;
+        }
+        rules(&mut chart, n, lo - pad, hi + pad)?;
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                vec![(report.baseline, SegmentValue::Exact(0)), (report.baseline, SegmentValue::Exact(n as i32))],
+                BLACK.stroke_width(2),
+            )))
+            .map_err(text)?;
+        root.present().map_err(text)?;
+    }
+    Ok(with_id(svg, "tornado"))
+}
