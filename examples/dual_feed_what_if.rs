@@ -1,13 +1,13 @@
 //! Example: "what if the data hall had a second power feed?"
 //!
 //! This example demonstrates:
-//! - editing a loaded scenario's description in code (variants),
-//! - running the variants over the same seeds (common random numbers: all
-//!   see the same fire, so the differences come from the variants),
-//! - studying each with [`outage::study::Study`] and comparing downtime
-//!   (mean with its interval, and p95), and finding a hidden single point of failure:
-//!   a B feed for the servers is not enough while the hall's cooling unit
-//!   still draws its power through the burning room.
+//! - variants as patches of a loaded scenario ([`Scenario::patched`]),
+//! - a paired comparison ([`outage::study::Compare`]): every variant sees the
+//!   same fire in run K, so the difference is the variant's own effect, with
+//!   its interval and the variance reduction pairing bought,
+//! - a hidden single point of failure: a B feed for the servers is not
+//!   enough while the hall's cooling unit still draws its power through the
+//!   burning room.
 //!
 //! ```text
 //!   baseline:   grid + diesel ──► ups ───────────────► hall (servers, crah)
@@ -19,49 +19,51 @@
 
 use outage::Scenario;
 use outage::objective::Metric;
-use outage::scenario::spec::{PowerSpec, RoomKind, RoomSpec};
-use outage::study::Study;
+use outage::scenario::Patch;
+use outage::study::Compare;
 
 const RUNS: u64 = 1_000;
 
-/// Web's downtime over the same seeded runs of the battery fire: mean with
-/// its 95% interval, and the 95th percentile, in hours.
-fn downtime(scenario: &Scenario) -> Result<String, Box<dyn std::error::Error>> {
-    let report = Study::new(scenario).runs(RUNS).seed(1).disaster("battery-fire").run()?;
-    let web = report.disaster("battery-fire").and_then(|d| d.service("web")).expect("minimal.ron has web");
-    let d = web.metric(Metric::Downtime);
-    Ok(format!("mean {:5.2} h ({:.2}-{:.2}), p95 {:5.2} h", d.mean, d.mean_low, d.mean_high, d.p95))
+fn patches(list: &[&str]) -> Result<Vec<Patch>, String> {
+    list.iter().map(|p| p.parse()).collect()
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let baseline = Scenario::from_path(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/minimal.ron"))?;
 
-    // Variant 1: a second utility feed through a switchboard in a room of
-    // its own, far from the battery fire, as the hall's B feed.
-    let mut spec = baseline.spec().clone();
-    spec.name = "minimal-dual-feed".into();
-    let site = &mut spec.sites[0];
-    site.rooms.push(RoomSpec { name: "electrical-b".into(), kind: RoomKind::Electrical, ..Default::default() });
-    site.rooms.iter_mut().find(|r| r.name == "hall").expect("hall").feeds.push("feed-b".into());
-    spec.power.push(PowerSpec::Utility { name: "grid-b".into(), failures: None, tags: Vec::new() });
-    spec.power.push(PowerSpec::Switchboard {
-        name: "feed-b".into(),
-        room: "electrical-b".into(),
-        inputs: vec!["grid-b".into()],
-        inputs_needed: 1,
-        failures: None,
-        tags: Vec::new(),
-    });
-    let b_feed = Scenario::from_spec(spec.clone())?;
+    // A second utility feed through a switchboard in a room of its own, far
+    // from the battery fire, as the hall's B feed.
+    let b_feed_patches = patches(&[
+        r#"sites.dc1.rooms+=Room(name: "electrical-b", kind: Electrical)"#,
+        r#"sites.dc1.rooms.hall.feeds+="feed-b""#,
+        r#"power+=Utility(name: "grid-b")"#,
+        r#"power+=Switchboard(name: "feed-b", room: "electrical-b", inputs: ["grid-b"])"#,
+    ])?;
+    let b_feed = baseline.patched(&b_feed_patches)?;
+    // ... and the cooling unit can draw power from the B feed as well.
+    let b_feed_cooling = b_feed.patched(&patches(&[r#"cooling.crah.power+="feed-b""#])?)?;
 
-    // Variant 2: the cooling unit can draw power from the B feed as well.
-    spec.name = "minimal-dual-feed-cooling".into();
-    spec.cooling[0].power.push("feed-b".into());
-    let b_feed_cooling = Scenario::from_spec(spec)?;
-
-    println!("downtime of 'web' over {RUNS} runs of the battery fire:");
-    println!("  one feed (UPS in the burning room): {}", downtime(&baseline)?);
-    println!("  A + B feeds for the servers:        {}", downtime(&b_feed)?);
-    println!("  ... and for the cooling unit:       {}", downtime(&b_feed_cooling)?);
+    let report = Compare::new(&baseline)
+        .variant("A + B feeds for the servers", &b_feed)
+        .variant("... and for the cooling unit", &b_feed_cooling)
+        .runs(RUNS)
+        .seed(1)
+        .run()?;
+    println!("downtime of 'web' over {RUNS} paired runs of the battery fire (hours):");
+    println!(
+        "  {:<32} {:>9} {:>9} {:>9} {:>18} {:>9}",
+        "variant", "baseline", "variant", "change", "95% interval", "pairing"
+    );
+    for variant in ["A + B feeds for the servers", "... and for the cooling unit"] {
+        let r = report.row(variant, "battery-fire", "web", Metric::Downtime).expect("minimal.ron has web");
+        let pairing = r.variance_reduction.map_or("-".to_owned(), |v| format!("{v:.1}x"));
+        println!(
+            "  {variant:<32} {:>9.2} {:>9.2} {:>+9.2} {:>18} {pairing:>9}",
+            r.baseline,
+            r.value,
+            r.difference,
+            format!("{:+.2} to {:+.2}", r.difference_low, r.difference_high)
+        );
+    }
     Ok(())
 }
