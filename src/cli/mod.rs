@@ -75,6 +75,10 @@ enum Command {
         /// Patches to apply first (`PATH=VALUE`, repeatable).
         #[arg(long = "set", value_name = "PATH=VALUE", value_parser = parse_patch)]
         set: Vec<outage::scenario::Patch>,
+        /// Outline in red every element whose loss alone takes a service
+        /// with users down (as `outage spof` finds, 10 runs each).
+        #[arg(long)]
+        spof: bool,
     },
     /// Score scenarios against reported incident timelines (`*.milestones.ron`):
     /// exit 0 if every milestone is within tolerance, 1 if not.
@@ -150,7 +154,7 @@ pub(crate) fn main() -> ExitCode {
         Command::Sweep(args) => study::sweep(&args),
         Command::Report(args) => study::report(&args),
         Command::Sensitivity(args) => study::sensitivity(&args),
-        Command::Graph { scenario, set } => graph(&scenario, &set),
+        Command::Graph { scenario, set, spof } => graph(&scenario, &set, spof),
         Command::Spof { scenario, duration, runs, seed, top, format } => {
             spof(&scenario, duration, runs, seed, top, format)
         }
@@ -277,10 +281,20 @@ fn spof(
     Ok(ExitCode::SUCCESS)
 }
 
-fn graph(path: &PathBuf, set: &[outage::scenario::Patch]) -> Result<ExitCode, Failure> {
+fn graph(path: &PathBuf, set: &[outage::scenario::Patch], spof: bool) -> Result<ExitCode, Failure> {
     let scenario = load_patched(path, set)?;
+    let model = scenario.model();
+    let mut highlight = Vec::new();
+    if spof {
+        let report =
+            outage::study::Spof::new(&scenario).runs(10).run().map_err(|e| Failure::Input(format!("error: {e}")))?;
+        let with_users = |name: &str| model.services().iter().any(|s| s.name() == name && s.users() > 0);
+        for row in report.rows.iter().filter(|r| r.services_down.iter().any(|s| with_users(s))) {
+            highlight.extend(model.find(&row.element));
+        }
+    }
     let mut out = io::stdout().lock();
-    out.write_all(outage::report::to_dot(scenario.model(), scenario.name(), &[]).as_bytes())?;
+    out.write_all(outage::report::to_dot(model, scenario.name(), &highlight).as_bytes())?;
     Ok(ExitCode::SUCCESS)
 }
 

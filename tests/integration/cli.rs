@@ -304,6 +304,11 @@ fn graph_writes_dot_that_graphviz_renders() {
     assert!(dot.contains("[shape=octagon, tooltip=\"generator\"]"));
     let o = outage(&["graph", "scenarios/nope.ron"]);
     assert_eq!(o.status.code(), Some(2));
+    // --spof outlines what takes a service down alone: the UPS, not the
+    // grid or the diesel (each backs the other).
+    let spof = stdout(&outage(&["graph", "scenarios/minimal.ron", "--spof"]));
+    assert!(spof.contains("\"ups\" [shape=cylinder, tooltip=\"UPS\", color=red, penwidth=3]"), "{spof}");
+    assert!(spof.contains("\"grid\" [shape=invhouse, tooltip=\"utility feed\"];"), "{spof}");
     // Graphviz reads it (.ci/run installs graphviz when it is missing).
     let dot_bin = Command::new("dot").arg("-V").output();
     if dot_bin.is_err() {
