@@ -428,6 +428,15 @@ pub(crate) struct SweepArgs {
     /// Output format (table or json).
     #[arg(long, value_enum, default_value_t = StudyFormat::Table)]
     format: StudyFormat,
+    /// Also draw the chart of this service (and --disaster) into this SVG file.
+    #[arg(long, value_name = "FILE")]
+    svg: Option<PathBuf>,
+    /// The service charted (default: the one with the most users).
+    #[arg(long)]
+    service: Option<String>,
+    /// The disaster charted (default: the scenario's first).
+    #[arg(long)]
+    disaster: Option<String>,
 }
 
 #[derive(clap::Args)]
@@ -452,6 +461,9 @@ pub(crate) struct SensitivityArgs {
     /// Output format (table or json).
     #[arg(long, value_enum, default_value_t = StudyFormat::Table)]
     format: StudyFormat,
+    /// Also draw the tornado into this SVG file.
+    #[arg(long, value_name = "FILE")]
+    svg: Option<PathBuf>,
 }
 
 /// `PATH=v1,v2,...` split into the path and its values.
@@ -479,6 +491,15 @@ pub(crate) fn sweep(args: &SweepArgs) -> Result<ExitCode, Failure> {
         sweep = sweep.parameter(&path, &values);
     }
     let report = sweep.run().map_err(|e| Failure::Input(format!("error: {e}")))?;
+    if let Some(file) = &args.svg {
+        let disaster = args.disaster.clone().unwrap_or_else(|| scenario.default_disaster().name().to_owned());
+        let service = args.service.clone().unwrap_or_else(|| {
+            let services = scenario.model().services();
+            services.iter().max_by_key(|s| s.users()).map_or(String::new(), |s| s.name().to_owned())
+        });
+        let svg = outage::visual::charts::sweep(&report, &disaster, &service).map_err(Failure::Input)?;
+        std::fs::write(file, svg)?;
+    }
     let text = match args.format {
         StudyFormat::Json => report.to_json() + "\n",
         _ => report.to_table(),
@@ -505,6 +526,9 @@ pub(crate) fn sensitivity(args: &SensitivityArgs) -> Result<ExitCode, Failure> {
         tornado = tornado.parameter(&path, low, high);
     }
     let report = tornado.run().map_err(|e| Failure::Input(format!("error: {e}")))?;
+    if let Some(file) = &args.svg {
+        std::fs::write(file, outage::visual::charts::tornado(&report).map_err(Failure::Input)?)?;
+    }
     let text = match args.format {
         StudyFormat::Json => report.to_json() + "\n",
         _ => report.to_table(),
