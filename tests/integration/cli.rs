@@ -346,10 +346,20 @@ fn spof_exit_codes_and_json() {
 
 #[test]
 fn sweep_and_sensitivity_exit_codes() {
-    let o =
-        outage(&["sweep", "scenarios/minimal.ron", "--set", "power.diesel.start_probability=0.0,1.0", "--runs", "10"]);
+    let svg = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("sweep-{}.svg", std::process::id()));
+    let o = outage(&[
+        "sweep",
+        "scenarios/minimal.ron",
+        "--set",
+        "power.diesel.start_probability=0.0,1.0",
+        "--runs",
+        "10",
+        "--svg",
+        svg.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stdout(&o).contains("sweep of power.diesel.start_probability"), "{}", stdout(&o));
+    assert!(std::fs::read_to_string(&svg).unwrap().starts_with("<svg id=\"sweep\""));
     let o = outage(&[
         "sensitivity",
         "scenarios/minimal.ron",
