@@ -48,26 +48,9 @@ enum Command {
     Sensitivity(study::SensitivityArgs),
     /// Write the visual report: one self-contained HTML page of charts.
     Report(study::ReportArgs),
-    /// Single points of failure: each element lost alone, ranked by user impact.
-    Spof {
-        /// The scenario file (RON).
-        scenario: PathBuf,
-        /// How long each element is lost.
-        #[arg(long, value_parser = parse_horizon, default_value = "4h")]
-        duration: outage::SimDuration,
-        /// Paired runs per element.
-        #[arg(long, default_value_t = 20)]
-        runs: u64,
-        /// Seed.
-        #[arg(long, default_value_t = 0)]
-        seed: u64,
-        /// How many elements the table lists.
-        #[arg(long, default_value_t = 20)]
-        top: usize,
-        /// Output format (table or json).
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
-    },
+    /// Single points of failure: each element lost alone, ranked by user
+    /// impact; with --during, single points of recovery in a disaster.
+    Spof(SpofArgs),
     /// Write the model as a Graphviz DOT graph (render with `dot -Tsvg`).
     Graph {
         /// The scenario file (RON).
@@ -86,6 +69,36 @@ enum Command {
         /// Milestones files (RON), each naming its scenario.
         files: Vec<PathBuf>,
     },
+}
+
+#[derive(clap::Args)]
+struct SpofArgs {
+    /// The scenario file (RON).
+    scenario: PathBuf,
+    /// Single points of recovery instead: during this disaster, spare each
+    /// element in turn (nothing harms it) and rank by the user-hours that
+    /// saves. Finds what a recovery needs (tooling, a traffic switch) though
+    /// its loss alone takes nothing down.
+    #[arg(long, value_name = "DISASTER")]
+    during: Option<String>,
+    /// Try only services, not the buildings, power and servers under them.
+    #[arg(long)]
+    services: bool,
+    /// How long each element is lost (without --during).
+    #[arg(long, value_parser = parse_horizon, default_value = "4h")]
+    duration: outage::SimDuration,
+    /// Paired runs per element.
+    #[arg(long, default_value_t = 20)]
+    runs: u64,
+    /// Seed.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// How many elements the table lists.
+    #[arg(long, default_value_t = 20)]
+    top: usize,
+    /// Output format (table or json).
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
 }
 
 #[derive(clap::Args)]
@@ -155,9 +168,7 @@ pub(crate) fn main() -> ExitCode {
         Command::Report(args) => study::report(&args),
         Command::Sensitivity(args) => study::sensitivity(&args),
         Command::Graph { scenario, set, spof } => graph(&scenario, &set, spof),
-        Command::Spof { scenario, duration, runs, seed, top, format } => {
-            spof(&scenario, duration, runs, seed, top, format)
-        }
+        Command::Spof(args) => spof(&args),
         Command::Milestones { files } => milestones(&files),
     };
     match result {
@@ -258,24 +269,18 @@ fn milestones(files: &[PathBuf]) -> Result<ExitCode, Failure> {
     }
 }
 
-fn spof(
-    path: &PathBuf,
-    duration: outage::SimDuration,
-    runs: u64,
-    seed: u64,
-    top: usize,
-    format: Format,
-) -> Result<ExitCode, Failure> {
+fn spof(args: &SpofArgs) -> Result<ExitCode, Failure> {
+    let SpofArgs { scenario: path, during, services, duration, runs, seed, top, format } = args;
     let scenario = load(path)?;
-    let report = outage::study::Spof::new(&scenario)
-        .duration(duration)
-        .runs(runs)
-        .seed(seed)
-        .run()
-        .map_err(|e| Failure::Input(format!("error: {e}")))?;
+    let mut spof =
+        outage::study::Spof::new(&scenario).services_only(*services).duration(*duration).runs(*runs).seed(*seed);
+    if let Some(disaster) = during {
+        spof = spof.during(disaster.clone());
+    }
+    let report = spof.run().map_err(|e| Failure::Input(format!("error: {e}")))?;
     let text = match format {
         Format::Json => report.to_json() + "\n",
-        _ => report.to_table(top),
+        _ => report.to_table(*top),
     };
     io::stdout().lock().write_all(text.as_bytes())?;
     Ok(ExitCode::SUCCESS)

@@ -474,8 +474,13 @@ impl Simulation<'_> {
         let i = c.0;
         let model = self.model;
         let component = &model.components[i as usize];
-        let intact = self.infra.nodes[i as usize].intact();
-        let on = intact && self.infra.container_live(self.model, i);
+        let spared = self.spared == Some(c);
+        let intact = spared || self.infra.nodes[i as usize].intact();
+        let on = intact && (spared || self.infra.container_live(self.model, i));
+        if spared && !matches!(component.detail, Detail::Room(_) | Detail::Pool(_)) {
+            self.infra.cancel_timer(i, &mut self.ctx);
+            return self.publish_live(i, true);
+        }
         match &component.detail {
             Detail::Site | Detail::Utility => self.publish_live(i, intact),
             Detail::Switchboard { inputs } => {
@@ -490,10 +495,10 @@ impl Simulation<'_> {
                 // Power and network are separate inputs: without power the
                 // room is down; without network it stays powered and its
                 // servers keep running, unreachable.
-                let live = on && (room.feeds.is_empty() || self.infra.enough_live(&room.feeds));
-                let reachable = room.network.is_empty() || self.infra.enough_serving(&room.network);
+                let live = spared || (on && (room.feeds.is_empty() || self.infra.enough_live(&room.feeds)));
+                let reachable = spared || room.network.is_empty() || self.infra.enough_serving(&room.network);
                 if !room.cooling.is_empty() {
-                    let cooled = self.infra.enough_live(&room.cooling);
+                    let cooled = spared || self.infra.enough_live(&room.cooling);
                     if cooled || !live {
                         // Cooling back, or nothing running to overheat.
                         self.infra.cancel_timer(i, &mut self.ctx);
@@ -585,9 +590,10 @@ impl Simulation<'_> {
                 // restarts by hand), some of them broken. A failure or outage
                 // of the pool itself (a top-of-rack switch, say) only takes
                 // them out of service while it lasts.
-                let powered = self.infra.container_live(self.model, i)
-                    && component.container.is_none_or(|c| !self.infra.nodes[c.index()].overheated_published)
-                    && self.infra.nodes[i as usize].damaged == 0;
+                let powered = spared
+                    || (self.infra.container_live(self.model, i)
+                        && component.container.is_none_or(|c| !self.infra.nodes[c.index()].overheated_published)
+                        && self.infra.nodes[i as usize].damaged == 0);
                 let Dynamic::Pool { phase, .. } = self.infra.nodes[i as usize].dynamic else {
                     unreachable!("a pool has pool state")
                 };
@@ -611,8 +617,9 @@ impl Simulation<'_> {
                 }
                 // Unreachable servers keep running but serve no one: their
                 // room's network, or their site's uplinks, are lost.
-                let reachable = component.container.is_none_or(|r| self.infra.nodes[r.index()].reachable)
-                    && (pool.uplinks.is_empty() || self.infra.enough_serving(&pool.uplinks));
+                let reachable = spared
+                    || (component.container.is_none_or(|r| self.infra.nodes[r.index()].reachable)
+                        && (pool.uplinks.is_empty() || self.infra.enough_serving(&pool.uplinks)));
                 self.publish_pool(i, pool.servers, intact && reachable)
             }
             Detail::Link { boot } => {

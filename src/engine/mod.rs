@@ -179,6 +179,9 @@ pub struct Simulation<'s> {
     services: Services,
     /// Teams, engineers and the manual work they are given.
     crew: Crew,
+    /// An element that nothing can harm in this simulator's runs (see
+    /// [`Simulation::spare`]).
+    spared: Option<ComponentId>,
 }
 
 impl<'s> Simulation<'s> {
@@ -215,7 +218,20 @@ impl<'s> Simulation<'s> {
             hazards: Hazards::new(disaster),
             services: Services::default(),
             crew: Crew::default(),
+            spared: None,
         }
+    }
+
+    /// Spares one element in every run: nothing can harm it (no outage,
+    /// failure, fire damage or cut), it needs none of its inputs
+    /// (infrastructure stays live, a room powered, cooled and reachable, a
+    /// pool's servers running), and a spared service serves fully whatever
+    /// its capacity and dependencies. The counterfactual "what if this one
+    /// had not failed" behind `outage spof --during`.
+    #[must_use]
+    pub fn spare(mut self, element: ComponentId) -> Self {
+        self.spared = Some(element);
+        self
     }
 
     /// Replaces the recovery policy (which waiting action gets the next free

@@ -512,6 +512,11 @@ impl Simulation<'_> {
     fn service_inputs(&mut self, s: usize) -> Inputs {
         let model = self.model;
         let def = &model.services[s];
+        if self.spared == Some(def.component) {
+            // Spared: whatever happens, it has what it needs.
+            let demand = def.demand as f64;
+            return Inputs { capacity: demand, raw: demand, demand, factor: 1.0, out: false };
+        }
 
         // Capacity: active deployments always count; standbys once switched in and warm.
         let mut active = 0.0;
@@ -608,6 +613,9 @@ impl Simulation<'_> {
     /// dependency (`level_of(service index)`).
     fn service_value(&self, s: usize, inputs: &Inputs, level_of: &dyn Fn(usize) -> (State, f64)) -> Value {
         let def = &self.model.services[s];
+        if self.spared == Some(def.component) {
+            return Value { state: State::Up, served: 1.0, hard_down: None, hard_impaired: None, soft_impaired: None };
+        }
         let mut served = (inputs.capacity / (inputs.demand * inputs.factor)).min(1.0);
         let mut value =
             Value { state: State::Up, served: 1.0, hard_down: None, hard_impaired: None, soft_impaired: None };

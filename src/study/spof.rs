@@ -8,6 +8,13 @@
 //! effect: the mean user-hours lost beyond the quiet run, and the services
 //! it takes down (down longer than in the quiet run, in most runs).
 //!
+//! Some elements take nothing down when lost alone yet decide how long a
+//! disaster lasts: the tooling a failover needs, a traffic switch. These
+//! single points of *recovery* are found with [`Spof::during`]: each
+//! element is spared in turn in that disaster (nothing harms it, it needs
+//! none of its inputs; a spared service serves fully) and ranked by the
+//! user-hours sparing it saves, its own downtime not counted.
+//!
 //! ```
 //! use outage::{study::Spof, Scenario};
 //! let scenario = Scenario::from_path("scenarios/minimal.ron")?;
@@ -38,6 +45,8 @@ pub struct Spof<'s> {
     runs: u64,
     seed: u64,
     threads: Option<usize>,
+    during: Option<String>,
+    services_only: bool,
 }
 
 impl<'s> Spof<'s> {
@@ -50,7 +59,29 @@ impl<'s> Spof<'s> {
             runs: 20,
             seed: 0,
             threads: None,
+            during: None,
+            services_only: false,
         }
+    }
+
+    /// Single points of *recovery* instead: during this disaster, each
+    /// element in turn is spared (nothing harms it, it needs none of its
+    /// inputs; see [`Simulation::spare`]), and the elements are ranked by
+    /// how much sparing them saves: what their fragility costs in that
+    /// disaster. The operations tooling a recovery needs ranks high here
+    /// though its loss alone takes nothing down.
+    #[must_use]
+    pub fn during(mut self, disaster: impl Into<String>) -> Self {
+        self.during = Some(disaster.into());
+        self
+    }
+
+    /// Only services are tried, not the buildings, power and servers under
+    /// them: which pieces of software are single points.
+    #[must_use]
+    pub fn services_only(mut self, services_only: bool) -> Self {
+        self.services_only = services_only;
+        self
     }
 
     /// How long each element is lost.
@@ -99,20 +130,31 @@ impl<'s> Spof<'s> {
         }
         let model = self.scenario.model();
         let options = RunOptions::default().seed(self.seed).timeline(false);
-        // The quiet runs every loss is paired with.
+        // The runs every element's are paired with: a quiet day, or the
+        // disaster it is spared in.
         let quiet = Disaster::quiet();
+        let during = match &self.during {
+            Some(name) => Some(Simulation::new(self.scenario, Some(name))?.disaster()),
+            None => None,
+        };
         let mut baseline = Vec::with_capacity(self.runs as usize);
         {
-            let mut sim = Simulation::for_disaster(self.scenario, &quiet);
+            let mut sim = Simulation::for_disaster(self.scenario, during.unwrap_or(&quiet));
             for run in 0..self.runs {
                 let mut numbers = Vec::new();
                 sim.run_numbers(&RunOptions { run, ..options.clone() }, &mut numbers)?;
                 baseline.push(numbers);
             }
         }
-        let elements: Vec<ComponentId> = (0..model.components().len() as u32).map(ComponentId).collect();
+        let elements: Vec<ComponentId> = match self.services_only {
+            true => model.services().iter().map(|s| s.component()).collect(),
+            false => (0..model.components().len() as u32).map(ComponentId).collect(),
+        };
         let work = || {
-            elements.par_iter().map(|&c| self.one(c, &baseline, &options)).collect::<Result<Vec<SpofRow>, RunError>>()
+            elements
+                .par_iter()
+                .map(|&c| self.one(c, during, &baseline, &options))
+                .collect::<Result<Vec<SpofRow>, RunError>>()
         };
         let mut rows = match self.threads {
             Some(threads) => pool(threads)?.install(work)?,
@@ -124,27 +166,47 @@ impl<'s> Spof<'s> {
                 .then(b.services_down.len().cmp(&a.services_down.len()))
                 .then(a.element.cmp(&b.element))
         });
-        Ok(SpofReport { at: self.at, duration: self.duration, runs: self.runs, seed: self.seed, rows })
+        Ok(SpofReport {
+            during: during.map(|d| d.name().to_owned()),
+            at: self.at,
+            duration: self.duration,
+            runs: self.runs,
+            seed: self.seed,
+            rows,
+        })
     }
 
-    /// One element lost, paired with the quiet runs.
-    fn one(&self, c: ComponentId, baseline: &[Vec<Numbers>], options: &RunOptions) -> Result<SpofRow, RunError> {
+    /// One element: lost on a quiet day, or spared during the disaster;
+    /// paired with the baseline runs either way.
+    fn one(
+        &self,
+        c: ComponentId,
+        during: Option<&Disaster>,
+        baseline: &[Vec<Numbers>],
+        options: &RunOptions,
+    ) -> Result<SpofRow, RunError> {
         let model = self.scenario.model();
         let component = model.component(c);
-        let disaster = Disaster {
-            name: format!("lose {}", component.name()),
-            description: String::new(),
-            hazards: vec![Hazard::Outage {
-                target: c,
-                at: self.at,
-                delay: None,
-                duration: Some(Dist::Fixed(self.duration)),
-                probability: 1.0,
-                cause: None,
-            }],
-            group: None,
+        let lose_alone;
+        let mut sim = match during {
+            Some(disaster) => Simulation::for_disaster(self.scenario, disaster).spare(c),
+            None => {
+                lose_alone = Disaster {
+                    name: format!("lose {}", component.name()),
+                    description: String::new(),
+                    hazards: vec![Hazard::Outage {
+                        target: c,
+                        at: self.at,
+                        delay: None,
+                        duration: Some(Dist::Fixed(self.duration)),
+                        probability: 1.0,
+                        cause: None,
+                    }],
+                    group: None,
+                };
+                Simulation::for_disaster(self.scenario, &lose_alone)
+            }
         };
-        let mut sim = Simulation::for_disaster(self.scenario, &disaster);
         let services = model.services();
         let mut lost = 0.0;
         let mut worse = vec![0u64; services.len()];
@@ -152,8 +214,16 @@ impl<'s> Spof<'s> {
         for run in 0..self.runs {
             sim.run_numbers(&RunOptions { run, ..options.clone() }, &mut numbers)?;
             for (s, (n, q)) in numbers.iter().zip(&baseline[run as usize]).enumerate() {
-                lost += n.user_hours_lost - q.user_hours_lost;
-                worse[s] += u64::from(n.downtime > q.downtime);
+                // A spared service trivially saves its own downtime: what
+                // ranks it is what it holds down around it.
+                if during.is_some() && services[s].component() == c {
+                    continue;
+                }
+                // The element's own cost: the harm with it fragile (lost
+                // alone, or as in the disaster) beyond the harm without.
+                let (fragile, spared) = if during.is_some() { (q, n) } else { (n, q) };
+                lost += fragile.user_hours_lost - spared.user_hours_lost;
+                worse[s] += u64::from(fragile.downtime > spared.downtime);
             }
         }
         let services_down = services
@@ -179,10 +249,13 @@ pub struct SpofRow {
     pub element: String,
     /// What it is ("UPS", "service", ...).
     pub kind: &'static str,
-    /// Mean user-hours lost beyond the paired quiet run.
+    /// Mean user-hours its loss costs: lost alone, the user-hours lost
+    /// beyond the paired quiet run; with [`SpofReport::during`], the
+    /// user-hours sparing it would save in that disaster.
     pub user_hours_lost: f64,
-    /// The services it takes down (down longer than in the quiet run, in
-    /// most runs), in scenario order.
+    /// The services it takes down (down longer than in the quiet run), or,
+    /// with `during`, holds down (down longer than with it spared), in most
+    /// runs; in scenario order.
     pub services_down: Vec<String>,
 }
 
@@ -190,6 +263,10 @@ pub struct SpofRow {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct SpofReport {
+    /// The disaster each element was spared in (single points of
+    /// recovery), or `None` when each was lost alone on a quiet day; `at`
+    /// and `duration` apply only then.
+    pub during: Option<String>,
     /// When each loss started.
     pub at: SimDuration,
     /// How long it lasted.
@@ -212,12 +289,25 @@ impl SpofReport {
     pub fn to_table(&self, top: usize) -> String {
         use std::fmt::Write as _;
         let mut out = String::new();
-        let _ = writeln!(
-            out,
-            "single points of failure - each element lost alone at {} for {}, {} paired runs, seed {}",
-            self.at, self.duration, self.runs, self.seed
-        );
-        let _ = writeln!(out, " {:>4}  {:<28} {:<14} {:>16}  takes down", "rank", "element", "kind", "user-hours lost");
+        let holds = match &self.during {
+            None => {
+                let _ = writeln!(
+                    out,
+                    "single points of failure - each element lost alone at {} for {}, {} paired runs, seed {}",
+                    self.at, self.duration, self.runs, self.seed
+                );
+                "takes down"
+            }
+            Some(disaster) => {
+                let _ = writeln!(
+                    out,
+                    "single points of recovery in '{disaster}' - each element spared in turn, {} paired runs, seed {}",
+                    self.runs, self.seed
+                );
+                "holds down"
+            }
+        };
+        let _ = writeln!(out, " {:>4}  {:<28} {:<14} {:>16}  {holds}", "rank", "element", "kind", "user-hours lost");
         for (k, r) in
             self.rows.iter().filter(|r| r.user_hours_lost > 0.0 || !r.services_down.is_empty()).take(top).enumerate()
         {

@@ -339,7 +339,32 @@ fn spof_exit_codes_and_json() {
     assert_eq!(o.status.code(), Some(0));
     // Login, single-homed in Pangyo, is among the worst single losses.
     assert!(stdout(&o).contains(" kakao-auth "), "{}", stdout(&o));
-    for args in [vec!["spof", "scenarios/nope.ron"], vec!["spof", "scenarios/minimal.ron", "--duration", "0s"]] {
+    // The Pangyo-only tooling and traffic switch take nothing down alone;
+    // they are single points of recovery: in the fire, the software whose
+    // sparing saves most is login, the cache, the tooling, storage and the
+    // switch.
+    let o = outage(&[
+        "spof",
+        "scenarios/kakao_pangyo_2022.ron",
+        "--during",
+        "b3-battery-fire",
+        "--services",
+        "--runs",
+        "5",
+        "--top",
+        "5",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let table = stdout(&o);
+    assert!(table.starts_with("single points of recovery in 'b3-battery-fire'"), "{table}");
+    for name in ["kakao-auth", "ops-tools", "traffic-switch"] {
+        assert!(table.contains(&format!(" {name} ")), "{name}: {table}");
+    }
+    for args in [
+        vec!["spof", "scenarios/nope.ron"],
+        vec!["spof", "scenarios/minimal.ron", "--duration", "0s"],
+        vec!["spof", "scenarios/minimal.ron", "--during", "no-such-disaster"],
+    ] {
         assert_eq!(outage(&args).status.code(), Some(2), "{args:?}");
     }
 }

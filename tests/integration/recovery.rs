@@ -256,6 +256,39 @@ fn work_waits_for_its_tooling() {
 }
 
 #[test]
+fn single_points_of_recovery_are_what_sparing_saves() {
+    use outage::study::Spof;
+    // In the disaster as it is, svc (1 user) is back at 3h: 3 user-hours.
+    // Spared, the tools are up at t0 and the 1h failover ends at 1h: 1
+    // user-hour, 2 saved, and svc is the service they hold down. Sparing
+    // sw-a, hall-a or svc-a keeps svc's own servers serving: all 3 saved.
+    // The grid is never lost (0 saved); a spared service's own downtime is
+    // not counted (svc: 0; tools has no users: 0).
+    let scenario = tooling_scenario("");
+    let report = Spof::new(&scenario).during("d").runs(3).run().unwrap();
+    assert_eq!(report.during.as_deref(), Some("d"));
+    let row = |name: &str| report.rows.iter().find(|r| r.element == name).unwrap();
+    assert_eq!(
+        (row("tools").user_hours_lost, row("tools").services_down.as_slice()),
+        (2.0, ["svc".to_owned()].as_slice())
+    );
+    for name in ["sw-a", "hall-a", "svc-a"] {
+        assert_eq!(row(name).user_hours_lost, 3.0, "{name}");
+    }
+    for name in ["grid", "svc", "svc-b", "hall-b"] {
+        assert_eq!(row(name).user_hours_lost, 0.0, "{name}");
+        assert!(row(name).services_down.is_empty(), "{name}");
+    }
+    // Services only: the tools lead.
+    let report = Spof::new(&scenario).during("d").services_only(true).runs(3).run().unwrap();
+    let names: Vec<&str> = report.rows.iter().map(|r| r.element.as_str()).collect();
+    assert_eq!(names, ["tools", "svc"]);
+    // An unknown disaster is an error naming the known ones.
+    let err = Spof::new(&scenario).during("nope").run().unwrap_err().to_string();
+    assert!(err.contains("'d'"), "{err}");
+}
+
+#[test]
 fn work_without_its_tooling_takes_the_slower_path() {
     // Goes ahead by hand at t0, taking 1h30m instead of 1h.
     let report = run(&tooling_scenario(r#", without_requirements: Slower(Fixed("1h30m"))"#), "d", 1);
