@@ -11,6 +11,7 @@ mod study;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use outage::{RunOptions, Scenario, SimDuration, Simulation};
+use study::TableFormat;
 
 /// Exit code for a resilience objective that is not met.
 const EXIT_FAILED: u8 = 1;
@@ -85,7 +86,7 @@ struct SpofArgs {
     #[arg(long)]
     services: bool,
     /// How long each element is lost (without --during).
-    #[arg(long, value_parser = parse_horizon, default_value = "4h")]
+    #[arg(long, value_parser = parse_loss_duration, default_value = "4h")]
     duration: outage::SimDuration,
     /// Paired runs per element.
     #[arg(long, default_value_t = 20)]
@@ -96,9 +97,9 @@ struct SpofArgs {
     /// How many elements the table lists.
     #[arg(long, default_value_t = 20)]
     top: usize,
-    /// Output format (table or json).
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    format: Format,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+    format: TableFormat,
 }
 
 #[derive(clap::Args)]
@@ -144,14 +145,23 @@ enum Format {
 }
 
 pub(crate) fn parse_horizon(s: &str) -> Result<SimDuration, String> {
+    positive_duration(s, "the horizon")
+}
+
+/// A duration longer than zero; `what` names it in the message.
+fn positive_duration(s: &str, what: &str) -> Result<SimDuration, String> {
     if s.trim_start().starts_with('-') {
-        return Err(format!("the horizon must be a positive duration such as \"36h\", not '{s}'"));
+        return Err(format!("{what} must be a positive duration such as \"36h\", not '{s}'"));
     }
     let d: SimDuration = s.parse().map_err(|e: outage::DurationParseError| e.to_string())?;
     if d.is_zero() {
-        return Err("the horizon must be longer than zero".into());
+        return Err(format!("{what} must be longer than zero"));
     }
     Ok(d)
+}
+
+fn parse_loss_duration(s: &str) -> Result<SimDuration, String> {
+    positive_duration(s, "each loss")
 }
 
 /// Runs the CLI and returns the process exit code.
@@ -279,8 +289,8 @@ fn spof(args: &SpofArgs) -> Result<ExitCode, Failure> {
     }
     let report = spof.run().map_err(|e| Failure::Input(format!("error: {e}")))?;
     let text = match format {
-        Format::Json => report.to_json() + "\n",
-        _ => report.to_table(*top),
+        TableFormat::Json => report.to_json() + "\n",
+        TableFormat::Table => report.to_table(*top),
     };
     io::stdout().lock().write_all(text.as_bytes())?;
     Ok(ExitCode::SUCCESS)

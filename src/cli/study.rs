@@ -118,6 +118,15 @@ pub(crate) enum StudyFormat {
     Csv,
 }
 
+/// For reports that have no CSV form.
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub(crate) enum TableFormat {
+    /// A table for people.
+    Table,
+    /// The whole report as JSON.
+    Json,
+}
+
 #[derive(Clone, Copy, clap::ValueEnum)]
 pub(crate) enum CheckFormat {
     /// A table of objectives and verdicts.
@@ -350,6 +359,12 @@ pub(crate) struct CompareArgs {
     /// Metrics to compare (repeatable; default: downtime).
     #[arg(long, value_parser = parse_metric)]
     metric: Vec<Metric>,
+    /// Only these services (repeatable; default: every one).
+    #[arg(long)]
+    service: Vec<String>,
+    /// Only these disasters (repeatable; default: every one).
+    #[arg(long)]
+    disaster: Vec<String>,
     /// Confidence of the intervals, strictly between 0.5 and 1.
     #[arg(long, default_value_t = 0.95)]
     confidence: f64,
@@ -391,6 +406,8 @@ pub(crate) fn compare(args: &CompareArgs) -> Result<ExitCode, Failure> {
         .runs(args.runs)
         .seed(args.seed)
         .metrics(&metrics)
+        .services(&args.service)
+        .disasters(&args.disaster)
         .confidence(args.confidence);
     if let Some(t) = args.threads {
         compare = compare.threads(t);
@@ -426,8 +443,8 @@ pub(crate) struct SweepArgs {
     #[arg(long, default_value_t = 0)]
     seed: u64,
     /// Output format (table or json).
-    #[arg(long, value_enum, default_value_t = StudyFormat::Table)]
-    format: StudyFormat,
+    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+    format: TableFormat,
     /// Also draw the chart of this service (and --disaster) into this SVG file.
     #[arg(long, value_name = "FILE")]
     svg: Option<PathBuf>,
@@ -459,8 +476,8 @@ pub(crate) struct SensitivityArgs {
     #[arg(long, default_value_t = 0)]
     seed: u64,
     /// Output format (table or json).
-    #[arg(long, value_enum, default_value_t = StudyFormat::Table)]
-    format: StudyFormat,
+    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+    format: TableFormat,
     /// Also draw the tornado into this SVG file.
     #[arg(long, value_name = "FILE")]
     svg: Option<PathBuf>,
@@ -471,6 +488,9 @@ fn path_values(s: &str) -> Result<(String, Vec<String>), Failure> {
     let (path, values) = s
         .split_once('=')
         .ok_or_else(|| Failure::Input(format!("'{s}': write PATH=v1,v2,... (values in RON, commas between)")))?;
+    if path.ends_with(['+', '-']) {
+        return Err(Failure::Input(format!("'{s}': a parameter takes values: write PATH=v1,v2,... (not += or -=)")));
+    }
     let values = outage::study::split_values(values);
     if path.trim().is_empty() || values.is_empty() {
         return Err(Failure::Input(format!("'{s}': give a path and at least one value")));
@@ -501,8 +521,8 @@ pub(crate) fn sweep(args: &SweepArgs) -> Result<ExitCode, Failure> {
         std::fs::write(file, svg)?;
     }
     let text = match args.format {
-        StudyFormat::Json => report.to_json() + "\n",
-        _ => report.to_table(),
+        TableFormat::Json => report.to_json() + "\n",
+        TableFormat::Table => report.to_table(),
     };
     std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes())?;
     Ok(ExitCode::SUCCESS)
@@ -530,8 +550,8 @@ pub(crate) fn sensitivity(args: &SensitivityArgs) -> Result<ExitCode, Failure> {
         std::fs::write(file, outage::visual::charts::tornado(&report).map_err(Failure::Input)?)?;
     }
     let text = match args.format {
-        StudyFormat::Json => report.to_json() + "\n",
-        _ => report.to_table(),
+        TableFormat::Json => report.to_json() + "\n",
+        TableFormat::Table => report.to_table(),
     };
     std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes())?;
     Ok(ExitCode::SUCCESS)

@@ -81,7 +81,9 @@ pub fn to_dot(model: &Model, name: &str, highlight: &[ComponentId]) -> String {
         all.iter().copied().filter(|&c| model.component(c).kind() == ComponentKind::Site).collect();
     for (k, &site) in sites.iter().enumerate() {
         let _ = writeln!(out, "  subgraph cluster_{k} {{");
-        let _ = writeln!(out, "    label={};\n    style=rounded;", quote(model.component(site).name()));
+        // A site is its cluster: highlighted, the cluster's border is red.
+        let extra = if highlight.contains(&site) { "\n    color=red;\n    penwidth=3;" } else { "" };
+        let _ = writeln!(out, "    label={};\n    style=rounded;{extra}", quote(model.component(site).name()));
         for &c in &all {
             if c != site && site_of(model, c) == Some(site) {
                 node(&mut out, c, "    ");

@@ -123,10 +123,11 @@ impl<'a> SourceMap<'a> {
                 if node.items.is_empty() && !node.fields.is_empty() || node.tag.is_some() && node.items.is_empty() {
                     node.fields.iter().find(|(f, _)| f == step).map(|(_, n)| n)
                 } else {
-                    step.parse::<usize>()
-                        .ok()
-                        .and_then(|i| node.items.get(i))
-                        .or_else(|| node.items.iter().find(|item| self.name_of(item) == Some(step)))
+                    // A name first: an element may be called "1".
+                    node.items
+                        .iter()
+                        .find(|item| self.name_of(item) == Some(step))
+                        .or_else(|| step.parse::<usize>().ok().and_then(|i| node.items.get(i)))
                 };
             match next {
                 Some(n) => node = n,
@@ -302,6 +303,15 @@ impl Scanner<'_> {
         }
     }
 
+    /// Steps over one character, all of its bytes: spans must end on
+    /// character boundaries (patches edit the text at them).
+    fn bump(&mut self) {
+        self.i += 1;
+        while self.peek().is_some_and(|c| c & 0xC0 == 0x80) {
+            self.i += 1;
+        }
+    }
+
     fn is_ident_start(c: u8) -> bool {
         c.is_ascii_alphabetic() || c == b'_'
     }
@@ -326,7 +336,7 @@ impl Scanner<'_> {
         let mut node = Node { start, ..Node::default() };
         let Some(c) = self.peek() else { return node };
         if depth > MAX_DEPTH {
-            self.i += 1;
+            self.bump();
             return node;
         }
         match c {
@@ -369,7 +379,7 @@ impl Scanner<'_> {
             }
             _ => {
                 // Numbers, booleans' punctuation and anything unexpected.
-                self.i += 1;
+                self.bump();
                 while self.peek().is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'+' | b'-')) {
                     self.i += 1;
                 }
@@ -403,7 +413,7 @@ impl Scanner<'_> {
                             self.i += 1;
                         }
                     }
-                    Some(_) => self.i += 1,
+                    Some(_) => self.bump(),
                 }
             }
         } else {

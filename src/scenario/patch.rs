@@ -136,6 +136,11 @@ pub(crate) fn apply_to_text(mut text: String, patches: &[Patch]) -> Result<Strin
             (PatchOp::Append | PatchOp::Remove, _) => return Err(fail("the path does not name a list".into())),
         };
         text.replace_range(edit.0, &edit.1);
+        // Read at once, so that a value that does not read is blamed on
+        // its own patch, and the next patch edits well-formed text.
+        if let Err(e) = options().from_str::<ScenarioSpec>(&text) {
+            return Err(fail(e.code.to_string()));
+        }
     }
     Ok(text)
 }

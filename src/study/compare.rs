@@ -41,6 +41,8 @@ pub struct Compare<'s> {
     threads: Option<usize>,
     metrics: Vec<Metric>,
     confidence: f64,
+    services: Vec<String>,
+    disasters: Vec<String>,
 }
 
 impl<'s> Compare<'s> {
@@ -54,6 +56,8 @@ impl<'s> Compare<'s> {
             threads: None,
             metrics: vec![Metric::Downtime],
             confidence: 0.95,
+            services: Vec::new(),
+            disasters: Vec::new(),
         }
     }
 
@@ -61,6 +65,21 @@ impl<'s> Compare<'s> {
     #[must_use]
     pub fn variant(mut self, name: impl Into<String>, scenario: &'s Scenario) -> Self {
         self.variants.push((name.into(), scenario));
+        self
+    }
+
+    /// Only these services in the report (default: every one).
+    #[must_use]
+    pub fn services(mut self, services: &[String]) -> Self {
+        self.services = services.to_vec();
+        self
+    }
+
+    /// Only these disasters (by name, or a site-loss template's name for
+    /// all it expands to; default: every one).
+    #[must_use]
+    pub fn disasters(mut self, disasters: &[String]) -> Self {
+        self.disasters = disasters.to_vec();
         self
     }
 
@@ -104,16 +123,46 @@ impl<'s> Compare<'s> {
     /// metric.
     ///
     /// # Errors
-    /// No runs, a confidence out of range, a failed run, or threads that
-    /// cannot start.
+    /// No runs, a confidence out of range, a variant with another horizon,
+    /// an unknown service or disaster, a failed run, or threads that cannot
+    /// start.
     pub fn run(&self) -> Result<CompareReport, StudyError> {
         if self.runs == 0 {
             return Err(SettingsError::NoRuns.into());
         }
         super::check_confidence(self.confidence)?;
+        if let Some((name, variant)) = self.variants.iter().find(|(_, v)| v.horizon() != self.baseline.horizon()) {
+            return Err(SettingsError::Horizons {
+                variant: name.clone(),
+                horizon: variant.horizon(),
+                baseline: self.baseline.horizon(),
+            }
+            .into());
+        }
+        let known = self.baseline.model().services();
+        if let Some(name) = self.services.iter().find(|n| !known.iter().any(|s| s.name() == n.as_str())) {
+            let known = known.iter().map(|s| s.name()).collect::<Vec<_>>().join(", ");
+            return Err(SettingsError::UnknownService { name: name.clone(), known }.into());
+        }
+        let wanted = |name: &str| self.services.is_empty() || self.services.iter().any(|n| n == name);
+        if let Some(name) = self.disasters.iter().find(|d| self.baseline.disasters_named(d).is_empty()) {
+            return Err(crate::engine::RunError::UnknownDisaster {
+                name: name.clone(),
+                known: self
+                    .baseline
+                    .disasters()
+                    .iter()
+                    .map(|d| format!("'{}'", d.name()))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }
+            .into());
+        }
+        let chosen =
+            |d: &crate::model::Disaster| self.disasters.is_empty() || self.disasters.iter().any(|n| d.is_named(n));
         let mut rows = Vec::new();
         for (name, variant) in &self.variants {
-            for disaster in self.baseline.disasters() {
+            for disaster in self.baseline.disasters().iter().filter(|d| chosen(d)) {
                 let Some(other) = variant.disaster(disaster.name()) else { continue };
                 let pairs: Vec<(usize, usize)> = self
                     .baseline
@@ -121,6 +170,7 @@ impl<'s> Compare<'s> {
                     .services()
                     .iter()
                     .enumerate()
+                    .filter(|(_, s)| wanted(s.name()))
                     .filter_map(|(i, s)| {
                         variant.model().services().iter().position(|v| v.name() == s.name()).map(|j| (i, j))
                     })
@@ -226,11 +276,11 @@ impl PairSums {
         let d = y - x;
         self.n += 1;
         self.sx += x;
-        self.sxx = self.sxx.saturating_add(x * x);
+        self.sxx = self.sxx.saturating_add(x.saturating_mul(x));
         self.sy += y;
-        self.syy = self.syy.saturating_add(y * y);
+        self.syy = self.syy.saturating_add(y.saturating_mul(y));
         self.sd += d;
-        self.sdd = self.sdd.saturating_add(d * d);
+        self.sdd = self.sdd.saturating_add(d.saturating_mul(d));
     }
 
     fn merge(&mut self, o: &PairSums) {
@@ -373,28 +423,33 @@ impl CompareReport {
             self.seed,
             self.confidence * 100.0
         );
+        let metric = |r: &CompareRow| format!("{} ({})", r.metric.as_str(), r.unit);
+        let sw = self.rows.iter().map(|r| r.service.chars().count()).max().unwrap_or(0).max(28);
+        let mw = self.rows.iter().map(|r| metric(r).chars().count()).max().unwrap_or(0).max(16);
         let mut last: Option<(&str, &str)> = None;
         for r in &self.rows {
             if last != Some((&r.variant, &r.disaster)) {
                 let _ = writeln!(out, "\nvariant {} - disaster {}", r.variant, r.disaster);
                 let _ = writeln!(
                     out,
-                    " {:<28} {:<16} {:>10} {:>10} {:>10} {:>21} {:>9}",
+                    " {:<sw$} {:<mw$} {:>10} {:>10} {:>10} {:>21} {:>9}",
                     "service", "metric", "baseline", "variant", "change", "interval", "pairing"
                 );
                 last = Some((&r.variant, &r.disaster));
             }
             let vrf = r.variance_reduction.map_or("-".to_owned(), |v| format!("{v:.1}x"));
             let mark = if r.is_significant() { "*" } else { " " };
+            // A fraction (availability) needs more places than hours do.
+            let p = if r.metric == Metric::Availability { 4 } else { 2 };
             let _ = writeln!(
                 out,
-                " {:<28} {:<16} {:>10.2} {:>10.2} {:>+9.2}{mark} {:>21} {:>9}",
+                " {:<sw$} {:<mw$} {:>10.p$} {:>10.p$} {:>+9.p$}{mark} {:>21} {:>9}",
                 r.service,
-                format!("{} ({})", r.metric.as_str(), r.unit),
+                metric(r),
                 r.baseline,
                 r.value,
                 r.difference,
-                format!("{:+.2} to {:+.2}", r.difference_low, r.difference_high),
+                format!("{:+.p$} to {:+.p$}", r.difference_low, r.difference_high),
                 vrf
             );
         }

@@ -102,6 +102,31 @@ pub enum SettingsError {
     /// A confidence outside [`CONFIDENCE_RANGE`].
     #[error("the confidence is strictly between 0.5 and 1, not {0}")]
     Confidence(f64),
+    /// A comparison of scenarios that run for different lengths: paired
+    /// runs measure both over one horizon.
+    #[error(
+        "'{variant}' runs for {horizon} and the baseline for {baseline}: a paired comparison measures both over one \
+         run length (give both the same horizon)"
+    )]
+    Horizons {
+        /// The variant.
+        variant: String,
+        /// Its horizon.
+        horizon: crate::time::SimDuration,
+        /// The baseline's.
+        baseline: crate::time::SimDuration,
+    },
+    /// A service the scenario does not have.
+    #[error("no service '{name}' (services: {known})")]
+    UnknownService {
+        /// The name given.
+        name: String,
+        /// The scenario's services.
+        known: String,
+    },
+    /// A zero duration where something must last.
+    #[error("{0} must last longer than zero")]
+    ZeroDuration(&'static str),
     /// A sequential check whose first batch is empty or above its budget.
     #[error("the first batch needs at least one run and at most the budget (min runs {min_runs}, max runs {max_runs})")]
     Batches {

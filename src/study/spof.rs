@@ -128,6 +128,9 @@ impl<'s> Spof<'s> {
         if self.runs == 0 {
             return Err(SettingsError::NoRuns.into());
         }
+        if self.duration.is_zero() && self.during.is_none() {
+            return Err(SettingsError::ZeroDuration("each element's loss").into());
+        }
         let model = self.scenario.model();
         let options = RunOptions::default().seed(self.seed).timeline(false);
         // The runs every element's are paired with: a quiet day, or the

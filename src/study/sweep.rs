@@ -34,7 +34,7 @@ use crate::scenario::{Patch, PatchOp, Scenario, ScenarioError};
 #[non_exhaustive]
 pub enum SweepError {
     /// A parameter value made no valid scenario.
-    #[error("{patch}: {source}")]
+    #[error("{}", patch_message(patch, source))]
     Patch {
         /// The patch that failed.
         patch: String,
@@ -47,14 +47,25 @@ pub enum SweepError {
     Study(#[from] StudyError),
 }
 
+/// The patch, then why it failed (said once where the reason names it).
+fn patch_message(patch: &str, source: &ScenarioError) -> String {
+    let source = source.to_string();
+    if source.contains(patch) { source } else { format!("{patch}: {source}") }
+}
+
 /// Splits `v1,v2,...` at the commas outside parentheses, brackets and
 /// strings, so that RON values with commas inside stay whole.
 pub fn split_values(s: &str) -> Vec<String> {
     let (mut out, mut depth, mut quoted, mut start) = (Vec::new(), 0i32, false, 0);
-    let mut prev = '\0';
+    let mut escaped = false;
     for (i, ch) in s.char_indices() {
+        if escaped {
+            escaped = false;
+            continue;
+        }
         match ch {
-            '"' if prev != '\\' => quoted = !quoted,
+            '\\' if quoted => escaped = true,
+            '"' => quoted = !quoted,
             '(' | '[' | '{' if !quoted => depth += 1,
             ')' | ']' | '}' if !quoted => depth -= 1,
             ',' if !quoted && depth == 0 => {
@@ -63,7 +74,6 @@ pub fn split_values(s: &str) -> Vec<String> {
             }
             _ => {}
         }
-        prev = ch;
     }
     out.push(s[start..].trim().to_owned());
     out.retain(|v| !v.is_empty());
@@ -247,13 +257,16 @@ impl SweepReport {
                     rows.push(&p.values);
                 }
             }
-            let _ = write!(out, " {:<24}", self.parameters.join(" / "));
+            let head = self.parameters.join(" / ");
+            let width = rows.iter().map(|v| v.join(" / ").chars().count()).chain([head.chars().count(), 24]).max();
+            let width = width.unwrap_or(24);
+            let _ = write!(out, " {head:<width$}");
             for s in &services {
                 let _ = write!(out, " {s:>20}");
             }
             let _ = writeln!(out);
             for values in rows {
-                let _ = write!(out, " {:<24}", values.join(" / "));
+                let _ = write!(out, " {:<width$}", values.join(" / "));
                 for s in &services {
                     let p = self.points.iter().find(|p| p.disaster == d && p.service == *s && &p.values == values);
                     let cell = p.map_or("-".to_owned(), |p| format!("{:.2} ({:.2})", p.mean, p.p95));
@@ -437,16 +450,11 @@ impl SensitivityReport {
             self.unit,
             self.baseline
         );
-        let _ = writeln!(out, " {:<40} {:>14} {:>14} {:>12}", "parameter (low .. high)", "at low", "at high", "swing");
+        let label = |r: &SensitivityRow| format!("{} ({} .. {})", r.parameter, r.low, r.high);
+        let w = self.rows.iter().map(|r| label(r).chars().count()).max().unwrap_or(0).max(24);
+        let _ = writeln!(out, " {:<w$} {:>16} {:>16} {:>16}", "parameter (low .. high)", "at low", "at high", "swing");
         for r in &self.rows {
-            let _ = writeln!(
-                out,
-                " {:<40} {:>14.2} {:>14.2} {:>12.2}",
-                format!("{} ({} .. {})", r.parameter, r.low, r.high),
-                r.at_low,
-                r.at_high,
-                r.swing
-            );
+            let _ = writeln!(out, " {:<w$} {:>16.2} {:>16.2} {:>16.2}", label(r), r.at_low, r.at_high, r.swing);
         }
         out
     }

@@ -7,7 +7,7 @@ use plotters::prelude::*;
 
 use crate::engine::RunReport;
 use crate::model::State;
-use crate::study::{CompareReport, SensitivityReport, SweepReport};
+use crate::study::{CompareReport, SensitivityReport, SweepPoint, SweepReport};
 
 const UP: RGBColor = RGBColor(200, 230, 201);
 const DEGRADED: RGBColor = RGBColor(255, 183, 77);
@@ -141,7 +141,9 @@ pub fn gantt(report: &RunReport) -> Result<String, String> {
 /// The distribution of each service's downtime over many runs: the share
 /// of runs in which it was down for at most `x` hours.
 pub fn downtime_cdf(series: &[(String, Vec<f64>)]) -> Result<String, String> {
-    let max = series.iter().flat_map(|(_, v)| v.iter().copied()).fold(0.0f64, f64::max).max(1e-9);
+    let max = series.iter().flat_map(|(_, v)| v.iter().copied()).fold(0.0f64, f64::max);
+    // All zero: an axis to 1, not ticks all reading 0.0.
+    let max = if max > 0.0 { max } else { 1.0 };
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (960, 420)).into_drawing_area();
@@ -187,8 +189,7 @@ pub fn downtime_cdf(series: &[(String, Vec<f64>)]) -> Result<String, String> {
 /// intervals, one bar per variant, for one disaster.
 pub fn comparison(report: &CompareReport, disaster: &str, service: &str) -> Result<String, String> {
     let rows: Vec<_> = report.rows.iter().filter(|r| r.disaster == disaster && r.service == service).collect();
-    let lo = rows.iter().map(|r| r.difference_low).fold(0.0f64, f64::min);
-    let hi = rows.iter().map(|r| r.difference_high).fold(0.0f64, f64::max);
+    let (lo, hi) = finite_span(rows.iter().flat_map(|r| [r.difference, r.difference_low, r.difference_high]), 0.0);
     let pad = ((hi - lo) * 0.1).max(0.01);
     let labels: Vec<String> = rows.iter().map(|r| r.variant.clone()).collect();
     let mut svg = String::new();
@@ -225,7 +226,11 @@ pub fn comparison(report: &CompareReport, disaster: &str, service: &str) -> Resu
                 .map_err(text)?;
             chart
                 .draw_series(std::iter::once(PathElement::new(
-                    vec![(r.difference_low, SegmentValue::CenterOf(k)), (r.difference_high, SegmentValue::CenterOf(k))],
+                    // An interval of fewer than two runs is unbounded: to the chart's edge.
+                    vec![
+                        (r.difference_low.max(lo - pad), SegmentValue::CenterOf(k)),
+                        (r.difference_high.min(hi + pad), SegmentValue::CenterOf(k)),
+                    ],
                     BLACK.stroke_width(3),
                 )))
                 .map_err(text)?;
@@ -242,11 +247,54 @@ pub fn comparison(report: &CompareReport, disaster: &str, service: &str) -> Resu
     Ok(with_id(svg, "comparison"))
 }
 
-/// A sweep: one service's mean against the first parameter's values.
+/// A labelled line of a chart over categories.
+type Line = Vec<(SegmentValue<i32>, f64)>;
+
+/// A sweep: one service's metric against the first parameter's values:
+/// its mean and 95th percentile, or, with two parameters, its mean with one
+/// line per value of the second.
+///
+/// # Errors
+/// No points for that service and disaster (a name not in the sweep), or
+/// a chart that cannot be drawn.
 pub fn sweep(report: &SweepReport, disaster: &str, service: &str) -> Result<String, String> {
     let points: Vec<_> = report.points.iter().filter(|p| p.disaster == disaster && p.service == service).collect();
-    let max = points.iter().map(|p| p.p95.max(p.mean)).fold(0.0f64, f64::max).max(1e-9);
-    let labels: Vec<String> = points.iter().map(|p| p.values.join(" / ")).collect();
+    if points.is_empty() {
+        return Err(format!("the sweep has no service '{service}' in a disaster '{disaster}'"));
+    }
+    // The first parameter's values along x, in sweep order.
+    let mut xs: Vec<&str> = Vec::new();
+    for p in &points {
+        if !xs.contains(&p.values[0].as_str()) {
+            xs.push(&p.values[0]);
+        }
+    }
+    let x_of = |p: &SweepPoint| SegmentValue::CenterOf(xs.iter().position(|x| *x == p.values[0]).unwrap_or(0) as i32);
+    let lines: Vec<(String, Line)> = match report.parameters.get(1) {
+        None => vec![
+            ("mean".to_owned(), points.iter().map(|p| (x_of(p), p.mean)).collect()),
+            ("95th percentile".to_owned(), points.iter().map(|p| (x_of(p), p.p95)).collect()),
+        ],
+        Some(second) => {
+            let mut seconds: Vec<&str> = Vec::new();
+            for p in &points {
+                if !seconds.contains(&p.values[1].as_str()) {
+                    seconds.push(&p.values[1]);
+                }
+            }
+            seconds
+                .iter()
+                .map(|v| {
+                    let line = points.iter().filter(|p| p.values[1] == *v).map(|p| (x_of(p), p.mean)).collect();
+                    (format!("mean, {second} = {v}"), line)
+                })
+                .collect()
+        }
+    };
+    let max = lines.iter().flat_map(|(_, l)| l.iter().map(|(_, y)| *y)).fold(0.0f64, f64::max);
+    // All zero: an axis to 1, not ticks all reading 0.0.
+    let max = if max > 0.0 { max } else { 1.0 };
+    let labels: Vec<String> = xs.iter().map(|x| (*x).to_owned()).collect();
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (960, 400)).into_drawing_area();
@@ -259,31 +307,26 @@ pub fn sweep(report: &SweepReport, disaster: &str, service: &str) -> Result<Stri
             .margin(8)
             .x_label_area_size(40)
             .y_label_area_size(50)
-            .build_cartesian_2d((0..points.len().max(1) as i32).into_segmented(), 0f64..max * 1.1)
+            // A segmented range of 0..n has n + 1 segments: the last x is n - 1.
+            .build_cartesian_2d((0..xs.len() as i32 - 1).into_segmented(), 0f64..max * 1.1)
             .map_err(text)?;
         chart
             .configure_mesh()
-            .x_labels(points.len().max(1))
+            .x_labels(xs.len())
             .x_label_formatter(&|x| category(&labels, x))
-            .x_desc(report.parameters.join(" / "))
+            .x_desc(report.parameters[0].as_str())
             .y_desc(report.unit)
             .draw()
             .map_err(text)?;
-        let mean: Vec<(SegmentValue<i32>, f64)> =
-            points.iter().enumerate().map(|(k, p)| (SegmentValue::CenterOf(k as i32), p.mean)).collect();
-        let p95: Vec<(SegmentValue<i32>, f64)> =
-            points.iter().enumerate().map(|(k, p)| (SegmentValue::CenterOf(k as i32), p.p95)).collect();
-        chart
-            .draw_series(LineSeries::new(mean.clone(), PALETTE[0].stroke_width(2)))
-            .map_err(text)?
-            .label("mean")
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], PALETTE[0].stroke_width(2)));
-        chart.draw_series(mean.into_iter().map(|p| Circle::new(p, 4, PALETTE[0].filled()))).map_err(text)?;
-        chart
-            .draw_series(LineSeries::new(p95, PALETTE[1].stroke_width(2)))
-            .map_err(text)?
-            .label("95th percentile")
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], PALETTE[1].stroke_width(2)));
+        for (k, (label, line)) in lines.into_iter().enumerate() {
+            let color = PALETTE[k % PALETTE.len()];
+            chart
+                .draw_series(LineSeries::new(line.clone(), color.stroke_width(2)))
+                .map_err(text)?
+                .label(label)
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2)));
+            chart.draw_series(line.into_iter().map(|p| Circle::new(p, 4, color.filled()))).map_err(text)?;
+        }
         chart.configure_series_labels().background_style(WHITE.mix(0.8)).border_style(BLACK).draw().map_err(text)?;
         root.present().map_err(text)?;
     }
@@ -293,8 +336,7 @@ pub fn sweep(report: &SweepReport, disaster: &str, service: &str) -> Result<Stri
 /// A tornado: each parameter's low-to-high range of the metric, widest on
 /// top, around the baseline.
 pub fn tornado(report: &SensitivityReport) -> Result<String, String> {
-    let lo = report.rows.iter().map(|r| r.at_low.min(r.at_high)).fold(report.baseline, f64::min);
-    let hi = report.rows.iter().map(|r| r.at_low.max(r.at_high)).fold(report.baseline, f64::max);
+    let (lo, hi) = finite_span(report.rows.iter().flat_map(|r| [r.at_low, r.at_high]), report.baseline);
     let pad = ((hi - lo) * 0.1).max(1e-9);
     let n = report.rows.len();
     let labels: Vec<String> = report.rows.iter().rev().map(|r| r.parameter.clone()).collect();
@@ -340,4 +382,12 @@ pub fn tornado(report: &SensitivityReport) -> Result<String, String> {
         root.present().map_err(text)?;
     }
     Ok(with_id(svg, "tornado"))
+}
+
+/// The least and greatest finite values, `include` among them (an
+/// unbounded interval must not make an unbounded axis: plotters would loop
+/// looking for its ticks).
+fn finite_span(values: impl Iterator<Item = f64>, include: f64) -> (f64, f64) {
+    let include = if include.is_finite() { include } else { 0.0 };
+    values.filter(|v| v.is_finite()).fold((include, include), |(lo, hi), v| (lo.min(v), hi.max(v)))
 }

@@ -83,7 +83,7 @@ impl<'s> Report<'s> {
     /// Runs for the distributions and the comparison.
     #[must_use]
     pub fn runs(mut self, runs: u64) -> Self {
-        self.runs = runs.max(1);
+        self.runs = runs;
         self
     }
 
@@ -118,10 +118,13 @@ impl<'s> Report<'s> {
     /// The page, as HTML.
     ///
     /// # Errors
-    /// An unknown disaster, a failed run or study, or a chart that cannot
-    /// be drawn.
+    /// No runs, an unknown disaster, a failed run or study, or a chart
+    /// that cannot be drawn.
     pub fn build(&self) -> Result<String, ReportError> {
         let chart = |r: Result<String, String>| r.map_err(ReportError::Chart);
+        if self.runs == 0 {
+            return Err(StudyError::from(crate::study::SettingsError::NoRuns).into());
+        }
         let mut sim = Simulation::new(self.scenario, self.disaster.as_deref())?;
         let disaster = sim.disaster().name().to_owned();
         let replay = sim.run(&RunOptions::default().seed(self.seed))?;

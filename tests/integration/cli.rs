@@ -269,12 +269,39 @@ fn compare_exit_codes_and_json() {
     let row =
         v["rows"].as_array().unwrap().iter().find(|r| r["disaster"] == "grid-outage" && r["service"] == "web").unwrap();
     assert!(row["difference"].as_f64().unwrap() > 5.0, "{row}");
+    // Narrowed to one service in one disaster: one row.
+    let o = outage(&[
+        "compare",
+        "scenarios/minimal.ron",
+        "--set",
+        "power.diesel.start_probability=0.0",
+        "--runs",
+        "20",
+        "--service",
+        "web",
+        "--disaster",
+        "grid-outage",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["rows"].as_array().unwrap().len(), 1, "{v}");
     // Nothing to compare, an unknown variant, a patch naming nothing: exit 2.
     for (args, fragment) in [
         (vec!["compare", "scenarios/minimal.ron"], "nothing to compare"),
         (vec!["compare", "scenarios/minimal.ron", "--variants", "nope"], "no variant 'nope'"),
         (vec!["compare", "scenarios/minimal.ron", "--set", "pools.nope.servers=1"], "'pools' has no 'nope'"),
         (vec!["run", "scenarios/minimal.ron", "--set", "pools.web-servers"], "write PATH=VALUE"),
+        (vec!["compare", "scenarios/minimal.ron", "--set", "horizon=\"4h\""], "give both the same horizon"),
+        (
+            vec!["compare", "scenarios/minimal.ron", "--set", "pools.db-servers.servers=9", "--service", "nope"],
+            "no service 'nope'",
+        ),
+        (
+            vec!["compare", "scenarios/minimal.ron", "--set", "pools.db-servers.servers=9", "--disaster", "nope"],
+            "'nope'",
+        ),
     ] {
         let o = outage(&args);
         assert_eq!(o.status.code(), Some(2), "{args:?}");
@@ -309,6 +336,8 @@ fn graph_writes_dot_that_graphviz_renders() {
     let spof = stdout(&outage(&["graph", "scenarios/minimal.ron", "--spof"]));
     assert!(spof.contains("\"ups\" [shape=cylinder, tooltip=\"UPS\", color=red, penwidth=3]"), "{spof}");
     assert!(spof.contains("\"grid\" [shape=invhouse, tooltip=\"utility feed\"];"), "{spof}");
+    // The site, a cluster, gets a red border.
+    assert!(spof.contains("label=\"dc1\";\n    style=rounded;\n    color=red;"), "{spof}");
     // Graphviz reads it (.ci/run installs graphviz when it is missing).
     let dot_bin = Command::new("dot").arg("-V").output();
     if dot_bin.is_err() {
@@ -400,6 +429,19 @@ fn sweep_and_sensitivity_exit_codes() {
     assert_eq!(v["rows"][0]["parameter"], "power.diesel.start_probability");
     for args in [
         vec!["sweep", "scenarios/minimal.ron", "--set", "pools.nope.servers=1,2"],
+        // A chart of a service the sweep does not have.
+        vec![
+            "sweep",
+            "scenarios/minimal.ron",
+            "--set",
+            "pools.web-servers.servers=5",
+            "--svg",
+            "x.svg",
+            "--service",
+            "nope",
+        ],
+        vec!["sweep", "scenarios/minimal.ron", "--set", "services.web.depends_on+=db"],
+        vec!["spof", "scenarios/minimal.ron", "--format", "csv"],
         vec!["sensitivity", "scenarios/minimal.ron", "--vary", "power.diesel.start_probability=0.5"],
         vec!["sweep", "scenarios/minimal.ron"],
     ] {

@@ -46,6 +46,20 @@ fn patches_set_append_and_remove() {
         let err = patched(&[patch]).unwrap_err();
         assert!(err.to_lowercase().contains(&fragment.to_lowercase()), "{patch}: {err}");
     }
+    // A value that does not read is blamed on its own patch, and a later
+    // patch still edits well-formed text (non-ASCII once split a character).
+    let err = patched(&["pools.web-servers.servers=é", "pools.web-servers.servers=40"]).unwrap_err();
+    assert!(err.contains("pools.web-servers.servers=é: Expected integer"), "{err}");
+    // A name made of digits is a name first: pool "1" is the first pool,
+    // not the second.
+    let s = patched(&[
+        r#"pools.web-servers.name="1""#,
+        r#"services.web.deployments.0.pool="1""#,
+        "pools.1.servers=99",
+        "pools.1.servers=98",
+    ])
+    .unwrap();
+    assert_eq!((s.spec().pools[0].servers, s.spec().pools[1].servers), (98, minimal().spec().pools[1].servers));
     assert!("no-equals-sign".parse::<Patch>().is_err());
     assert!("a..b=1".parse::<Patch>().is_err());
 }
@@ -107,6 +121,10 @@ fn paired_comparison_finds_a_real_effect_and_no_false_one() {
     let none = report.row("same", "battery-fire", "web", Metric::Downtime).unwrap();
     assert_eq!((none.difference, none.difference_low, none.difference_high), (0.0, 0.0, 0.0));
     assert!(!none.is_significant() && none.variance_reduction.is_none());
+    // A variant that runs longer is refused: pairs share one run length.
+    let longer = base.patched(&[r#"horizon="4h""#.parse().unwrap()]).unwrap();
+    let err = Compare::new(&base).variant("short", &longer).run().unwrap_err().to_string();
+    assert!(err.contains("'short' runs for 4h and the baseline for 2d"), "{err}");
     // Same seed, same report, on any number of threads.
     let again = Compare::new(&base)
         .variant("no generator", &no_gen)
@@ -142,6 +160,8 @@ fn single_points_of_failure_are_ranked_by_what_their_loss_costs() {
     let rank = |name: &str| report.rows.iter().position(|r| r.element == name).unwrap();
     assert!(rank("db") < rank("web") && rank("web") < rank("grid"));
     assert_eq!(Spof::new(&scenario).runs(10).seed(2).threads(1).run().unwrap(), report);
+    let zero = Spof::new(&scenario).duration(outage::SimDuration::ZERO).run().unwrap_err().to_string();
+    assert!(zero.contains("must last longer than zero"), "{zero}");
 }
 
 #[test]
@@ -152,6 +172,8 @@ fn a_sweep_and_a_tornado_move_one_thing_at_a_time() {
         split_values(r#"Fixed("1h"),Uniform(min: "1h", max: "2h"), 3"#),
         [r#"Fixed("1h")"#, r#"Uniform(min: "1h", max: "2h")"#, "3"]
     );
+    // An escaped backslash does not escape the closing quote.
+    assert_eq!(split_values(r#""a\\",b"#), [r#""a\\""#, "b"]);
     // The diesel always starts (1.0): the grid outage costs nothing, the UPS
     // bridging its 15 s start. It never starts (0.0): web is down 1h10m to
     // 7h20m in every run, 6h10m (see the comparison test above).
@@ -180,4 +202,17 @@ fn a_sweep_and_a_tornado_move_one_thing_at_a_time() {
     // A value that makes no valid scenario is refused, naming it.
     let err = Sweep::new(&scenario).parameter("pools.web-servers.servers", &["0"]).runs(5).run().unwrap_err();
     assert!(err.to_string().contains("pools.web-servers.servers=0"), "{err}");
+}
+
+#[test]
+fn a_report_of_a_single_run_draws_unbounded_intervals_to_the_edge() {
+    use outage::visual::Report;
+    // One run gives a paired difference whose interval is -inf..+inf; the
+    // chart's axis must stay finite (plotters looped forever looking for
+    // ticks on an unbounded axis). No runs is refused.
+    let scenario = minimal();
+    let variant = patched(&["pools.web-servers.servers=40"]).unwrap();
+    let page = Report::new(&scenario).runs(1).variant("fewer servers", variant).build().unwrap();
+    assert!(page.contains("fewer servers"));
+    assert!(Report::new(&scenario).runs(0).build().unwrap_err().to_string().contains("at least one run"));
 }
