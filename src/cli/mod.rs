@@ -63,6 +63,9 @@ enum Command {
         /// with users down (as `outage spof` finds, 10 runs each).
         #[arg(long)]
         spof: bool,
+        /// Output format: Graphviz DOT, or JSON nodes and edges.
+        #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+        format: GraphFormat,
     },
     /// Score scenarios against reported incident timelines (`*.milestones.ron`):
     /// exit 0 if every milestone is within tolerance, 1 if not.
@@ -144,6 +147,14 @@ enum Format {
     TimelineCsv,
 }
 
+#[derive(Clone, Copy, ValueEnum)]
+enum GraphFormat {
+    /// Graphviz DOT (`dot -Tsvg` draws it).
+    Dot,
+    /// Nodes and edges as JSON.
+    Json,
+}
+
 pub(crate) fn parse_horizon(s: &str) -> Result<SimDuration, String> {
     positive_duration(s, "the horizon")
 }
@@ -177,7 +188,7 @@ pub(crate) fn main() -> ExitCode {
         Command::Sweep(args) => study::sweep(&args),
         Command::Report(args) => study::report(&args),
         Command::Sensitivity(args) => study::sensitivity(&args),
-        Command::Graph { scenario, set, spof } => graph(&scenario, &set, spof),
+        Command::Graph { scenario, set, spof, format } => graph(&scenario, &set, spof, format),
         Command::Spof(args) => spof(&args),
         Command::Milestones { files } => milestones(&files),
     };
@@ -296,7 +307,12 @@ fn spof(args: &SpofArgs) -> Result<ExitCode, Failure> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn graph(path: &PathBuf, set: &[outage::scenario::Patch], spof: bool) -> Result<ExitCode, Failure> {
+fn graph(
+    path: &PathBuf,
+    set: &[outage::scenario::Patch],
+    spof: bool,
+    format: GraphFormat,
+) -> Result<ExitCode, Failure> {
     let scenario = load_patched(path, set)?;
     let model = scenario.model();
     let mut highlight = Vec::new();
@@ -309,7 +325,11 @@ fn graph(path: &PathBuf, set: &[outage::scenario::Patch], spof: bool) -> Result<
         }
     }
     let mut out = io::stdout().lock();
-    out.write_all(outage::report::to_dot(model, scenario.name(), &highlight).as_bytes())?;
+    let text = match format {
+        GraphFormat::Dot => outage::report::to_dot(model, scenario.name(), &highlight),
+        GraphFormat::Json => outage::report::to_graph_json(model, scenario.name(), &highlight),
+    };
+    out.write_all(text.as_bytes())?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -582,6 +582,10 @@ pub(crate) struct ReportArgs {
     /// Parameters of a tornado to chart, `PATH=low,high` (repeatable).
     #[arg(long = "vary", value_name = "PATH=low,high")]
     vary: Vec<String>,
+    /// What to print once the page is written: its path (table), or JSON
+    /// with its path and the ids of its charts.
+    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+    format: TableFormat,
 }
 
 /// `outage report`: the visual report as one self-contained HTML page.
@@ -628,11 +632,17 @@ pub(crate) fn report(args: &ReportArgs) -> Result<ExitCode, Failure> {
     if let Some(svg) = render_dot(&dot) {
         page = page.model_svg(svg);
     }
-    let html = page.build().map_err(|e| fail(&e))?;
+    let page = page.render().map_err(|e| fail(&e))?;
     std::fs::create_dir_all(&args.out)?;
     let path = args.out.join("index.html");
-    std::fs::write(&path, html)?;
-    println!("{}", path.display());
+    std::fs::write(&path, &page.html)?;
+    match args.format {
+        TableFormat::Table => println!("{}", path.display()),
+        TableFormat::Json => {
+            let manifest = serde_json::json!({ "page": path.display().to_string(), "charts": page.charts });
+            println!("{manifest:#}");
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 

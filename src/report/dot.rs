@@ -123,3 +123,66 @@ pub fn to_dot(model: &Model, name: &str, highlight: &[ComponentId]) -> String {
     out.push_str("}\n");
     out
 }
+
+/// The model as JSON, for programs: every element (name, kind, the site it
+/// stands in, whether it is highlighted) and every relation (`from`, `to`,
+/// and what flows: `powers`, `cools`, `hard_dependency`, ...), containment
+/// included.
+pub fn to_graph_json(model: &Model, name: &str, highlight: &[ComponentId]) -> String {
+    #[derive(serde::Serialize)]
+    struct Node<'m> {
+        name: &'m str,
+        kind: &'static str,
+        site: Option<&'m str>,
+        highlighted: bool,
+    }
+    #[derive(serde::Serialize)]
+    struct Edge<'m> {
+        from: &'m str,
+        to: &'m str,
+        relation: &'static str,
+    }
+    #[derive(serde::Serialize)]
+    struct Graph<'m> {
+        name: &'m str,
+        nodes: Vec<Node<'m>>,
+        edges: Vec<Edge<'m>>,
+    }
+    let all = (0..model.components().len() as u32).map(ComponentId);
+    let nodes = all
+        .clone()
+        .map(|c| {
+            let comp = model.component(c);
+            Node {
+                name: comp.name(),
+                kind: comp.kind().noun(),
+                site: site_of(model, c).filter(|&s| s != c).map(|s| model.component(s).name()),
+                highlighted: highlight.contains(&c),
+            }
+        })
+        .collect();
+    let edges = all
+        .flat_map(|c| {
+            model.dependants(c).into_iter().map(move |(to, relation)| Edge {
+                from: model.component(c).name(),
+                to: model.component(to).name(),
+                relation: relation_name(relation),
+            })
+        })
+        .collect();
+    serde_json::to_string_pretty(&Graph { name, nodes, edges }).expect("a graph serializes") + "\n"
+}
+
+fn relation_name(r: Relation) -> &'static str {
+    match r {
+        Relation::Contains => "contains",
+        Relation::Powers => "powers",
+        Relation::BackedUpBy => "backed_up_by",
+        Relation::Cools => "cools",
+        Relation::Connects => "connects",
+        Relation::Runs => "runs",
+        Relation::HardDependency => "hard_dependency",
+        Relation::SoftDependency => "soft_dependency",
+        Relation::DeploymentNeeds => "deployment_needs",
+    }
+}

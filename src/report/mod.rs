@@ -6,7 +6,7 @@
 //! [`engine::outcome`](crate::engine::outcome).
 
 mod dot;
-pub use dot::to_dot;
+pub use dot::{to_dot, to_graph_json};
 use std::fmt::Write as _;
 
 use comfy_table::{CellAlignment, ContentArrangement, Table, presets};

@@ -38,6 +38,18 @@ fn escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
+/// A rendered report: the page and what is on it.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Page {
+    /// The self-contained HTML page.
+    pub html: String,
+    /// The `id` of every chart's `<svg>` on the page, in page order
+    /// (`timeline`, `downtime-cdf`, then `comparison`, `sweep`, `tornado`
+    /// and `model` when they were asked for).
+    pub charts: Vec<&'static str>,
+}
+
 /// A visual report of a scenario, builder style.
 pub struct Report<'s> {
     scenario: &'s Scenario,
@@ -121,6 +133,14 @@ impl<'s> Report<'s> {
     /// No runs, an unknown disaster, a failed run or study, or a chart
     /// that cannot be drawn.
     pub fn build(&self) -> Result<String, ReportError> {
+        self.render().map(|page| page.html)
+    }
+
+    /// The page, with the ids of the charts on it.
+    ///
+    /// # Errors
+    /// As [`Report::build`].
+    pub fn render(&self) -> Result<Page, ReportError> {
         let chart = |r: Result<String, String>| r.map_err(ReportError::Chart);
         if self.runs == 0 {
             return Err(StudyError::from(crate::study::SettingsError::NoRuns).into());
@@ -187,7 +207,12 @@ impl<'s> Report<'s> {
         if let Some(svg) = &self.model_svg {
             sections.push(("The model", svg.replacen("<svg ", "<svg id=\"model\" ", 1)));
         }
-        Ok(page(self.scenario.name(), self.scenario.description(), &sections))
+        let mut charts = vec!["timeline", "downtime-cdf"];
+        charts.extend(self.variants.first().map(|_| "comparison"));
+        charts.extend(self.sweep.as_ref().map(|_| "sweep"));
+        charts.extend(self.tornado.as_ref().map(|_| "tornado"));
+        charts.extend(self.model_svg.as_ref().map(|_| "model"));
+        Ok(Page { html: page(self.scenario.name(), self.scenario.description(), &sections), charts })
     }
 }
 

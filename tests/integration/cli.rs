@@ -338,6 +338,16 @@ fn graph_writes_dot_that_graphviz_renders() {
     assert!(spof.contains("\"grid\" [shape=invhouse, tooltip=\"utility feed\"];"), "{spof}");
     // The site, a cluster, gets a red border.
     assert!(spof.contains("label=\"dc1\";\n    style=rounded;\n    color=red;"), "{spof}");
+    // The same as JSON: nodes with their site, edges with their relation.
+    let o = outage(&["graph", "scenarios/minimal.ron", "--spof", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let node = |name: &str| v["nodes"].as_array().unwrap().iter().find(|n| n["name"] == name).unwrap().clone();
+    assert_eq!((node("ups")["kind"].as_str(), node("ups")["highlighted"].as_bool()), (Some("UPS"), Some(true)));
+    assert_eq!((node("grid")["site"].as_str(), node("grid")["highlighted"].as_bool()), (None, Some(false)));
+    assert_eq!(node("hall")["site"], "dc1");
+    let edges = v["edges"].as_array().unwrap();
+    assert!(edges.iter().any(|e| e["from"] == "db" && e["to"] == "web" && e["relation"] == "hard_dependency"), "{v}");
     // Graphviz reads it (.ci/run installs graphviz when it is missing).
     let dot_bin = Command::new("dot").arg("-V").output();
     if dot_bin.is_err() {
@@ -471,9 +481,17 @@ fn report_writes_a_page_that_renders_with_every_chart() {
         "teams.kakao-infra.engineers=4,16",
         "--vary",
         "teams.kakao-infra.engineers=4,16",
+        "--format",
+        "json",
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let page = dir.join("index.html");
+    // JSON: where the page is and which charts it holds.
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["page"], page.display().to_string());
+    for id in ["timeline", "downtime-cdf", "comparison", "sweep", "tornado"] {
+        assert!(v["charts"].as_array().unwrap().iter().any(|c| c == id), "{id}: {v}");
+    }
     let html = std::fs::read_to_string(&page).unwrap();
     // Self-contained: nothing is fetched (SVG's xmlns is a name, not a fetch).
     assert!(!html.contains("src=\"http") && !html.contains("href=\"http"), "the page fetches something");
