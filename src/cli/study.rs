@@ -359,6 +359,10 @@ pub(crate) struct CompareArgs {
     /// Metrics to compare (repeatable; default: downtime).
     #[arg(long, value_parser = parse_metric)]
     metric: Vec<Metric>,
+    /// Stop early: run this many pairs, then double up to --runs, and stop
+    /// a variant's disaster once every interval excludes zero.
+    #[arg(long, value_name = "N")]
+    min_runs: Option<u64>,
     /// Only these services (repeatable; default: every one).
     #[arg(long)]
     service: Vec<String>,
@@ -411,6 +415,9 @@ pub(crate) fn compare(args: &CompareArgs) -> Result<ExitCode, Failure> {
         .confidence(args.confidence);
     if let Some(t) = args.threads {
         compare = compare.threads(t);
+    }
+    if let Some(first) = args.min_runs {
+        compare = compare.sequential(first);
     }
     for (name, v) in &variants {
         compare = compare.variant(name.clone(), v);

@@ -43,6 +43,7 @@ pub struct Compare<'s> {
     confidence: f64,
     services: Vec<String>,
     disasters: Vec<String>,
+    first_batch: Option<u64>,
 }
 
 impl<'s> Compare<'s> {
@@ -58,6 +59,7 @@ impl<'s> Compare<'s> {
             confidence: 0.95,
             services: Vec::new(),
             disasters: Vec::new(),
+            first_batch: None,
         }
     }
 
@@ -83,7 +85,19 @@ impl<'s> Compare<'s> {
         self
     }
 
-    /// Paired runs per disaster.
+    /// Sequential stopping: run `first_batch` pairs, then double, up to
+    /// [`Compare::runs`] (the budget), and stop a variant's disaster as
+    /// soon as every one of its differences has an interval that excludes
+    /// zero. Each look uses confidence `1 - (1 - c) / looks` (Bonferroni),
+    /// so that stopping at the first clear look does not inflate the error
+    /// rate, and the intervals reported are those of that confidence.
+    #[must_use]
+    pub fn sequential(mut self, first_batch: u64) -> Self {
+        self.first_batch = Some(first_batch);
+        self
+    }
+
+    /// Paired runs per disaster (with [`Compare::sequential`], the most).
     #[must_use]
     pub fn runs(mut self, runs: u64) -> Self {
         self.runs = runs;
@@ -160,6 +174,21 @@ impl<'s> Compare<'s> {
         }
         let chosen =
             |d: &crate::model::Disaster| self.disasters.is_empty() || self.disasters.iter().any(|n| d.is_named(n));
+        // Cumulative run counts at which to look: all at once, or doubling.
+        let schedule: Vec<u64> = match self.first_batch {
+            None => vec![self.runs],
+            Some(first) => {
+                if first == 0 || first > self.runs {
+                    return Err(SettingsError::Batches { min_runs: first, max_runs: self.runs }.into());
+                }
+                let mut at = vec![first];
+                while *at.last().expect("not empty") < self.runs {
+                    at.push(at.last().expect("not empty").saturating_mul(2).min(self.runs));
+                }
+                at
+            }
+        };
+        let confidence = 1.0 - (1.0 - self.confidence) / schedule.len() as f64;
         let mut rows = Vec::new();
         for (name, variant) in &self.variants {
             for disaster in self.baseline.disasters().iter().filter(|d| chosen(d)) {
@@ -175,42 +204,65 @@ impl<'s> Compare<'s> {
                         variant.model().services().iter().position(|v| v.name() == s.name()).map(|j| (i, j))
                     })
                     .collect();
-                let sums = self.paired(disaster, other, variant, &pairs)?;
                 let horizon = self.baseline.horizon();
-                for (k, &(i, _)) in pairs.iter().enumerate() {
-                    for (m, &metric) in self.metrics.iter().enumerate() {
-                        let service = self.baseline.model().services()[i].name();
-                        let unit = ticks_per_unit(metric, horizon);
-                        rows.push(sums[k * self.metrics.len() + m].row(
-                            name,
-                            disaster.name(),
-                            service,
-                            metric,
-                            unit,
-                            self.confidence,
-                        ));
+                let mut sums = vec![PairSums::default(); pairs.len() * self.metrics.len()];
+                let mut done = 0;
+                let mut group = Vec::new();
+                for &upto in &schedule {
+                    let batch = self.paired(disaster, other, variant, &pairs, done..upto)?;
+                    for (p, q) in sums.iter_mut().zip(&batch) {
+                        p.merge(q);
+                    }
+                    done = upto;
+                    group.clear();
+                    for (k, &(i, _)) in pairs.iter().enumerate() {
+                        for (m, &metric) in self.metrics.iter().enumerate() {
+                            let service = self.baseline.model().services()[i].name();
+                            let unit = ticks_per_unit(metric, horizon);
+                            group.push(sums[k * self.metrics.len() + m].row(
+                                name,
+                                disaster.name(),
+                                service,
+                                metric,
+                                unit,
+                                confidence,
+                            ));
+                        }
+                    }
+                    if group.iter().all(CompareRow::is_significant) {
+                        break;
                     }
                 }
+                rows.append(&mut group);
             }
         }
-        Ok(CompareReport { runs: self.runs, seed: self.seed, confidence: self.confidence, rows })
+        Ok(CompareReport {
+            runs: self.runs,
+            first_batch: self.first_batch,
+            looks: schedule.len(),
+            seed: self.seed,
+            confidence: self.confidence,
+            look_confidence: confidence,
+            rows,
+        })
     }
 
-    /// The paired sums of every (service pair, metric), over all runs.
+    /// The paired sums of every (service pair, metric), over these runs.
     fn paired(
         &self,
         disaster: &crate::model::Disaster,
         other: &crate::model::Disaster,
         variant: &Scenario,
         pairs: &[(usize, usize)],
+        runs: std::ops::Range<u64>,
     ) -> Result<Vec<PairSums>, StudyError> {
         let horizon: SimDuration = self.baseline.horizon();
         let cells = pairs.len() * self.metrics.len();
         let options = RunOptions::default().seed(self.seed).timeline(false).horizon(horizon);
         let work = || {
             // usize ranges are indexed (splittable by length); runs fit.
-            let runs = usize::try_from(self.runs).unwrap_or(usize::MAX);
-            (0..runs)
+            let index = |r: u64| usize::try_from(r).unwrap_or(usize::MAX);
+            (index(runs.start)..index(runs.end))
                 .into_par_iter()
                 .with_min_len(16)
                 .map(|run| run as u64)
@@ -324,6 +376,7 @@ impl PairSums {
             variant: variant.to_owned(),
             disaster: disaster.to_owned(),
             service: service.to_owned(),
+            runs: self.n,
             metric,
             unit: super::output::unit(metric),
             baseline: mx / unit,
@@ -348,6 +401,9 @@ pub struct CompareRow {
     pub disaster: String,
     /// The service.
     pub service: String,
+    /// The paired runs behind it (fewer than the budget when a sequential
+    /// comparison stopped early).
+    pub runs: u64,
     /// The metric.
     pub metric: Metric,
     /// Its unit.
@@ -379,12 +435,19 @@ impl CompareRow {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CompareReport {
-    /// Paired runs per disaster.
+    /// Paired runs per disaster: the budget of a sequential comparison.
     pub runs: u64,
+    /// A sequential comparison's first batch, or `None`.
+    pub first_batch: Option<u64>,
+    /// How many times the intervals were looked at (1 unless sequential).
+    pub looks: usize,
     /// The seed both sides used.
     pub seed: u64,
-    /// Confidence of the intervals.
+    /// Confidence over all the looks.
     pub confidence: f64,
+    /// Confidence of each look, and of the intervals reported:
+    /// `1 - (1 - confidence) / looks`.
+    pub look_confidence: f64,
     /// One row per variant, disaster, service and metric.
     pub rows: Vec<CompareRow>,
 }
@@ -416,20 +479,37 @@ impl CompareReport {
     pub fn to_table(&self) -> String {
         use std::fmt::Write as _;
         let mut out = String::new();
-        let _ = writeln!(
-            out,
-            "paired comparison - {} runs per disaster, seed {} - {:.0}% intervals of variant minus baseline",
-            self.runs,
-            self.seed,
-            self.confidence * 100.0
-        );
+        match self.first_batch {
+            None => {
+                let _ = writeln!(
+                    out,
+                    "paired comparison - {} runs per disaster, seed {} - {:.0}% intervals of variant minus baseline",
+                    self.runs,
+                    self.seed,
+                    self.confidence * 100.0
+                );
+            }
+            Some(first) => {
+                let _ = writeln!(
+                    out,
+                    "paired comparison, sequential - {first} to {} runs per disaster, stopping when every interval \
+                     excludes zero, seed {}\n{} looks at {:.2}% each ({:.0}% overall) - intervals of variant minus \
+                     baseline",
+                    self.runs,
+                    self.seed,
+                    self.looks,
+                    self.look_confidence * 100.0,
+                    self.confidence * 100.0
+                );
+            }
+        }
         let metric = |r: &CompareRow| format!("{} ({})", r.metric.as_str(), r.unit);
         let sw = self.rows.iter().map(|r| r.service.chars().count()).max().unwrap_or(0).max(28);
         let mw = self.rows.iter().map(|r| metric(r).chars().count()).max().unwrap_or(0).max(16);
         let mut last: Option<(&str, &str)> = None;
         for r in &self.rows {
             if last != Some((&r.variant, &r.disaster)) {
-                let _ = writeln!(out, "\nvariant {} - disaster {}", r.variant, r.disaster);
+                let _ = writeln!(out, "\nvariant {} - disaster {} - {} runs", r.variant, r.disaster, r.runs);
                 let _ = writeln!(
                     out,
                     " {:<sw$} {:<mw$} {:>10} {:>10} {:>10} {:>21} {:>9}",

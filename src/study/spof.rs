@@ -318,6 +318,13 @@ impl SpofReport {
             let _ =
                 writeln!(out, " {:>4}  {:<28} {:<14} {:>16.0}  {down}", k + 1, r.element, r.kind, r.user_hours_lost);
         }
+        if self.during.is_none() {
+            let _ = writeln!(
+                out,
+                "\nWhat a recovery needs but takes nothing down alone (tooling, a traffic switch) is a single point \
+                 of recovery:\nrank those with --during <disaster> (each element spared in that disaster)."
+            );
+        }
         out
     }
 }

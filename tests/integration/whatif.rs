@@ -121,6 +121,28 @@ fn paired_comparison_finds_a_real_effect_and_no_false_one() {
     let none = report.row("same", "battery-fire", "web", Metric::Downtime).unwrap();
     assert_eq!((none.difference, none.difference_low, none.difference_high), (0.0, 0.0, 0.0));
     assert!(!none.is_significant() && none.variance_reduction.is_none());
+    // Sequential: 20 pairs, then 40, 80, up to 300 (5 looks, each at
+    // 1 - 0.05/5 = 99%). Without the generator web's difference is some
+    // 6 hours in every pair: clear at the first look, 20 runs. A variant
+    // that changes nothing never excludes zero: it spends the budget.
+    let seq = Compare::new(&base)
+        .variant("no generator", &no_gen)
+        .variant("same", &same)
+        .services(&["web".to_owned()])
+        .disasters(&["grid-outage".to_owned()])
+        .runs(300)
+        .sequential(20)
+        .seed(3)
+        .run()
+        .unwrap();
+    assert_eq!(seq.looks, 5);
+    assert!((seq.look_confidence - 0.99).abs() < 1e-12, "{}", seq.look_confidence);
+    let clear = seq.row("no generator", "grid-outage", "web", Metric::Downtime).unwrap();
+    assert_eq!(clear.runs, 20);
+    assert!(clear.is_significant(), "{clear:?}");
+    assert_eq!(seq.row("same", "grid-outage", "web", Metric::Downtime).unwrap().runs, 300);
+    assert_eq!(seq.rows.len(), 2);
+    assert!(Compare::new(&base).variant("same", &same).runs(10).sequential(11).run().is_err());
     // A variant that runs longer is refused: pairs share one run length.
     let longer = base.patched(&[r#"horizon="4h""#.parse().unwrap()]).unwrap();
     let err = Compare::new(&base).variant("short", &longer).run().unwrap_err().to_string();
