@@ -56,6 +56,28 @@ fn exit_0_run_prints_the_downtime_table() {
 }
 
 #[test]
+fn every_command_has_help() {
+    for command in [
+        "run",
+        "validate",
+        "mc",
+        "check",
+        "merge",
+        "compare",
+        "sweep",
+        "sensitivity",
+        "report",
+        "spof",
+        "graph",
+        "milestones",
+    ] {
+        let o = outage(&[command, "--help"]);
+        assert_eq!(o.status.code(), Some(0), "{command}");
+        assert!(stdout(&o).contains(&format!("Usage: outage {command}")), "{command}: {}", stdout(&o));
+    }
+}
+
+#[test]
 fn exit_0_validate_summarises_the_scenario() {
     let o = outage(&["validate", "scenarios/minimal.ron"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
