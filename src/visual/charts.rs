@@ -192,6 +192,7 @@ pub fn comparison(report: &CompareReport, disaster: &str, service: &str) -> Resu
     let (lo, hi) = finite_span(rows.iter().flat_map(|r| [r.difference, r.difference_low, r.difference_high]), 0.0);
     let pad = ((hi - lo) * 0.1).max(0.01);
     let labels: Vec<String> = rows.iter().map(|r| r.variant.clone()).collect();
+    let axis = Axis::new(lo - pad, hi + pad);
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (960, 80 + 40 * rows.len() as u32)).into_drawing_area();
@@ -212,7 +213,8 @@ pub fn comparison(report: &CompareReport, disaster: &str, service: &str) -> Resu
             .disable_y_mesh()
             .y_labels(rows.len().max(1))
             .y_label_formatter(&|y| category(&labels, y))
-            .x_desc(format!("variant minus baseline ({unit})"))
+            .x_label_formatter(&|x| axis.label(*x))
+            .x_desc(format!("variant minus baseline ({})", axis.unit(unit)))
             .draw()
             .map_err(text)?;
         for (k, r) in rows.iter().enumerate() {
@@ -340,13 +342,19 @@ pub fn tornado(report: &SensitivityReport) -> Result<String, String> {
     let pad = ((hi - lo) * 0.1).max(1e-9);
     let n = report.rows.len();
     let labels: Vec<String> = report.rows.iter().rev().map(|r| r.parameter.clone()).collect();
+    let axis = Axis::new(lo - pad, hi + pad);
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (960, 80 + 40 * n as u32)).into_drawing_area();
         root.fill(&WHITE).map_err(text)?;
         let mut chart = ChartBuilder::on(&root)
             .caption(
-                format!("sensitivity of {} (baseline {:.1})", report.metric.as_str(), report.baseline),
+                format!(
+                    "sensitivity of {} (baseline {} {})",
+                    report.metric.as_str(),
+                    axis.label(report.baseline),
+                    axis.unit(report.unit)
+                ),
                 ("sans-serif", 16),
             )
             .margin(8)
@@ -359,7 +367,8 @@ pub fn tornado(report: &SensitivityReport) -> Result<String, String> {
             .disable_y_mesh()
             .y_labels(n.max(1))
             .y_label_formatter(&|y| category(&labels, y))
-            .x_desc(report.unit)
+            .x_label_formatter(&|x| axis.label(*x))
+            .x_desc(axis.unit(report.unit))
             .draw()
             .map_err(text)?;
         for (k, r) in report.rows.iter().rev().enumerate() {
@@ -390,4 +399,60 @@ pub fn tornado(report: &SensitivityReport) -> Result<String, String> {
 fn finite_span(values: impl Iterator<Item = f64>, include: f64) -> (f64, f64) {
     let include = if include.is_finite() { include } else { 0.0 };
     values.filter(|v| v.is_finite()).fold((include, include), |(lo, hi), v| (lo.min(v), hi.max(v)))
+}
+
+/// Labels for a numeric axis that may reach billions (user-hours): values
+/// shown in thousands, millions or billions, with the places the axis's
+/// span needs.
+struct Axis {
+    scale: f64,
+    prefix: &'static str,
+    places: usize,
+}
+
+impl Axis {
+    fn new(lo: f64, hi: f64) -> Axis {
+        let big = lo.abs().max(hi.abs());
+        let (scale, prefix) = match big {
+            b if b >= 1e10 => (1e9, "billion "),
+            b if b >= 1e7 => (1e6, "million "),
+            b if b >= 1e4 => (1e3, "thousand "),
+            _ => (1.0, ""),
+        };
+        let span = ((hi - lo) / scale).abs().max(1e-12);
+        // Enough places to tell ticks apart: a span of 0.6 shows 0.10 steps
+        // as -0.50, -0.40; a span of 200 shows whole numbers.
+        let places = (1.0 - span.log10().floor()).clamp(0.0, 6.0) as usize;
+        Axis { scale, prefix, places }
+    }
+
+    fn label(&self, v: f64) -> String {
+        let x = v / self.scale;
+        // No "-0.00" for a value that rounds to zero.
+        let x = if x.abs() < 0.5 * 10f64.powi(-(self.places as i32)) { 0.0 } else { x };
+        format!("{:.*}", self.places, x)
+    }
+
+    fn unit(&self, unit: &str) -> String {
+        format!("{}{unit}", self.prefix)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Axis;
+
+    #[test]
+    fn axis_labels_scale_and_round() {
+        // Hours from -0.66 to 0: steps of 0.1 need two places, and zero
+        // reads 0.00, not -0.00.
+        let a = Axis::new(-0.66, 0.0);
+        assert_eq!((a.label(-0.5), a.label(-0.0001), a.unit("hours")), ("-0.50".into(), "0.00".into(), "hours".into()));
+        // User-hours from 1.26e9 to 1.48e9: a span of 220 million, shown in
+        // millions without places.
+        let a = Axis::new(1.26e9, 1.48e9);
+        assert_eq!((a.label(1.28e9), a.unit("user-hours")), ("1280".into(), "million user-hours".into()));
+        // Above ten billion, billions.
+        assert_eq!(Axis::new(0.0, 2.5e10).unit("x"), "billion x");
+    }
 }
