@@ -405,6 +405,7 @@ pub struct CompareRow {
     /// comparison stopped early).
     pub runs: u64,
     /// The metric.
+    #[serde(serialize_with = "super::output::serialize_metric")]
     pub metric: Metric,
     /// Its unit.
     pub unit: &'static str,

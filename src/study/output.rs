@@ -161,7 +161,7 @@ pub struct StudyReport {
     pub disasters: Vec<DisasterStats>,
 }
 
-fn serialize_metric<S: serde::Serializer>(m: &Metric, s: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn serialize_metric<S: serde::Serializer>(m: &Metric, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(m.as_str())
 }
 

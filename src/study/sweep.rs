@@ -206,6 +206,7 @@ pub struct SweepReport {
     /// The parameters (patch paths).
     pub parameters: Vec<String>,
     /// The metric.
+    #[serde(serialize_with = "super::output::serialize_metric")]
     pub metric: Metric,
     /// Its unit.
     pub unit: &'static str,
@@ -421,6 +422,7 @@ pub struct SensitivityRow {
 #[non_exhaustive]
 pub struct SensitivityReport {
     /// The metric.
+    #[serde(serialize_with = "super::output::serialize_metric")]
     pub metric: Metric,
     /// Its unit.
     pub unit: &'static str,
