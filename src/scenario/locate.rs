@@ -133,7 +133,7 @@ impl<'a> SourceMap<'a> {
                 Some(n) => node = n,
                 None if k + 1 == path.len() && (!node.fields.is_empty() || node.tag.is_some()) => {
                     // A field left to its default: insert it after the `(`.
-                    let open = self.src[node.start..node.end].find('(').map(|i| node.start + i + 1);
+                    let open = self.src.get(node.start..node.end).and_then(|t| t.find('(')).map(|i| node.start + i + 1);
                     return open.map(Target::Insert).ok_or_else(|| format!("'{walked}' holds no fields"));
                 }
                 None => {
@@ -159,7 +159,7 @@ impl<'a> SourceMap<'a> {
         }
         Ok(Target::Value {
             span: node.start..node.end,
-            list: node.tag.is_none() && self.src[node.start..].starts_with('['),
+            list: node.tag.is_none() && self.src.get(node.start..).is_some_and(|t| t.starts_with('[')),
         })
     }
 
@@ -251,7 +251,12 @@ impl<'a> SourceMap<'a> {
 
     /// The 1-based position of byte offset `byte`.
     pub(crate) fn position(&self, byte: usize) -> Position {
-        let before = &self.src[..byte.min(self.src.len())];
+        // Never inside a character: a position is about characters.
+        let mut end = byte.min(self.src.len());
+        while !self.src.is_char_boundary(end) {
+            end -= 1;
+        }
+        let before = &self.src[..end];
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
         Position { line: before.matches('\n').count() + 1, column: before[line_start..].chars().count() + 1 }
     }
@@ -276,6 +281,7 @@ impl Scanner<'_> {
         loop {
             match (self.peek(), self.peek_at(1)) {
                 (Some(c), _) if c.is_ascii_whitespace() => self.i += 1,
+                (Some(c), _) if c >= 0x80 && self.unicode_whitespace() > 0 => self.i += self.unicode_whitespace(),
                 (Some(b'/'), Some(b'/')) => {
                     while self.peek().is_some_and(|c| c != b'\n') {
                         self.i += 1;
@@ -300,6 +306,19 @@ impl Scanner<'_> {
                 }
                 _ => return,
             }
+        }
+    }
+
+    /// The byte length of the non-ASCII whitespace ron skips (next line,
+    /// the direction marks, the line and paragraph separators) at the
+    /// scanner, or 0.
+    fn unicode_whitespace(&self) -> usize {
+        let rest = &self.src[self.i.min(self.src.len())..];
+        let end = rest.len().min(4);
+        let head = (1..=end).rev().find_map(|n| std::str::from_utf8(&rest[..n]).ok());
+        match head.and_then(|h| h.chars().next()) {
+            Some(c @ ('\u{85}' | '\u{200E}' | '\u{200F}' | '\u{2028}' | '\u{2029}')) => c.len_utf8(),
+            _ => 0,
         }
     }
 

@@ -45,6 +45,28 @@ use crate::time::SimDuration;
 /// Scenario files larger than this are refused before parsing.
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
+/// Reads a whole file, but never more than `limit` bytes: the size a file
+/// reports is not trusted (a device or a pipe reports none and never
+/// ends), so reading stops one byte past the limit and says the file is
+/// too big.
+///
+/// # Errors
+/// The file cannot be opened or read, or holds more than `limit` bytes
+/// ([`std::io::ErrorKind::FileTooLarge`]).
+pub fn read_limited(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read as _;
+    let file = std::fs::File::open(path)?;
+    let mut bytes = Vec::new();
+    file.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::FileTooLarge,
+            format!("the file holds more than {limit} bytes, the most that is read"),
+        ));
+    }
+    Ok(bytes)
+}
+
 /// A validated scenario: the model, the disasters to replay and the horizon.
 #[derive(Clone, Debug)]
 pub struct Scenario {
@@ -66,12 +88,7 @@ impl Scenario {
     pub fn from_path(path: impl AsRef<Path>) -> Result<Scenario, ScenarioError> {
         let path = path.as_ref();
         let io = |source| ScenarioError::Io { path: path.to_owned(), source };
-        let len = std::fs::metadata(path).map_err(io)?.len();
-        if len > MAX_FILE_BYTES {
-            let msg = format!("the file is {len} bytes; scenario files are limited to {MAX_FILE_BYTES}");
-            return Err(io(std::io::Error::new(std::io::ErrorKind::InvalidData, msg)));
-        }
-        let bytes = std::fs::read(path).map_err(io)?;
+        let bytes = read_limited(path, MAX_FILE_BYTES).map_err(io)?;
         let src = String::from_utf8(bytes).map_err(|e| {
             let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
             let text = String::from_utf8_lossy(valid);

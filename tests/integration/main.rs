@@ -13,6 +13,8 @@ mod cli;
 mod determinism;
 /// The bundled scenarios' reports, pinned byte for byte in tests/golden/.
 mod golden;
+/// Hostile input: each class of defect found by a hostile-input campaign.
+mod hostile;
 /// The bundled replays of real incidents match the reported timelines.
 mod incidents;
 /// What real incidents need: k-of-n redundancy, random and shared hazard
