@@ -155,6 +155,22 @@ enum GraphFormat {
     Json,
 }
 
+/// Text for a terminal: control characters other than newline and tab
+/// written as `\u{1b}`, so that a name or description from a file cannot
+/// send escape sequences to the terminal. (JSON and CSV are valid as they
+/// are; this is for tables and messages.)
+pub(crate) fn terminal_safe(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() && c != '\n' && c != '\t' {
+            out.push_str(&c.escape_unicode().to_string());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 pub(crate) fn parse_horizon(s: &str) -> Result<SimDuration, String> {
     positive_duration(s, "the horizon")
 }
@@ -195,12 +211,12 @@ pub(crate) fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(Failure::Input(msg)) => {
-            eprintln!("{msg}");
+            eprintln!("{}", terminal_safe(&msg));
             ExitCode::from(EXIT_INPUT)
         }
         Err(Failure::Io(e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(Failure::Io(e)) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", terminal_safe(&e.to_string()));
             ExitCode::from(EXIT_INPUT)
         }
     }
@@ -254,7 +270,7 @@ fn run(args: &RunArgs) -> Result<ExitCode, Failure> {
     options.timeline = !matches!(args.format, Format::Table) || !args.no_timeline;
     let report = sim.run(&options).map_err(|e| Failure::Input(format!("error: {e}")))?;
     let text = match args.format {
-        Format::Table => report.to_table(!args.no_timeline),
+        Format::Table => terminal_safe(&report.to_table(!args.no_timeline)),
         Format::Json => report.to_json(),
         Format::Csv => report.to_csv(),
         Format::TimelineCsv => report.timeline_to_csv(),
@@ -278,7 +294,7 @@ fn milestones(files: &[PathBuf]) -> Result<ExitCode, Failure> {
         if i > 0 {
             writeln!(out)?;
         }
-        write!(out, "{}", outage::milestones::to_table(&scenario, &file, &results))?;
+        write!(out, "{}", terminal_safe(&outage::milestones::to_table(&scenario, &file, &results)))?;
         off += results.iter().filter(|r| !r.pass).count();
     }
     if off > 0 {
@@ -301,7 +317,7 @@ fn spof(args: &SpofArgs) -> Result<ExitCode, Failure> {
     let report = spof.run().map_err(|e| Failure::Input(format!("error: {e}")))?;
     let text = match format {
         TableFormat::Json => report.to_json() + "\n",
-        TableFormat::Table => report.to_table(*top),
+        TableFormat::Table => terminal_safe(&report.to_table(*top)),
     };
     io::stdout().lock().write_all(text.as_bytes())?;
     Ok(ExitCode::SUCCESS)
@@ -337,7 +353,8 @@ fn validate(path: &PathBuf) -> Result<ExitCode, Failure> {
     let scenario = load(path)?;
     let model = scenario.model();
     let count = |pred: fn(outage::ComponentKind) -> bool| model.components().iter().filter(|c| pred(c.kind())).count();
-    let servers: u64 = scenario.spec().pools.iter().map(|p| p.servers).sum();
+    // Summed wide: a file's counts may add up past u64.
+    let servers: u128 = scenario.spec().pools.iter().map(|p| u128::from(p.servers)).sum();
     let mut out = io::stdout().lock();
     writeln!(
         out,
@@ -357,7 +374,7 @@ fn validate(path: &PathBuf) -> Result<ExitCode, Failure> {
         writeln!(out, "  disaster '{}': {n} {}", d.name(), if n == 1 { "hazard" } else { "hazards" })?;
     }
     for w in scenario.warnings() {
-        writeln!(out, "warning: {w}")?;
+        writeln!(out, "warning: {}", terminal_safe(&w.to_string()))?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -10,7 +10,7 @@ use outage::objective::{Amount, Metric};
 use outage::study::{Check, DEFAULT_CONFIDENCE, MAX_THREADS, Study, StudySummary, check_confidence};
 use outage::{RunReport, SimDuration};
 
-use super::{EXIT_FAILED, Failure, load_patched, parse_patch};
+use super::{EXIT_FAILED, Failure, load_patched, parse_patch, terminal_safe};
 
 #[derive(clap::Args)]
 pub(crate) struct McArgs {
@@ -268,7 +268,7 @@ fn emit(
     }
     let report = summary.report(DEFAULT_CONFIDENCE);
     print(&match format {
-        StudyFormat::Table => report.to_table(metric),
+        StudyFormat::Table => terminal_safe(&report.to_table(metric)),
         StudyFormat::Json => report.to_json(),
         StudyFormat::Csv => report.to_csv(),
     })?;
@@ -323,7 +323,7 @@ pub(crate) fn check(args: &CheckArgs) -> Result<ExitCode, Failure> {
         write_file(path, &report.to_junit())?;
     }
     print(&match args.format {
-        CheckFormat::Table => report.to_table(),
+        CheckFormat::Table => terminal_safe(&report.to_table()),
         CheckFormat::Json => report.to_json(),
     })?;
     let undecided = report.rows.iter().any(|r| r.verdict == outage::study::Verdict::Undecided);
@@ -424,7 +424,7 @@ pub(crate) fn compare(args: &CompareArgs) -> Result<ExitCode, Failure> {
     }
     let report = compare.run().map_err(|e| Failure::Input(format!("error: {e}")))?;
     let text = match args.format {
-        StudyFormat::Table => report.to_table(),
+        StudyFormat::Table => terminal_safe(&report.to_table()),
         StudyFormat::Json => report.to_json() + "\n",
         StudyFormat::Csv => report.to_csv(),
     };
@@ -529,7 +529,7 @@ pub(crate) fn sweep(args: &SweepArgs) -> Result<ExitCode, Failure> {
     }
     let text = match args.format {
         TableFormat::Json => report.to_json() + "\n",
-        TableFormat::Table => report.to_table(),
+        TableFormat::Table => terminal_safe(&report.to_table()),
     };
     std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes())?;
     Ok(ExitCode::SUCCESS)
@@ -558,7 +558,7 @@ pub(crate) fn sensitivity(args: &SensitivityArgs) -> Result<ExitCode, Failure> {
     }
     let text = match args.format {
         TableFormat::Json => report.to_json() + "\n",
-        TableFormat::Table => report.to_table(),
+        TableFormat::Table => terminal_safe(&report.to_table()),
     };
     std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes())?;
     Ok(ExitCode::SUCCESS)

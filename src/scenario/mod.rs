@@ -28,6 +28,7 @@ mod locate;
 mod patch;
 mod path;
 mod validate;
+pub use validate::{MAX_HORIZON, MAX_SERVERS, MAX_USERS};
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -172,7 +173,13 @@ impl Scenario {
         let mut problems = Vec::new();
         for (i, variant) in scenario.spec.variants.iter().enumerate() {
             let vp = path::SpecPath::at("variants", i);
-            if scenario.spec.variants[..i].iter().any(|v| v.name == variant.name) {
+            if let Some(fault) = validate::name_fault(&variant.name) {
+                problems.push(validate::Problem {
+                    path: vp.field("name"),
+                    message: format!("a variant {fault}"),
+                    related: None,
+                });
+            } else if scenario.spec.variants[..i].iter().any(|v| v.name == variant.name) {
                 problems.push(validate::Problem {
                     path: vp.field("name"),
                     message: format!("duplicate variant name '{}'", variant.name),

@@ -540,3 +540,21 @@ fn report_writes_a_page_that_renders_with_every_chart() {
     }
     assert!(dom.matches("<svg").count() >= charts.len());
 }
+
+#[test]
+fn control_characters_never_reach_the_terminal() {
+    // Hostile input, class 8: an escape sequence in text from a file (here
+    // a reference to an unknown pool, quoted in the error) is written
+    // escaped, in errors as in tables.
+    let src = include_str!("../../scenarios/minimal.ron").replacen(
+        r#"room: "hall", servers: 8"#,
+        "room: \"hall\u{1b}[2J\", servers: 8",
+        1,
+    );
+    let path = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("esc-{}.ron", std::process::id()));
+    std::fs::write(&path, src).unwrap();
+    let o = outage(&["validate", path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(!err.contains('\u{1b}') && err.contains("hall\\u{1b}[2J"), "{err}");
+}

@@ -55,3 +55,46 @@ fn a_file_that_never_ends_is_read_with_a_bound() {
     let small = outage::scenario::read_limited(std::path::Path::new("scenarios/minimal.ron"), 10).unwrap_err();
     assert_eq!(small.kind(), std::io::ErrorKind::FileTooLarge);
 }
+
+const MINIMAL: &str = include_str!("../../scenarios/minimal.ron");
+
+/// The validation errors of minimal.ron with `from` replaced by `to`.
+fn errors_with(from: &str, to: &str) -> String {
+    assert!(MINIMAL.contains(from), "{from}");
+    match Scenario::from_ron_str(&MINIMAL.replacen(from, to, 1)) {
+        Ok(_) => String::new(),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn inputs_that_would_lie_are_refused() {
+    // Class 5: a UPS among its own inputs kept itself alive forever (a
+    // 6-hour grid outage gave zero downtime); a generator could back itself
+    // up; server counts wrapped; user-hours saturated silently.
+    let ups = errors_with(r#"inputs: ["grid", "diesel"]"#, r#"inputs: ["grid", "ups"]"#);
+    assert!(ups.contains("65:9: power loop: 'ups' is among its own inputs"), "{ups}");
+    let generator = errors_with(r#"backs_up: ["grid"]"#, r#"backs_up: ["diesel"]"#);
+    assert!(generator.contains("power loop: generator 'diesel' backs itself up"), "{generator}");
+    let servers = errors_with("servers: 8, boot", "servers: 18446744073709551615, boot");
+    assert!(
+        servers.contains("pool 'db-servers' has 18446744073709551615 servers; at most 1000000000 per pool"),
+        "{servers}"
+    );
+    let users = errors_with("users: 100_000", "users: 100_000_000_001");
+    assert!(users.contains("has 100000000001 users; at most 100000000000"), "{users}");
+    let horizon = errors_with(r#"horizon: "2d""#, r#"horizon: "3651d""#);
+    assert!(horizon.contains("at most 3650d (ten years)"), "{horizon}");
+}
+
+#[test]
+fn names_cannot_carry_control_characters() {
+    // Class 8: names were printed raw, so an escape sequence reached the
+    // terminal through every table and a newline forged a table row. Names
+    // with control characters are refused; the CLI escapes control
+    // characters in everything else it prints for people.
+    for name in ["web\u{1b}[31m", "web\nforged row", "web\u{7}"] {
+        let err = errors_with(r#"name: "web","#, &format!("name: {name:?},"));
+        assert!(err.contains("has a name holding a control character (U+00"), "{name:?}: {err}");
+    }
+}

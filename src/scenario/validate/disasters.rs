@@ -16,8 +16,8 @@ pub(super) fn validate_disasters(v: &mut Validator<'_>) -> Vec<Disaster> {
     let mut expanded: HashMap<String, bool> = HashMap::new();
     for (di, d) in spec.disasters.iter().enumerate() {
         let path = SpecPath::at("disasters", di);
-        if d.name.trim().is_empty() {
-            v.problem(path.field("name"), "a disaster has an empty name");
+        if let Some(fault) = super::name_fault(&d.name) {
+            v.problem(path.field("name"), format!("a disaster {fault}"));
         } else if let Some(prev) = seen.insert(d.name.as_str(), di) {
             v.problem(path.field("name"), format!("duplicate disaster name '{}' (also disasters[{prev}])", d.name));
         }

@@ -223,6 +223,11 @@ pub(super) fn validate_pools(v: &mut Validator<'_>, declared: &Declared<'_>, par
         containers[id] = v.resolve(&p.room, Expect::DataHall, path.field("room"), &owner);
         if p.servers == 0 {
             v.problem(path.field("servers"), format!("{owner} has no servers"));
+        } else if p.servers > super::MAX_SERVERS {
+            v.problem(
+                path.field("servers"),
+                format!("{owner} has {} servers; at most {} per pool", p.servers, super::MAX_SERVERS),
+            );
         }
         v.dist(&p.boot, path.field("boot"), &owner, "boot");
         v.probability(p.broken_fraction, path.field("broken_fraction"), &owner, "broken_fraction");
@@ -305,9 +310,11 @@ pub(super) fn check_power_graph(v: &mut Validator<'_>, details: &[Option<Detail>
             g.add_edge(NodeIndex::new(input as usize), NodeIndex::new(i), ());
         }
     }
+    // A loop of one is an element among its own inputs (a UPS listed as
+    // its own input would keep itself alive forever).
     let mut sccs: Vec<Vec<usize>> = tarjan_scc(&g)
         .into_iter()
-        .filter(|scc| scc.len() > 1)
+        .filter(|scc| scc.len() > 1 || g.contains_edge(scc[0], scc[0]))
         .map(|scc| {
             let mut ids: Vec<usize> = scc.into_iter().map(NodeIndex::index).collect();
             ids.sort_unstable();
@@ -318,10 +325,14 @@ pub(super) fn check_power_graph(v: &mut Validator<'_>, details: &[Option<Detail>
     for scc in sccs {
         let names: Vec<&str> = scc.iter().map(|&i| v.order[i].0).collect();
         let path = v.order[scc[0]].3.clone();
-        v.problem(
-            path,
-            format!("power loop: {} need each other to be live, so none could ever come back", names.join(", ")),
-        );
+        let message = match names.as_slice() {
+            [one] if matches!(details[scc[0]], Some(Detail::Generator { .. })) => {
+                format!("power loop: generator '{one}' backs itself up, so it would start and stop itself")
+            }
+            [one] => format!("power loop: '{one}' is among its own inputs, so it would keep itself alive"),
+            _ => format!("power loop: {} need each other to be live, so none could ever come back", names.join(", ")),
+        };
+        v.problem(path, message);
     }
 
     // A data hall needs a feed that leads back to a utility or a generator.

@@ -23,6 +23,7 @@ use super::spec::*;
 use crate::dist::Dist;
 use crate::model::{Component, ComponentId, ComponentKind, Detail, Disaster, Model, Redundant, ServiceId, Work};
 use crate::objective::Objective;
+use crate::time::SimDuration;
 
 /// A problem found by validation, before it is given a file position.
 #[derive(Clone, Debug)]
@@ -130,8 +131,8 @@ impl<'a> Validator<'a> {
         path: SpecPath,
     ) -> u32 {
         let id = self.order.len() as u32;
-        if name.trim().is_empty() {
-            self.problem(path.field("name"), format!("a {} has an empty name", kind.noun()));
+        if let Some(fault) = name_fault(name) {
+            self.problem(path.field("name"), format!("a {} {fault}", kind.noun()));
         } else if let Some(prev) = self.names.get(name) {
             let msg = format!("duplicate name '{name}': this {} has the name of a {}", kind.noun(), prev.kind.noun());
             let related = Some(prev.path.field("name"));
@@ -229,8 +230,8 @@ impl<'a> Validator<'a> {
         for (i, d) in spec.draws.iter().enumerate() {
             let path = SpecPath::at("draws", i);
             let owner = format!("draw '{}'", d.name);
-            if d.name.trim().is_empty() {
-                self.problem(path.field("name"), "a draw has an empty name");
+            if let Some(fault) = name_fault(&d.name) {
+                self.problem(path.field("name"), format!("a draw {fault}"));
             } else if spec.draws[..i].iter().any(|x| x.name == d.name) {
                 self.problem(path.field("name"), format!("duplicate draw name '{}'", d.name));
             }
@@ -334,6 +335,17 @@ pub(super) const MAX_ENGINEERS: u32 = 10_000;
 /// Deployments per service are numbered with `u16` in events.
 pub(super) const MAX_DEPLOYMENTS: usize = 10_000;
 
+/// Servers in one pool, and a service's demand: far beyond any building,
+/// and small enough that totals over every pool of a file cannot wrap.
+pub const MAX_SERVERS: u64 = 1_000_000_000;
+
+/// Users of one service: ten times the people on Earth. With
+/// [`MAX_HORIZON`], a run's user-hours fit every counter.
+pub const MAX_USERS: u64 = 100_000_000_000;
+
+/// The longest horizon: ten years.
+pub const MAX_HORIZON: SimDuration = SimDuration::from_hours(10 * 365 * 24);
+
 /// Restart actions one pool may queue at once (each is held in memory).
 pub(super) const MAX_BATCHES: u64 = 100_000;
 
@@ -371,11 +383,13 @@ pub(crate) fn validate(spec: &ScenarioSpec) -> Result<Validated, Vec<Problem>> {
         first_service: 0,
     };
     let root = SpecPath::default();
-    if spec.name.trim().is_empty() {
-        v.problem(root.field("name"), "the scenario has an empty name");
+    if let Some(fault) = name_fault(&spec.name) {
+        v.problem(root.field("name"), format!("the scenario {fault}"));
     }
     if spec.horizon.is_zero() {
         v.problem(root.field("horizon"), "horizon must be longer than zero");
+    } else if spec.horizon > MAX_HORIZON {
+        v.problem(root.field("horizon"), format!("the horizon is {}; at most {MAX_HORIZON} (ten years)", spec.horizon));
     }
     if spec.sites.is_empty() {
         v.problem(root.field("sites"), "the scenario has no sites");
@@ -467,4 +481,16 @@ pub(crate) fn validate(spec: &ScenarioSpec) -> Result<Validated, Vec<Problem>> {
         .collect();
     let model = Model::new(components, services, teams, policy, bootstraps, draws);
     Ok(Validated { model, disasters, objectives, warnings: v.warnings })
+}
+
+/// What is wrong with a name, if anything: "has an empty name", or holds a
+/// control character (an escape sequence in a name would reach the
+/// terminal through every table; a newline would forge a table row).
+pub(crate) fn name_fault(name: &str) -> Option<String> {
+    if name.trim().is_empty() {
+        return Some("has an empty name".into());
+    }
+    name.chars()
+        .find(|c| c.is_control())
+        .map(|c| format!("has a name holding a control character (U+{:04X}); names are printed in tables", c as u32))
 }

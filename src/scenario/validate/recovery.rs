@@ -23,8 +23,8 @@ pub(super) fn validate_teams(v: &mut Validator<'_>) -> Vec<TeamDef> {
     for (i, t) in spec.teams.iter().enumerate() {
         let path = SpecPath::at("teams", i);
         let owner = format!("team '{}'", t.name);
-        if t.name.trim().is_empty() {
-            v.problem(path.field("name"), "a team has an empty name");
+        if let Some(fault) = super::name_fault(&t.name) {
+            v.problem(path.field("name"), format!("a team {fault}"));
         } else if v.teams.insert(t.name.as_str(), i as u16).is_some() {
             v.problem(path.field("name"), format!("duplicate team name '{}'", t.name));
         }

@@ -21,6 +21,14 @@ pub(super) fn validate_services(v: &mut Validator<'_>, declared: &Declared<'_>, 
                 path.field("demand"),
                 format!("{owner} has a demand of zero servers; give the servers it needs to serve all users"),
             );
+        } else if s.demand > super::MAX_SERVERS {
+            v.problem(
+                path.field("demand"),
+                format!("{owner} needs {} servers; at most {}", s.demand, super::MAX_SERVERS),
+            );
+        }
+        if s.users > super::MAX_USERS {
+            v.problem(path.field("users"), format!("{owner} has {} users; at most {}", s.users, super::MAX_USERS));
         }
         if s.priority == 0 {
             v.problem(path.field("priority"), format!("{owner}: priority starts at 1 (most important)"));
