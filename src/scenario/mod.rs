@@ -122,6 +122,19 @@ impl Scenario {
     }
 
     fn from_ron_str_at(src: &str, origin: Option<&Path>) -> Result<Scenario, ScenarioError> {
+        // Editors' habits that are not the author's meaning: a byte-order
+        // mark (invisible, so columns are counted without it), and old Mac
+        // line endings (a lone CR ends a line: without this, a `//` comment
+        // on the first line would run to the end of the file). A CR becomes
+        // an LF byte for byte, so positions are unchanged.
+        let src = src.strip_prefix('\u{feff}').unwrap_or(src);
+        let normalized;
+        let src = if src.contains('\r') {
+            normalized = lone_cr_to_lf(src);
+            normalized.as_str()
+        } else {
+            src
+        };
         let options = ron::Options::default()
             .with_default_extension(Extensions::IMPLICIT_SOME | Extensions::UNWRAP_VARIANT_NEWTYPES);
         let map = locate::SourceMap::new(src);
@@ -533,4 +546,15 @@ fn byte_offset(src: &str, p: Position) -> usize {
     let line_start: usize = src.split_inclusive('\n').take(p.line.saturating_sub(1)).map(str::len).sum();
     let rest = src.get(line_start..).unwrap_or("");
     line_start + rest.char_indices().nth(p.column.saturating_sub(1)).map_or(rest.len(), |(i, _)| i)
+}
+
+/// The text with every CR that is not followed by an LF made an LF (CRLF
+/// is left alone: ron reads it).
+fn lone_cr_to_lf(src: &str) -> String {
+    let mut out = String::with_capacity(src.len());
+    let mut chars = src.chars().peekable();
+    while let Some(c) = chars.next() {
+        out.push(if c == '\r' && chars.peek() != Some(&'\n') { '\n' } else { c });
+    }
+    out
 }

@@ -323,6 +323,7 @@ impl<'s> Check<'s> {
         if self.min_runs == 0 || self.max_runs < self.min_runs {
             return Err(SettingsError::Batches { min_runs: self.min_runs, max_runs: self.max_runs }.into());
         }
+        super::check_runs(self.max_runs)?;
         let scenario = self.scenario;
         let model = scenario.model();
         let mut study = Study::new(scenario).seed(self.seed);

@@ -141,9 +141,7 @@ impl<'s> Compare<'s> {
     /// an unknown service or disaster, a failed run, or threads that cannot
     /// start.
     pub fn run(&self) -> Result<CompareReport, StudyError> {
-        if self.runs == 0 {
-            return Err(SettingsError::NoRuns.into());
-        }
+        super::check_runs(self.runs)?;
         super::check_confidence(self.confidence)?;
         if let Some((name, variant)) = self.variants.iter().find(|(_, v)| v.horizon() != self.baseline.horizon()) {
             return Err(SettingsError::Horizons {

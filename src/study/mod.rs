@@ -92,6 +92,20 @@ pub enum StudyError {
     },
 }
 
+/// The most runs per disaster a study, check or comparison makes: at a
+/// fraction of a millisecond per run, days of computing. More is a typo
+/// (or `u64::MAX`), not a plan.
+pub const MAX_RUNS: u64 = 1_000_000_000;
+
+/// Checks a number of runs: at least one, at most [`MAX_RUNS`].
+pub(crate) fn check_runs(runs: u64) -> Result<(), SettingsError> {
+    match runs {
+        0 => Err(SettingsError::NoRuns),
+        r if r > MAX_RUNS => Err(SettingsError::TooManyRuns(r)),
+        _ => Ok(()),
+    }
+}
+
 /// Settings that make no study or check.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 #[non_exhaustive]
@@ -99,6 +113,9 @@ pub enum SettingsError {
     /// A study of no runs.
     #[error("a study needs at least one run")]
     NoRuns,
+    /// More runs than [`MAX_RUNS`].
+    #[error("{0} runs per disaster is more than the {max} a study makes", max = MAX_RUNS)]
+    TooManyRuns(u64),
     /// A confidence outside [`CONFIDENCE_RANGE`].
     #[error("the confidence is strictly between 0.5 and 1, not {0}")]
     Confidence(f64),
@@ -404,9 +421,7 @@ impl<'s> Study<'s> {
     /// # Errors
     /// No runs, an unknown disaster, a failed run, or threads that cannot start.
     pub fn summarise(&self) -> Result<StudySummary, StudyError> {
-        if self.runs == 0 {
-            return Err(SettingsError::NoRuns.into());
-        }
+        check_runs(self.runs)?;
         let disasters = self.selected()?;
         let thresholds = self.threshold_ticks();
         let range = self.run_range();

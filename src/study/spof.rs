@@ -125,9 +125,7 @@ impl<'s> Spof<'s> {
     /// # Errors
     /// No runs, a zero duration, a failed run, or threads that cannot start.
     pub fn run(&self) -> Result<SpofReport, StudyError> {
-        if self.runs == 0 {
-            return Err(SettingsError::NoRuns.into());
-        }
+        super::check_runs(self.runs)?;
         if self.duration.is_zero() && self.during.is_none() {
             return Err(SettingsError::ZeroDuration("each element's loss").into());
         }

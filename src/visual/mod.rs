@@ -142,9 +142,7 @@ impl<'s> Report<'s> {
     /// As [`Report::build`].
     pub fn render(&self) -> Result<Page, ReportError> {
         let chart = |r: Result<String, String>| r.map_err(ReportError::Chart);
-        if self.runs == 0 {
-            return Err(StudyError::from(crate::study::SettingsError::NoRuns).into());
-        }
+        crate::study::check_runs(self.runs).map_err(StudyError::from)?;
         let mut sim = Simulation::new(self.scenario, self.disaster.as_deref())?;
         let disaster = sim.disaster().name().to_owned();
         let replay = sim.run(&RunOptions::default().seed(self.seed))?;

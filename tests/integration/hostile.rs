@@ -98,3 +98,26 @@ fn names_cannot_carry_control_characters() {
         assert!(err.contains("has a name holding a control character (U+00"), "{name:?}: {err}");
     }
 }
+
+#[test]
+fn editor_habits_and_typos_get_clear_answers() {
+    // Class 9. A byte-order mark and old Mac line endings (CR only) gave
+    // "expected opening `(`" at 1:1 and 1:4; they read now, with positions
+    // as an editor shows them.
+    assert!(Scenario::from_ron_str(&format!("\u{feff}{MINIMAL}")).is_ok());
+    let cr_only = MINIMAL.replace('\n', "\r");
+    assert!(Scenario::from_ron_str(&cr_only).is_ok());
+    let err = Scenario::from_ron_str(&cr_only.replacen("servers: 8, boot", "servers: 0, boot", 1)).unwrap_err();
+    assert!(err.to_string().starts_with("83:57: pool 'db-servers' has no servers"), "{err}");
+    let err =
+        Scenario::from_ron_str(&format!("\u{feff}{}", MINIMAL.replacen("servers: 8, boot", "servers: 0, boot", 1)));
+    assert!(err.unwrap_err().to_string().starts_with("83:57: "));
+    // A UPS whose only input is itself is named, not only the hall it
+    // leaves without power.
+    let ups = errors_with(r#"inputs: ["grid", "diesel"]"#, r#"inputs: ["ups"]"#);
+    assert!(ups.contains("power loop: 'ups' is among its own inputs"), "{ups}");
+    // u64::MAX runs would run forever: refused, with the limit.
+    let scenario = Scenario::from_ron_str(MINIMAL).unwrap();
+    let err = outage::study::Study::new(&scenario).runs(u64::MAX).run().unwrap_err().to_string();
+    assert!(err.contains("more than the 1000000000 a study makes"), "{err}");
+}
