@@ -3,7 +3,7 @@
 
 use std::cmp::Reverse;
 
-use petgraph::algo::tarjan_scc;
+use petgraph::algo::kosaraju_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 use priority_queue::PriorityQueue;
 
@@ -567,9 +567,13 @@ impl Simulation<'_> {
                 }
             }
         }
-        for s in (0..model.services.len()).map(|s| ServiceId(s as u32)) {
-            if self.services.failover_waits_for_requirements(s) {
-                self.try_automatic_switch(s);
+        if !self.services.waiting_switch.is_empty() {
+            let waiting = std::mem::take(&mut self.services.waiting_switch);
+            for s in waiting.into_iter().map(ServiceId) {
+                if self.services.failover_waits_for_requirements(s) {
+                    // Still waiting: tried again (and listed again if it must wait on).
+                    self.try_automatic_switch(s);
+                }
             }
         }
         // Work that needs no engineer starts as soon as it may.
@@ -753,7 +757,7 @@ impl Simulation<'_> {
         for &(a, b, _) in &waits {
             g.update_edge(NodeIndex::new(a), NodeIndex::new(b), ());
         }
-        tarjan_scc(&g)
+        kosaraju_scc(&g)
             .into_iter()
             .filter(|scc| scc.len() > 1 || g.contains_edge(scc[0], scc[0]))
             .map(|scc| {

@@ -308,6 +308,10 @@ pub(super) struct Services {
     pub(super) deadlock_check_due: bool,
     /// The members (sorted) of each deadlock already written to the timeline.
     pub(super) reported_deadlocks: Vec<Vec<usize>>,
+    /// Services whose automatic failover waits for its requirements, in id
+    /// order (some may have stopped waiting since: checked when read), so
+    /// that a change looks at these, not at every service.
+    pub(super) waiting_switch: std::collections::BTreeSet<u32>,
 }
 
 /// A bootstrap during a run.
@@ -353,6 +357,7 @@ impl Services {
         self.bootstraps.resize(model.bootstraps.len(), BootstrapRun::default());
         self.deadlock_check_due = false;
         self.reported_deadlocks.clear();
+        self.waiting_switch.clear();
     }
 
     /// Whether bootstrap `b` would start its cycle now.
@@ -1000,6 +1005,7 @@ impl Simulation<'_> {
             self.queue_action(Task::Failover(ServiceId(s as u32)), 0, epoch);
         } else {
             self.services.runs[s].failover = FailoverPhase::WaitingForRequirements;
+            self.services.waiting_switch.insert(s as u32);
             self.services.deadlock_check_due = true;
         }
         self.ctx.touch(def.component);

@@ -21,8 +21,9 @@ mod kinds;
 mod work;
 
 use std::fmt;
+use std::sync::OnceLock;
 
-use petgraph::algo::tarjan_scc;
+use petgraph::algo::kosaraju_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 
 pub use hazard::{CutScope, Disaster, Fuel};
@@ -368,10 +369,16 @@ pub struct Model {
     pub(crate) bootstrap_of: Vec<Option<u16>>,
     /// Shared draws: each drawn once per run, named by hazard timings.
     pub(crate) draws: Vec<(String, Dist)>,
-    /// For each service, every service that depends on it, directly or not.
-    transitive_dependants: Vec<Vec<ServiceId>>,
-    /// For each service, the users it affects (see `users_affected`).
-    users_affected: Vec<u64>,
+    /// For each service, the services that need it directly, with the
+    /// share of them it takes down (1 for hard needs, the impact for soft).
+    service_dependants: Vec<Vec<(u32, f64)>>,
+    /// For each service, every service that depends on it, directly or not:
+    /// computed when first asked for (only some recovery policies ask), so
+    /// that a long dependency chain does not cost its square in memory.
+    transitive_dependants: Vec<OnceLock<Box<[ServiceId]>>>,
+    /// For each service, the users it affects (see `users_affected`), also
+    /// computed when first asked for.
+    users_affected: Vec<OnceLock<u64>>,
     /// For each pool, the services deployed on it.
     pool_services: Vec<Vec<ServiceId>>,
     /// For each room, the equipment and pools in it, in id order.
@@ -438,30 +445,57 @@ impl Model {
             }
         }
         let dependants = compile_dependants(&graph);
-        // Tarjan yields strongly connected components in reverse topological order.
-        let sccs = tarjan_scc(&graph);
-        let mut rank = vec![0; graph.node_count()];
-        let mut cycle_of = vec![NO_CYCLE; graph.node_count()];
-        let mut cycles = Vec::new();
-        for (i, scc) in sccs.iter().rev().enumerate() {
+        // Strongly connected components by Kosaraju (iterative: a chain of
+        // 100,000 services must not overflow the stack), in reverse
+        // topological order. A component's rank is its level: one more than
+        // the highest level among its inputs outside its own component, so
+        // every input ranks lower except inside cycles, and the order does
+        // not depend on how the algorithm happens to list components.
+        let sccs = kosaraju_scc(&graph);
+        let mut scc_of = vec![0usize; graph.node_count()];
+        for (k, scc) in sccs.iter().enumerate() {
             for n in scc {
-                rank[n.index()] = i as u32;
-            }
-            // Services never feed infrastructure, so a cycle is all services
-            // (dependencies) or all infrastructure (a cooling unit in the hall
-            // it cools, whose thermal delay breaks the loop); only the former
-            // is settled as a unit.
-            let services_only = scc.iter().all(|n| matches!(components[n.index()].detail, Detail::Service(_)));
-            if scc.len() > 1 && services_only {
-                let mut members: Vec<u32> = scc.iter().map(|n| n.index() as u32).collect();
-                members.sort_unstable();
-                for &m in &members {
-                    cycle_of[m as usize] = cycles.len() as u32;
-                }
-                cycles.push(members);
+                scc_of[n.index()] = k;
             }
         }
-        let (transitive_dependants, users_affected) = dependant_closures(&components, &services);
+        let mut level = vec![0u32; sccs.len()];
+        for k in (0..sccs.len()).rev() {
+            for &n in &sccs[k] {
+                for input in graph.neighbors_directed(n, petgraph::Direction::Incoming) {
+                    let j = scc_of[input.index()];
+                    if j != k {
+                        level[k] = level[k].max(level[j] + 1);
+                    }
+                }
+            }
+        }
+        let rank: Vec<u32> = scc_of.iter().map(|&k| level[k]).collect();
+        // Services never feed infrastructure, so a cycle is all services
+        // (dependencies) or all infrastructure (a cooling unit in the hall
+        // it cools, whose thermal delay breaks the loop); only the former
+        // is settled as a unit. Cycles are numbered in order of their
+        // members.
+        let mut cycles: Vec<Vec<u32>> = sccs
+            .iter()
+            .filter(|scc| {
+                scc.len() > 1 && scc.iter().all(|n| matches!(components[n.index()].detail, Detail::Service(_)))
+            })
+            .map(|scc| {
+                let mut members: Vec<u32> = scc.iter().map(|n| n.index() as u32).collect();
+                members.sort_unstable();
+                members
+            })
+            .collect();
+        cycles.sort_unstable();
+        let mut cycle_of = vec![NO_CYCLE; graph.node_count()];
+        for (c, members) in cycles.iter().enumerate() {
+            for &m in members {
+                cycle_of[m as usize] = c as u32;
+            }
+        }
+        let service_dependants = direct_dependants(&components, &services);
+        let transitive_dependants = (0..services.len()).map(|_| OnceLock::new()).collect();
+        let users_affected = (0..services.len()).map(|_| OnceLock::new()).collect();
         let mut pool_services = vec![Vec::new(); components.len()];
         for (i, s) in services.iter().enumerate() {
             for d in &s.deployments {
@@ -508,6 +542,7 @@ impl Model {
             bootstrap_of,
             bootstraps,
             draws,
+            service_dependants,
             transitive_dependants,
             users_affected,
             pool_services,
@@ -546,16 +581,74 @@ impl Model {
 
     /// Every service that needs `s`, directly or not, in id order: as a hard
     /// or soft dependency, or for its recovery work.
+    ///
+    /// # Complexity
+    /// The first call for a service walks what depends on it
+    /// (O(E log V)); later calls return the stored answer.
     pub fn transitive_dependants(&self, s: ServiceId) -> &[ServiceId] {
-        &self.transitive_dependants[s.index()]
+        self.transitive_dependants[s.index()].get_or_init(|| self.closure(s).0)
     }
 
     /// The users `s` affects: its own, plus the users of every service that
     /// depends on it, directly or not, weighted by how much of that service it
     /// takes down (all of it along hard dependencies; the `impact`, multiplied
     /// along the way, through soft ones).
+    ///
+    /// # Complexity
+    /// As [`Model::transitive_dependants`].
     pub fn users_affected(&self, s: ServiceId) -> u64 {
-        self.users_affected[s.index()]
+        *self.users_affected[s.index()].get_or_init(|| self.closure(s).1)
+    }
+
+    /// What depends on `start`, directly or not, and the users it affects:
+    /// the largest product of edge weights over any path to each dependant
+    /// (Dijkstra on the product: weights are at most 1, so a path never
+    /// gains by growing, and each service is settled once).
+    fn closure(&self, start: ServiceId) -> (Box<[ServiceId]>, u64) {
+        use std::cmp::Ordering;
+        use std::collections::BinaryHeap;
+        #[derive(PartialEq)]
+        struct Reach(f64, u32);
+        impl Eq for Reach {}
+        impl PartialOrd for Reach {
+            fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+                Some(self.cmp(other))
+            }
+        }
+        impl Ord for Reach {
+            fn cmp(&self, other: &Self) -> Ordering {
+                self.0.total_cmp(&other.0).then(other.1.cmp(&self.1))
+            }
+        }
+        let n = self.services.len();
+        let start = start.index();
+        let mut weight = vec![0.0f64; n];
+        let mut settled = vec![false; n];
+        let mut reached = vec![false; n];
+        weight[start] = 1.0;
+        let mut heap = BinaryHeap::from([Reach(1.0, start as u32)]);
+        while let Some(Reach(w, s)) = heap.pop() {
+            let s = s as usize;
+            if settled[s] || w < weight[s] {
+                continue;
+            }
+            settled[s] = true;
+            for &(d, edge) in &self.service_dependants[s] {
+                let d = d as usize;
+                if d == start {
+                    continue;
+                }
+                reached[d] = true;
+                let through = weight[s] * edge;
+                if through > weight[d] {
+                    weight[d] = through;
+                    heap.push(Reach(through, d as u32));
+                }
+            }
+        }
+        let all: Box<[ServiceId]> = (0..n).filter(|&d| reached[d]).map(|d| ServiceId(d as u32)).collect();
+        let dependants: f64 = (0..n).filter(|&d| d != start).map(|d| self.services[d].users as f64 * weight[d]).sum();
+        (all, self.services[start].users.saturating_add(dependants.round() as u64))
     }
 
     /// The services deployed on a pool (empty for other components).
@@ -635,7 +728,7 @@ pub(crate) fn hard_cycles(services: &[Service], keep: impl Fn(ServiceId) -> bool
             g.add_edge(NodeIndex::new(h.index()), NodeIndex::new(i), ());
         }
     }
-    let mut cycles: Vec<Vec<ServiceId>> = tarjan_scc(&g)
+    let mut cycles: Vec<Vec<ServiceId>> = kosaraju_scc(&g)
         .into_iter()
         .filter(|scc| scc.len() > 1)
         .map(|scc| {
@@ -648,21 +741,22 @@ pub(crate) fn hard_cycles(services: &[Service], keep: impl Fn(ServiceId) -> bool
     cycles
 }
 
-/// For each service: every service that needs it, directly or not; and the
-/// users it affects: its own, plus each dependant's users weighted by how
-/// much of that dependant it takes down (1 along hard dependencies, the
-/// product of the impacts along soft ones; the strongest path counts).
+/// For each service, the services that need it directly, each once with
+/// the share of it that it takes down: 1 along a hard dependency, the
+/// impact along a soft one (the strongest edge counts). [`Model::closure`]
+/// follows these to every dependant and weights its users by the product
+/// along the strongest path.
 ///
 /// A service required by recovery work (the tooling a failover or a pool
 /// restart needs) counts as a hard dependency of the services that work
 /// brings back: recovering it first is what lets the others recover.
-fn dependant_closures(components: &[Component], services: &[Service]) -> (Vec<Vec<ServiceId>>, Vec<u64>) {
+fn direct_dependants(components: &[Component], services: &[Service]) -> Vec<Vec<(u32, f64)>> {
     let n = services.len();
     // (dependant, weight of the edge)
-    let mut edges: Vec<Vec<(usize, f64)>> = vec![Vec::new(); n];
+    let mut edges: Vec<Vec<(u32, f64)>> = vec![Vec::new(); n];
     let mut add = |from: usize, to: usize, w: f64| {
-        if from != to && !edges[from].contains(&(to, w)) {
-            edges[from].push((to, w));
+        if from != to {
+            edges[from].push((to as u32, w));
         }
     };
     for (i, s) in services.iter().enumerate() {
@@ -685,34 +779,13 @@ fn dependant_closures(components: &[Component], services: &[Service]) -> (Vec<Ve
             }
         }
     }
-    let mut weight = vec![0.0f64; n];
-    let mut all = Vec::with_capacity(n);
-    let mut users = Vec::with_capacity(n);
-    for start in 0..n {
-        weight.iter_mut().for_each(|w| *w = 0.0);
-        weight[start] = 1.0;
-        let mut reached = vec![false; n];
-        // Max-product relaxation: weights only grow and never exceed 1, and a
-        // node is revisited only when its weight grows, so this terminates.
-        let mut stack = vec![start];
-        while let Some(s) = stack.pop() {
-            for &(d, w) in &edges[s] {
-                if d == start {
-                    continue;
-                }
-                reached[d] = true;
-                let through = weight[s] * w;
-                if through > weight[d] {
-                    weight[d] = through;
-                    stack.push(d);
-                }
-            }
-        }
-        all.push((0..n).filter(|&d| reached[d]).map(|d| ServiceId(d as u32)).collect());
-        let dependants: f64 = (0..n).filter(|&d| d != start).map(|d| services[d].users as f64 * weight[d]).sum();
-        users.push(services[start].users.saturating_add(dependants.round() as u64));
+    // Sorted, and each dependant once with its strongest edge: a hub with
+    // many dependants costs its size, not its square.
+    for list in &mut edges {
+        list.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)));
+        list.dedup_by_key(|e| e.0);
     }
-    (all, users)
+    edges
 }
 
 fn compile_dependants(graph: &DiGraph<ComponentId, Relation, u32>) -> Csr {

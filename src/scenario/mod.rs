@@ -137,18 +137,22 @@ impl Scenario {
         };
         let options = ron::Options::default()
             .with_default_extension(Extensions::IMPLICIT_SOME | Extensions::UNWRAP_VARIANT_NEWTYPES);
-        let map = locate::SourceMap::new(src);
+        // The source map costs memory in proportion to the file: built only
+        // when there is something to locate.
+        let map = std::cell::OnceCell::new();
+        let map = || map.get_or_init(|| locate::SourceMap::new(src));
         let spec: ScenarioSpec = match options.from_str(src) {
             Ok(spec) => spec,
             Err(e) => {
-                let mut diagnostics = vec![describe_ron_error(&map, src, &e, origin)];
-                diagnostics.extend(element_errors(&map, src, &options, &e, origin));
+                let map = map();
+                let mut diagnostics = vec![describe_ron_error(map, src, &e, origin)];
+                diagnostics.extend(element_errors(map, src, &options, &e, origin));
                 diagnostics.sort_by_key(|d| d.position);
                 diagnostics.dedup();
                 return Err(ScenarioError::Invalid(diagnostics));
             }
         };
-        Self::build(spec, |path| (origin.map(Path::to_owned), map.locate(path)))
+        Self::build(spec, |path| (origin.map(Path::to_owned), map().locate(path)))
     }
 
     /// Validates a scenario built in code. Problems carry the logical path

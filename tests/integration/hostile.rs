@@ -121,3 +121,65 @@ fn editor_habits_and_typos_get_clear_answers() {
     let err = outage::study::Study::new(&scenario).runs(u64::MAX).run().unwrap_err().to_string();
     assert!(err.contains("more than the 1000000000 a study makes"), "{err}");
 }
+
+/// One hall behind a UPS, and `services` (RON) all on pool "p".
+fn one_hall_of(services: &str, servers: usize) -> String {
+    format!(
+        r#"Scenario(name: "big", horizon: "1d",
+  sites: [Site(name: "dc", rooms: [Room(name: "elec", kind: Electrical), Room(name: "hall", kind: DataHall, feeds: ["ups"])])],
+  power: [Utility(name: "grid"), Ups(name: "ups", room: "elec", inputs: ["grid"], ride_through: "10m")],
+  pools: [Pool(name: "p", room: "hall", servers: {servers}, boot: Fixed("5m"))],
+  services: [{services}],
+  disasters: [Disaster(name: "cut", hazards: [Outage(target: "grid", at: "1h", duration: Fixed("2h"))])],
+)"#
+    )
+}
+
+#[test]
+fn long_chains_and_ladders_cost_their_size() {
+    // Class 3. A chain of services, each needing the one before: the
+    // recursive strongly-connected-components search overflowed the stack
+    // (at 100,000 in release, far sooner in a debug test thread), and every
+    // service's transitive dependants were stored: n²/2 entries (20 GB for
+    // 100,000). Now the search is iterative and the closures are computed
+    // only when a recovery policy asks.
+    let n = 20_000;
+    let services: String = (0..n)
+        .map(|i| {
+            let dep = if i == 0 { String::new() } else { format!(r#", depends_on: ["s{}"]"#, i - 1) };
+            format!(r#"Service(name: "s{i}", users: 1, demand: 1, deployments: [(pool: "p", servers: 1)]{dep}),"#)
+        })
+        .collect();
+    // Loaded on a thread of 256 KiB of stack: no recursion as deep as the
+    // chain (the recursive search needed far more).
+    let text = one_hall_of(&services, n);
+    let chain = std::thread::Builder::new()
+        .stack_size(256 << 10)
+        .spawn(move || Scenario::from_ron_str(&text).map(|s| s.model().services().len()))
+        .unwrap()
+        .join()
+        .expect("no stack overflow");
+    assert_eq!(chain.unwrap(), n);
+    // A ladder: each service needs the one before (hard) and the one
+    // before that (soft, impact 0.5). The old relaxation revisited a
+    // service whenever a path raised its weight: exponential in the rungs
+    // (81 took hours). Each is settled once now. s0's dependants are the
+    // other 80, each wholly (the hard chain): 1 + 80 users affected.
+    let services: String = (0..81)
+        .map(|i| {
+            let hard = if i >= 1 { format!(r#", depends_on: ["s{}"]"#, i - 1) } else { String::new() };
+            let soft = if i >= 2 {
+                format!(r#", soft_depends_on: [(service: "s{}", impact: 0.5)]"#, i - 2)
+            } else {
+                String::new()
+            };
+            format!(
+                r#"Service(name: "s{i}", users: 1, demand: 1, deployments: [(pool: "p", servers: 1)]{hard}{soft}),"#
+            )
+        })
+        .collect();
+    let ladder = Scenario::from_ron_str(&one_hall_of(&services, 81)).unwrap();
+    let s0 = ladder.model().find_service("s0").unwrap();
+    assert_eq!(ladder.model().users_affected(s0), 81);
+    assert_eq!(ladder.model().transitive_dependants(s0).len(), 80);
+}

@@ -1,7 +1,7 @@
 //! Rooms, power, cooling and pools: references, values, and a power graph
 //! without loops whose data halls reach a source.
 
-use petgraph::algo::tarjan_scc;
+use petgraph::algo::kosaraju_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 
 use super::{Declared, Expect, MAX_BATCHES, Parts, Validator};
@@ -312,7 +312,7 @@ pub(super) fn check_power_graph(v: &mut Validator<'_>, details: &[Option<Detail>
     }
     // A loop of one is an element among its own inputs (a UPS listed as
     // its own input would keep itself alive forever).
-    let mut sccs: Vec<Vec<usize>> = tarjan_scc(&g)
+    let mut sccs: Vec<Vec<usize>> = kosaraju_scc(&g)
         .into_iter()
         .filter(|scc| scc.len() > 1 || g.contains_edge(scc[0], scc[0]))
         .map(|scc| {
