@@ -3,30 +3,58 @@
 //! other, on a scenario whose every power loss queues manual restarts ranked
 //! by a dynamic policy (re-ranked after every change of service state).
 //!
+//! Reading and merging study summaries takes memory in proportion to their
+//! text: the same allocator keeps each thread's high-water mark of live
+//! bytes.
+//!
 //! Its own test binary, because a global allocator is per binary.
 
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use outage::study::StudySummary;
 use outage::{RunOptions, Scenario, SimDuration, Simulation};
 
 struct Counting;
 
 static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
 
+thread_local! {
+    /// Bytes this thread has allocated and not freed, since it was zeroed.
+    static LIVE: Cell<i64> = const { Cell::new(0) };
+    /// The most `LIVE` has been.
+    static PEAK: Cell<i64> = const { Cell::new(0) };
+}
+
+/// Adds `bytes` (negative: freed) to this thread's live bytes.
+fn track(bytes: i64) {
+    let _ = LIVE.try_with(|live| {
+        live.set(live.get() + bytes);
+        let _ = PEAK.try_with(|peak| peak.set(peak.get().max(live.get())));
+    });
+}
+
+/// The tests count allocations of the whole process: one at a time.
+static SERIAL: Mutex<()> = Mutex::new(());
+
 // SAFETY: every call is forwarded to the system allocator unchanged.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        track(layout.size() as i64);
         // SAFETY: same contract as the caller's.
         unsafe { System.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        track(-(layout.size() as i64));
         // SAFETY: same contract as the caller's.
         unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        track(new_size as i64 - layout.size() as i64);
         // SAFETY: same contract as the caller's.
         unsafe { System.realloc(ptr, layout, new_size) }
     }
@@ -79,6 +107,7 @@ fn allocations_during(f: impl FnOnce()) -> u64 {
 
 #[test]
 fn runs_allocate_nothing_per_event() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let scenario = Scenario::from_ron_str(SCENARIO).expect("the scenario loads");
     let mut sim = Simulation::new(&scenario, None).expect("the default disaster");
     let long = RunOptions::default().seed(3).timeline(false).horizon(SimDuration::from_days(40));
@@ -99,4 +128,75 @@ fn runs_allocate_nothing_per_event() {
         events.0,
         events.1
     );
+}
+
+/// The most bytes live at once on this thread while `f` runs, beyond those
+/// live when it starts, and what `f` returns.
+fn peak_during<T>(f: impl FnOnce() -> T) -> (u64, T) {
+    LIVE.with(|l| l.set(0));
+    PEAK.with(|p| p.set(0));
+    let out = f();
+    (PEAK.with(Cell::get).max(0) as u64, out)
+}
+
+/// A summary no study of a real scenario would write but every check
+/// accepts: runs `from..to` of 4, with `services` services whose every
+/// metric was 1 tick in one run and the run length of ten years (or, for
+/// user-hours and data loss, `u64::MAX`) in the other. Each sketch has two
+/// bins, some 1,300 or 2,200 keys apart.
+fn far_apart_bins(services: usize, (from, to): (u64, u64)) -> String {
+    let mapping = sketches_ddsketch::Config::new(0.01, 4096, 0.5);
+    let h: u64 = 10 * 365 * 24 * 3_600_000;
+    let metric = |values: [u64; 2], origin: Option<u64>| {
+        let (mut zeros, mut bins) = (0, std::collections::BTreeMap::new());
+        for v in values {
+            match origin.map_or(v, |o| o - v) {
+                0 => zeros += 1,
+                s => *bins.entry(mapping.key(s as f64)).or_insert(0u64) += 1,
+            }
+        }
+        let bins: Vec<String> = bins.iter().map(|(k, c)| format!("[{k},{c}]")).collect();
+        let sum: u128 = values.iter().map(|&v| u128::from(v)).sum();
+        let sum_sq: u128 = values.iter().map(|&v| u128::from(v) * u128::from(v)).sum();
+        format!(
+            r#"{{"sketch_origin":{},"n":2,"sum":{sum},"sum_sq":{sum_sq},"min":{},"max":{},"above":[],"sketch":{{"zeros":{zeros},"bins":[{}]}}}}"#,
+            origin.map_or("null".to_owned(), |o| o.to_string()),
+            values[0].min(values[1]),
+            values[0].max(values[1]),
+            bins.join(",")
+        )
+    };
+    let service = format!(
+        r#"{{"metrics":[{},{},{},{},{},{},{}]}}"#,
+        metric([1, h], None),
+        metric([0, 0], None),
+        metric([1, h], None),
+        metric([1, h], None),
+        metric([1, u64::MAX], None),
+        metric([1, u64::MAX], None),
+        metric([h - 1, 0], Some(h)),
+    );
+    let names: Vec<String> = (0..services).map(|i| format!("\"s{i}\"")).collect();
+    format!(
+        r#"{{"format":3,"scenario":"far","scenario_digest":"0123456789abcdef","seed":0,"runs":4,"run_ranges":[[{from},{to}]],"horizon_ms":{h},"thresholds":[],"services":[{}],"disasters":[["d",{{"runs":2,"services":[{}],"deadlocked_runs":0}}]]}}"#,
+        names.join(","),
+        vec![service; services].join(",")
+    )
+}
+
+#[test]
+fn reading_and_merging_summaries_takes_memory_in_proportion_to_their_text() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let (a, b) = (far_apart_bins(2000, (0, 2)), far_apart_bins(2000, (2, 4)));
+    let (read, parsed) = peak_during(|| StudySummary::from_json(&a));
+    let a = parsed.expect("every check accepts it");
+    let b = StudySummary::from_json(&b).expect("every check accepts it");
+    let text = a.to_json().len() as u64;
+    let parts = [a, b];
+    let (merged, whole) = peak_during(|| StudySummary::merge(&parts));
+    assert!(whole.expect("the two halves merge").is_complete());
+    eprintln!("{text} bytes of text: {read} bytes at most to read, {merged} to merge");
+    // Dense sketches took some 70 times the text here.
+    assert!(read <= 3 * text, "reading {text} bytes of summary took {read} bytes");
+    assert!(merged <= 3 * text, "merging two summaries of {text} bytes took {merged} bytes");
 }

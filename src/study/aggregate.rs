@@ -30,43 +30,37 @@ static MAPPING: LazyLock<Config> = LazyLock::new(|| Config::new(QUANTILE_RELATIV
 /// so bins never collapse and merging is exact.
 static MAX_KEY: LazyLock<i32> = LazyLock::new(|| MAPPING.key(u64::MAX as f64));
 
-/// Quantile sketch of non-negative integer values: DDSketch's bins, kept
-/// dense in memory and written sparse (only non-empty bins), so that the
-/// same runs give the same bytes however they were split and merged, and a
-/// summary read from a file can be checked bin by bin.
+/// Quantile sketch of non-negative integer values: the count of zeros and
+/// DDSketch's non-empty bins as `(key, count)`, keys rising. Kept sparse in
+/// memory exactly as it is written, so that the same runs give the same
+/// bytes however they were split and merged, and a sketch read from a file
+/// takes memory in proportion to its text (a dense copy would turn two bins
+/// far apart into thousands).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "SketchFile", into = "SketchFile")]
+#[serde(try_from = "SketchFile")]
 pub(crate) struct Sketch {
     zeros: u64,
-    /// Key of `bins[0]`.
-    first_key: i32,
-    bins: Vec<u64>,
+    /// Non-empty bins, keys rising.
+    bins: Vec<(i32, u64)>,
 }
 
 /// A sketch as written in a summary: the count of zeros and the non-empty
 /// bins as `[key, count]`, keys ascending.
-#[derive(Serialize, Deserialize)]
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SketchFile {
     zeros: u64,
     bins: Vec<(i32, u64)>,
 }
 
-impl From<Sketch> for SketchFile {
-    fn from(s: Sketch) -> Self {
-        let bins = (s.first_key..).zip(s.bins).filter(|&(_, c)| c > 0).collect();
-        SketchFile { zeros: s.zeros, bins }
-    }
-}
-
 impl TryFrom<SketchFile> for Sketch {
     type Error = String;
 
+    /// Keeps the bins as they are in the file, once checked.
     fn try_from(f: SketchFile) -> Result<Self, String> {
-        let mut sketch = Sketch { zeros: f.zeros, ..Sketch::default() };
         let mut last = -1;
         let mut total = f.zeros;
-        for (key, count) in f.bins {
+        for &(key, count) in &f.bins {
             if key <= last || key > *MAX_KEY || count == 0 {
                 return Err(format!(
                     "sketch bin [{key}, {count}]: bins must have keys rising from 0 to {} and counts above 0",
@@ -74,10 +68,9 @@ impl TryFrom<SketchFile> for Sketch {
                 ));
             }
             total = total.checked_add(count).ok_or("sketch counts overflow")?;
-            sketch.add_count(key, count);
             last = key;
         }
-        Ok(sketch)
+        Ok(Sketch { zeros: f.zeros, bins: f.bins })
     }
 }
 
@@ -85,50 +78,62 @@ impl Sketch {
     fn add(&mut self, value: u64) {
         match value {
             0 => self.zeros += 1,
-            v => self.add_count(MAPPING.key(v as f64), 1),
+            v => {
+                let key = MAPPING.key(v as f64);
+                match self.bins.binary_search_by_key(&key, |&(k, _)| k) {
+                    Ok(i) => {
+                        if let Some((_, count)) = self.bins.get_mut(i) {
+                            *count += 1;
+                        }
+                    }
+                    Err(i) => self.bins.insert(i, (key, 1)),
+                }
+            }
         }
     }
 
-    fn add_count(&mut self, key: i32, count: u64) {
-        self.cover(key, key);
-        self.bins[(key - self.first_key) as usize] += count;
-    }
-
-    /// Grows the bins to cover keys `lo..=hi`, with room to spare on the side
-    /// that grew: a fresh sketch of every split of a study fills its range
-    /// one value at a time, and should not reallocate for each.
-    fn cover(&mut self, lo: i32, hi: i32) {
-        const SLACK: i32 = 32;
-        if self.bins.is_empty() {
-            self.first_key = (lo - SLACK).max(0);
-            self.bins.resize(((hi + SLACK).min(*MAX_KEY) - self.first_key + 1) as usize, 0);
+    /// Adds `other`'s counts: a merge of two key-sorted lists, so the result
+    /// holds at most the bins of both.
+    fn merge(&mut self, other: &Sketch) {
+        self.zeros = self.zeros.saturating_add(other.zeros);
+        if other.bins.is_empty() {
             return;
         }
-        if lo < self.first_key {
-            let new_first = (lo - SLACK).max(0);
-            self.bins.splice(0..0, std::iter::repeat_n(0, (self.first_key - new_first) as usize));
-            self.first_key = new_first;
+        let mut out = Vec::with_capacity(self.bins.len() + other.bins.len());
+        let (mut a, mut b) = (self.bins.iter().copied().peekable(), other.bins.iter().copied().peekable());
+        loop {
+            let next = match (a.peek(), b.peek()) {
+                (Some(&(ka, ca)), Some(&(kb, cb))) if ka == kb => {
+                    a.next();
+                    b.next();
+                    (ka, ca.saturating_add(cb))
+                }
+                (Some(&x), Some(&y)) => {
+                    if x.0 < y.0 {
+                        a.next();
+                        x
+                    } else {
+                        b.next();
+                        y
+                    }
+                }
+                (Some(_), None) => {
+                    out.extend(a);
+                    break;
+                }
+                (None, _) => {
+                    out.extend(b);
+                    break;
+                }
+            };
+            out.push(next);
         }
-        let last = self.first_key + self.bins.len() as i32 - 1;
-        if hi > last {
-            self.bins.resize(((hi + SLACK).min(*MAX_KEY) - self.first_key + 1) as usize, 0);
-        }
-    }
-
-    fn merge(&mut self, other: &Sketch) {
-        self.zeros += other.zeros;
-        let mut filled = (other.first_key..).zip(&other.bins).filter(|&(_, &c)| c > 0);
-        let Some((lo, _)) = filled.next() else { return };
-        let hi = filled.last().map_or(lo, |(k, _)| k);
-        self.cover(lo, hi);
-        for (key, &count) in (other.first_key..).zip(&other.bins).filter(|&(_, &c)| c > 0) {
-            self.bins[(key - self.first_key) as usize] += count;
-        }
+        self.bins = out;
     }
 
     /// Values counted.
     pub(crate) fn count(&self) -> u64 {
-        self.bins.iter().fold(self.zeros, |a, &c| a.saturating_add(c))
+        self.bins.iter().fold(self.zeros, |a, &(_, c)| a.saturating_add(c))
     }
 
     /// The value at `rank` (0-based, in sorted order), within 1%.
@@ -137,15 +142,14 @@ impl Sketch {
             return 0.0;
         }
         let mut seen = self.zeros;
-        for (key, &count) in (self.first_key..).zip(&self.bins) {
+        for &(key, count) in &self.bins {
             seen = seen.saturating_add(count);
             if seen > rank {
                 return MAPPING.value(key);
             }
         }
-        // Past the last value: the largest one (bins may end in spare room).
-        let last = (self.first_key..).zip(&self.bins).filter(|&(_, &c)| c > 0).last();
-        last.map_or(0.0, |(key, _)| MAPPING.value(key))
+        // Past the last value: the largest one.
+        self.bins.last().map_or(0.0, |&(key, _)| MAPPING.value(key))
     }
 }
 
@@ -546,6 +550,21 @@ mod tests {
         for q in [0.0, 0.1, 0.5, 0.9, 0.95, 0.99, 1.0] {
             assert_eq!(merged.quantile(q), whole.quantile(q), "q = {q}");
         }
+    }
+
+    #[test]
+    fn a_sketch_read_keeps_the_bins_of_the_file_and_no_more() {
+        // Two bins at either end of the keys: a dense copy would hold 2218.
+        let text = format!(r#"{{"zeros":3,"bins":[[0,1],[{},2]]}}"#, *MAX_KEY);
+        let s: Sketch = serde_json::from_str(&text).unwrap();
+        assert_eq!((s.bins.len(), s.count()), (2, 6));
+        assert_eq!(serde_json::to_string(&s).unwrap(), text);
+        // Merging keeps the union of the bins, in key order.
+        let mut m = s.clone();
+        m.merge(&serde_json::from_str(r#"{"zeros":0,"bins":[[40,5],[2000,1]]}"#).unwrap());
+        assert_eq!(m.bins, [(0, 1), (40, 5), (2000, 1), (*MAX_KEY, 2)]);
+        m.merge(&s);
+        assert_eq!((m.bins.len(), m.count()), (4, 18));
     }
 
     #[test]
