@@ -30,6 +30,37 @@ static MAPPING: LazyLock<Config> = LazyLock::new(|| Config::new(QUANTILE_RELATIV
 /// so bins never collapse and merging is exact.
 static MAX_KEY: LazyLock<i32> = LazyLock::new(|| MAPPING.key(u64::MAX as f64));
 
+/// `BIN_FLOORS[k]`: the smallest whole number of ticks in bin `k`, for `k`
+/// in `0..=MAX_KEY` (the key is non-decreasing in the value, so bin `k`
+/// holds the whole numbers from `BIN_FLOORS[k]` up to the next bin's floor,
+/// exclusive; a bin whose floor equals the next one's holds none).
+static BIN_FLOORS: LazyLock<Vec<u64>> = LazyLock::new(|| {
+    (0..=*MAX_KEY)
+        .map(|k| {
+            // The least v >= 1 with key(v) >= k; key(u64::MAX) = MAX_KEY >= k.
+            let (mut lo, mut hi) = (1u64, u64::MAX);
+            while lo < hi {
+                let mid = lo + (hi - lo) / 2;
+                if MAPPING.key(mid as f64) >= k { hi = mid } else { lo = mid + 1 }
+            }
+            lo
+        })
+        .collect()
+});
+
+/// The whole numbers of ticks that fall in bin `key`, as `(lowest,
+/// highest)`; `None` for a key outside `0..=MAX_KEY` or a bin that holds no
+/// whole number (below about 34, bins are narrower than one tick).
+fn bin_values(key: i32) -> Option<(u64, u64)> {
+    let k = usize::try_from(key).ok()?;
+    let lo = *BIN_FLOORS.get(k)?;
+    let hi = match BIN_FLOORS.get(k + 1) {
+        Some(&next) => next.checked_sub(1)?,
+        None => u64::MAX,
+    };
+    (lo <= hi).then_some((lo, hi))
+}
+
 /// Quantile sketch of non-negative integer values: the count of zeros and
 /// DDSketch's non-empty bins as `(key, count)`, keys rising. Kept sparse in
 /// memory exactly as it is written, so that the same runs give the same
@@ -37,41 +68,11 @@ static MAX_KEY: LazyLock<i32> = LazyLock::new(|| MAPPING.key(u64::MAX as f64));
 /// takes memory in proportion to its text (a dense copy would turn two bins
 /// far apart into thousands).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "SketchFile")]
+#[serde(deny_unknown_fields)]
 pub(crate) struct Sketch {
     zeros: u64,
-    /// Non-empty bins, keys rising.
+    /// Non-empty bins, keys rising (checked by [`MetricAgg::check`] when read).
     bins: Vec<(i32, u64)>,
-}
-
-/// A sketch as written in a summary: the count of zeros and the non-empty
-/// bins as `[key, count]`, keys ascending.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SketchFile {
-    zeros: u64,
-    bins: Vec<(i32, u64)>,
-}
-
-impl TryFrom<SketchFile> for Sketch {
-    type Error = String;
-
-    /// Keeps the bins as they are in the file, once checked.
-    fn try_from(f: SketchFile) -> Result<Self, String> {
-        let mut last = -1;
-        let mut total = f.zeros;
-        for &(key, count) in &f.bins {
-            if key <= last || key > *MAX_KEY || count == 0 {
-                return Err(format!(
-                    "sketch bin [{key}, {count}]: bins must have keys rising from 0 to {} and counts above 0",
-                    *MAX_KEY
-                ));
-            }
-            total = total.checked_add(count).ok_or("sketch counts overflow")?;
-            last = key;
-        }
-        Ok(Sketch { zeros: f.zeros, bins: f.bins })
-    }
 }
 
 impl Sketch {
@@ -132,7 +133,8 @@ impl Sketch {
     }
 
     /// Values counted.
-    pub(crate) fn count(&self) -> u64 {
+    #[cfg(test)]
+    fn count(&self) -> u64 {
         self.bins.iter().fold(self.zeros, |a, &(_, c)| a.saturating_add(c))
     }
 
@@ -148,7 +150,7 @@ impl Sketch {
                 return MAPPING.value(key);
             }
         }
-        // Past the last value: the largest one.
+        // Past the last value (only in a sketch that was not checked).
         self.bins.last().map_or(0.0, |&(key, _)| MAPPING.value(key))
     }
 }
@@ -205,6 +207,29 @@ pub(crate) fn natural_range(metric: Metric, horizon: SimDuration) -> (f64, f64) 
 /// relative to the unavailability, as downtime's.
 pub(crate) fn sketch_origin(metric: Metric, horizon: SimDuration) -> Option<u64> {
     (metric == Metric::Availability).then(|| horizon.as_millis())
+}
+
+/// Bounds on the sum of `f(value)` over the runs of `classes` (clipped to
+/// `min..=max`, lowest first, `f` non-decreasing): every run at the low end
+/// of its class but one at the maximum, or at the high end but one at the
+/// minimum. `None` where a bound is past `u128`.
+fn sum_bounds(classes: &[Class], (min, max): (u64, u64), f: &dyn Fn(u64) -> u128) -> (Option<u128>, Option<u128>) {
+    let total = |end: fn(&Class) -> u64| {
+        classes.iter().try_fold(0u128, |a, c| f(end(c)).checked_mul(u128::from(c.count))?.checked_add(a))
+    };
+    let (Some(first), Some(last)) = (classes.first(), classes.last()) else { return (Some(0), Some(0)) };
+    let low = total(|c| c.lo).and_then(|s| s.checked_add(f(max).saturating_sub(f(last.lo))));
+    let high = total(|c| c.hi).map(|s| s.saturating_sub(f(first.hi).saturating_sub(f(min))));
+    (low, high)
+}
+
+/// Runs of a metric whose values lie in `lo..=hi` ticks: one sketch bin, or
+/// the sketch's zeros.
+#[derive(Clone, Copy, Debug)]
+struct Class {
+    lo: u64,
+    hi: u64,
+    count: u64,
 }
 
 /// The aggregate of one metric of one service over many runs.
@@ -277,44 +302,161 @@ impl MetricAgg {
         self.sketch.merge(&other.sketch);
     }
 
-    /// Checks a metric read from a summary: `runs` values, counts within
-    /// them, and sums, extremes and sketch that agree with each other.
-    fn check(&self, runs: u64, thresholds: usize, sketch_origin: Option<u64>) -> Result<(), String> {
+    /// Checks a metric read from a summary against what every study
+    /// guarantees: `runs` values of at most `most` ticks, one count for each
+    /// of `thresholds` (in ticks), the sketch measured from `sketch_origin`,
+    /// and a sketch, extremes, sums and threshold counts that the same runs
+    /// could all give. The error says what is wrong.
+    fn check(&self, runs: u64, thresholds: &[u64], sketch_origin: Option<u64>, most: u64) -> Result<(), String> {
         if self.sketch_origin != sketch_origin {
             return Err(format!("measures its sketch from {:?}, not {sketch_origin:?}", self.sketch_origin));
-        }
-        if let Some(origin) = sketch_origin
-            && runs > 0
-            && self.max > origin
-        {
-            return Err(format!("has a maximum of {} ticks, beyond the run length of {origin}", self.max));
         }
         if self.n != runs {
             return Err(format!("counts {} runs, not {runs}", self.n));
         }
-        if self.above.len() != thresholds {
-            return Err(format!("has {} threshold counts, not {thresholds}", self.above.len()));
+        if self.above.len() != thresholds.len() {
+            return Err(format!("has {} threshold counts, not {}", self.above.len(), thresholds.len()));
         }
         if let Some(k) = self.above.iter().find(|&&k| k > runs) {
             return Err(format!("counts {k} runs above a threshold, out of {runs}"));
         }
-        if self.sketch.count() != runs {
-            return Err(format!("has a sketch of {} runs, not {runs}", self.sketch.count()));
+        let mut classes = self.sketch_classes()?;
+        let counted =
+            classes.iter().try_fold(0u64, |a, c| a.checked_add(c.count)).ok_or("has sketch counts that overflow")?;
+        if counted != runs {
+            return Err(format!("has a sketch of {counted} runs, not {runs}"));
         }
-        let n = u128::from(runs);
-        let consistent = match runs {
-            0 => self.sum == 0 && self.sum_sq == 0,
-            _ => {
-                self.min <= self.max
-                    && self.sum >= n * u128::from(self.min)
-                    && self.sum <= n * u128::from(self.max)
-                    && self.sum_sq <= n.saturating_mul(u128::from(self.max) * u128::from(self.max))
+        let inconsistent =
+            |why: String| Err(format!("has a sum, minimum and maximum that cannot come from the same runs: {why}"));
+        let (min, max) = (self.min, self.max);
+        if runs == 0 {
+            // What a study writes for a shard without runs, and nothing else.
+            if (self.sum, self.sum_sq, min, max) != (0, 0, u64::MAX, 0) {
+                return inconsistent(format!(
+                    "no runs, but a sum of {}, a sum of squares of {}, a minimum of {min} and a maximum of {max} \
+                     (expected 0, 0, {} and 0)",
+                    self.sum,
+                    self.sum_sq,
+                    u64::MAX
+                ));
             }
+            return Ok(());
+        }
+        if min > max {
+            return inconsistent(format!("a minimum of {min} above the maximum of {max}"));
+        }
+        if max > most {
+            return Err(format!("has a maximum of {max} ms, beyond the run length of {most} ms"));
+        }
+        // Each run's value lies in its sketch class and within [min, max].
+        for c in &mut classes {
+            let (lo, hi) = (c.lo.max(min), c.hi.min(max));
+            if lo > hi {
+                return Err(format!(
+                    "has a sketch that puts {} runs at {}..={} ticks, outside its minimum of {min} and maximum of {max}",
+                    c.count, c.lo, c.hi
+                ));
+            }
+            (c.lo, c.hi) = (lo, hi);
+        }
+        let (Some(first), Some(last)) = (classes.first().copied(), classes.last().copied()) else {
+            return Err(format!("has an empty sketch of {runs} runs"));
         };
-        if !consistent {
-            return Err("has a sum, minimum and maximum that cannot come from the same runs".into());
+        if first.lo != min {
+            return Err(format!(
+                "has a minimum of {min}, but no run in the lowest class of its sketch ({}..={} ticks) can be that low",
+                first.lo, first.hi
+            ));
+        }
+        if last.hi != max {
+            return Err(format!(
+                "has a maximum of {max}, but no run in the highest class of its sketch ({}..={} ticks) can be that high",
+                last.lo, last.hi
+            ));
+        }
+        // A bound past u128 is no bound (a study's sum of squares saturates).
+        let square = |v: u64| u128::from(v) * u128::from(v);
+        for (what, value, f) in
+            [("sum", self.sum, &(|v| u128::from(v)) as &dyn Fn(u64) -> u128), ("sum of squares", self.sum_sq, &square)]
+        {
+            let (low, high) = sum_bounds(&classes, (min, max), f);
+            let (low, high) = (low.unwrap_or(u128::MAX), high.unwrap_or(u128::MAX));
+            if value < low || value > high {
+                return inconsistent(format!(
+                    "a {what} of {value}, where its sketch, minimum and maximum allow {low}..={high}"
+                ));
+            }
+        }
+        // Cauchy-Schwarz: n * sum of squares >= sum^2, where both fit.
+        if let (Some(a), Some(b)) = (u128::from(runs).checked_mul(self.sum_sq), self.sum.checked_mul(self.sum))
+            && a < b
+        {
+            return inconsistent(format!("a sum of {} too large for a sum of squares of {}", self.sum, self.sum_sq));
+        }
+        // Classes are disjoint and sorted, so both ends rise: the runs of
+        // the classes from index i on are `runs - before[i]`.
+        let before: Vec<u64> = std::iter::once(0)
+            .chain(classes.iter().scan(0u64, |a, c| {
+                *a = a.saturating_add(c.count);
+                Some(*a)
+            }))
+            .collect();
+        let from = |i: usize| runs.saturating_sub(before.get(i).copied().unwrap_or(runs));
+        for (i, (&k, &t)) in self.above.iter().zip(thresholds).enumerate() {
+            let sure = from(classes.partition_point(|c| c.lo <= t));
+            let maybe = from(classes.partition_point(|c| c.hi <= t));
+            // The maximum is above t, and the minimum is not, whatever their class.
+            let low = sure.saturating_add(u64::from(max > t && last.lo <= t));
+            let high = maybe.saturating_sub(u64::from(min <= t && first.hi > t));
+            if k < low || k > high {
+                return Err(format!(
+                    "counts {k} runs above threshold #{} ({t} ticks), where its sketch, minimum and maximum allow \
+                     {low}..={high}",
+                    i + 1
+                ));
+            }
         }
         Ok(())
+    }
+
+    /// The sketch as classes of values in ticks, lowest first: the runs
+    /// counted as zeros (the sketch's origin: the run length, for a metric
+    /// measured from it), and each bin's whole numbers of ticks (turned into
+    /// values for a sketch of shortfalls). Checks the bins' keys and counts.
+    fn sketch_classes(&self) -> Result<Vec<Class>, String> {
+        let origin = self.sketch_origin.unwrap_or(0);
+        let mut classes = Vec::with_capacity(self.sketch.bins.len().min(BIN_FLOORS.len()) + 1);
+        if self.sketch.zeros > 0 {
+            classes.push(Class { lo: origin, hi: origin, count: self.sketch.zeros });
+        }
+        let mut last = -1;
+        for &(key, count) in &self.sketch.bins {
+            if key <= last || key > *MAX_KEY || count == 0 {
+                return Err(format!(
+                    "has a sketch bin [{key}, {count}]: bins must have keys rising from 0 to {} and counts above 0",
+                    *MAX_KEY
+                ));
+            }
+            last = key;
+            let (lo, hi) = bin_values(key)
+                .ok_or_else(|| format!("has a sketch bin [{key}, {count}] that holds no whole number of ticks"))?;
+            classes.push(match self.sketch_origin {
+                None => Class { lo, hi, count },
+                // Shortfalls lo..=hi are values origin-hi..=origin-lo; one past
+                // the origin is left for the check against the maximum.
+                Some(o) => match o.checked_sub(lo) {
+                    Some(top) => Class { lo: o.saturating_sub(hi), hi: top, count },
+                    None => {
+                        return Err(format!(
+                            "has a sketch bin [{key}, {count}] of runs short of the run length of {o} ms by {lo} ms or \
+                             more"
+                        ));
+                    }
+                },
+            });
+        }
+        classes.sort_unstable_by_key(|c| c.lo);
+        Ok(classes)
     }
 
     /// Mean in ticks.
@@ -422,6 +564,55 @@ pub(crate) struct ServiceAgg {
     pub(crate) metrics: Vec<MetricAgg>,
 }
 
+impl ServiceAgg {
+    /// Checks what every run guarantees between the metrics of a service
+    /// (see [`ticks`]): downtime, degraded time and availability add up to
+    /// the run length; the service is back for good no sooner than it first
+    /// serves again, and no sooner than the time it spent down or degraded.
+    /// Checked on the sums and extremes, which keep any order that holds run
+    /// by run. Needs every metric (checked first) and at least one run.
+    fn check_together(&self, runs: u64, horizon: SimDuration) -> Result<(), String> {
+        let get = |m: Metric| {
+            let i = Metric::ALL.iter().position(|&x| x == m);
+            i.and_then(|i| self.metrics.get(i)).ok_or_else(|| format!("has no {} metric", m.as_str()))
+        };
+        let (down, degraded) = (get(Metric::Downtime)?, get(Metric::Degraded)?);
+        let (partial, full, up) =
+            (get(Metric::PartialRecovery)?, get(Metric::FullRecovery)?, get(Metric::Availability)?);
+        let h = horizon.as_millis();
+        let total = down.sum.checked_add(degraded.sum).and_then(|s| s.checked_add(up.sum));
+        let expected = u128::from(runs) * u128::from(h);
+        if total != Some(expected) {
+            return Err(format!(
+                "downtime, degraded time and availability add up to {} ms over its runs, not {runs} runs x {h} ms = \
+                 {expected} ms",
+                total.map_or_else(|| "more than 2^128".to_owned(), |t| t.to_string())
+            ));
+        }
+        if u128::from(up.max) + u128::from(down.min) + u128::from(degraded.min) > u128::from(h)
+            || u128::from(up.min) + u128::from(down.max.max(degraded.max)) > u128::from(h)
+        {
+            return Err(format!(
+                "has an availability of {}..={} ms that does not fit its downtime of {}..={} ms and degraded time of \
+                 {}..={} ms within the run length of {h} ms",
+                up.min, up.max, down.min, down.max, degraded.min, degraded.max
+            ));
+        }
+        let order = |early: &MetricAgg, late: &MetricAgg| {
+            early.min <= late.min && early.max <= late.max && early.sum <= late.sum
+        };
+        if !order(partial, full) {
+            return Err("serves again (partial_recovery) later than it is back for good (full_recovery)".into());
+        }
+        let out_sum = down.sum.saturating_add(degraded.sum);
+        let out_min = u128::from(down.min) + u128::from(degraded.min);
+        if out_sum > full.sum || out_min > u128::from(full.min) || down.max.max(degraded.max) > full.max {
+            return Err("is back for good (full_recovery) sooner than the time it spent down or degraded".into());
+        }
+        Ok(())
+    }
+}
+
 /// All services of one disaster.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct DisasterAgg {
@@ -460,14 +651,17 @@ impl DisasterAgg {
         }
     }
 
-    /// Checks an aggregate read from a summary against the study's shape:
-    /// `runs` runs of `horizon`, `services` services, and `thresholds[m]`
-    /// thresholds for metric `m`.
+    /// Checks an aggregate read from a summary against everything a study
+    /// guarantees: `runs` runs of `horizon`, one aggregate for each of
+    /// `services`, each metric `m` with the counts of `thresholds[m]` (in
+    /// ticks) and consistent in itself (see [`MetricAgg::check`]), and the
+    /// metrics of a service consistent with each other. The error names the
+    /// service and metric at fault.
     pub(crate) fn check(
         &self,
         runs: u64,
-        services: usize,
-        thresholds: &[usize],
+        services: &[String],
+        thresholds: &[Vec<u64>],
         horizon: SimDuration,
     ) -> Result<(), String> {
         if self.runs != runs {
@@ -476,21 +670,25 @@ impl DisasterAgg {
         if self.deadlocked_runs > runs {
             return Err(format!("counts {} deadlocked runs out of {runs}", self.deadlocked_runs));
         }
-        if self.services.len() != services {
-            return Err(format!("has {} services, not {services}", self.services.len()));
+        if self.services.len() != services.len() {
+            return Err(format!("has {} services, not {}", self.services.len(), services.len()));
         }
-        for (i, service) in self.services.iter().enumerate() {
+        for (service, name) in self.services.iter().zip(services) {
             if service.metrics.len() != Metric::ALL.len() {
                 return Err(format!(
-                    "service #{}: has {} metrics, not {}",
-                    i + 1,
+                    "service '{name}': has {} metrics, not {}",
                     service.metrics.len(),
                     Metric::ALL.len()
                 ));
             }
-            for ((metric, agg), &t) in Metric::ALL.iter().zip(&service.metrics).zip(thresholds) {
-                agg.check(runs, t, sketch_origin(*metric, horizon))
-                    .map_err(|e| format!("service #{} {}: {e}", i + 1, metric.as_str()))?;
+            for (m, (&metric, agg)) in Metric::ALL.iter().zip(&service.metrics).enumerate() {
+                let t = thresholds.get(m).map_or(&[][..], Vec::as_slice);
+                let most = if natural_range(metric, horizon).1.is_finite() { horizon.as_millis() } else { u64::MAX };
+                agg.check(runs, t, sketch_origin(metric, horizon), most)
+                    .map_err(|e| format!("service '{name}', metric {}: {e}", metric.as_str()))?;
+            }
+            if runs > 0 {
+                service.check_together(runs, horizon).map_err(|e| format!("service '{name}': {e}"))?;
             }
         }
         Ok(())
@@ -568,6 +766,23 @@ mod tests {
     }
 
     #[test]
+    fn bins_hold_the_whole_numbers_that_map_to_them() {
+        assert_eq!(bin_values(0), Some((1, 1)));
+        assert_eq!(bin_values(5), None, "between 1 and 2");
+        assert_eq!(bin_values(*MAX_KEY).map(|(_, hi)| hi), Some(u64::MAX));
+        assert_eq!((bin_values(-1), bin_values(*MAX_KEY + 1)), (None, None));
+        // Every bin's ends map to it, and the next whole number to the next.
+        for key in 0..=*MAX_KEY {
+            if let Some((lo, hi)) = bin_values(key) {
+                assert_eq!((MAPPING.key(lo as f64), MAPPING.key(hi as f64)), (key, key));
+                if lo > 1 {
+                    assert!(MAPPING.key((lo - 1) as f64) < key);
+                }
+            }
+        }
+    }
+
+    #[test]
     fn quantiles_are_within_the_documented_error() {
         let values: Vec<u64> = (1..=10_000u64).collect();
         let a = agg(&values);
@@ -606,7 +821,7 @@ mod tests {
         assert_eq!((a.quantile(0.0), a.quantile(1.0)), ((origin - 1000) as f64, (origin - 1) as f64));
         assert_eq!(a.sum, 1000 * u128::from(origin) - 500_500);
         // A summary whose sketch is measured from elsewhere is refused.
-        assert!(a.check(1000, 0, Some(origin)).is_ok());
-        assert!(a.check(1000, 0, None).unwrap_err().contains("measures its sketch from"));
+        assert!(a.check(1000, &[], Some(origin), origin).is_ok());
+        assert!(a.check(1000, &[], None, origin).unwrap_err().contains("measures its sketch from"));
     }
 }

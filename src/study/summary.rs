@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::aggregate::DisasterAgg;
 use super::output::{DisasterStats, MetricStats, ServiceStats, StudyReport};
-use super::{StudyIdentity, SummaryError, SummaryErrorKind};
+use super::{StudyIdentity, SummaryError, SummaryErrorKind, amount_ticks};
 use crate::objective::{Amount, Metric};
 use crate::scenario::Scenario;
 use crate::time::SimDuration;
@@ -29,8 +29,10 @@ pub(super) const SUMMARY_FORMAT: u32 = 3;
 
 /// The mergeable raw result of a study or of one of its shards: exact
 /// integer aggregates, written as JSON by `outage mc --summary` and combined
-/// by `outage merge`.
+/// by `outage merge`. Deserializing one checks it as
+/// [`from_json`](Self::from_json) does: there is no unchecked summary.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(try_from = "Unchecked")]
 pub struct StudySummary {
     pub(super) format: u32,
     pub(super) scenario: String,
@@ -43,6 +45,45 @@ pub struct StudySummary {
     pub(super) thresholds: Vec<(Metric, Amount)>,
     pub(super) services: Vec<String>,
     pub(super) disasters: Vec<(String, DisasterAgg)>,
+}
+
+/// A summary as read from a file, before it is checked: the fields of
+/// [`StudySummary`], in its order. Its sketches are kept as written (the
+/// non-empty bins only), so that reading takes memory in proportion to the
+/// text.
+#[derive(Deserialize)]
+struct Unchecked {
+    format: u32,
+    scenario: String,
+    scenario_digest: String,
+    seed: u64,
+    runs: u64,
+    run_ranges: Vec<(u64, u64)>,
+    horizon_ms: u64,
+    thresholds: Vec<(Metric, Amount)>,
+    services: Vec<String>,
+    disasters: Vec<(String, DisasterAgg)>,
+}
+
+impl TryFrom<Unchecked> for StudySummary {
+    type Error = String;
+
+    fn try_from(u: Unchecked) -> Result<Self, String> {
+        let s = StudySummary {
+            format: u.format,
+            scenario: u.scenario,
+            scenario_digest: u.scenario_digest,
+            seed: u.seed,
+            runs: u.runs,
+            run_ranges: u.run_ranges,
+            horizon_ms: u.horizon_ms,
+            thresholds: u.thresholds,
+            services: u.services,
+            disasters: u.disasters,
+        };
+        s.check()?;
+        Ok(s)
+    }
 }
 
 impl StudySummary {
@@ -62,9 +103,8 @@ impl StudySummary {
         if format != SUMMARY_FORMAT {
             return Err(SummaryErrorKind::UnsupportedFormat { found: format, expected: SUMMARY_FORMAT }.into());
         }
-        let s: StudySummary = serde_json::from_str(text).map_err(bad)?;
-        s.check().map_err(SummaryErrorKind::Inconsistent)?;
-        Ok(s)
+        let raw: Unchecked = serde_json::from_str(text).map_err(bad)?;
+        Ok(StudySummary::try_from(raw).map_err(SummaryErrorKind::Inconsistent)?)
     }
 
     /// Reads a summary file, refusing files over
@@ -89,9 +129,26 @@ impl StudySummary {
     }
 
     /// Checks that a summary read from a file is one a study could have
-    /// written: run ranges within the study, and every aggregate with the
-    /// study's services, metrics and thresholds and counts that add up.
+    /// written: this format; a study of at least one run of a run length
+    /// above zero; a digest as [`digest`] writes it; run ranges that are
+    /// sorted, disjoint parts of the study; thresholds of the kind and range
+    /// that `outage mc` accepts; services and disasters named, and each once;
+    /// and every aggregate as [`DisasterAgg::check`] requires. The error
+    /// names the disaster, service and metric at fault.
     fn check(&self) -> Result<(), String> {
+        if self.format != SUMMARY_FORMAT {
+            return Err(format!("summary format {} is not supported (expected {SUMMARY_FORMAT})", self.format));
+        }
+        if self.runs == 0 {
+            return Err("a study of no runs".into());
+        }
+        if self.horizon_ms == 0 {
+            return Err("a run length of zero".into());
+        }
+        let d = &self.scenario_digest;
+        if d.len() != 16 || !d.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+            return Err(format!("the scenario digest '{d}' is not 16 lowercase hexadecimal digits"));
+        }
         let mut covered = 0u64;
         let mut last_end = 0;
         for &(a, b) in &self.run_ranges {
@@ -101,14 +158,37 @@ impl StudySummary {
             covered += b - a;
             last_end = b;
         }
-        let thresholds: Vec<usize> =
-            Metric::ALL.iter().map(|m| self.thresholds.iter().filter(|(x, _)| x == m).count()).collect();
-        for (i, (name, agg)) in self.disasters.iter().enumerate() {
-            if self.disasters[..i].iter().any(|(n, _)| n == name) {
-                return Err(format!("disaster '{name}' appears twice"));
+        for (metric, amount) in &self.thresholds {
+            metric.check_amount(amount).map_err(|e| format!("threshold {}={amount}: {e}", metric.as_str()))?;
+        }
+        if self.services.is_empty() {
+            return Err("no services".into());
+        }
+        let mut seen = std::collections::HashSet::with_capacity(self.services.len());
+        for name in &self.services {
+            if name.is_empty() {
+                return Err("a service with an empty name".into());
             }
-            agg.check(covered, self.services.len(), &thresholds, SimDuration::from_millis(self.horizon_ms))
-                .map_err(|e| format!("disaster '{name}': {e}"))?;
+            if !seen.insert(name.as_str()) {
+                return Err(format!("service '{name}' appears twice"));
+            }
+        }
+        if self.disasters.is_empty() {
+            return Err("no disasters".into());
+        }
+        let mut seen = std::collections::HashSet::with_capacity(self.disasters.len());
+        if let Some((name, _)) = self.disasters.iter().find(|(name, _)| !seen.insert(name.as_str())) {
+            return Err(format!("disaster '{name}' appears twice"));
+        }
+        let horizon = SimDuration::from_millis(self.horizon_ms);
+        let thresholds: Vec<Vec<u64>> = Metric::ALL
+            .iter()
+            .map(|&m| {
+                self.thresholds.iter().filter(|(x, _)| *x == m).map(|&(_, a)| amount_ticks(m, a, horizon)).collect()
+            })
+            .collect();
+        for (name, agg) in &self.disasters {
+            agg.check(covered, &self.services, &thresholds, horizon).map_err(|e| format!("disaster '{name}': {e}"))?;
         }
         Ok(())
     }

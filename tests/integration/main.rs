@@ -32,5 +32,7 @@ mod regressions;
 mod replay;
 /// One test per validation rule: message, element and position.
 mod scenario_errors;
+/// Study summaries as untrusted input: every invariant checked, reading bounded.
+mod summaries;
 /// What-if studies: patches, variants and paired comparisons.
 mod whatif;
