@@ -54,7 +54,7 @@ pub use check::{Check, CheckReport, CheckRow, Verdict};
 pub use compare::{Compare, CompareReport, CompareRow};
 pub use output::{DisasterStats, Exceedance, MetricStats, ServiceStats, StudyReport, unit};
 pub use spof::{Spof, SpofReport, SpofRow};
-pub use summary::StudySummary;
+pub use summary::{MAX_SUMMARY_BYTES, StudySummary};
 use summary::{SUMMARY_FORMAT, digest};
 pub use sweep::{
     Sensitivity, SensitivityReport, SensitivityRow, Sweep, SweepError, SweepPoint, SweepReport, split_values,

@@ -61,8 +61,42 @@ struct Unchecked {
     run_ranges: Vec<(u64, u64)>,
     horizon_ms: u64,
     thresholds: Vec<(Metric, Amount)>,
+    #[serde(deserialize_with = "services")]
     services: Vec<String>,
     disasters: Vec<(String, DisasterAgg)>,
+}
+
+/// The fewest bytes a study writes for one service: seven metrics of at
+/// least 100 bytes each (`{"sketch_origin":null,"n":0,...}`) in every
+/// disaster, of which there is at least one.
+const MIN_SERVICE_BYTES: u64 = 700;
+
+/// The most services a summary of at most [`MAX_SUMMARY_BYTES`] can hold.
+/// Checked while reading: each name costs more memory than its text.
+const MAX_SERVICES: u64 = MAX_SUMMARY_BYTES / MIN_SERVICE_BYTES;
+
+/// Reads the list of service names, refusing more than [`MAX_SERVICES`].
+fn services<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    struct Names;
+    impl<'de> serde::de::Visitor<'de> for Names {
+        type Value = Vec<String>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            write!(f, "a list of at most {MAX_SERVICES} service names")
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<String>, A::Error> {
+            let mut names = Vec::new();
+            while let Some(name) = seq.next_element()? {
+                if names.len() as u64 == MAX_SERVICES {
+                    return Err(serde::de::Error::custom(format!(
+                        "more than {MAX_SERVICES} services, more than a summary of {MAX_SUMMARY_BYTES} bytes can hold"
+                    )));
+                }
+                names.push(name);
+            }
+            Ok(names)
+        }
+    }
+    d.deserialize_seq(Names)
 }
 
 impl TryFrom<Unchecked> for StudySummary {
@@ -86,6 +120,12 @@ impl TryFrom<Unchecked> for StudySummary {
     }
 }
 
+/// The largest summary file [`StudySummary::from_path`] reads: 64 MiB, the
+/// limit of a scenario file ([`MAX_FILE_BYTES`](crate::scenario::MAX_FILE_BYTES)).
+/// Reading stops one byte past it, whatever size the file claims, so a pipe
+/// or `/dev/zero` is refused rather than read until memory runs out.
+pub const MAX_SUMMARY_BYTES: u64 = crate::scenario::MAX_FILE_BYTES;
+
 impl StudySummary {
     /// Reads a summary written by [`to_json`](Self::to_json).
     ///
@@ -107,8 +147,9 @@ impl StudySummary {
         Ok(StudySummary::try_from(raw).map_err(SummaryErrorKind::Inconsistent)?)
     }
 
-    /// Reads a summary file, refusing files over
-    /// [`MAX_FILE_BYTES`](crate::scenario::MAX_FILE_BYTES).
+    /// Reads a summary file, refusing one over [`MAX_SUMMARY_BYTES`]: it
+    /// reads at most one byte past the limit, never trusting the size the
+    /// file reports. Memory used is bounded by a small multiple of that.
     ///
     /// # Errors
     /// An unreadable, oversized, malformed or inconsistent file; the message
@@ -117,7 +158,7 @@ impl StudySummary {
         use std::io::Read as _;
         let path = path.as_ref();
         let fail = |kind: SummaryErrorKind| SummaryError { path: Some(path.to_owned()), kind };
-        let limit = crate::scenario::MAX_FILE_BYTES;
+        let limit = MAX_SUMMARY_BYTES;
         let mut text = String::new();
         std::fs::File::open(path)
             .and_then(|f| f.take(limit + 1).read_to_string(&mut text))

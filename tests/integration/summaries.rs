@@ -1,13 +1,13 @@
 //! Study summaries are untrusted input: one test per class of summary that
 //! no study writes (each refused with a message naming the disaster, service
-//! and metric and what is wrong), and real shards that still merge into
-//! exactly the unsharded study.
+//! and metric and what is wrong), bounded reading, and real shards that
+//! still merge into exactly the unsharded study.
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
 use outage::objective::{Amount, Metric};
-use outage::study::{Study, StudySummary, SummaryErrorKind};
+use outage::study::{MAX_SUMMARY_BYTES, Study, StudySummary, SummaryErrorKind};
 use outage::{Scenario, SimDuration};
 use serde_json::{Value, json};
 
@@ -337,4 +337,29 @@ fn merge_names_the_file_disaster_service_and_metric_at_fault() {
     let o = outage(&["merge", good.to_str().unwrap(), bad.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
     let _ = (std::fs::remove_file(bad), std::fs::remove_file(good));
+}
+
+#[test]
+fn a_file_that_never_ends_is_read_only_up_to_the_limit() {
+    let zero = std::path::Path::new("/dev/zero");
+    if !zero.exists() {
+        return;
+    }
+    assert_eq!(MAX_SUMMARY_BYTES, 64 * 1024 * 1024);
+    let e = StudySummary::from_path(zero).unwrap_err();
+    assert!(matches!(e.kind, SummaryErrorKind::TooLarge { limit: MAX_SUMMARY_BYTES }), "{e}");
+    assert_eq!(e.to_string(), "/dev/zero: larger than 67108864 bytes: not a study summary");
+    let o = outage(&["merge", "/dev/zero"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("/dev/zero: larger than 67108864 bytes"));
+}
+
+#[test]
+fn more_services_than_a_summary_can_hold_are_refused_while_reading() {
+    // Each service takes at least 700 bytes of a real summary (seven metrics
+    // in each disaster), and a name in memory takes more than its text.
+    let names: Vec<String> = (0..95_870).map(|i| format!("s{i}")).collect();
+    let e = StudySummary::from_json(&doctored(|v| v["services"] = json!(names))).unwrap_err();
+    assert!(matches!(e.kind, SummaryErrorKind::Malformed(_)), "{e}");
+    assert!(e.to_string().contains("more than 95869 services, more than a summary of 67108864 bytes can hold"), "{e}");
 }
