@@ -74,6 +74,14 @@ pub(crate) use tally::Numbers;
 /// Default cap on the events of one run; see [`RunOptions::max_events`].
 pub const DEFAULT_MAX_EVENTS: u64 = 200_000_000;
 
+/// Default cap on the timeline of one run (about 150 bytes an entry); see
+/// [`RunOptions::max_timeline`].
+pub const DEFAULT_MAX_TIMELINE: usize = 2_000_000;
+
+/// How many of the latest events a run keeps to say, when it must stop,
+/// what was generating them.
+const RECENT_EVENTS: usize = 64;
+
 /// How to run: seed, run index, horizon, what to record.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RunOptions {
@@ -88,11 +96,22 @@ pub struct RunOptions {
     /// Stop with [`RunError::EventBudgetExceeded`] after this many events, so
     /// that a scenario with absurd failure rates cannot run forever.
     pub max_events: u64,
+    /// Stop with [`RunError::TimelineTooLong`] when the timeline would hold
+    /// more entries than this, so that recording it cannot exhaust memory
+    /// (events cost time; timeline entries cost memory).
+    pub max_timeline: usize,
 }
 
 impl Default for RunOptions {
     fn default() -> Self {
-        RunOptions { seed: 0, run: 0, horizon: None, timeline: true, max_events: DEFAULT_MAX_EVENTS }
+        RunOptions {
+            seed: 0,
+            run: 0,
+            horizon: None,
+            timeline: true,
+            max_events: DEFAULT_MAX_EVENTS,
+            max_timeline: DEFAULT_MAX_TIMELINE,
+        }
     }
 }
 
@@ -121,6 +140,18 @@ impl RunOptions {
         self.timeline = on;
         self
     }
+    /// Sets the most events a run may take.
+    #[must_use]
+    pub fn max_events(mut self, events: u64) -> Self {
+        self.max_events = events;
+        self
+    }
+    /// Sets the most entries the timeline may hold.
+    #[must_use]
+    pub fn max_timeline(mut self, entries: usize) -> Self {
+        self.max_timeline = entries;
+        self
+    }
 }
 
 /// Why a run could not be done.
@@ -140,13 +171,31 @@ pub enum RunError {
     ZeroHorizon,
     /// The run was stopped after too many events.
     #[error(
-        "run stopped after {events} events at {at}: the scenario generates events faster than it can be simulated (check failure rates)"
+        "run stopped after {events} events at {at}: the scenario generates events faster than it can be simulated; \
+         most of the latest were: {busiest} (check its failure rates, or what it backs up or feeds)"
     )]
     EventBudgetExceeded {
         /// Events processed.
         events: u64,
         /// Simulated time reached.
         at: SimTime,
+        /// The most frequent of the latest events, with how many of them
+        /// it was: what generates the events.
+        busiest: String,
+    },
+    /// The run's timeline grew past [`RunOptions::max_timeline`].
+    #[error(
+        "run stopped at {at}: its timeline passed {entries} entries, most of the latest from: {busiest}; run \
+         without the timeline (--no-timeline with the table, or a Monte Carlo study), or check that element's \
+         failure rates"
+    )]
+    TimelineTooLong {
+        /// Entries recorded.
+        entries: usize,
+        /// Simulated time reached.
+        at: SimTime,
+        /// The most frequent cause of the latest entries, and how many.
+        busiest: String,
     },
 }
 
@@ -280,14 +329,30 @@ impl<'s> Simulation<'s> {
         let horizon = SimTime::from(horizon);
         self.reset(options);
         let mut events: u64 = 0;
+        let mut recent = [Event::Start; RECENT_EVENTS];
         while let Some((t, event)) = self.ctx.queue.pop() {
             if t > horizon {
                 break; // the run is over; the rest of the queue is dropped at reset
             }
             events += 1;
             if events > options.max_events {
-                return Err(RunError::EventBudgetExceeded { events: events - 1, at: self.ctx.now });
+                let described =
+                    recent.iter().filter(|&&e| e != Event::Start).map(|e| e.describe(self.model, self.disaster));
+                return Err(RunError::EventBudgetExceeded {
+                    events: events - 1,
+                    at: self.ctx.now,
+                    busiest: most_frequent(described),
+                });
             }
+            if self.ctx.timeline.len() > options.max_timeline {
+                let latest = self.ctx.timeline.iter().rev().take(RECENT_EVENTS).map(|e| e.cause.clone());
+                return Err(RunError::TimelineTooLong {
+                    entries: options.max_timeline,
+                    at: self.ctx.now,
+                    busiest: most_frequent(latest),
+                });
+            }
+            recent[(events % RECENT_EVENTS as u64) as usize] = event;
             self.ctx.now = t;
             self.ctx.cause = event;
             self.handle(event);
@@ -509,4 +574,23 @@ impl<'s> Simulation<'s> {
 /// A uniform draw in [0, 1) from the top 53 bits.
 fn unit<R: Rng + ?Sized>(rng: &mut R) -> f64 {
     (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+}
+
+/// The most frequent of some descriptions, with its count ("generator
+/// 'gen' started (48 of the latest 64)"); ties go to the first seen.
+fn most_frequent(items: impl Iterator<Item = String>) -> String {
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    let mut total = 0;
+    for item in items {
+        total += 1;
+        match counts.iter_mut().find(|(s, _)| *s == item) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((item, 1)),
+        }
+    }
+    let best = counts.iter().enumerate().max_by_key(|&(i, (_, n))| (*n, std::cmp::Reverse(i)));
+    match best {
+        Some((_, (what, n))) => format!("{what} ({n} of the latest {total})"),
+        None => "nothing".to_owned(),
+    }
 }

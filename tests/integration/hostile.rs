@@ -183,3 +183,29 @@ fn long_chains_and_ladders_cost_their_size() {
     assert_eq!(ladder.model().users_affected(s0), 81);
     assert_eq!(ladder.model().transitive_dependants(s0).len(), 80);
 }
+
+#[test]
+fn a_run_bounds_its_events_and_its_timeline_and_names_the_culprit() {
+    // Class 4: the event budget bounded events, not memory: fast random
+    // failures over a long horizon filled gigabytes of timeline. The
+    // timeline is capped too, and both errors name what generates the
+    // events. A pool failing every minute or so and repaired as fast, for
+    // ten years: about 2.6 million failures.
+    let src = MINIMAL.replacen(r#"horizon: "2d""#, r#"horizon: "3650d""#, 1).replacen(
+        r#"Pool(name: "db-servers", room: "hall", servers: 8, boot: Fixed("20m"))"#,
+        r#"Pool(name: "db-servers", room: "hall", servers: 8, boot: Fixed("20m"),
+               failures: (time_to_failure: Exponential(mean: "1m"), time_to_repair: Exponential(mean: "1m")))"#,
+        1,
+    );
+    let scenario = Scenario::from_ron_str(&src).unwrap();
+    let mut sim = outage::Simulation::new(&scenario, Some("grid-outage")).unwrap();
+    let err = sim.run(&outage::RunOptions::default().max_timeline(10_000)).unwrap_err().to_string();
+    assert!(
+        err.contains("timeline passed 10000 entries, most of the latest from: ") && err.contains("db-servers"),
+        "{err}"
+    );
+    let err = sim.run(&outage::RunOptions::default().timeline(false).max_events(10_000)).unwrap_err().to_string();
+    assert!(err.contains("run stopped after 10000 events"), "{err}");
+    // Half the latest events are its failures, half its repairs.
+    assert!(err.contains("most of the latest were: pool 'db-servers' failed (32 of the latest 64)"), "{err}");
+}
