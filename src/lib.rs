@@ -176,7 +176,9 @@
 //! 1. Same scenario, seed, run index and crate version: an identical
 //!    [`RunReport`], byte-identical when serialized.
 //! 2. Events at the same instant are processed in the order they were
-//!    scheduled.
+//!    scheduled; what one event changes is propagated level by level (a
+//!    component after all its inputs outside its own cycle), components of
+//!    one level in file order.
 //! 3. Random numbers come only from ChaCha8 streams keyed by
 //!    (seed, stream kind, element name) and positioned on stream number
 //!    `run`: keying by an element's *name* rather than its index means two
@@ -186,6 +188,16 @@
 //!    (common random numbers); keying by run index means any run of a study
 //!    can be replayed alone.
 //! 4. No hash-map iteration order reaches a report.
+//!
+//! ## Untrusted input
+//! Scenario, milestone and summary files are untrusted: every problem is a
+//! located error, never a panic, a hang or unbounded memory. Files are read
+//! with a bound ([`scenario::MAX_FILE_BYTES`], whatever size they report);
+//! counts are capped so totals cannot wrap ([`scenario::MAX_SERVERS`],
+//! [`scenario::MAX_USERS`], [`scenario::MAX_HORIZON`],
+//! [`study::MAX_RUNS`]); a run stops with an error naming what generates
+//! its events or timeline entries ([`RunOptions::max_events`],
+//! [`RunOptions::max_timeline`]); names may not hold control characters.
 //!
 //! ## Feature flags
 //! - `cli` (default): the `outage` command-line tool (pulls in clap).

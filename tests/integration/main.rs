@@ -11,6 +11,8 @@ mod blame;
 mod cli;
 /// Same seed, same bytes; different seeds, different outcomes.
 mod determinism;
+/// Mutated scenarios, loaded and run: no panic, no hang.
+mod fuzz;
 /// The bundled scenarios' reports, pinned byte for byte in tests/golden/.
 mod golden;
 /// Hostile input: each class of defect found by a hostile-input campaign.
