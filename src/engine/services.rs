@@ -896,7 +896,13 @@ impl Simulation<'_> {
         self.services.served[s] = served;
         run.tally.change(now, state, served);
         self.infra.set_live(def.component, state != State::Down);
-        self.services.changed = true;
+        // Waiting work, failovers and recovery policies read states, not
+        // levels: a batch of servers back changes a level, and must not
+        // re-rank every queued action (quadratic in a pool restarted one
+        // server at a time).
+        if state != old {
+            self.services.changed = true;
+        }
         self.record_change(def.component, state, served);
         if first_impact {
             self.incident_started();
