@@ -199,6 +199,19 @@ pub enum RunError {
     },
 }
 
+impl RunError {
+    /// `name` is none of the scenario's disasters (the message lists them).
+    pub(crate) fn unknown_disaster(scenario: &Scenario, name: &str) -> RunError {
+        RunError::UnknownDisaster {
+            name: name.to_owned(),
+            known: match scenario.disasters() {
+                [] => "no disasters".to_owned(),
+                all => all.iter().map(|d| format!("'{}'", d.name())).collect::<Vec<_>>().join(", "),
+            },
+        }
+    }
+}
+
 /// A reusable simulator for one scenario and one disaster.
 ///
 /// Building a `Simulation` allocates its state once; each [`run`](Self::run)
@@ -242,13 +255,7 @@ impl<'s> Simulation<'s> {
     /// [`RunError::UnknownDisaster`].
     pub fn new(scenario: &'s Scenario, disaster: Option<&str>) -> Result<Self, RunError> {
         let disaster = match disaster {
-            Some(name) => scenario.disaster(name).ok_or_else(|| RunError::UnknownDisaster {
-                name: name.to_owned(),
-                known: match scenario.disasters() {
-                    [] => "no disasters".to_owned(),
-                    all => all.iter().map(|d| format!("'{}'", d.name())).collect::<Vec<_>>().join(", "),
-                },
-            })?,
+            Some(name) => scenario.disaster(name).ok_or_else(|| RunError::unknown_disaster(scenario, name))?,
             None => scenario.default_disaster(),
         };
         Ok(Self::for_disaster(scenario, disaster))

@@ -158,17 +158,7 @@ impl<'s> Compare<'s> {
         }
         let wanted = |name: &str| self.services.is_empty() || self.services.iter().any(|n| n == name);
         if let Some(name) = self.disasters.iter().find(|d| self.baseline.disasters_named(d).is_empty()) {
-            return Err(crate::engine::RunError::UnknownDisaster {
-                name: name.clone(),
-                known: self
-                    .baseline
-                    .disasters()
-                    .iter()
-                    .map(|d| format!("'{}'", d.name()))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            }
-            .into());
+            return Err(crate::engine::RunError::unknown_disaster(self.baseline, name).into());
         }
         let chosen =
             |d: &crate::model::Disaster| self.disasters.is_empty() || self.disasters.iter().any(|n| d.is_named(n));

@@ -381,16 +381,7 @@ impl<'s> Study<'s> {
         for name in &self.disasters {
             let found = self.scenario.disasters_named(name);
             if found.is_empty() {
-                return Err(StudyError::Run(RunError::UnknownDisaster {
-                    name: name.clone(),
-                    known: self
-                        .scenario
-                        .disasters()
-                        .iter()
-                        .map(|d| format!("'{}'", d.name()))
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                }));
+                return Err(StudyError::Run(RunError::unknown_disaster(self.scenario, name)));
             }
             for d in found {
                 if !out.iter().any(|x: &&Disaster| x.name() == d.name()) {

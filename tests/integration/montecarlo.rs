@@ -2,19 +2,14 @@
 //! `outage check` and sharded studies.
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use outage::Scenario;
 use outage::objective::Metric;
 use outage::study::{Check, Study, Verdict};
 
 fn outage(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_outage"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("CI")
-        .output()
-        .expect("the binary runs")
+    crate::common::outage_bin(args)
 }
 
 fn scratch(name: &str) -> PathBuf {

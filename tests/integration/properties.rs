@@ -5,6 +5,8 @@ use outage::scenario::spec::*;
 use outage::{RunOptions, RunReport, Scenario, SimDuration, SimTime, Simulation, State};
 use proptest::prelude::*;
 
+use crate::common::{protect_big_integers, restore_big_integers};
+
 const MINIMAL: &str = include_str!("../../scenarios/minimal.ron");
 
 /// A compact description of a random scenario, turned into a spec by `build`.
@@ -551,35 +553,4 @@ fn summary_refusals_have_kinds_a_program_can_match() {
     assert!(matches!(missing.kind, SummaryErrorKind::Unreadable(_)), "{missing}");
     assert_eq!(missing.path.as_deref(), Some(std::path::Path::new("no-such-summary.json")));
     assert!(missing.to_string().starts_with("no-such-summary.json: cannot read: "), "{missing}");
-}
-
-/// Replaces every integer literal of 20 digits or more (past u64) with a
-/// string placeholder; returns the text and the literals.
-fn protect_big_integers(text: &str) -> (String, Vec<String>) {
-    let mut out = String::new();
-    let mut big = Vec::new();
-    let mut digits = String::new();
-    for c in text.chars().chain(std::iter::once(' ')) {
-        if c.is_ascii_digit() {
-            digits.push(c);
-            continue;
-        }
-        if digits.len() >= 20 {
-            out.push_str(&format!("\"__big{}__\"", big.len()));
-            big.push(std::mem::take(&mut digits));
-        } else {
-            out.push_str(&std::mem::take(&mut digits));
-        }
-        out.push(c);
-    }
-    out.pop();
-    (out, big)
-}
-
-fn restore_big_integers(text: &str, big: &[String]) -> String {
-    let mut out = text.to_owned();
-    for (i, digits) in big.iter().enumerate() {
-        out = out.replace(&format!("\"__big{i}__\""), digits);
-    }
-    out
 }

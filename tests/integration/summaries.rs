@@ -4,22 +4,19 @@
 //! still merge into exactly the unsharded study.
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use outage::objective::{Amount, Metric};
 use outage::study::{MAX_SUMMARY_BYTES, Study, StudySummary, SummaryErrorKind};
 use outage::{Scenario, SimDuration};
 use serde_json::{Value, json};
 
+use crate::common::{protect_big_integers, restore_big_integers};
+
 const MINIMAL: &str = include_str!("../../scenarios/minimal.ron");
 
 fn outage(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_outage"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("CI")
-        .output()
-        .expect("the binary runs")
+    crate::common::outage_bin(args)
 }
 
 fn scratch(name: &str) -> PathBuf {
@@ -48,36 +45,12 @@ fn shards() -> (String, String) {
         .clone()
 }
 
-/// `text` with every integer of 20 digits or more (past what `Value` holds
-/// exactly) replaced by a placeholder string, and those integers.
-fn protect(text: &str) -> (String, Vec<String>) {
-    let (mut out, mut big, mut digits) = (String::new(), Vec::new(), String::new());
-    for c in text.chars().chain(Some(' ')) {
-        if c.is_ascii_digit() {
-            digits.push(c);
-            continue;
-        }
-        if digits.len() >= 20 {
-            out.push_str(&format!("\"__big{}__\"", big.len()));
-            big.push(std::mem::take(&mut digits));
-        }
-        out.push_str(&std::mem::take(&mut digits));
-        out.push(c);
-    }
-    out.pop();
-    (out, big)
-}
-
 /// The first shard, edited by `edit` (which may write `"__bigN__"` strings back).
 fn doctored(edit: impl FnOnce(&mut Value)) -> String {
-    let (text, big) = protect(&shards().0);
+    let (text, big) = protect_big_integers(&shards().0);
     let mut v: Value = serde_json::from_str(&text).unwrap();
     edit(&mut v);
-    let mut out = v.to_string();
-    for (i, digits) in big.iter().enumerate() {
-        out = out.replace(&format!("\"__big{i}__\""), digits);
-    }
-    out
+    restore_big_integers(&v.to_string(), &big)
 }
 
 /// Metric `m` (in report order) of service `s` of the first disaster.
