@@ -322,6 +322,62 @@ fn check_invariants(report: &RunReport, spec: &ScenarioSpec) {
             assert_eq!(last.state, s.final_state, "{}", s.name);
         }
     }
+    check_timeline(report, spec);
+}
+
+/// Replays the services' states along the timeline: the time each spends
+/// down and degraded adds up to what the report says (so up + degraded +
+/// down is the run), and at no instant is a service up while one of its
+/// hard dependencies is down.
+fn check_timeline(report: &RunReport, spec: &ScenarioSpec) {
+    use std::collections::HashMap;
+    let index: HashMap<&str, usize> = spec.services.iter().enumerate().map(|(i, s)| (s.name.as_str(), i)).collect();
+    let deps: Vec<Vec<usize>> = spec
+        .services
+        .iter()
+        .map(|s| s.depends_on.iter().filter_map(|d| index.get(d.as_str()).copied()).collect())
+        .collect();
+    let mut state = vec![State::Up; spec.services.len()];
+    let (mut down, mut degraded) = (vec![SimDuration::ZERO; state.len()], vec![SimDuration::ZERO; state.len()]);
+    let mut last = SimTime::ZERO;
+    let mut account = |state: &[State], from: SimTime, to: SimTime| {
+        for (i, st) in state.iter().enumerate() {
+            match st {
+                State::Down => down[i] += to - from,
+                State::Degraded => degraded[i] += to - from,
+                State::Up => {}
+            }
+        }
+    };
+    let entries: Vec<_> = report.timeline.iter().filter(|e| index.contains_key(e.component.as_str())).collect();
+    let mut k = 0;
+    while k < entries.len() {
+        let at = entries[k].at;
+        account(&state, last, at);
+        while k < entries.len() && entries[k].at == at {
+            state[index[entries[k].component.as_str()]] = entries[k].state;
+            k += 1;
+        }
+        for (i, st) in state.iter().enumerate() {
+            if *st == State::Up {
+                for &d in &deps[i] {
+                    assert_ne!(
+                        state[d],
+                        State::Down,
+                        "at {at}: '{}' is up while its hard dependency '{}' is down",
+                        spec.services[i].name,
+                        spec.services[d].name
+                    );
+                }
+            }
+        }
+        last = at;
+    }
+    account(&state, last, SimTime::from(report.horizon));
+    for (i, s) in spec.services.iter().enumerate() {
+        let outcome = report.service(&s.name).unwrap();
+        assert_eq!((down[i], degraded[i]), (outcome.downtime, outcome.degraded), "{}: timeline and totals", s.name);
+    }
 }
 
 proptest! {
