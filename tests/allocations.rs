@@ -200,3 +200,29 @@ fn reading_and_merging_summaries_takes_memory_in_proportion_to_their_text() {
     assert!(read <= 3 * text, "reading {text} bytes of summary took {read} bytes");
     assert!(merged <= 3 * text, "merging two summaries of {text} bytes took {merged} bytes");
 }
+
+#[test]
+fn stale_restart_work_is_freed_when_power_flaps() {
+    // Hostile input, class 4: each power loss queues a pool's restart
+    // batches; when power went again before anyone got to them, the stale
+    // batches stayed in memory for the rest of the run, so a flapping feed
+    // grew memory while the event count stayed small. Here no engineer
+    // ever arrives (arrival after the run), so nothing is picked up: memory
+    // must not grow with the number of losses. About 40 losses in 10 days
+    // and 160 in 40, each queueing 15 batches.
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let src = SCENARIO.replace(r#"on_call: 1, arrival: Fixed("10m")"#, r#"on_call: 0, arrival: Fixed("100d")"#);
+    let scenario = Scenario::from_ron_str(&src).expect("the scenario loads");
+    let peak = |days: u64| {
+        peak_during(|| {
+            let mut sim = Simulation::new(&scenario, None).expect("the default disaster");
+            let options = RunOptions::default().seed(3).timeline(false).horizon(SimDuration::from_days(days));
+            sim.run(&options).expect("the run completes").events
+        })
+    };
+    let (short, short_events) = peak(10);
+    let (long, long_events) = peak(40);
+    eprintln!("{short_events} events: {short} bytes at most; {long_events} events: {long}");
+    assert!(long_events > 3 * short_events, "{short_events} and {long_events} events");
+    assert!(long < short + 16 * 1024, "memory grows with power losses: {short} bytes, then {long}");
+}

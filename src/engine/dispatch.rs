@@ -205,12 +205,24 @@ pub(super) struct Crew {
     unstaffed_blocked: Vec<u32>,
     /// Teams called once some elements work, not called yet.
     waiting_calls: Vec<u16>,
+    /// Slots of `actions` free for new work: an action done or dropped is
+    /// referenced by nothing once its event is over, so memory holds the
+    /// work alive, not every piece of work ever queued.
+    free: Vec<u32>,
+    /// Slots freed during the current event, free from the next one (the
+    /// event's own description may still read them).
+    releasing: Vec<u32>,
+    /// Queueing order of the next action (ties in a queue go to the first).
+    next_seq: u64,
 }
 
 impl Crew {
     /// No one called, nothing queued, for run `run` of study `seed`.
     pub(super) fn reset(&mut self, model: &Model, seed: u64, run: u64) {
         self.actions.clear();
+        self.free.clear();
+        self.releasing.clear();
+        self.next_seq = 0;
         self.unstaffed_blocked.clear();
         self.incident = false;
         self.waiting_calls.clear();
@@ -229,6 +241,17 @@ impl Crew {
         for t in &model.teams {
             self.rngs.push(rng::stream(seed, run, StreamKind::Recovery, &t.name));
         }
+    }
+
+    /// An action is done or dropped and referenced by nothing but the
+    /// current event: its slot is reused from the next event on.
+    fn release(&mut self, a: u32) {
+        self.releasing.push(a);
+    }
+
+    /// Makes the slots released during the last event free for new work.
+    pub(super) fn flush_released(&mut self) {
+        self.free.append(&mut self.releasing);
     }
 
     /// Whether the incident has started: every team has been called in.
@@ -360,20 +383,29 @@ impl Simulation<'_> {
     /// `incident_started`; this covers work queued without any service
     /// being impacted), or, needing no engineer, starts by itself.
     pub(super) fn queue_action(&mut self, task: Task, servers: u64, epoch: u32) {
-        let id = self.crew.actions.len() as u32;
         let work = task.work(self.model);
         let action = Action {
             task,
             team: work.team,
             servers,
             epoch,
-            seq: u64::from(id),
+            seq: self.crew.next_seq,
             queued_at: self.ctx.now,
             blocked_at: self.ctx.now,
             status: Status::Waiting,
             engineer: 0,
         };
-        self.crew.actions.push(action);
+        self.crew.next_seq += 1;
+        let id = match self.crew.free.pop() {
+            Some(slot) => {
+                self.crew.actions[slot as usize] = action;
+                slot
+            }
+            None => {
+                self.crew.actions.push(action);
+                self.crew.actions.len() as u32 - 1
+            }
+        };
         match &work.wait {
             Some(wait) => {
                 let d = wait.sample(self.ctx.rng(task.stream(self.model)));
@@ -406,6 +438,7 @@ impl Simulation<'_> {
     /// with its requirements up, the slow way without them, or it waits.
     fn start_unstaffed(&mut self, a: u32) {
         if !self.still_needed(a) {
+            self.crew.release(a);
             return;
         }
         let task = self.crew.actions[a as usize].task;
@@ -462,6 +495,48 @@ impl Simulation<'_> {
         called
     }
 
+    /// A pool lost power again before its restart was done: the batches
+    /// queued or blocked for the earlier loss are dropped now (they would be
+    /// dropped when an engineer got to them; dropping them at once keeps a
+    /// pool whose power flaps from filling memory with stale work).
+    /// Batches waiting out a delay go when it is over.
+    pub(super) fn drop_stale_restarts(&mut self, p: PoolId, team: Option<u16>) {
+        let epoch = self.infra.pool_epoch(p);
+        let actions = &mut self.crew.actions;
+        let stale = |a: u32| {
+            let action = &actions[a as usize];
+            action.task == Task::PoolRestart(p) && action.epoch != epoch
+        };
+        let mut dropped = Vec::new();
+        match team {
+            Some(t) => {
+                let team = &mut self.crew.teams[t as usize];
+                dropped.extend(team.queue.iter().map(|(&a, _)| a).filter(|&a| stale(a)));
+                for a in &dropped {
+                    team.queue.remove(a);
+                }
+                team.blocked.retain(|&a| {
+                    let keep = !stale(a);
+                    if !keep {
+                        dropped.push(a);
+                    }
+                    keep
+                });
+            }
+            None => self.crew.unstaffed_blocked.retain(|&a| {
+                let keep = !stale(a);
+                if !keep {
+                    dropped.push(a);
+                }
+                keep
+            }),
+        }
+        for a in dropped {
+            self.crew.actions[a as usize].status = Status::Dropped;
+            self.crew.release(a);
+        }
+    }
+
     /// Whether an action still makes sense; drops it (and lets its target
     /// queue a new one later) if not.
     fn still_needed(&mut self, a: u32) -> bool {
@@ -508,6 +583,7 @@ impl Simulation<'_> {
             while let Some(e) = self.crew.free_engineer(t) {
                 let Some((a, _)) = self.crew.teams[t].queue.pop() else { break };
                 if !self.still_needed(a) {
+                    self.crew.release(a);
                     continue;
                 }
                 let task = self.crew.actions[a as usize].task;
@@ -591,6 +667,7 @@ impl Simulation<'_> {
     pub(super) fn action_done(&mut self, a: u32) {
         let action = self.crew.actions[a as usize];
         self.crew.actions[a as usize].status = Status::Finished;
+        self.crew.release(a);
         if let Some(team) = action.team {
             self.crew.task_done(team, action.engineer, self.model, &mut self.ctx);
         }

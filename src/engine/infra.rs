@@ -683,6 +683,7 @@ impl Simulation<'_> {
                     *phase = PoolPhase::Restarting;
                     *pending = to_start;
                 }
+                self.drop_stale_restarts(PoolId(i), restart.work.team);
                 let mut left = to_start;
                 while left > 0 {
                     let n = left.min(restart.batch);

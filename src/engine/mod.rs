@@ -360,6 +360,7 @@ impl<'s> Simulation<'s> {
                 });
             }
             recent[(events % RECENT_EVENTS as u64) as usize] = event;
+            self.crew.flush_released();
             self.ctx.now = t;
             self.ctx.cause = event;
             self.handle(event);
