@@ -269,10 +269,15 @@ impl ServiceRun {
     fn finish(&mut self, horizon: SimTime, def: &Service, model: &Model) -> ServiceOutcome {
         self.close_blame(horizon);
         let mut o = self.tally.finish(horizon, &def.name, def.users, def.priority);
+        // Causes that held it for no time are left out, unless they are all
+        // there is: a service impacted for an instant (a zero-length outage)
+        // still says why.
+        let lasting = self.blame.iter().any(|(_, t)| !t.is_zero());
+        let keep_instants = !lasting && o.first_impact.is_some();
         let mut causes: Vec<Cause> = self
             .blame
             .iter()
-            .filter(|(_, t)| !t.is_zero())
+            .filter(|(_, t)| !t.is_zero() || keep_instants)
             .map(|(b, t)| Cause { cause: b.describe(model), time: *t })
             .collect();
         // Longest first; ties keep the order of first appearance (stable sort).

@@ -254,3 +254,22 @@ fn a_dynamic_policy_reranks_when_states_change_not_levels() {
     let calls = calls.load(Ordering::Relaxed) as usize;
     assert!(calls >= n && calls < 10 * n, "{calls} ranks for {n} actions");
 }
+
+#[test]
+fn an_instant_outage_still_names_its_cause() {
+    // Class 9: a zero-length outage impacted a service for no time, and its
+    // main cause was empty (causes that held for no time were left out).
+    // They are kept when they are all there is.
+    let src = MINIMAL.replacen(
+        r#"Outage(target: "grid", at: "1h", duration: Fixed("6h"))"#,
+        r#"Outage(target: "db-servers", at: "1h", duration: Fixed("0s"))"#,
+        1,
+    );
+    let scenario = Scenario::from_ron_str(&src).unwrap();
+    let report = crate::common::run(&scenario, "grid-outage", 0);
+    for (name, cause) in [("db", "pool 'db-servers': outage"), ("web", "dependency 'db'")] {
+        let s = report.service(name).unwrap();
+        assert_eq!((s.first_impact.is_some(), s.downtime), (true, outage::SimDuration::ZERO), "{name}");
+        assert_eq!(s.main_cause().map(|c| c.cause.as_str()), Some(cause), "{name}");
+    }
+}
