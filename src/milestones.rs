@@ -388,6 +388,7 @@ pub fn check(path: &Path, file: &MilestoneFile) -> Result<(Scenario, Vec<Milesto
         .zip(not_reached)
         .map(|((m, mut times), not_reached)| {
             times.sort();
+            // times is not empty (runs >= 1) and p <= 1, so the index is at most len - 1
             let q = |p: f64| times[((times.len() - 1) as f64 * p).round() as usize].since_start();
             let (median, p10, p90, p5, p95) = (q(0.5), q(0.1), q(0.9), q(0.05), q(0.95));
             // What was reported is a time, or for a snapshot or a date the

@@ -512,6 +512,7 @@ impl Scanner<'_> {
         }
         self.i += 1; // opening quote
         while self.i < self.src.len() {
+            // self.i < len: the loop condition; so self.i + 1 <= len
             if self.src[self.i] == b'"'
                 && self.src[self.i + 1..].iter().take(hashes).filter(|&&c| c == b'#').count() == hashes
             {

@@ -467,6 +467,7 @@ fn describe_ron_error(
     let ron_position = Position { line: e.span.start.line, column: e.span.start.col };
     // ron may stop on the whitespace before the value it could not read.
     let mut offset = byte_offset(src, ron_position);
+    // offset <= src.len(), on a char boundary: `byte_offset` counts whole lines and characters
     offset += src[offset..].len() - src[offset..].trim_start().len();
     let enclosing = map.enclosing(offset);
     let mut message = e.code.to_string().replace("`Power`", "power component").replace("`Hazard`", "hazard");

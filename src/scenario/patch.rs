@@ -101,8 +101,10 @@ pub(crate) fn apply_to_text(mut text: String, patches: &[Patch]) -> Result<Strin
         let path: Vec<&str> = patch.path.iter().map(String::as_str).collect();
         let edit = match (patch.op, map.target(&path).map_err(fail)?) {
             (PatchOp::Set, Target::Value { span, .. }) => (span, patch.value.clone()),
+            // path is not empty: `target` returns Insert only for its last step
             (PatchOp::Set, Target::Insert(at)) => (at..at, format!("{}: {}, ", path[path.len() - 1], patch.value)),
             (PatchOp::Append, Target::Value { span, list: true }) => {
+                // text is ron-checked after every patch: spans lie within it, on char boundaries
                 let items = map.list_items(&span);
                 let close = span.end - 1;
                 let text = if items.is_empty() { patch.value.clone() } else { format!(", {}", patch.value) };
@@ -119,6 +121,7 @@ pub(crate) fn apply_to_text(mut text: String, patches: &[Patch]) -> Result<Strin
                     return Err(fail(format!("no element '{want}' to remove (elements: {})", known.join(", "))));
                 };
                 // The element and the comma after it (or before it, if last).
+                // k < items.len(): from `position`; item ends are char boundaries of text ron accepted
                 let range = match items.get(k + 1) {
                     Some((next, _)) => items[k].0.start..next.start,
                     None if k > 0 => items[k - 1].0.end..items[k].0.end,

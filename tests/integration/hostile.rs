@@ -273,3 +273,22 @@ fn an_instant_outage_still_names_its_cause() {
         assert_eq!(s.main_cause().map(|c| c.cause.as_str()), Some(cause), "{name}");
     }
 }
+
+#[test]
+fn a_resolved_reference_is_blamed_by_its_own_name_and_place() {
+    // Resolved lists leave out unknown and repeated names, so their indices
+    // are not the file's: a room adjacent to one in another site was named
+    // (and located) as the unknown name listed before it.
+    let text = MINIMAL
+        .replacen(
+            "    sites: [\n",
+            "    sites: [\n        Site(name: \"dc2\", rooms: [Room(name: \"far\", kind: Electrical)]),\n",
+            1,
+        )
+        .replacen(r#"adjacent: ["hall"]"#, r#"adjacent: ["nowhere", "far"]"#, 1);
+    let err = Scenario::from_ron_str(&text).unwrap_err();
+    let far = err.diagnostics().iter().find(|d| d.message.contains("another site")).expect("a cross-site adjacency");
+    assert!(far.message.contains("adjacent to 'far'"), "{far}");
+    let unknown = err.diagnostics().iter().find(|d| d.message.contains("'nowhere'")).expect("an unknown room");
+    assert!(far.position > unknown.position, "{far} / {unknown}");
+}

@@ -189,6 +189,7 @@ fn select_elements(v: &mut Validator<'_>, select: &SelectSpec, path: &SpecPath, 
     rooms.extend(spec.links.iter().map(|l| l.room.as_deref()));
     // A site is its own site; anything else is in the site of its room.
     let site_of = |v: &Validator<'_>, i: u32| -> Option<u32> {
+        // i < order.len() (the range below); a room id and a container come from `names`/`resolve`
         if v.order[i as usize].1 == ComponentKind::Site {
             return Some(i);
         }
@@ -197,6 +198,7 @@ fn select_elements(v: &mut Validator<'_>, select: &SelectSpec, path: &SpecPath, 
     };
     let region_of = |v: &Validator<'_>, i: u32| {
         let site = site_of(v, i)?;
+        // site is a component id (from `site_of`)
         let name = v.order[site as usize].0;
         spec.sites.iter().find(|s| s.name == name).map(|s| s.region.as_str())
     };
@@ -215,6 +217,7 @@ fn select_elements(v: &mut Validator<'_>, select: &SelectSpec, path: &SpecPath, 
                 ElementKind::Link => k == ComponentKind::Link,
             })
     };
+    // i < order.len() and i < tags.len() == rooms.len(): the range is bounded by both
     let chosen: Vec<u32> = (0..v.order.len().min(tags.len()) as u32)
         .filter(|&i| {
             let kind = v.order[i as usize].1;
@@ -249,6 +252,7 @@ fn expand_site_loss(
         v.resolve_all(&loss.sites, Expect::Site, &lp.field("sites"), owner)
     };
     for site in sites {
+        // site is a declared site: listed from `order` or resolved by `resolve_all`
         let name = format!("{}: {}", d.name, v.order[site as usize].0);
         out.push(Disaster {
             name,
@@ -283,6 +287,7 @@ fn validate_fire(v: &mut Validator<'_>, f: &FireSpec, hp: &SpecPath, owner: &str
     }
     let rp = hp.field("restoration");
     v.hazard_dist(&f.restoration.inspection, rp.field("inspection"), &owner, "restoration.inspection");
+    // r < order.len(): resolved by `resolve`
     let site = room.and_then(|r| v.order[r as usize].2);
     let mut stages = Vec::new();
     let mut staged: Vec<u32> = Vec::new();
@@ -306,11 +311,12 @@ fn validate_fire(v: &mut Validator<'_>, f: &FireSpec, hp: &SpecPath, owner: &str
         }
         staged.push(r);
     };
-    for (ri, &r) in never.iter().enumerate() {
+    for &r in &never {
+        // r < order.len(): resolved by `resolve_all` against the declared components.
         if site.is_some() && v.order[r as usize].2 != site {
-            let name = &f.restoration.never[ri];
+            let name = v.order[r as usize].0;
             v.problem(
-                rp.field("never").index(ri),
+                rp.field("never").index(v.listed_at(&f.restoration.never, r)),
                 format!("{owner}: restoration names '{name}', which is not in the fire's site"),
             );
         }
@@ -326,8 +332,9 @@ fn validate_fire(v: &mut Validator<'_>, f: &FireSpec, hp: &SpecPath, owner: &str
             v.problem(sp.field("rooms"), format!("{owner}: restoration stage {si} names no rooms"));
         }
         let rooms = v.resolve_all(&stage.rooms, Expect::Room, &sp.field("rooms"), &owner);
-        for (ri, &r) in rooms.iter().enumerate() {
-            check_room(v, r, sp.field("rooms").index(ri), &stage.rooms[ri], &mut staged);
+        for &r in &rooms {
+            let (at, name) = (sp.field("rooms").index(v.listed_at(&stage.rooms, r)), v.order[r as usize].0);
+            check_room(v, r, at, name, &mut staged);
         }
         let waits_for = v.resolve_all(&stage.waits_for, Expect::Any, &sp.field("waits_for"), &owner);
         stages.push(Stage {

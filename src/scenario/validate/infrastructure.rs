@@ -47,13 +47,15 @@ pub(super) fn validate_rooms_power_cooling(v: &mut Validator<'_>, declared: &Dec
     for (room, rp, site_id, room_id) in rooms {
         let owner = format!("room '{}'", room.name);
         let adjacent = v.resolve_all(&room.adjacent, Expect::Room, &rp.field("adjacent"), &owner);
-        for (i, &a) in adjacent.iter().enumerate() {
+        for &a in &adjacent {
+            let i = v.listed_at(&room.adjacent, a);
             if a == *room_id {
                 v.problem(rp.field("adjacent").index(i), format!("{owner} is listed as adjacent to itself"));
             } else if v.order[a as usize].2 != Some(*site_id) {
+                // a < order.len(): resolved by `resolve_all` against the declared components.
                 v.problem(
                     rp.field("adjacent").index(i),
-                    format!("{owner} is adjacent to '{}', which is in another site", room.adjacent[i]),
+                    format!("{owner} is adjacent to '{}', which is in another site", v.order[a as usize].0),
                 );
             }
         }
@@ -71,14 +73,15 @@ pub(super) fn validate_rooms_power_cooling(v: &mut Validator<'_>, declared: &Dec
         // A room's network equipment in the room itself would make its
         // reachability depend on its own power: said plainly here rather
         // than as a power loop.
-        for (k, &n) in network.iter().enumerate() {
+        for &n in network.iter() {
+            // n < containers.len(): resolved by `resolve_all`, and containers has one entry per component.
             if containers[n as usize] == Some(*room_id) {
                 v.problem(
-                    rp.field("network").index(k),
+                    rp.field("network").index(v.listed_at(&room.network, n)),
                     format!(
                         "{owner} reaches its network through '{}', which stands in the room itself; put that \
                          equipment in a network room (or name the room's uplink at its site)",
-                        room.network[k]
+                        v.order[n as usize].0
                     ),
                 );
             }
@@ -314,6 +317,7 @@ pub(super) fn check_power_graph(v: &mut Validator<'_>, details: &[Option<Detail>
     // its own input would keep itself alive forever).
     let mut sccs: Vec<Vec<usize>> = kosaraju_scc(&g)
         .into_iter()
+        // scc[0]: kosaraju_scc never yields an empty component
         .filter(|scc| scc.len() > 1 || g.contains_edge(scc[0], scc[0]))
         .map(|scc| {
             let mut ids: Vec<usize> = scc.into_iter().map(NodeIndex::index).collect();

@@ -130,6 +130,7 @@ impl<'a> Validator<'a> {
         container: Option<u32>,
         path: SpecPath,
     ) -> u32 {
+        // fits u32: a file of at most 64 MiB cannot declare 2^32 components
         let id = self.order.len() as u32;
         if let Some(fault) = name_fault(name) {
             self.problem(path.field("name"), format!("a {} {fault}", kind.noun()));
@@ -180,6 +181,14 @@ impl<'a> Validator<'a> {
             }
         }
         ids
+    }
+
+    /// Where `id`, resolved by [`resolve_all`](Self::resolve_all) from
+    /// `names`, stands in `names`: the resolved list leaves out unknown and
+    /// repeated names, so its indices are not the file's.
+    pub(super) fn listed_at(&self, names: &[String], id: u32) -> usize {
+        let name = self.order.get(id as usize).map_or("", |o| o.0);
+        names.iter().position(|n| n == name).unwrap_or(0)
     }
 
     pub(super) fn suggest(&self, name: &str, expect: Expect) -> Option<&'a str> {
@@ -266,11 +275,13 @@ impl<'a> Validator<'a> {
                 ),
             );
         }
+        // names.len() < 2^32 (a 64 MiB file), so the upper bound is at least 1
         Redundant { ids, needed: needed.clamp(1, names.len().max(1) as u32) }
     }
 
     pub(super) fn services(&mut self, names: &[String], path: &SpecPath, owner: &str) -> Vec<ServiceId> {
         let first = self.first_service;
+        // c >= first: `Expect::Service` resolves only to services, numbered from first_service
         self.resolve_all(names, Expect::Service, path, owner).into_iter().map(|c| ServiceId(c - first)).collect()
     }
 

@@ -245,8 +245,8 @@ pub(super) fn validate_bootstraps(v: &mut Validator<'_>, services: &[Service]) -
         let mut members = v.services(&b.services, &path.field("services"), &owner);
         let work = v.work(&b.work, &path.field("work"), &owner);
         let mut ok = members.len() == b.services.len();
-        for (k, &s) in members.iter().enumerate() {
-            let at = path.field("services").index(k);
+        for &s in &members {
+            let at = path.field("services").index(v.listed_at(&b.services, s.0 + v.first_service));
             if let Some(other) = started[s.index()] {
                 v.problem(at, format!("{owner}: service '{}' is already started by bootstrap #{}", name(s), other + 1));
                 ok = false;

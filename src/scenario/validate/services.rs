@@ -48,6 +48,7 @@ pub(super) fn validate_services(v: &mut Validator<'_>, declared: &Declared<'_>, 
             // An unknown pool still leaves the rest of the deployment to check.
             let pool = v.resolve(&d.pool, Expect::Pool, dp.field("pool"), &owner);
             // (An unknown pool is taken as large enough: its size is unknown.)
+            // p - first_pool < pools.len(): `Expect::Pool` resolves only to pools, numbered from first_pool
             let pool_servers = pool.map_or(u64::MAX, |p| spec.pools[(p - first_pool) as usize].servers);
             let servers = match (d.servers, d.capacity) {
                 (Some(_), Some(_)) => {
