@@ -133,6 +133,14 @@ struct RunArgs {
     /// Leave the service timeline out of the table.
     #[arg(long)]
     no_timeline: bool,
+    /// Stop the run after this many events (a guard against absurd
+    /// failure rates; raise it for a very long, very busy run).
+    #[arg(long, value_name = "N", default_value_t = outage::engine::DEFAULT_MAX_EVENTS)]
+    max_events: u64,
+    /// Stop the run when its timeline passes this many entries (a guard on
+    /// memory, about 150 bytes an entry).
+    #[arg(long, value_name = "N", default_value_t = outage::engine::DEFAULT_MAX_TIMELINE)]
+    max_timeline: usize,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -265,9 +273,16 @@ fn run(args: &RunArgs) -> Result<ExitCode, Failure> {
     let scenario = load_patched(&args.scenario, &args.set)?;
     let mut sim =
         Simulation::new(&scenario, args.disaster.as_deref()).map_err(|e| Failure::Input(format!("error: {e}")))?;
-    let mut options = RunOptions::default().seed(args.seed).run(args.run);
+    let mut options =
+        RunOptions::default().seed(args.seed).run(args.run).max_events(args.max_events).max_timeline(args.max_timeline);
     options.horizon = args.horizon;
-    options.timeline = !matches!(args.format, Format::Table) || !args.no_timeline;
+    // Recorded only where it is printed: JSON and the timeline CSV always,
+    // the table unless --no-timeline, the per-service CSV never.
+    options.timeline = match args.format {
+        Format::Json | Format::TimelineCsv => true,
+        Format::Table => !args.no_timeline,
+        Format::Csv => false,
+    };
     let report = sim.run(&options).map_err(|e| Failure::Input(format!("error: {e}")))?;
     let text = match args.format {
         Format::Table => terminal_safe(&report.to_table(!args.no_timeline)),

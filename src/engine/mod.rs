@@ -172,7 +172,8 @@ pub enum RunError {
     /// The run was stopped after too many events.
     #[error(
         "run stopped after {events} events at {at}: the scenario generates events faster than it can be simulated; \
-         most of the latest were: {busiest} (check its failure rates, or what it backs up or feeds)"
+         most of the latest were: {busiest} (check its failure rates, or what it backs up or feeds; or raise the \
+         cap, --max-events)"
     )]
     EventBudgetExceeded {
         /// Events processed.
@@ -186,8 +187,8 @@ pub enum RunError {
     /// The run's timeline grew past [`RunOptions::max_timeline`].
     #[error(
         "run stopped at {at}: its timeline passed {entries} entries, most of the latest from: {busiest}; run \
-         without the timeline (--no-timeline with the table, or a Monte Carlo study), or check that element's \
-         failure rates"
+         without the timeline (--no-timeline with the table, or a Monte Carlo study), check that element's \
+         failure rates, or raise the cap (--max-timeline)"
     )]
     TimelineTooLong {
         /// Entries recorded.

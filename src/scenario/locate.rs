@@ -262,6 +262,11 @@ impl<'a> SourceMap<'a> {
     }
 }
 
+/// The ASCII whitespace ron skips: Rust's, plus the vertical tab.
+fn is_ron_ascii_whitespace(c: u8) -> bool {
+    c.is_ascii_whitespace() || c == 0x0B
+}
+
 struct Scanner<'s> {
     src: &'s [u8],
     i: usize,
@@ -280,7 +285,7 @@ impl Scanner<'_> {
     fn skip_trivia(&mut self) {
         loop {
             match (self.peek(), self.peek_at(1)) {
-                (Some(c), _) if c.is_ascii_whitespace() => self.i += 1,
+                (Some(c), _) if is_ron_ascii_whitespace(c) => self.i += 1,
                 (Some(c), _) if c >= 0x80 && self.unicode_whitespace() > 0 => self.i += self.unicode_whitespace(),
                 (Some(b'/'), Some(b'/')) => {
                     while self.peek().is_some_and(|c| c != b'\n') {
@@ -449,7 +454,7 @@ impl Scanner<'_> {
         while self.src.get(k).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_') {
             k += 1;
         }
-        while self.src.get(k).is_some_and(|c| c.is_ascii_whitespace()) {
+        while self.src.get(k).is_some_and(|&c| is_ron_ascii_whitespace(c)) {
             k += 1;
         }
         self.src.get(k) == Some(&b':') && self.src.get(k + 1) != Some(&b':')

@@ -558,3 +558,22 @@ fn control_characters_never_reach_the_terminal() {
     let err = stderr(&o);
     assert!(!err.contains('\u{1b}') && err.contains("hall\\u{1b}[2J"), "{err}");
 }
+
+#[test]
+fn run_caps_its_events_and_timeline_on_request() {
+    // The guards of a run can be tightened (or raised) from the command
+    // line; the error names the cap to raise. Exit 2.
+    let o = outage(&["run", "scenarios/minimal.ron", "--max-timeline", "3"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("timeline passed 3 entries") && stderr(&o).contains("--max-timeline"),
+        "{}",
+        stderr(&o)
+    );
+    let o = outage(&["run", "scenarios/minimal.ron", "--max-events", "2"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("run stopped after 2 events") && stderr(&o).contains("--max-events"), "{}", stderr(&o));
+    // The per-service CSV records no timeline, so the cap does not apply.
+    let o = outage(&["run", "scenarios/minimal.ron", "--max-timeline", "3", "--format", "csv"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
