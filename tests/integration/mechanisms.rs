@@ -933,6 +933,12 @@ fn review_findings_are_refused_or_measured_right() {
         );
     let err = Scenario::from_ron_str(&looped).unwrap_err().to_string();
     assert!(err.contains("service 'n1': a deployment needs 'n2', which depends back on 'n1'"), "{err}");
+    // Located at the name in the file, even after an unknown one: the
+    // resolved list drops 'nope', so its positions are not the file's.
+    let located = looped.replace(r#"depends_on: ["n2"])]"#, r#"depends_on: ["nope", "n2"])]"#);
+    let err = Scenario::from_ron_str(&located).unwrap_err();
+    let looping = err.diagnostics().iter().find(|d| d.message.contains("depends back on")).unwrap();
+    assert_eq!(looping.path.as_deref(), Some("services[0].deployments[0].depends_on[1]"), "{err}");
     // A quorum counts active deployments (standbys only once switched in).
     let err = Scenario::from_ron_str(&replicated("quorum: 2,").replace(
         r#"deployments: [(pool: "r1"), (pool: "r2"), (pool: "r3")]"#,

@@ -205,48 +205,60 @@ pub(super) fn validate_services(v: &mut Validator<'_>, declared: &Declared<'_>, 
 /// hold both down for good unseen. Such a loop is refused; a hard
 /// dependency says the same thing where cycles are understood.
 fn refuse_cycles_through_deployment_needs(v: &mut Validator<'_>, services: &[Service], first_service: u32) {
+    use petgraph::graph::{DiGraph, NodeIndex};
     let as_service = |c: &ComponentId| c.0.checked_sub(first_service).filter(|&s| (s as usize) < services.len());
-    // Who each service waits for: its hard dependencies and the services
-    // its deployments need.
-    let waits_for = |s: usize| -> Vec<usize> {
-        let mut out: Vec<usize> = services[s].hard.iter().map(|h| h.index()).collect();
-        for d in &services[s].deployments {
-            out.extend(d.needs.iter().filter_map(as_service).map(|x| x as usize));
-        }
-        out
-    };
+    // Who each service waits for: its hard dependencies and the services its
+    // deployments need. A need of s on x closes a loop exactly when x waits,
+    // directly or not, for s: when both are in one strongly connected
+    // component of this graph (found once, in linear time).
+    let mut g: DiGraph<(), (), u32> = DiGraph::with_capacity(services.len(), services.len());
+    for _ in services {
+        g.add_node(());
+    }
     for (s, service) in services.iter().enumerate() {
-        for (di, d) in service.deployments.iter().enumerate() {
-            for (ni, need) in d.needs.iter().enumerate() {
-                let Some(start) = as_service(need).map(|x| x as usize) else { continue };
-                if start == s {
-                    continue; // reported where the deployment is read
-                }
-                // Does the needed service reach this one?
-                let mut seen = vec![false; services.len()];
-                let mut stack = vec![start];
-                let mut loops = false;
-                while let Some(x) = stack.pop() {
-                    if x == s {
-                        loops = true;
-                        break;
-                    }
-                    if !std::mem::replace(&mut seen[x], true) {
-                        stack.extend(waits_for(x));
-                    }
-                }
-                if loops {
-                    v.problem(
-                        SpecPath::at("services", s).field("deployments").index(di).field("depends_on").index(ni),
-                        format!(
-                            "service '{}': a deployment needs '{}', which depends back on '{}'; a loop through a \
-                             deployment's needs cannot be brought back (make it a service dependency, which can have \
-                             a bootstrap)",
-                            service.name, services[start].name, service.name
-                        ),
-                    );
-                }
+        let needs = service.deployments.iter().flat_map(|d| d.needs.iter().filter_map(as_service));
+        for x in service.hard.iter().map(|h| h.0).chain(needs) {
+            g.add_edge(NodeIndex::new(s), NodeIndex::new(x as usize), ());
+        }
+    }
+    let mut component = vec![0usize; services.len()];
+    for (k, scc) in petgraph::algo::kosaraju_scc(&g).iter().enumerate() {
+        for n in scc {
+            component[n.index()] = k;
+        }
+    }
+    let spec = v.spec;
+    for (s, service) in services.iter().enumerate() {
+        let mut reported: Vec<usize> = Vec::new();
+        for need in service.deployments.iter().flat_map(|d| d.needs.iter()) {
+            let Some(start) = as_service(need).map(|x| x as usize) else { continue };
+            if start == s || component[start] != component[s] || reported.contains(&start) {
+                continue; // a need on itself is reported where the deployment is read
             }
+            reported.push(start);
+            // Where the file names it: the first deployment of this service
+            // whose `depends_on` lists the needed service.
+            let needed = services[start].name.as_str();
+            let path = SpecPath::at("services", s);
+            let at = spec.services.get(s).and_then(|sp| {
+                sp.deployments
+                    .iter()
+                    .enumerate()
+                    .find_map(|(di, d)| d.depends_on.iter().position(|n| n == needed).map(|ni| (di, ni)))
+            });
+            let path = match at {
+                Some((di, ni)) => path.field("deployments").index(di).field("depends_on").index(ni),
+                None => path.field("deployments"),
+            };
+            v.problem(
+                path,
+                format!(
+                    "service '{}': a deployment needs '{needed}', which depends back on '{}'; a loop through a \
+                     deployment's needs cannot be brought back (make it a service dependency, which can have a \
+                     bootstrap)",
+                    service.name, service.name
+                ),
+            );
         }
     }
 }
