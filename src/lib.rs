@@ -192,7 +192,9 @@
 //! ## Untrusted input
 //! Scenario, milestone and summary files are untrusted: every problem is a
 //! located error, never a panic, a hang or unbounded memory. Files are read
-//! with a bound ([`scenario::MAX_FILE_BYTES`], whatever size they report);
+//! with a bound ([`scenario::MAX_FILE_BYTES`], whatever size they report)
+//! and models are bounded ([`scenario::MAX_ELEMENTS`]), both raised with
+//! environment variables;
 //! counts are capped so totals cannot wrap ([`scenario::MAX_SERVERS`],
 //! [`scenario::MAX_USERS`], [`scenario::MAX_HORIZON`],
 //! [`study::MAX_RUNS`]); a run stops with an error naming what generates

@@ -332,7 +332,8 @@ pub enum CheckError {
 /// [`CheckError::File`] when it cannot be read or parsed.
 pub fn load(path: &Path) -> Result<MilestoneFile, CheckError> {
     let err = |message: String| CheckError::File { path: path.to_owned(), message };
-    let bytes = crate::scenario::read_limited(path, crate::scenario::MAX_FILE_BYTES).map_err(|e| err(e.to_string()))?;
+    let bytes =
+        crate::scenario::read_limited(path, crate::scenario::max_file_bytes()).map_err(|e| err(e.to_string()))?;
     let text = String::from_utf8(bytes).map_err(|_| err("the file is not valid UTF-8 text".into()))?;
     ron::Options::default()
         .with_default_extension(

@@ -28,7 +28,7 @@ mod locate;
 mod patch;
 mod path;
 mod validate;
-pub use validate::{MAX_HORIZON, MAX_SERVERS, MAX_USERS};
+pub use validate::{MAX_ELEMENTS, MAX_HORIZON, MAX_SERVERS, MAX_USERS, max_elements};
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -43,8 +43,15 @@ use crate::model::{Disaster, Model};
 use crate::objective::Objective;
 use crate::time::SimDuration;
 
-/// Scenario files larger than this are refused before parsing.
+/// Scenario and milestone files larger than this are refused before
+/// parsing, by default; raise it with `OUTAGE_MAX_FILE_BYTES`.
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// The file-size limit in force: [`MAX_FILE_BYTES`], or
+/// `OUTAGE_MAX_FILE_BYTES`.
+pub fn max_file_bytes() -> u64 {
+    std::env::var("OUTAGE_MAX_FILE_BYTES").ok().and_then(|v| v.trim().parse().ok()).unwrap_or(MAX_FILE_BYTES)
+}
 
 /// Reads a whole file, but never more than `limit` bytes: the size a file
 /// reports is not trusted (a device or a pipe reports none and never
@@ -89,7 +96,7 @@ impl Scenario {
     pub fn from_path(path: impl AsRef<Path>) -> Result<Scenario, ScenarioError> {
         let path = path.as_ref();
         let io = |source| ScenarioError::Io { path: path.to_owned(), source };
-        let bytes = read_limited(path, MAX_FILE_BYTES).map_err(io)?;
+        let bytes = read_limited(path, max_file_bytes()).map_err(io)?;
         let src = String::from_utf8(bytes).map_err(|e| {
             let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
             let text = String::from_utf8_lossy(valid);

@@ -577,3 +577,31 @@ fn run_caps_its_events_and_timeline_on_request() {
     let o = outage(&["run", "scenarios/minimal.ron", "--max-timeline", "3", "--format", "csv"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
+
+#[test]
+fn size_limits_can_be_raised_or_lowered_from_the_environment() {
+    // Hostile input: a model larger than the element limit is refused before
+    // anything is built for it; OUTAGE_MAX_ELEMENTS and
+    // OUTAGE_MAX_FILE_BYTES move the limits. minimal.ron declares 11
+    // elements (a site, 2 rooms, 3 power components, a cooling unit, 2
+    // pools, 2 services) in 5,270 bytes.
+    let run = |var: &str, value: &str| {
+        Command::new(env!("CARGO_BIN_EXE_outage"))
+            .args(["validate", "scenarios/minimal.ron"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env(var, value)
+            .output()
+            .unwrap()
+    };
+    let o = run("OUTAGE_MAX_ELEMENTS", "5");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("declares 11 elements; at most 5 are loaded (set OUTAGE_MAX_ELEMENTS"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(run("OUTAGE_MAX_ELEMENTS", "11").status.code(), Some(0));
+    let o = run("OUTAGE_MAX_FILE_BYTES", "1000");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("more than 1000 bytes"), "{}", stderr(&o));
+}

@@ -357,6 +357,17 @@ pub const MAX_USERS: u64 = 100_000_000_000;
 /// The longest horizon: ten years.
 pub const MAX_HORIZON: SimDuration = SimDuration::from_hours(10 * 365 * 24);
 
+/// Elements (sites, rooms, power, cooling, pools, services, links) a
+/// scenario may declare, by default: each costs a few kilobytes once
+/// validated and run, so this bounds a scenario's memory near 2 GB. Raise
+/// it with the environment variable `OUTAGE_MAX_ELEMENTS`.
+pub const MAX_ELEMENTS: usize = 500_000;
+
+/// The element limit in force: [`MAX_ELEMENTS`], or `OUTAGE_MAX_ELEMENTS`.
+pub fn max_elements() -> usize {
+    std::env::var("OUTAGE_MAX_ELEMENTS").ok().and_then(|v| v.trim().parse().ok()).unwrap_or(MAX_ELEMENTS)
+}
+
 /// Restart actions one pool may queue at once (each is held in memory).
 pub(super) const MAX_BATCHES: u64 = 100_000;
 
@@ -394,6 +405,21 @@ pub(crate) fn validate(spec: &ScenarioSpec) -> Result<Validated, Vec<Problem>> {
         first_service: 0,
     };
     let root = SpecPath::default();
+    // Counted before anything is built for them.
+    let rooms: usize = spec.sites.iter().map(|site| site.rooms.len()).sum();
+    let elements = spec.sites.len() + rooms + spec.power.len() + spec.cooling.len() + spec.pools.len();
+    let elements = elements + spec.services.len() + spec.links.len();
+    let limit = max_elements();
+    if elements > limit {
+        v.problem(
+            root,
+            format!(
+                "the scenario declares {elements} elements; at most {limit} are loaded (set OUTAGE_MAX_ELEMENTS to \
+                 raise the limit)"
+            ),
+        );
+        return Err(v.problems);
+    }
     if let Some(fault) = name_fault(&spec.name) {
         v.problem(root.field("name"), format!("the scenario {fault}"));
     }
