@@ -415,6 +415,57 @@ proptest! {
     }
 
     #[test]
+    fn a_hot_standby_never_lengthens_its_services_downtime(r in recipe(), seed in any::<u64>(), pick in any::<usize>()) {
+        // With common random numbers, giving one service a hot standby at
+        // full capacity in another hall (automatic failover, fixed
+        // detection and switch) can only shorten its downtime: the standby
+        // only adds capacity, and the failover waits for nothing. As for the
+        // feeds below, boots are fixed and restarts automatic (manual
+        // recovery is not monotone), and the hazards are the same: the
+        // variant is built from the same spec, not from the recipe.
+        let mut spec = build(&r);
+        for p in &mut spec.pools {
+            p.boot = Dist::Fixed(p.boot.mean());
+            p.broken_fraction = 0.0;
+            p.restart = RestartSpec::Automatic;
+        }
+        for s in &mut spec.services {
+            s.deployments.retain(|d| !d.pool.starts_with("standby-"));
+            s.failover = None;
+        }
+        let k = pick % spec.services.len();
+        let mut with_standby = spec.clone();
+        let halls: Vec<String> = with_standby.sites[0]
+            .rooms
+            .iter()
+            .filter(|room| room.kind == RoomKind::DataHall)
+            .map(|room| room.name.clone())
+            .collect();
+        let own = with_standby.pools.iter().find(|p| p.name == with_standby.services[k].deployments[0].pool).unwrap();
+        let hall = halls.iter().find(|h| **h != own.room).unwrap_or(&halls[0]).clone();
+        let demand = with_standby.services[k].demand;
+        with_standby.pools.push(PoolSpec {
+            name: "hot-standby".into(),
+            room: hall,
+            servers: demand,
+            boot: Dist::Fixed(minutes(5)),
+            ..Default::default()
+        });
+        let service = &mut with_standby.services[k];
+        service.deployments.push(DeploymentSpec { pool: "hot-standby".into(), role: Role::HotStandby, ..Default::default() });
+        service.failover = Some(FailoverSpec::Automatic {
+            detection: Dist::Fixed(minutes(2)),
+            switch: Dist::Fixed(minutes(3)),
+            requires: Vec::new(),
+            otherwise: None,
+        });
+        let base = run(&Scenario::from_spec(spec).unwrap(), seed);
+        let better = run(&Scenario::from_spec(with_standby).unwrap(), seed);
+        let (a, b) = (&base.services[k], &better.services[k]);
+        prop_assert!(b.downtime <= a.downtime, "{}: {} alone, {} with a hot standby", a.name, a.downtime, b.downtime);
+    }
+
+    #[test]
     fn a_second_feed_never_adds_downtime(r in recipe(), seed in any::<u64>()) {
         // Same hazards, same random streams (they are keyed by element
         // name): feeding every hall from every UPS can only help. Pools boot
