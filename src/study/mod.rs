@@ -92,16 +92,22 @@ pub enum StudyError {
     },
 }
 
-/// The most runs per disaster a study, check or comparison makes: at a
-/// fraction of a millisecond per run, days of computing. More is a typo
-/// (or `u64::MAX`), not a plan.
+/// The most runs per disaster a study, check or comparison makes, by
+/// default: at a fraction of a millisecond per run, days of computing. More
+/// is a typo (or `u64::MAX`), not a plan; `OUTAGE_MAX_RUNS` raises it.
 pub const MAX_RUNS: u64 = 1_000_000_000;
 
-/// Checks a number of runs: at least one, at most [`MAX_RUNS`].
+/// The run limit in force: [`MAX_RUNS`], or `OUTAGE_MAX_RUNS`.
+pub fn max_runs() -> u64 {
+    std::env::var("OUTAGE_MAX_RUNS").ok().and_then(|v| v.trim().parse().ok()).unwrap_or(MAX_RUNS)
+}
+
+/// Checks a number of runs: at least one, at most [`max_runs`].
 pub(crate) fn check_runs(runs: u64) -> Result<(), SettingsError> {
+    let limit = max_runs();
     match runs {
         0 => Err(SettingsError::NoRuns),
-        r if r > MAX_RUNS => Err(SettingsError::TooManyRuns(r)),
+        r if r > limit => Err(SettingsError::TooManyRuns { runs: r, limit }),
         _ => Ok(()),
     }
 }
@@ -113,9 +119,14 @@ pub enum SettingsError {
     /// A study of no runs.
     #[error("a study needs at least one run")]
     NoRuns,
-    /// More runs than [`MAX_RUNS`].
-    #[error("{0} runs per disaster is more than the {max} a study makes", max = MAX_RUNS)]
-    TooManyRuns(u64),
+    /// More runs than [`max_runs`].
+    #[error("{runs} runs per disaster is more than the {limit} a study makes (set OUTAGE_MAX_RUNS to raise the limit)")]
+    TooManyRuns {
+        /// Runs asked for.
+        runs: u64,
+        /// The limit in force.
+        limit: u64,
+    },
     /// A confidence outside [`CONFIDENCE_RANGE`].
     #[error("the confidence is strictly between 0.5 and 1, not {0}")]
     Confidence(f64),

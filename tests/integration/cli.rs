@@ -604,4 +604,17 @@ fn size_limits_can_be_raised_or_lowered_from_the_environment() {
     let o = run("OUTAGE_MAX_FILE_BYTES", "1000");
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("more than 1000 bytes"), "{}", stderr(&o));
+    // Runs per disaster, likewise.
+    let o = Command::new(env!("CARGO_BIN_EXE_outage"))
+        .args(["mc", "scenarios/minimal.ron", "--runs", "20"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("OUTAGE_MAX_RUNS", "10")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("20 runs per disaster is more than the 10 a study makes (set OUTAGE_MAX_RUNS"),
+        "{}",
+        stderr(&o)
+    );
 }
