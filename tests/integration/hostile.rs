@@ -298,3 +298,28 @@ fn a_resolved_reference_is_blamed_by_its_own_name_and_place() {
     let unknown = err.diagnostics().iter().find(|d| d.message.contains("'nowhere'")).expect("an unknown room");
     assert!(far.position > unknown.position, "{far} / {unknown}");
 }
+
+#[test]
+fn thousands_of_typos_get_suggestions_for_the_first_hundred() {
+    // Class 3: each "did you mean" compares the name with every other
+    // (edit distance), so 5,000 typos among 5,000 names took 27 s. The first
+    // 100 get a suggestion, the rest are still reported, without one.
+    let n = 300;
+    let services: String = (0..n)
+        .map(|i| {
+            format!(
+                r#"Service(name: "service-number-{i}", users: 1, demand: 1, deployments: [(pool: "p", servers: 1)], depends_on: ["servce-numbr-{i}"]),"#
+            )
+        })
+        .collect();
+    let err = Scenario::from_ron_str(&one_hall_of(&services, n)).unwrap_err();
+    let messages: Vec<&str> = err.diagnostics().iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(messages.len(), n);
+    assert_eq!(messages.iter().filter(|m| m.contains("did you mean")).count(), 100);
+    assert!(
+        messages[0].ends_with("unknown service 'servce-numbr-0' (did you mean 'service-number-0'?)"),
+        "{}",
+        messages[0]
+    );
+    assert!(messages[n - 1].ends_with(&format!("unknown service 'servce-numbr-{}'", n - 1)), "{}", messages[n - 1]);
+}

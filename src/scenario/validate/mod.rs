@@ -112,7 +112,15 @@ pub(super) struct Validator<'a> {
     pub(super) teams: HashMap<&'a str, u16>,
     /// Component id of the first service (services are numbered from it).
     pub(super) first_service: u32,
+    /// "Did you mean" suggestions still to make: each compares the name
+    /// with every other, so a file of thousands of typos gets suggestions
+    /// for its first few only.
+    pub(super) suggestions_left: usize,
 }
+
+/// Suggestions made per validation, and the longest name suggested for.
+const MAX_SUGGESTIONS: usize = 100;
+const MAX_SUGGESTED_NAME: usize = 64;
 
 impl<'a> Validator<'a> {
     pub(super) fn problem(&mut self, path: SpecPath, message: impl Into<String>) {
@@ -160,7 +168,7 @@ impl<'a> Validator<'a> {
             }
             None => {
                 let mut msg = format!("{owner} refers to unknown {} '{name}'", expect.noun());
-                if let Some(s) = self.suggest(name, expect) {
+                if let Some(s) = self.take_suggestion(name).then(|| self.suggest(name, expect)).flatten() {
                     msg.push_str(&format!(" (did you mean '{s}'?)"));
                 }
                 self.problem(path, msg);
@@ -189,6 +197,15 @@ impl<'a> Validator<'a> {
     pub(super) fn listed_at(&self, names: &[String], id: u32) -> usize {
         let name = self.order.get(id as usize).map_or("", |o| o.0);
         names.iter().position(|n| n == name).unwrap_or(0)
+    }
+
+    /// Whether to look for a suggestion for `name` (and count it).
+    fn take_suggestion(&mut self, name: &str) -> bool {
+        if self.suggestions_left == 0 || name.len() > MAX_SUGGESTED_NAME {
+            return false;
+        }
+        self.suggestions_left -= 1;
+        true
     }
 
     pub(super) fn suggest(&self, name: &str, expect: Expect) -> Option<&'a str> {
@@ -290,12 +307,15 @@ impl<'a> Validator<'a> {
             return Some(t);
         }
         let mut msg = format!("{owner} refers to unknown team '{name}'");
-        let closest = self
-            .teams
-            .keys()
-            .map(|t| (strsim::damerau_levenshtein(name, t), *t))
-            .filter(|(d, _)| *d <= (name.chars().count() / 3).max(2))
-            .min();
+        let closest = if self.take_suggestion(name) {
+            self.teams
+                .keys()
+                .map(|t| (strsim::damerau_levenshtein(name, t), *t))
+                .filter(|(d, _)| *d <= (name.chars().count() / 3).max(2))
+                .min()
+        } else {
+            None
+        };
         if let Some((_, t)) = closest {
             msg.push_str(&format!(" (did you mean '{t}'?)"));
         }
@@ -403,6 +423,7 @@ pub(crate) fn validate(spec: &ScenarioSpec) -> Result<Validated, Vec<Problem>> {
         order: Vec::new(),
         teams: HashMap::new(),
         first_service: 0,
+        suggestions_left: MAX_SUGGESTIONS,
     };
     let root = SpecPath::default();
     // Counted before anything is built for them.
