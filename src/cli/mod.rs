@@ -67,12 +67,33 @@ enum Command {
         #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
         format: GraphFormat,
     },
+    /// Write a generated estate as a scenario file: sites with power chains,
+    /// cooling and network, pools, shared platform and product services
+    /// with standbys, teams, random failures and two disasters. A start for
+    /// modelling your own estate, and a scale test.
+    Generate(GenerateArgs),
     /// Score scenarios against reported incident timelines (`*.milestones.ron`):
     /// exit 0 if every milestone is within tolerance, 1 if not.
     Milestones {
         /// Milestones files (RON), each naming its scenario.
         files: Vec<PathBuf>,
     },
+}
+
+#[derive(clap::Args)]
+struct GenerateArgs {
+    /// Sites (buildings), five to a region.
+    #[arg(long, default_value_t = 10)]
+    sites: u32,
+    /// Servers in all, in pools of about 50.
+    #[arg(long, default_value_t = 100_000)]
+    servers: u64,
+    /// Services in all: eight shared platform services, then products.
+    #[arg(long, default_value_t = 1_000)]
+    services: u32,
+    /// Seed for the estate's shape; the same seed gives the same file.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
 }
 
 #[derive(clap::Args)]
@@ -215,6 +236,7 @@ pub(crate) fn main() -> ExitCode {
         Command::Graph { scenario, set, spof, format } => graph(&scenario, &set, spof, format),
         Command::Spof(args) => spof(&args),
         Command::Milestones { files } => milestones(&files),
+        Command::Generate(args) => generate(&args),
     };
     match result {
         Ok(code) => code,
@@ -243,8 +265,28 @@ impl From<io::Error> for Failure {
     }
 }
 
+fn generate(args: &GenerateArgs) -> Result<ExitCode, Failure> {
+    let estate = outage::synthetic::Estate {
+        sites: args.sites,
+        servers: args.servers,
+        services: args.services,
+        seed: args.seed,
+    };
+    let text = estate.to_ron().map_err(|e| Failure::Input(format!("error: {e}")))?;
+    let mut out = io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Reads and validates a scenario file, or standard input for `-`.
 pub(crate) fn load(path: &PathBuf) -> Result<Scenario, Failure> {
-    Scenario::from_path(path).map_err(|e| {
+    let loaded = if path.as_os_str() == "-" {
+        Scenario::from_reader(io::stdin().lock(), path)
+    } else {
+        Scenario::from_path(path)
+    };
+    loaded.map_err(|e| {
         let n = e.diagnostics().len();
         let summary = match n {
             0 => String::new(),

@@ -62,10 +62,17 @@ pub fn max_file_bytes() -> u64 {
 /// The file cannot be opened or read, or holds more than `limit` bytes
 /// ([`std::io::ErrorKind::FileTooLarge`]).
 pub fn read_limited(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    read_limited_from(std::fs::File::open(path)?, limit)
+}
+
+/// [`read_limited`] from any reader (standard input, a socket).
+///
+/// # Errors
+/// As [`read_limited`].
+pub fn read_limited_from(reader: impl std::io::Read, limit: u64) -> std::io::Result<Vec<u8>> {
     use std::io::Read as _;
-    let file = std::fs::File::open(path)?;
     let mut bytes = Vec::new();
-    file.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
+    reader.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > limit {
         return Err(std::io::Error::new(
             std::io::ErrorKind::FileTooLarge,
@@ -95,8 +102,24 @@ impl Scenario {
     /// [`ScenarioError::Invalid`] with every problem found otherwise.
     pub fn from_path(path: impl AsRef<Path>) -> Result<Scenario, ScenarioError> {
         let path = path.as_ref();
-        let io = |source| ScenarioError::Io { path: path.to_owned(), source };
-        let bytes = read_limited(path, max_file_bytes()).map_err(io)?;
+        let bytes = read_limited(path, max_file_bytes())
+            .map_err(|source| ScenarioError::Io { path: path.to_owned(), source })?;
+        Self::from_bytes(bytes, path)
+    }
+
+    /// Reads a scenario from `reader` (standard input, say), with the same
+    /// size limit as a file; `origin` names it in messages.
+    ///
+    /// # Errors
+    /// As [`Scenario::from_path`].
+    pub fn from_reader(reader: impl std::io::Read, origin: impl AsRef<Path>) -> Result<Scenario, ScenarioError> {
+        let path = origin.as_ref();
+        let bytes = read_limited_from(reader, max_file_bytes())
+            .map_err(|source| ScenarioError::Io { path: path.to_owned(), source })?;
+        Self::from_bytes(bytes, path)
+    }
+
+    fn from_bytes(bytes: Vec<u8>, path: &Path) -> Result<Scenario, ScenarioError> {
         let src = String::from_utf8(bytes).map_err(|e| {
             let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
             let text = String::from_utf8_lossy(valid);

@@ -13,6 +13,8 @@ mod cli;
 mod determinism;
 /// Mutated scenarios, loaded and run: no panic, no hang.
 mod fuzz;
+/// Generated estates: valid by construction, sized as asked, seeded.
+mod generate;
 /// The bundled scenarios' reports, pinned byte for byte in tests/golden/.
 mod golden;
 /// Hostile input: each class of defect found by a hostile-input campaign.
