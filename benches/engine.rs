@@ -23,7 +23,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Exp1};
 
 const PER_ROOM: usize = 100;
-const SIZES: [(usize, u64); 2] = [(1_000, 400), (100_000, 20)];
+const SIZES: [(usize, u64); 3] = [(1_000, 400), (100_000, 20), (1_000_000, 2)];
 
 /// Mean times of the model, in milliseconds (see `synthetic::machine_repair`).
 const COMPONENT_TTF_MS: f64 = 100.0 * 3_600_000.0;
