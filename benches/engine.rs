@@ -306,6 +306,10 @@ fn print_ratios() {
 }
 
 fn main() {
+    // The 10^6-component model declares about a million elements, over the
+    // default limit on what a scenario may declare.
+    // SAFETY: set before any other thread exists.
+    unsafe { std::env::set_var("OUTAGE_MAX_ELEMENTS", "2000000") };
     let mut c = Criterion::default().configure_from_args();
     machine_repair(&mut c);
     queues(&mut c);
