@@ -179,9 +179,10 @@
 //!    scheduled; what one event changes is propagated level by level (a
 //!    component after all its inputs outside its own cycle), components of
 //!    one level in file order.
-//! 3. Random numbers come only from ChaCha8 streams keyed by
-//!    (seed, stream kind, element name) and positioned on stream number
-//!    `run`: keying by an element's *name* rather than its index means two
+//! 3. Random numbers come only from SplitMix64 streams keyed by
+//!    (seed, stream kind, element name) and started at a point set by
+//!    the run index, defined bit for bit in this crate (not by `rand`'s
+//!    version): keying by an element's *name* rather than its index means two
 //!    variants of a scenario (with and without a second UPS, say) draw the
 //!    same fire, boot times and repairs for every element they share, so
 //!    differences come from the variant, not from reshuffled random numbers

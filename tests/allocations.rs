@@ -110,7 +110,7 @@ fn runs_allocate_nothing_per_event() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let scenario = Scenario::from_ron_str(SCENARIO).expect("the scenario loads");
     let mut sim = Simulation::new(&scenario, None).expect("the default disaster");
-    let long = RunOptions::default().seed(3).timeline(false).horizon(SimDuration::from_days(40));
+    let long = RunOptions::default().seed(3).timeline(false).horizon(SimDuration::from_days(320));
     let short = long.clone().horizon(SimDuration::from_days(10));
     // Warm up on the longer run, so that every buffer has the capacity it needs.
     sim.run(&long).expect("the run completes");
@@ -119,11 +119,13 @@ fn runs_allocate_nothing_per_event() {
     let short_allocations = allocations_during(|| events.0 = sim.run(&short).expect("the run completes").events);
     let long_allocations = allocations_during(|| events.1 = sim.run(&long).expect("the run completes").events);
     eprintln!("{} events: {short_allocations} allocations; {} events: {long_allocations}", events.0, events.1);
-    assert!(events.1 > events.0 + 2_000, "the longer run has many more events: {events:?}");
-    // What is left is building the report (names, causes), the same for
-    // both runs whatever their length.
+    assert!(events.1 > 20 * events.0, "the longer run has many more events: {events:?}");
+    // What is left is building the report (names, causes): a few dozen
+    // allocations whatever the run's length, varying by about a dozen with
+    // how the causes read (32 or 44 at 10, 20, 40, 80, 160 and 320 days).
+    // One allocation per event would add tens of thousands.
     assert!(
-        long_allocations <= short_allocations + 10,
+        long_allocations <= short_allocations + 32,
         "allocations grow with events: {short_allocations} for {} events, {long_allocations} for {}",
         events.0,
         events.1

@@ -6,8 +6,6 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-use rand_chacha::ChaCha8Rng;
-
 use super::Event;
 use super::outcome::TimelineEntry;
 use crate::model::{ComponentId, Model};
@@ -34,13 +32,14 @@ pub(super) struct Ctx<'s> {
     pub(super) timeline: Vec<TimelineEntry>,
 }
 
-/// Per-component random streams, kept across runs: `generation[i]` says in
-/// which run `rngs[i]` was last seeded, so a stream is re-seeded in place on
-/// first use in a run instead of reallocated.
+/// Per-component random streams, kept across runs: each stream sits beside
+/// the number of the run it was last seeded in, so it is seeded on first
+/// use in a run, and a draw touches one 16-byte entry.
 #[derive(Default)]
 struct Streams {
-    rngs: Vec<Option<Box<ChaCha8Rng>>>,
-    generation: Vec<u64>,
+    rngs: Vec<(u64, rng::Stream)>,
+    /// Each component's name hashed once (the streams' key).
+    hashes: Vec<u64>,
     /// Counts runs; never 0 after the first.
     current: u64,
 }
@@ -74,8 +73,11 @@ impl<'s> Ctx<'s> {
         self.now = SimTime::ZERO;
         self.cause = Event::Start;
         self.streams.current += 1;
-        self.streams.rngs.resize_with(n, || None);
-        self.streams.generation.resize(n, 0);
+        self.streams.rngs.resize(n, (0, rng::Stream::default()));
+        if self.streams.hashes.len() != n {
+            self.streams.hashes = self.model.components.iter().map(|c| rng::name_hash(&c.name)).collect();
+        }
+        debug_assert!(self.streams.current != 0);
     }
 
     /// Schedules `event` `after` from now; the key cancels it.
@@ -96,18 +98,15 @@ impl<'s> Ctx<'s> {
     }
 
     /// The component's own random stream, seeded on first use in a run.
-    pub(super) fn rng(&mut self, c: ComponentId) -> &mut ChaCha8Rng {
+    pub(super) fn rng(&mut self, c: ComponentId) -> &mut rng::Stream {
         let i = c.index();
         let streams = &mut self.streams;
-        if streams.generation[i] != streams.current {
-            let fresh = rng::stream(self.seed, self.run, StreamKind::Component, &self.model.components[i].name);
-            match &mut streams.rngs[i] {
-                Some(b) => **b = fresh,
-                slot => *slot = Some(Box::new(fresh)),
-            }
-            streams.generation[i] = streams.current;
+        let current = streams.current;
+        let entry = &mut streams.rngs[i];
+        if entry.0 != current {
+            *entry = (current, rng::Stream::new(self.seed, self.run, StreamKind::Component, streams.hashes[i]));
         }
-        streams.rngs[i].as_mut().expect("seeded above")
+        &mut entry.1
     }
 
     /// Marks a component to be looked at again before the event is over.

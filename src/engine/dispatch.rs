@@ -7,8 +7,6 @@ use petgraph::algo::kosaraju_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 use priority_queue::PriorityQueue;
 
-use rand_chacha::ChaCha8Rng;
-
 use super::context::Ctx;
 use super::outcome::Deadlock;
 use super::{Event, Simulation};
@@ -198,7 +196,7 @@ impl TeamRun {
 pub(super) struct Crew {
     teams: Vec<TeamRun>,
     actions: Vec<Action>,
-    rngs: Vec<ChaCha8Rng>,
+    rngs: Vec<rng::Stream>,
     /// Set when the first service is impacted: every team has been called.
     incident: bool,
     /// Work that needs no engineer, blocked on a required service.
@@ -358,7 +356,7 @@ impl Crew {
     }
 
     /// The random stream of team `t`, for its call-out time.
-    pub(super) fn team_rng(&mut self, t: u16) -> &mut ChaCha8Rng {
+    pub(super) fn team_rng(&mut self, t: u16) -> &mut rng::Stream {
         &mut self.rngs[t as usize]
     }
 

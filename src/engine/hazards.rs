@@ -2,8 +2,6 @@
 //! suppression, spread, authority power cuts, extinguishment and staged
 //! restoration). Their data is [`model::Disaster`](crate::model::Disaster).
 
-use rand_chacha::ChaCha8Rng;
-
 use super::dispatch::Task;
 use super::infra::Hold;
 use super::{Event, Simulation, unit};
@@ -20,7 +18,7 @@ use crate::time::{SimDuration, SimTime};
 pub(super) struct Hazards {
     /// Stream keys ("disaster#index"), made once.
     keys: Vec<String>,
-    rngs: Vec<ChaCha8Rng>,
+    rngs: Vec<rng::Stream>,
     fires: Vec<FireState>,
     /// What fires destroyed in this run.
     destroyed: Vec<Destroyed>,
