@@ -29,6 +29,10 @@ pub(super) struct Ctx<'s> {
     pub(super) cause: Event,
     /// Whether changes are recorded in `timeline`.
     pub(super) record: bool,
+    /// Whether causes are worked out (who is blamed): for run reports, not
+    /// for the numbers a Monte Carlo study aggregates. Nothing that happens
+    /// in a run depends on them.
+    pub(super) blame: bool,
     pub(super) timeline: Vec<TimelineEntry>,
 }
 
@@ -58,12 +62,14 @@ impl<'s> Ctx<'s> {
             queued: vec![false; n],
             cause: Event::Start,
             record: false,
+            blame: true,
             timeline: Vec::new(),
         }
     }
 
     /// Back to t0 for run `run` of study `seed`, keeping the allocations.
-    pub(super) fn reset(&mut self, seed: u64, run: u64, record: bool) {
+    pub(super) fn reset(&mut self, seed: u64, run: u64, record: bool, blame: bool) {
+        self.blame = blame;
         let n = self.model.components.len();
         self.seed = seed;
         self.run = run;

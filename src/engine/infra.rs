@@ -464,7 +464,7 @@ impl Simulation<'_> {
         self.infra.stamp(c.0, was_serving);
         // A cause that changes matters to dependants even when their state
         // does not (a hall that was cut and is now burnt).
-        let cause_changed = self.infra.publish_cause(self.model, c.0);
+        let cause_changed = self.ctx.blame && self.infra.publish_cause(self.model, c.0);
         changed || cause_changed
     }
 

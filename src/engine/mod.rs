@@ -311,7 +311,7 @@ impl<'s> Simulation<'s> {
     /// `options.max_events` events; [`RunError::ZeroHorizon`] when
     /// `options.horizon` is zero.
     pub fn run(&mut self, options: &RunOptions) -> Result<RunReport, RunError> {
-        let (horizon, events) = self.simulate(options)?;
+        let (horizon, events) = self.simulate(options, true)?;
         Ok(self.finish(horizon, events))
     }
 
@@ -320,7 +320,7 @@ impl<'s> Simulation<'s> {
     /// study aggregates, without building names, causes or a timeline.
     pub(crate) fn run_numbers(&mut self, options: &RunOptions, out: &mut Vec<Numbers>) -> Result<bool, RunError> {
         let options = RunOptions { timeline: false, ..options.clone() };
-        let (horizon, _) = self.simulate(&options)?;
+        let (horizon, _) = self.simulate(&options, false)?;
         out.clear();
         out.extend(
             (0..self.model.services.len()).map(|s| self.services.numbers(ServiceId(s as u32), horizon, self.model)),
@@ -329,13 +329,14 @@ impl<'s> Simulation<'s> {
     }
 
     /// The event loop; returns the horizon and the number of events.
-    fn simulate(&mut self, options: &RunOptions) -> Result<(SimTime, u64), RunError> {
+    /// Causes are worked out only with `blame`.
+    fn simulate(&mut self, options: &RunOptions, blame: bool) -> Result<(SimTime, u64), RunError> {
         let horizon = options.horizon.unwrap_or(self.scenario.horizon());
         if horizon.is_zero() {
             return Err(RunError::ZeroHorizon);
         }
         let horizon = SimTime::from(horizon);
-        self.reset(options);
+        self.reset(options, blame);
         let mut events: u64 = 0;
         let mut recent = [Event::Start; RECENT_EVENTS];
         while let Some((t, event)) = self.ctx.queue.pop() {
@@ -380,9 +381,9 @@ impl<'s> Simulation<'s> {
         Ok((horizon, events))
     }
 
-    fn reset(&mut self, options: &RunOptions) {
+    fn reset(&mut self, options: &RunOptions, blame: bool) {
         let model = self.model;
-        self.ctx.reset(options.seed, options.run, options.timeline);
+        self.ctx.reset(options.seed, options.run, options.timeline, blame);
         self.infra.reset(model);
         self.services.reset(model);
         self.crew.reset(model, options.seed, options.run);

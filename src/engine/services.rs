@@ -857,34 +857,10 @@ impl Simulation<'_> {
     fn publish_service(&mut self, s: usize, inputs: &Inputs, value: &Value) -> bool {
         let def = &self.model.services[s];
         let (state, served) = (value.state, value.served);
-        let blocker = if state == State::Up {
-            None
-        } else if inputs.out {
-            Some(Blocker::Outage)
-        } else if self.services.runs[s].needs_restart && inputs.raw > 0.0 {
-            Some(Blocker::Restart)
-        } else if self.services.runs[s].data_destroyed && inputs.raw > 0.0 {
-            Some(Blocker::DataRestore)
-        } else if self.services.runs[s].rebuild_pending && inputs.capacity < inputs.demand {
-            Some(Blocker::Rebuild)
-        } else if self.services.runs[s].held_since.is_some() {
-            Some(if self.model.bootstrap_of[s].is_some() { Blocker::Bootstrap } else { Blocker::Deadlock })
-        } else if let Some(h) = value.hard_down {
-            Some(Blocker::Dependency(h))
-        } else if inputs.capacity < inputs.demand {
-            Some(if self.services.runs[s].failover.in_progress() {
-                Blocker::Failover
-            } else {
-                self.capacity_blocker(s)
-            })
-        } else if inputs.factor > 1.0 && inputs.capacity < inputs.demand * inputs.factor {
-            Some(Blocker::Surge)
-        } else {
-            value.hard_impaired.or(value.soft_impaired).map(Blocker::Dependency)
-        };
+        if self.ctx.blame {
+            self.publish_blocker(s, inputs, value);
+        }
         let now = self.ctx.now;
-        self.services.runs[s].set_blocker(now, blocker);
-
         let old = self.services.state[s];
         if state == old && served == self.services.served[s] {
             return false;
@@ -913,6 +889,38 @@ impl Simulation<'_> {
             self.incident_started();
         }
         true
+    }
+
+    /// What a service that is not up waits on, for blame (run reports only).
+    fn publish_blocker(&mut self, s: usize, inputs: &Inputs, value: &Value) {
+        let state = value.state;
+        let blocker = if state == State::Up {
+            None
+        } else if inputs.out {
+            Some(Blocker::Outage)
+        } else if self.services.runs[s].needs_restart && inputs.raw > 0.0 {
+            Some(Blocker::Restart)
+        } else if self.services.runs[s].data_destroyed && inputs.raw > 0.0 {
+            Some(Blocker::DataRestore)
+        } else if self.services.runs[s].rebuild_pending && inputs.capacity < inputs.demand {
+            Some(Blocker::Rebuild)
+        } else if self.services.runs[s].held_since.is_some() {
+            Some(if self.model.bootstrap_of[s].is_some() { Blocker::Bootstrap } else { Blocker::Deadlock })
+        } else if let Some(h) = value.hard_down {
+            Some(Blocker::Dependency(h))
+        } else if inputs.capacity < inputs.demand {
+            Some(if self.services.runs[s].failover.in_progress() {
+                Blocker::Failover
+            } else {
+                self.capacity_blocker(s)
+            })
+        } else if inputs.factor > 1.0 && inputs.capacity < inputs.demand * inputs.factor {
+            Some(Blocker::Surge)
+        } else {
+            value.hard_impaired.or(value.soft_impaired).map(Blocker::Dependency)
+        };
+        let now = self.ctx.now;
+        self.services.runs[s].set_blocker(now, blocker);
     }
 
     /// Why a service lacks capacity: the infrastructure under the first

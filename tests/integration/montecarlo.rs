@@ -592,3 +592,26 @@ fn too_few_runs_never_pass_a_high_quantile() {
         assert_ne!(report.rows[0].verdict, Verdict::Pass, "seed {seed}: {}", report.to_table());
     }
 }
+
+/// A study's lean path skips working out causes (who is blamed), which
+/// only reports read. Nothing that happens in a run may depend on them: the
+/// same runs with full reports (the per-run hook) give the same study, byte
+/// for byte, for every bundled scenario and disaster, and a generated
+/// estate.
+#[test]
+fn blame_changes_nothing_that_happens() {
+    let generated = outage::synthetic::Estate { sites: 3, servers: 6_000, services: 60, seed: 4 }.to_ron().unwrap();
+    let mut scenarios: Vec<(String, Scenario)> = std::fs::read_dir("scenarios")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "ron") && !p.to_string_lossy().contains("milestones"))
+        .map(|p| (p.display().to_string(), Scenario::from_path(&p).unwrap()))
+        .collect();
+    scenarios.push(("generated".into(), Scenario::from_ron_str(&generated).unwrap()));
+    for (name, scenario) in &scenarios {
+        let study = Study::new(scenario).runs(40).seed(11).threads(1);
+        let lean = study.run().unwrap().to_json();
+        let full = study.clone().each_run(&|_: &str, _: &outage::RunReport| {}).run().unwrap().to_json();
+        assert_eq!(lean, full, "{name}");
+    }
+}
