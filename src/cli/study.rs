@@ -276,11 +276,16 @@ fn emit(
 }
 
 pub(crate) fn merge(args: &MergeArgs) -> Result<ExitCode, Failure> {
-    let mut parts = Vec::new();
+    // One shard in memory at a time besides the result, however many.
+    let mut merged: Option<StudySummary> = None;
     for path in &args.summaries {
-        parts.push(StudySummary::from_path(path).map_err(|e| Failure::Input(format!("error: {e}")))?);
+        let part = StudySummary::from_path(path).map_err(|e| Failure::Input(format!("error: {e}")))?;
+        match &mut merged {
+            None => merged = Some(part),
+            Some(m) => m.absorb(&part).map_err(|e| Failure::Input(format!("error: {}: {e}", path.display())))?,
+        }
     }
-    let merged = StudySummary::merge(&parts).map_err(|e| Failure::Input(format!("error: {e}")))?;
+    let merged = merged.ok_or_else(|| Failure::Input("error: no summaries to merge".into()))?;
     if !merged.is_complete() {
         let report = merged.report(DEFAULT_CONFIDENCE);
         return Err(Failure::Input(format!(

@@ -272,42 +272,53 @@ impl StudySummary {
         };
         let mut out = first.clone();
         for p in &parts[1..] {
-            let same = p.scenario_digest == out.scenario_digest
-                && p.seed == out.seed
-                && p.runs == out.runs
-                && p.horizon_ms == out.horizon_ms
-                && p.thresholds == out.thresholds
-                && p.services == out.services
-                && p.disasters.iter().map(|(n, _)| n).eq(out.disasters.iter().map(|(n, _)| n));
-            if !same {
-                return Err(SummaryErrorKind::DifferentStudies {
-                    first: Box::new(out.identity()),
-                    other: Box::new(p.identity()),
-                }
-                .into());
-            }
-            for (a, b) in out.disasters.iter_mut().zip(&p.disasters) {
-                a.1.merge(&b.1);
-            }
-            out.run_ranges.extend(&p.run_ranges);
+            out.absorb(p)?;
         }
-        out.run_ranges.retain(|(a, b)| a < b);
-        out.run_ranges.sort_unstable();
-        for w in out.run_ranges.windows(2) {
+        Ok(out)
+    }
+
+    /// Adds the runs of another shard of the same study, in place: merging
+    /// shards one at a time as they are read keeps one summary in memory
+    /// besides the result, however many shards there are.
+    ///
+    /// # Errors
+    /// As [`StudySummary::merge`]; `self` is unchanged after an error.
+    pub fn absorb(&mut self, other: &StudySummary) -> Result<(), SummaryError> {
+        let same = other.scenario_digest == self.scenario_digest
+            && other.seed == self.seed
+            && other.runs == self.runs
+            && other.horizon_ms == self.horizon_ms
+            && other.thresholds == self.thresholds
+            && other.services == self.services
+            && other.disasters.iter().map(|(n, _)| n).eq(self.disasters.iter().map(|(n, _)| n));
+        if !same {
+            return Err(SummaryErrorKind::DifferentStudies {
+                first: Box::new(self.identity()),
+                other: Box::new(other.identity()),
+            }
+            .into());
+        }
+        let mut ranges: Vec<(u64, u64)> =
+            self.run_ranges.iter().chain(&other.run_ranges).copied().filter(|(a, b)| a < b).collect();
+        ranges.sort_unstable();
+        for w in ranges.windows(2) {
             if w[1].0 < w[0].1 {
                 return Err(SummaryErrorKind::Overlap { first: w[0], second: w[1] }.into());
             }
         }
         // Coalesce adjacent ranges.
-        let mut ranges: Vec<(u64, u64)> = Vec::new();
-        for (a, b) in out.run_ranges.drain(..) {
-            match ranges.last_mut() {
+        let mut coalesced: Vec<(u64, u64)> = Vec::with_capacity(ranges.len());
+        for (a, b) in ranges {
+            match coalesced.last_mut() {
                 Some(last) if last.1 == a => last.1 = b,
-                _ => ranges.push((a, b)),
+                _ => coalesced.push((a, b)),
             }
         }
-        out.run_ranges = ranges;
-        Ok(out)
+        self.run_ranges = coalesced;
+        for (a, b) in self.disasters.iter_mut().zip(&other.disasters) {
+            a.1.merge(&b.1);
+        }
+        Ok(())
     }
 
     /// The report of the runs in this summary.

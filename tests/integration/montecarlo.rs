@@ -615,3 +615,23 @@ fn blame_changes_nothing_that_happens() {
         assert_eq!(lean, full, "{name}");
     }
 }
+
+/// `outage merge` reads shards one at a time and absorbs each into the
+/// result: any order gives the unsharded study, and a shard that overlaps
+/// is refused without changing what was merged so far.
+#[test]
+fn shards_absorbed_one_at_a_time_give_the_unsharded_study() {
+    let scenario = Scenario::from_path("scenarios/minimal.ron").unwrap();
+    let study = Study::new(&scenario).runs(90).seed(5).threads(1);
+    let whole = study.summarise().unwrap().to_json();
+    let shards: Vec<_> = (0..9).map(|i| study.clone().shard(i, 9).summarise().unwrap()).collect();
+    let mut merged = shards[8].clone();
+    for shard in shards[..8].iter().rev() {
+        merged.absorb(shard).unwrap();
+    }
+    assert_eq!(merged.to_json(), whole);
+    let before = merged.to_json();
+    let err = merged.absorb(&shards[3]).unwrap_err();
+    assert!(err.to_string().contains("overlap"), "{err}");
+    assert_eq!(merged.to_json(), before, "a refused shard changes nothing");
+}
