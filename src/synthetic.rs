@@ -361,21 +361,17 @@ impl Estate {
             });
         }
         let both_ups = vec![n("ups-a"), n("ups-b")];
+        // The two electrical rooms share a wall: a fire may spread.
+        let electrical = |side: &str, other: &str| RoomSpec {
+            name: n(&format!("electrical-{side}")),
+            kind: RoomKind::Electrical,
+            adjacent: vec![n(&format!("electrical-{other}"))],
+            replacement: ReplacementSpec::AtRestoration,
+            ..RoomSpec::default()
+        };
         let mut rooms = vec![
-            RoomSpec {
-                name: n("electrical-a"),
-                kind: RoomKind::Electrical,
-                adjacent: vec![n("electrical-b")],
-                replacement: ReplacementSpec::AtRestoration,
-                ..RoomSpec::default()
-            },
-            RoomSpec {
-                name: n("electrical-b"),
-                kind: RoomKind::Electrical,
-                adjacent: vec![n("electrical-a")],
-                replacement: ReplacementSpec::AtRestoration,
-                ..RoomSpec::default()
-            },
+            electrical("a", "b"),
+            electrical("b", "a"),
             RoomSpec {
                 name: n("network"),
                 kind: RoomKind::Network,
