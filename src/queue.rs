@@ -1,5 +1,5 @@
-//! The future event list: a radix heap keyed by (time, scheduling order),
-//! with cancellation.
+//! The future event list: a radix heap keyed by time, events of the same
+//! time in scheduling order, with cancellation.
 //!
 //! # Ordering guarantees
 //! 1. Events come out in order of time.
@@ -74,7 +74,9 @@ struct RadixHeap {
     buckets: Vec<Vec<Entry>>,
     /// Bit `b` set: bucket `b` is not empty (b >= 1).
     occupied: u128,
-    /// The time of the last entry popped (or of the last re-filing).
+    /// The reference time buckets are filed against: the smallest time at
+    /// the last re-filing, or the queue's clock after `rewind`. Never after
+    /// any entry held.
     last: u64,
     len: usize,
 }
@@ -183,7 +185,7 @@ struct Slot<E> {
 ///
 /// # Complexity
 /// `schedule` and `cancel` are O(1); `pop` is amortised O(log of the time
-/// range) (at most 128 re-filings of an event over its life).
+/// range) (at most 64 re-filings of an event over its life).
 ///
 /// # Examples
 /// ```

@@ -551,22 +551,29 @@ impl Estate {
             })
             .collect();
         let mut deployments = Vec::new();
+        // Services whose standby found no pool of its own with room.
+        let mut no_standby = vec![false; total];
         for (service, placed) in placements.iter().enumerate() {
             for &(site, role) in placed {
                 let heap = &mut heaps[site];
-                let Some((mut q, std::cmp::Reverse(pool))) = heap.pop() else { continue };
+                let Some((mut q, std::cmp::Reverse(mut pool))) = heap.pop() else { continue };
                 // Two deployments of one service never share a pool: with a
-                // one-site estate, take the next pool for the standby.
+                // one-site estate, the standby takes the next pool, if it has
+                // a server to spare; otherwise the service has no standby.
                 if deployments.iter().rev().take(3).any(|d: &PlannedDeployment| d.service == service && d.pool == pool)
                 {
                     let next = heap.pop();
                     heap.push((q, std::cmp::Reverse(pool)));
-                    let Some((q2, std::cmp::Reverse(p2))) = next else { continue };
-                    let mut q2 = q2;
-                    q2.taken += 1;
-                    heap.push((q2, std::cmp::Reverse(p2)));
-                    deployments.push(PlannedDeployment { service, pool: p2, role, servers: 0 });
-                    continue;
+                    match next {
+                        Some((q2, std::cmp::Reverse(p2))) if q2.taken < q2.free => (q, pool) = (q2, p2),
+                        other => {
+                            if let Some(entry) = other {
+                                heap.push(entry);
+                            }
+                            no_standby[service] = true;
+                            continue;
+                        }
+                    }
                 }
                 q.taken += 1;
                 heap.push((q, std::cmp::Reverse(pool)));
@@ -578,6 +585,15 @@ impl Estate {
         let mut count = vec![0u64; pools.len()];
         for d in &deployments {
             count[d.pool] += 1;
+        }
+        // The apportionment gives no pool more deployments than servers
+        // while its site has enough; said plainly should that ever fail.
+        if let Some(p) = (0..pools.len()).find(|&p| count[p] > pools[p].free) {
+            return Err(EstateError(format!(
+                "{} servers are too few for {} services on {} sites: pool {} would run {} deployments on {} \
+                 servers; give more servers or fewer services",
+                self.servers, self.services, self.sites, pools[p].name, count[p], pools[p].free
+            )));
         }
         let mut remainder_given = vec![false; pools.len()];
         for d in &mut deployments {
@@ -659,7 +675,7 @@ impl Estate {
                 }
             }
             let team = team_of_site(home);
-            let failover = match failover_kind[k] {
+            let failover = match failover_kind[k].filter(|_| !no_standby[service]) {
                 Some(Role::HotStandby) => Some(FailoverSpec::Automatic {
                     detection: Dist::Exponential { mean: minutes(2) },
                     switch: Dist::Uniform { min: minutes(1), max: minutes(5) },

@@ -282,7 +282,18 @@ fn generate(args: &GenerateArgs) -> Result<ExitCode, Failure> {
 /// Reads and validates a scenario file, or standard input for `-`.
 pub(crate) fn load(path: &PathBuf) -> Result<Scenario, Failure> {
     let loaded = if path.as_os_str() == "-" {
-        Scenario::from_reader(io::stdin().lock(), path)
+        // Read once: a command that loads `-` again (compare with --set or
+        // --against -) gets the same text, not an empty stream.
+        static STDIN: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+        let bytes = match STDIN.get() {
+            Some(bytes) => bytes,
+            None => {
+                let read = outage::scenario::read_limited_from(io::stdin().lock(), outage::scenario::max_file_bytes())
+                    .map_err(|e| Failure::Input(format!("error: cannot read the scenario from standard input: {e}")))?;
+                STDIN.get_or_init(|| read)
+            }
+        };
+        Scenario::from_reader(bytes.as_slice(), path)
     } else {
         Scenario::from_path(path)
     };

@@ -281,7 +281,13 @@ pub(crate) fn merge(args: &MergeArgs) -> Result<ExitCode, Failure> {
     for path in &args.summaries {
         let part = StudySummary::from_path(path).map_err(|e| Failure::Input(format!("error: {e}")))?;
         match &mut merged {
-            None => merged = Some(part),
+            // Through `merge`, so that a lone summary's ranges are tidied too.
+            None => {
+                merged = Some(
+                    StudySummary::merge(std::slice::from_ref(&part))
+                        .map_err(|e| Failure::Input(format!("error: {}: {e}", path.display())))?,
+                );
+            }
             Some(m) => m.absorb(&part).map_err(|e| Failure::Input(format!("error: {}: {e}", path.display())))?,
         }
     }

@@ -271,6 +271,7 @@ impl StudySummary {
             return Err(SummaryErrorKind::NothingToMerge.into());
         };
         let mut out = first.clone();
+        out.run_ranges = tidy_ranges(out.run_ranges.iter().copied())?;
         for p in &parts[1..] {
             out.absorb(p)?;
         }
@@ -298,22 +299,7 @@ impl StudySummary {
             }
             .into());
         }
-        let mut ranges: Vec<(u64, u64)> =
-            self.run_ranges.iter().chain(&other.run_ranges).copied().filter(|(a, b)| a < b).collect();
-        ranges.sort_unstable();
-        for w in ranges.windows(2) {
-            if w[1].0 < w[0].1 {
-                return Err(SummaryErrorKind::Overlap { first: w[0], second: w[1] }.into());
-            }
-        }
-        // Coalesce adjacent ranges.
-        let mut coalesced: Vec<(u64, u64)> = Vec::with_capacity(ranges.len());
-        for (a, b) in ranges {
-            match coalesced.last_mut() {
-                Some(last) if last.1 == a => last.1 = b,
-                _ => coalesced.push((a, b)),
-            }
-        }
+        let coalesced = tidy_ranges(self.run_ranges.iter().chain(&other.run_ranges).copied())?;
         self.run_ranges = coalesced;
         for (a, b) in self.disasters.iter_mut().zip(&other.disasters) {
             a.1.merge(&b.1);
@@ -357,4 +343,26 @@ impl StudySummary {
                 .collect(),
         }
     }
+}
+
+/// Run ranges sorted, empty ones dropped and adjacent ones joined.
+///
+/// # Errors
+/// Two ranges that overlap.
+fn tidy_ranges(ranges: impl Iterator<Item = (u64, u64)>) -> Result<Vec<(u64, u64)>, SummaryError> {
+    let mut ranges: Vec<(u64, u64)> = ranges.filter(|(a, b)| a < b).collect();
+    ranges.sort_unstable();
+    for w in ranges.windows(2) {
+        if w[1].0 < w[0].1 {
+            return Err(SummaryErrorKind::Overlap { first: w[0], second: w[1] }.into());
+        }
+    }
+    let mut tidy: Vec<(u64, u64)> = Vec::with_capacity(ranges.len());
+    for (a, b) in ranges {
+        match tidy.last_mut() {
+            Some(last) if last.1 == a => last.1 = b,
+            _ => tidy.push((a, b)),
+        }
+    }
+    Ok(tidy)
 }

@@ -641,3 +641,22 @@ fn generate_pipes_into_validate_and_mc() {
     assert_eq!(refused.status.code(), Some(2));
     assert!(stderr(&refused).contains("10 sites need at least 20 servers"), "{}", stderr(&refused));
 }
+
+/// `-` is read once: `compare -` with `--set` loads the baseline and the
+/// patched variant from the same text.
+#[test]
+fn compare_reads_standard_input_once() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_outage"))
+        .args(["compare", "-", "--set", "pools.web-servers.servers=40", "--runs", "5"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let text = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/minimal.ron")).unwrap();
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), &text).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("variant pools.web-servers.servers=40"), "{}", stdout(&out));
+}

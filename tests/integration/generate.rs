@@ -91,8 +91,23 @@ fn too_small_or_too_large_is_refused_with_a_reason() {
     }
 }
 
+/// One site: a product's standby must go to another pool than its active
+/// deployment; when that pool is full, the product has no standby (these
+/// sizes gave deployments of zero servers before).
+#[test]
+fn one_site_estates_never_overcommit_a_pool() {
+    for (servers, services, seed) in
+        [(16, 12, 8), (30, 20, 15), (40, 20, 2), (40, 20, 8), (103, 55, 2_705_678_229_989_554_238)]
+    {
+        let spec = estate(1, servers, services, seed).spec().unwrap();
+        if let Err(e) = Scenario::from_spec(spec) {
+            panic!("1 site, {servers} servers, {services} services, seed {seed}: {e}");
+        }
+    }
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 100, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
 
     /// Any size the generator accepts gives a valid scenario with exactly
     /// the servers and services asked for.

@@ -635,3 +635,21 @@ fn shards_absorbed_one_at_a_time_give_the_unsharded_study() {
     assert!(err.to_string().contains("overlap"), "{err}");
     assert_eq!(merged.to_json(), before, "a refused shard changes nothing");
 }
+
+/// A lone summary is merged like many: its run ranges tidied (adjacent
+/// ones joined), not taken as a shard missing.
+#[test]
+fn merging_one_summary_tidies_its_ranges() {
+    let f = scratch("lone.json");
+    let o =
+        outage(&["mc", "scenarios/minimal.ron", "--runs", "20", "--summary", f.to_str().unwrap(), "--format", "csv"]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    // Edited as text: the sums of squares do not survive a round trip
+    // through f64.
+    let text = std::fs::read_to_string(&f).unwrap();
+    assert!(text.contains("\"run_ranges\":[[0,20]]"), "{text}");
+    std::fs::write(&f, text.replace("\"run_ranges\":[[0,20]]", "\"run_ranges\":[[0,10],[10,20]]")).unwrap();
+    let o = outage(&["merge", f.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let _ = std::fs::remove_file(&f);
+}
