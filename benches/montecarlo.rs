@@ -122,6 +122,10 @@ fn main() {
         println!("  1 thread:  {one:.0} runs/s");
         println!("  2 threads: {two:.0} runs/s  ({:.2}x)", two / one);
     }
+    // The interleaved pairs take a minute; not under `cargo test --benches`.
+    if !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
     let Scaling { speedup: (median, q1, q3), ceiling: (c, c1, c3), cpu } = interleaved_scaling();
     println!(
         "speed-up of 2 threads over 1, {PAIRS} interleaved pairs of {PAIR_RUNS}-run studies: median {median:.2}x (quartiles {q1:.2}x-{q3:.2}x)"
