@@ -58,6 +58,9 @@
 //!   incident over many seeded runs.
 //! - [`Dist`] is a duration distribution; [`SimTime`] and [`SimDuration`]
 //!   are integer milliseconds.
+//! - [`synthetic::Estate`] generates a realistic estate of any size (sites,
+//!   power chains, pools, platform and product services, teams, random
+//!   failures), valid by construction, the same for the same seed.
 //! - [`Error`] wraps every error of the crate, for `?`.
 //!
 //! ## Architecture
@@ -220,7 +223,6 @@ pub mod report;
 mod rng;
 pub mod scenario;
 pub mod study;
-#[doc(hidden)] // generated scenarios, public only for the benches (not a stable API yet)
 pub mod synthetic;
 pub mod time;
 pub mod visual;

@@ -1,4 +1,6 @@
-//! Synthetic scenarios for benchmarks and experiments.
+//! Generated scenarios: [`Estate`], a realistic estate of any size (what
+//! `outage generate` writes, and a start for modelling your own), and
+//! [`machine_repair`], the textbook model the engine is benchmarked on.
 
 use crate::dist::Dist;
 use crate::scenario::spec::*;
