@@ -94,9 +94,14 @@ impl RadixHeap {
     fn push(&mut self, entry: Entry) {
         debug_assert!(entry.time >= self.last);
         self.len += 1;
+        // Sequence numbers only grow: appending keeps the front in order.
+        self.file(entry);
+    }
+
+    /// Puts an entry in its bucket against `last` (the front for `last`).
+    fn file(&mut self, entry: Entry) {
         let b = Self::bucket(entry.time, self.last);
         if b == 0 {
-            // Sequence numbers only grow: appending keeps the front in order.
             self.front.push_back(entry);
         } else {
             self.buckets[b].push(entry);
@@ -125,13 +130,7 @@ impl RadixHeap {
         let mut entries = std::mem::take(&mut self.buckets[b]);
         self.last = entries.iter().map(|e| e.time).min().unwrap_or(self.last);
         for e in entries.drain(..) {
-            let nb = Self::bucket(e.time, self.last);
-            if nb == 0 {
-                self.front.push_back(e);
-            } else {
-                self.buckets[nb].push(e);
-                self.occupied |= 1 << nb;
-            }
+            self.file(e);
         }
         // Keep the bucket's allocation for the next time it fills.
         self.buckets[b] = entries;
