@@ -13,11 +13,13 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::hint::black_box;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput};
 use outage::{RunOptions, Scenario, SimDuration, Simulation, synthetic};
+
+mod common;
+use common::estimate;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Exp1};
@@ -263,20 +265,6 @@ fn kakao_replay(c: &mut Criterion) {
         b.iter(|| black_box(sim.run(&RunOptions::default().seed(7)).expect("run").timeline.len()));
     });
     group.finish();
-}
-
-/// Reads criterion's estimate of one benchmark: (mean ns per iteration, elements per iteration).
-fn estimate(group: &str, id: &str) -> Option<(f64, f64)> {
-    let home = std::env::var_os("CRITERION_HOME").map(PathBuf::from).unwrap_or_else(|| {
-        let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| PathBuf::from("target"), PathBuf::from);
-        target.join("criterion")
-    });
-    let dir = home.join(group).join(id).join("new");
-    let estimates: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("estimates.json")).ok()?).ok()?;
-    let benchmark: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("benchmark.json")).ok()?).ok()?;
-    let ns = estimates["mean"]["point_estimate"].as_f64()?;
-    let elements = benchmark["throughput"]["Elements"].as_f64().unwrap_or(1.0);
-    Some((ns, elements))
 }
 
 fn print_ratios() {

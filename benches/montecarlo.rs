@@ -5,12 +5,13 @@
 //! prints runs per second and the speed-up of two threads over one.
 
 use std::hint::black_box;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput};
 use outage::study::Study;
 use outage::{RunOptions, Scenario, Simulation};
+
+mod common;
 
 const RUNS: u64 = 1000;
 const THREADS: [usize; 2] = [1, 2];
@@ -32,13 +33,7 @@ fn montecarlo(c: &mut Criterion) {
 }
 
 fn mean_ns(id: &str) -> Option<f64> {
-    let home = std::env::var_os("CRITERION_HOME").map(PathBuf::from).unwrap_or_else(|| {
-        let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| PathBuf::from("target"), PathBuf::from);
-        target.join("criterion")
-    });
-    let file = home.join("montecarlo").join(id).join("new").join("estimates.json");
-    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(file).ok()?).ok()?;
-    v["mean"]["point_estimate"].as_f64()
+    common::estimate("montecarlo", id).map(|(ns, _)| ns)
 }
 
 /// Pairs of (1 thread, 2 threads) studies timed back to back: on a shared

@@ -8,13 +8,14 @@
 //! neighbouring sizes (1.0 is linear growth).
 
 use std::hint::black_box;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion};
 use outage::study::Study;
 use outage::synthetic::Estate;
 use outage::{RunOptions, Scenario, Simulation};
+
+mod common;
 
 /// Servers of each estate; sites and services grow with them.
 const SIZES: [u64; 4] = [1_000, 10_000, 100_000, 1_000_000];
@@ -76,13 +77,7 @@ fn scale(c: &mut Criterion) {
 
 /// Criterion's mean estimate of one benchmark, in seconds.
 fn mean_s(id: &str) -> Option<f64> {
-    let home = std::env::var_os("CRITERION_HOME").map(PathBuf::from).unwrap_or_else(|| {
-        let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| PathBuf::from("target"), PathBuf::from);
-        target.join("criterion")
-    });
-    let file = home.join("scale").join(id).join("new").join("estimates.json");
-    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(file).ok()?).ok()?;
-    Some(v["mean"]["point_estimate"].as_f64()? / 1e9)
+    common::estimate("scale", id).map(|(ns, _)| ns / 1e9)
 }
 
 fn print_growth() {
