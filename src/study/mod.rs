@@ -119,6 +119,14 @@ pub enum SettingsError {
     /// A study of no runs.
     #[error("a study needs at least one run")]
     NoRuns,
+    /// A shard index past the last shard ([`Study::shard`] counts from 0).
+    #[error("shard {index} of {count} does not exist: shards are numbered from 0 to {}", count - 1)]
+    NoSuchShard {
+        /// The shard asked for.
+        index: u64,
+        /// How many shards there are.
+        count: u64,
+    },
     /// More runs than [`max_runs`].
     #[error("{runs} runs per disaster is more than the {limit} a study makes (set OUTAGE_MAX_RUNS to raise the limit)")]
     TooManyRuns {
@@ -421,9 +429,14 @@ impl<'s> Study<'s> {
     /// Runs the study (or its shard) and returns its mergeable summary.
     ///
     /// # Errors
-    /// No runs, an unknown disaster, a failed run, or threads that cannot start.
+    /// No runs, a shard that does not exist, an unknown disaster, a failed
+    /// run, or threads that cannot start.
     pub fn summarise(&self) -> Result<StudySummary, StudyError> {
         check_runs(self.runs)?;
+        let (index, count) = self.shard;
+        if index >= count {
+            return Err(SettingsError::NoSuchShard { index, count }.into());
+        }
         let disasters = self.selected()?;
         let thresholds = self.threshold_ticks();
         let range = self.run_range();

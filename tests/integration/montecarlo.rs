@@ -630,6 +630,9 @@ fn shards_absorbed_one_at_a_time_give_the_unsharded_study() {
         merged.absorb(shard).unwrap();
     }
     assert_eq!(merged.to_json(), whole);
+    // Shards count from 0: a tenth shard of nine is an error, not nothing.
+    let err = study.clone().shard(9, 9).summarise().unwrap_err();
+    assert!(err.to_string().contains("shard 9 of 9 does not exist"), "{err}");
     let before = merged.to_json();
     let err = merged.absorb(&shards[3]).unwrap_err();
     assert!(err.to_string().contains("overlap"), "{err}");
