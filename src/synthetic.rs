@@ -721,7 +721,7 @@ impl Estate {
 
 /// A pool's claim in the apportionment: free servers per deployment placed
 /// if it takes one more; ties to the lower pool index.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy)]
 struct Quotient {
     free: u64,
     taken: u64,
@@ -734,6 +734,15 @@ impl Ord for Quotient {
             .cmp(&(u128::from(other.free) * u128::from(self.taken + 1)))
     }
 }
+
+// Equal when the quotients are (2/1 and 4/2), as `Ord` says.
+impl PartialEq for Quotient {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == std::cmp::Ordering::Equal
+    }
+}
+
+impl Eq for Quotient {}
 
 impl PartialOrd for Quotient {
     fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
