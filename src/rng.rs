@@ -113,7 +113,7 @@ pub(crate) fn name_hash(name: &str) -> u64 {
 /// SplitMix64 step: advances the state by the golden gamma and returns it
 /// finalised (Stafford's Mix13).
 #[inline]
-fn splitmix64(state: &mut u64) -> u64 {
+pub(crate) fn splitmix64(state: &mut u64) -> u64 {
     *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
     let mut z = *state;
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);

@@ -134,11 +134,7 @@ struct Shape(u64);
 
 impl Shape {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+        crate::rng::splitmix64(&mut self.0)
     }
     /// Uniform in `0..n` (n > 0).
     fn below(&mut self, n: usize) -> usize {
@@ -179,12 +175,11 @@ fn failures(mean_hours_between: u64, repair_median: SimDuration) -> Option<Failu
     Some(Failures { time_to_failure: exp_hours(mean_hours_between), time_to_repair: lognormal(repair_median, 0.7) })
 }
 
-/// One pool as the generator plans it: where it is, its size, and the
-/// servers not yet given to a deployment.
+/// One pool as the generator plans it: its name, site and servers.
 struct PlannedPool {
     name: String,
     site: usize,
-    free: u64,
+    servers: u64,
 }
 
 impl Estate {
@@ -461,7 +456,7 @@ impl Estate {
                 restart,
                 tags: Vec::new(),
             });
-            pools.push(PlannedPool { name, site: index, free: size });
+            pools.push(PlannedPool { name, site: index, servers: size });
         }
     }
 }
@@ -529,7 +524,7 @@ impl Estate {
             }
         }
         for p in pools {
-            supply[p.site] += p.free;
+            supply[p.site] += p.servers;
         }
         if let Some(s) = (0..sites).find(|&s| demand[s] > supply[s]) {
             return Err(EstateError(format!(
@@ -549,7 +544,7 @@ impl Estate {
         let mut heaps: Vec<std::collections::BinaryHeap<(Quotient, std::cmp::Reverse<usize>)>> = by_site
             .iter()
             .map(|ids| {
-                ids.iter().map(|&i| (Quotient { free: pools[i].free, taken: 0 }, std::cmp::Reverse(i))).collect()
+                ids.iter().map(|&i| (Quotient { free: pools[i].servers, taken: 0 }, std::cmp::Reverse(i))).collect()
             })
             .collect();
         let mut deployments = Vec::new();
@@ -590,18 +585,18 @@ impl Estate {
         }
         // The apportionment gives no pool more deployments than servers
         // while its site has enough; said plainly should that ever fail.
-        if let Some(p) = (0..pools.len()).find(|&p| count[p] > pools[p].free) {
+        if let Some(p) = (0..pools.len()).find(|&p| count[p] > pools[p].servers) {
             return Err(EstateError(format!(
                 "{} servers are too few for {} services on {} sites: pool {} would run {} deployments on {} \
                  servers; give more servers or fewer services",
-                self.servers, self.services, self.sites, pools[p].name, count[p], pools[p].free
+                self.servers, self.services, self.sites, pools[p].name, count[p], pools[p].servers
             )));
         }
         let mut remainder_given = vec![false; pools.len()];
         for d in &mut deployments {
-            d.servers = pools[d.pool].free / count[d.pool];
+            d.servers = pools[d.pool].servers / count[d.pool];
             if !remainder_given[d.pool] {
-                d.servers += pools[d.pool].free % count[d.pool];
+                d.servers += pools[d.pool].servers % count[d.pool];
                 remainder_given[d.pool] = true;
             }
         }

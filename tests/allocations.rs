@@ -125,7 +125,7 @@ fn runs_allocate_nothing_per_event() {
     // how the causes read (32 or 44 at 10, 20, 40, 80, 160 and 320 days).
     // One allocation per event would add tens of thousands.
     assert!(
-        long_allocations <= short_allocations + 32,
+        long_allocations <= short_allocations + 16,
         "allocations grow with events: {short_allocations} for {} events, {long_allocations} for {}",
         events.0,
         events.1

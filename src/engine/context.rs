@@ -39,7 +39,6 @@ pub(super) struct Ctx<'s> {
 /// Per-component random streams, kept across runs: each stream sits beside
 /// the number of the run it was last seeded in, so it is seeded on first
 /// use in a run, and a draw touches one 16-byte entry.
-#[derive(Default)]
 struct Streams {
     rngs: Vec<(u64, rng::Stream)>,
     /// Each component's name hashed once (the streams' key).
@@ -57,7 +56,11 @@ impl<'s> Ctx<'s> {
             now: SimTime::ZERO,
             seed: 0,
             run: 0,
-            streams: Streams::default(),
+            streams: Streams {
+                rngs: vec![(0, rng::Stream::default()); n],
+                hashes: model.components.iter().map(|c| rng::name_hash(&c.name)).collect(),
+                current: 0,
+            },
             worklist: BinaryHeap::new(),
             queued: vec![false; n],
             cause: Event::Start,
@@ -70,7 +73,6 @@ impl<'s> Ctx<'s> {
     /// Back to t0 for run `run` of study `seed`, keeping the allocations.
     pub(super) fn reset(&mut self, seed: u64, run: u64, record: bool, blame: bool) {
         self.blame = blame;
-        let n = self.model.components.len();
         self.seed = seed;
         self.run = run;
         self.record = record;
@@ -79,11 +81,6 @@ impl<'s> Ctx<'s> {
         self.now = SimTime::ZERO;
         self.cause = Event::Start;
         self.streams.current += 1;
-        self.streams.rngs.resize(n, (0, rng::Stream::default()));
-        if self.streams.hashes.len() != n {
-            self.streams.hashes = self.model.components.iter().map(|c| rng::name_hash(&c.name)).collect();
-        }
-        debug_assert!(self.streams.current != 0);
     }
 
     /// Schedules `event` `after` from now; the key cancels it.

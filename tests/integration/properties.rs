@@ -78,6 +78,24 @@ fn minutes(m: u64) -> SimDuration {
     SimDuration::from_minutes(m)
 }
 
+/// The recipe's scenario with only what recovers monotonically: boots in
+/// fixed time, no broken servers, automatic restarts, no standbys or
+/// failovers (the properties that compare two variants need these; why is
+/// said at each of them).
+fn build_monotone(r: &Recipe) -> ScenarioSpec {
+    let mut spec = build(r);
+    for p in &mut spec.pools {
+        p.boot = Dist::Fixed(p.boot.mean());
+        p.broken_fraction = 0.0;
+        p.restart = RestartSpec::Automatic;
+    }
+    for s in &mut spec.services {
+        s.deployments.retain(|d| !d.pool.starts_with("standby-"));
+        s.failover = None;
+    }
+    spec
+}
+
 fn build(r: &Recipe) -> ScenarioSpec {
     let mut rooms = vec![RoomSpec { name: "elec".into(), kind: RoomKind::Electrical, ..Default::default() }];
     for (h, feeds) in r.hall_feeds.iter().enumerate() {
@@ -423,16 +441,7 @@ proptest! {
         // feeds below, boots are fixed and restarts automatic (manual
         // recovery is not monotone), and the hazards are the same: the
         // variant is built from the same spec, not from the recipe.
-        let mut spec = build(&r);
-        for p in &mut spec.pools {
-            p.boot = Dist::Fixed(p.boot.mean());
-            p.broken_fraction = 0.0;
-            p.restart = RestartSpec::Automatic;
-        }
-        for s in &mut spec.services {
-            s.deployments.retain(|d| !d.pool.starts_with("standby-"));
-            s.failover = None;
-        }
+        let spec = build_monotone(&r);
         let k = pick % spec.services.len();
         let mut with_standby = spec.clone();
         let halls: Vec<String> = with_standby.sites[0]
@@ -478,16 +487,7 @@ proptest! {
         // engineer another pool needed; a standby switched in during an
         // outage stays in use and softens a later one that redundancy would
         // not have avoided.
-        let mut spec = build(&r);
-        for p in &mut spec.pools {
-            p.boot = Dist::Fixed(p.boot.mean());
-            p.broken_fraction = 0.0;
-            p.restart = RestartSpec::Automatic;
-        }
-        for s in &mut spec.services {
-            s.deployments.retain(|d| !d.pool.starts_with("standby-"));
-            s.failover = None;
-        }
+        let spec = build_monotone(&r);
         let mut redundant = spec.clone();
         let all: Vec<String> = (0..r.ups_minutes.len()).map(|u| format!("ups-{u}")).collect();
         for room in &mut redundant.sites[0].rooms {
