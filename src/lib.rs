@@ -150,9 +150,17 @@
 //!   cooling unit live, a service not down); rooms in `never` stay cut.
 //! - A **service** is *down* with no serving capacity or a hard dependency
 //!   down; *degraded* with capacity below demand, a hard dependency degraded
-//!   or a soft dependency not up; *up* otherwise. It serves
-//!   `min(1, capacity / demand)` of its users, limited further by what its
-//!   dependencies serve.
+//!   or a soft dependency not up; *up* otherwise. The share of its users it
+//!   serves is a bottleneck times lost features: the least of
+//!   `capacity / demand` (at most 1) and the levels its hard dependencies
+//!   serve, multiplied by `1 - impact * (1 - level)` for each soft
+//!   dependency that is not up (what the soft dependency does is lost for
+//!   every user, whatever else is short). So a service at half capacity
+//!   that also loses a soft dependency of impact 0.3 serves
+//!   `0.5 * 0.7 = 0.35`; user-hours follow the share served. In a
+//!   dependency cycle the levels are the greatest that agree with each
+//!   other under this rule, solved exactly (a loss passed round a ring of
+//!   soft dependencies with impact 1 leaves nothing: all down).
 //! - Recovery is paced by people and tooling: engineers restart servers,
 //!   fail services over to standbys that hold part of the load, and scale them
 //!   out, each piece of work needing the services it requires (see

@@ -47,6 +47,7 @@
 //! validation.
 
 mod context;
+mod cycle;
 mod dispatch;
 mod event;
 mod hazards;

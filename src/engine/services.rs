@@ -1,6 +1,7 @@
 //! Services: capacity, dependencies, failover, restarts, surges, and why a
 //! service is impaired.
 
+use super::cycle::{self, CycleEquations};
 use super::dispatch::Task;
 use super::infra::Why;
 use super::outcome::{Cause, ServiceOutcome};
@@ -89,9 +90,6 @@ impl Blocker {
         }
     }
 }
-
-/// Levels closer than this count as equal when a dependency cycle settles.
-const CYCLE_TOLERANCE: f64 = 1e-12;
 
 /// What a service has to work with, apart from its dependencies.
 #[derive(Clone, Copy, Debug)]
@@ -339,6 +337,17 @@ struct CycleScratch {
     own_ok: Vec<bool>,
     stuck: Vec<bool>,
     values: Vec<Value>,
+    /// The cycle's equations, their solution and the solver's buffers.
+    equations: CycleEquations,
+    levels: Vec<f64>,
+    solver: cycle::Scratch,
+    /// Members' states while impairment spreads round the cycle.
+    states: Vec<State>,
+    /// Each member's dependants in the cycle:
+    /// `dependants[dependants_start[j]..dependants_start[j + 1]]`.
+    dependants_start: Vec<u32>,
+    dependants: Vec<u32>,
+    queue: Vec<u32>,
 }
 
 impl Services {
@@ -620,18 +629,21 @@ impl Simulation<'_> {
     }
 
     /// The level a service serves at, given its inputs and the level of each
-    /// dependency (`level_of(service index)`).
+    /// dependency (`level_of(service index)`): the bottleneck of its
+    /// capacity and its hard dependencies (the least of them), times the
+    /// factor `1 - impact * (1 - level)` of each soft dependency that is not
+    /// up (a feature lost for everyone).
     fn service_value(&self, s: usize, inputs: &Inputs, level_of: &dyn Fn(usize) -> (State, f64)) -> Value {
         let def = &self.model.services[s];
         if self.spared == Some(def.component) {
             return Value { state: State::Up, served: 1.0, hard_down: None, hard_impaired: None, soft_impaired: None };
         }
-        let mut served = (inputs.capacity / (inputs.demand * inputs.factor)).min(1.0);
+        let mut bottleneck = (inputs.capacity / (inputs.demand * inputs.factor)).min(1.0);
         let mut value =
             Value { state: State::Up, served: 1.0, hard_down: None, hard_impaired: None, soft_impaired: None };
         for h in &def.hard {
             let (state, level) = level_of(h.index());
-            served = served.min(level);
+            bottleneck = bottleneck.min(level);
             if state == State::Down && value.hard_down.is_none() {
                 value.hard_down = Some(*h);
             }
@@ -639,11 +651,12 @@ impl Simulation<'_> {
                 value.hard_impaired.get_or_insert(*h);
             }
         }
+        let mut served = bottleneck;
         for &(d, impact) in &def.soft {
             let (state, level) = level_of(d.index());
             if state != State::Up {
                 value.soft_impaired.get_or_insert(d);
-                served = served.min(1.0 - impact * (1.0 - level));
+                served *= 1.0 - impact * (1.0 - level);
             }
         }
         if inputs.out {
@@ -690,24 +703,25 @@ impl Simulation<'_> {
     }
 
     /// Brings the services of one dependency cycle (`members`, component
-    /// ids) in line together, and marks the dependants of those that changed.
+    /// ids, sorted) in line together, and marks the dependants of those that
+    /// changed.
     ///
     /// Down dominates: a member that is down stays down while any hard
     /// dependency of it inside the cycle is down too and cannot come up
     /// (a recovery deadlock). Every other member takes the greatest level
-    /// consistent with the others', found by iterating down from "all up",
-    /// so a cycle that was degraded recovers fully once its capacity is back.
+    /// consistent with the others' (see [`cycle`]), so a cycle that was
+    /// degraded recovers fully once its capacity is back.
     pub(super) fn evaluate_cycle(&mut self, members: &[u32]) {
         let model = self.model;
         // Borrowed out of `self` for the duration, and put back with its capacity.
         let mut scratch = std::mem::take(&mut self.services.cycle);
-        let CycleScratch { members: svc, inputs, own_ok, stuck, values } = &mut scratch;
+        let CycleScratch { members: svc, inputs, own_ok, stuck, .. } = &mut scratch;
         svc.clear();
         svc.extend(members.iter().map(|&c| match &model.components[c as usize].detail {
             Detail::Service(s) => *s as usize,
             _ => unreachable!("only services form dependency cycles"),
         }));
-        let index_of = |svc: &[usize], x: usize| svc.iter().position(|&y| y == x);
+        let index_of = |x: usize| members.binary_search(&model.services[x].component.0).ok();
         inputs.clear();
         for &s in svc.iter() {
             let input = self.service_inputs(s);
@@ -722,7 +736,7 @@ impl Simulation<'_> {
         // Only read for stuck members: the usual cycle, all up, skips it.
         own_ok.clear();
         for k in 0..svc.len() {
-            let own = |x: usize| match index_of(svc, x) {
+            let own = |x: usize| match index_of(x) {
                 Some(_) => (State::Up, 1.0),
                 None => (self.services.state[x], self.services.served[x]),
             };
@@ -736,7 +750,7 @@ impl Simulation<'_> {
                     continue;
                 }
                 let deps_free =
-                    model.services[svc[k]].hard.iter().all(|h| index_of(svc, h.index()).is_none_or(|j| !stuck[j]));
+                    model.services[svc[k]].hard.iter().all(|h| index_of(h.index()).is_none_or(|j| !stuck[j]));
                 if own_ok[k] && deps_free {
                     stuck[k] = false;
                     freed = true;
@@ -762,21 +776,22 @@ impl Simulation<'_> {
             }
         }
 
-        self.cycle_fixpoint(svc, inputs, stuck, values);
+        self.cycle_levels(members, &mut scratch);
         let mut surged = false;
-        for k in 0..svc.len() {
-            surged |= self.maybe_start_surge(svc[k], &mut inputs[k], &values[k]);
+        for k in 0..members.len() {
+            let s = scratch.members[k];
+            surged |= self.maybe_start_surge(s, &mut scratch.inputs[k], &scratch.values[k]);
         }
         if surged {
-            self.cycle_fixpoint(svc, inputs, stuck, values);
+            self.cycle_levels(members, &mut scratch);
         }
-        for k in 0..svc.len() {
-            if self.publish_service(svc[k], &inputs[k], &values[k]) {
-                self.touch_dependants(ComponentId(members[k]));
+        for (k, &member) in members.iter().enumerate() {
+            if self.publish_service(scratch.members[k], &scratch.inputs[k], &scratch.values[k]) {
+                self.touch_dependants(ComponentId(member));
             }
         }
         self.services.deadlock_check_due |= newly_held;
-        self.want_bootstraps(svc, own_ok, stuck);
+        self.want_bootstraps(&scratch.members, &scratch.own_ok, &scratch.stuck);
         self.services.cycle = scratch;
     }
 
@@ -822,34 +837,137 @@ impl Simulation<'_> {
         }
     }
 
-    /// The greatest levels of a cycle's members consistent with each other,
-    /// iterating down from "all up" (stuck members are down), into `values`.
-    fn cycle_fixpoint(&self, svc: &[usize], inputs: &[Inputs], stuck: &[bool], values: &mut Vec<Value>) {
-        let down = Value { state: State::Down, served: 0.0, hard_down: None, hard_impaired: None, soft_impaired: None };
-        let up = Value { state: State::Up, served: 1.0, ..down };
-        values.clear();
-        values.extend(stuck.iter().map(|&s| if s { down } else { up }));
-        // Levels only go down from "all up", so this converges; the bound
-        // and the tolerance cut off soft-dependency loops that approach
-        // their limit geometrically.
-        for _ in 0..64 * svc.len() {
-            let mut largest_change: f64 = 0.0;
-            for k in 0..svc.len() {
-                let level_of = |x: usize| match svc.iter().position(|&y| y == x) {
-                    Some(j) => (values[j].state, values[j].served),
-                    None => (self.services.state[x], self.services.served[x]),
-                };
-                let mut v = self.service_value(svc[k], &inputs[k], &level_of);
-                if stuck[k] {
-                    v.state = State::Down;
-                    v.served = 0.0;
+    /// The greatest levels of a cycle's members consistent with each other
+    /// (stuck members are down), solved exactly (see [`cycle`]), into
+    /// `scratch.values`.
+    fn cycle_levels(&self, members: &[u32], scratch: &mut CycleScratch) {
+        let model = self.model;
+        let CycleScratch {
+            members: svc,
+            inputs,
+            stuck,
+            values,
+            equations,
+            levels,
+            solver,
+            states,
+            dependants_start,
+            dependants,
+            queue,
+            ..
+        } = scratch;
+        let index_of = |x: usize| members.binary_search(&model.services[x].component.0).ok();
+        let outside = |x: usize| (self.services.state[x], self.services.served[x]);
+        equations.clear();
+        for k in 0..svc.len() {
+            let def = &model.services[svc[k]];
+            let input = &inputs[k];
+            let mut cap = if input.out { 0.0 } else { (input.capacity / (input.demand * input.factor)).min(1.0) };
+            let mut scale = 1.0;
+            for h in &def.hard {
+                if index_of(h.index()).is_none() {
+                    cap = cap.min(outside(h.index()).1);
                 }
-                largest_change = largest_change.max((v.served - values[k].served).abs());
-                values[k] = v;
             }
-            if largest_change <= CYCLE_TOLERANCE {
-                break;
+            for &(d, impact) in &def.soft {
+                let (state, level) = outside(d.index());
+                if index_of(d.index()).is_none() && state != State::Up {
+                    scale *= 1.0 - impact * (1.0 - level);
+                }
             }
+            let spared = self.spared == Some(def.component);
+            equations.member(if spared { 1.0 } else { cap }, if spared { 1.0 } else { scale }, stuck[k] && !spared);
+            if spared {
+                continue;
+            }
+            for h in &def.hard {
+                if let Some(j) = index_of(h.index()) {
+                    equations.hard_dependency(j);
+                }
+            }
+            for &(d, impact) in &def.soft {
+                if let Some(j) = index_of(d.index()) {
+                    equations.soft_dependency(j, impact);
+                }
+            }
+        }
+        equations.solve(levels, solver);
+
+        // States from the levels: down at 0, degraded below 1, and degraded
+        // too while any dependency is not up (spreading round the cycle).
+        states.clear();
+        states.extend(levels.iter().map(|&x| match x {
+            x if x <= 0.0 => State::Down,
+            x if x < 1.0 => State::Degraded,
+            _ => State::Up,
+        }));
+        // Spread along the cycle's edges reversed (a worklist: each member
+        // is looked at once per dependency that is not up).
+        let spared = |k: usize| self.spared == Some(model.services[svc[k]].component);
+        dependants_start.clear();
+        dependants_start.resize(svc.len() + 1, 0);
+        for &s in svc.iter() {
+            let def = &model.services[s];
+            for d in def.hard.iter().copied().chain(def.soft.iter().map(|&(d, _)| d)) {
+                if let Some(j) = index_of(d.index()) {
+                    dependants_start[j + 1] += 1;
+                }
+            }
+        }
+        for j in 0..svc.len() {
+            dependants_start[j + 1] += dependants_start[j];
+        }
+        dependants.clear();
+        dependants.resize(dependants_start[svc.len()] as usize, 0);
+        let mut fill: Vec<u32> = Vec::new();
+        std::mem::swap(&mut fill, queue);
+        fill.clear();
+        fill.extend_from_slice(&dependants_start[..svc.len()]);
+        for (k, &s) in svc.iter().enumerate() {
+            let def = &model.services[s];
+            for d in def.hard.iter().copied().chain(def.soft.iter().map(|&(d, _)| d)) {
+                if let Some(j) = index_of(d.index()) {
+                    dependants[fill[j] as usize] = k as u32;
+                    fill[j] += 1;
+                }
+            }
+        }
+        std::mem::swap(&mut fill, queue);
+        queue.clear();
+        for k in 0..svc.len() {
+            if states[k] == State::Up && !spared(k) {
+                let def = &model.services[svc[k]];
+                let mut deps = def.hard.iter().copied().chain(def.soft.iter().map(|&(d, _)| d));
+                if deps.any(|d| index_of(d.index()).is_none() && outside(d.index()).0 != State::Up) {
+                    states[k] = State::Degraded;
+                }
+            }
+            if states[k] != State::Up {
+                queue.push(k as u32);
+            }
+        }
+        while let Some(j) = queue.pop() {
+            let j = j as usize;
+            for &k in &dependants[dependants_start[j] as usize..dependants_start[j + 1] as usize] {
+                let k = k as usize;
+                if states[k] == State::Up && !spared(k) {
+                    states[k] = State::Degraded;
+                    queue.push(k as u32);
+                }
+            }
+        }
+        values.clear();
+        for k in 0..svc.len() {
+            let level_of = |x: usize| match index_of(x) {
+                Some(j) => (states[j], levels[j]),
+                None => outside(x),
+            };
+            let mut v = self.service_value(svc[k], &inputs[k], &level_of);
+            if stuck[k] && self.spared != Some(model.services[svc[k]].component) {
+                v.state = State::Down;
+                v.served = 0.0;
+            }
+            values.push(v);
         }
     }
 

@@ -19,6 +19,8 @@ mod generate;
 mod golden;
 /// Hostile input: each class of defect found by a hostile-input campaign.
 mod hostile;
+/// How impairments combine (bottleneck times soft factors), cycles solved exactly.
+mod impairment;
 /// The bundled replays of real incidents match the reported timelines.
 mod incidents;
 /// What real incidents need: k-of-n redundancy, random and shared hazard

@@ -1,0 +1,463 @@
+//! The levels of a dependency cycle's services, solved exactly.
+//!
+//! Within a cycle each member's level is a function of the others':
+//!
+//! ```text
+//! x_k = min(cap_k, x_h for each hard dependency h in the cycle)
+//!       * scale_k * product over soft dependencies s in the cycle of (1 - a_s * (1 - x_s))
+//! ```
+//!
+//! where `cap_k` is what the member's own capacity and its dependencies
+//! outside the cycle allow, `scale_k` the factors of its lost soft
+//! dependencies outside the cycle, and `a_s` the impact of soft dependency
+//! `s`. Members held down by the cycle are fixed at 0. The levels served are
+//! the *greatest* solution (start from "all up" and only what the others
+//! force comes off).
+//!
+//! Iterating from "all up" converges to it, but geometrically: a loss passed
+//! around a ring of soft dependencies fades by the product of the impacts
+//! per turn, so a ring of 5,000 services with impact 1 needs tens of turns
+//! of 5,000 steps, and an iteration cap would stop short of the answer (a
+//! level of 1e-12 where the answer is 0, down). Instead, each step solves
+//! the linear system of the bottleneck each member has at the current point
+//! (Newton's method on the piecewise-multilinear map), by sparse Gaussian
+//! elimination over the cycle's edges: where every member's level is linear
+//! in the others' (one soft dependency in the cycle, or one hard one in
+//! play), the solution is exact after one solve, and the number of solves is
+//! at most the number of times the bottlenecks change. Products of several
+//! levels converge quadratically. Elimination costs time in proportion to
+//! the cycle's edges for rings and chains; a dense cycle whose elimination
+//! would fill in more than a budget falls back to plain iteration.
+
+/// Solves below this change are taken as converged.
+const TOLERANCE: f64 = 1e-13;
+
+/// A pivot this close to zero: the member's level is passed round a loop
+/// back to itself whole (gain 1), and any level is consistent; the greatest
+/// (its current upper bound) is kept.
+const SINGULAR: f64 = 1e-12;
+
+/// Most Newton steps before falling back to iteration (each changes at
+/// least one member's bottleneck or converges quadratically).
+const MAX_NEWTON: usize = 64;
+
+/// The equations of one cycle, in flat arrays reused across evaluations.
+#[derive(Default, Debug)]
+pub(super) struct CycleEquations {
+    /// Per member: the bottleneck outside the cycle (capacity, dependencies
+    /// outside the cycle), in [0, 1].
+    cap: Vec<f64>,
+    /// Per member: the product of its lost soft dependencies' factors
+    /// outside the cycle.
+    scale: Vec<f64>,
+    /// Per member: held at 0 (a member stuck down by the cycle).
+    fixed: Vec<bool>,
+    /// `hard[hard_start[k]..hard_start[k + 1]]`: member k's hard
+    /// dependencies in the cycle (member indices).
+    hard_start: Vec<u32>,
+    hard: Vec<u32>,
+    /// Member k's soft dependencies in the cycle, with their impact.
+    soft_start: Vec<u32>,
+    soft: Vec<(u32, f64)>,
+}
+
+impl CycleEquations {
+    /// Forgets the last cycle, keeping the allocations.
+    pub(super) fn clear(&mut self) {
+        self.cap.clear();
+        self.scale.clear();
+        self.fixed.clear();
+        self.hard_start.clear();
+        self.hard.clear();
+        self.soft_start.clear();
+        self.soft.clear();
+        self.hard_start.push(0);
+        self.soft_start.push(0);
+    }
+
+    /// Adds the next member; its dependencies follow with
+    /// [`hard_dependency`](Self::hard_dependency) and
+    /// [`soft_dependency`](Self::soft_dependency) before the next member.
+    pub(super) fn member(&mut self, cap: f64, scale: f64, fixed: bool) {
+        if self.hard_start.is_empty() {
+            self.clear();
+        }
+        if !self.cap.is_empty() {
+            self.hard_start.push(self.hard.len() as u32);
+            self.soft_start.push(self.soft.len() as u32);
+        }
+        self.cap.push(cap.clamp(0.0, 1.0));
+        self.scale.push(scale.clamp(0.0, 1.0));
+        self.fixed.push(fixed);
+    }
+
+    /// The current member hard-depends on member `j`.
+    pub(super) fn hard_dependency(&mut self, j: usize) {
+        self.hard.push(j as u32);
+    }
+
+    /// The current member soft-depends on member `j` with `impact`.
+    pub(super) fn soft_dependency(&mut self, j: usize, impact: f64) {
+        self.soft.push((j as u32, impact.clamp(0.0, 1.0)));
+    }
+
+    fn len(&self) -> usize {
+        self.cap.len()
+    }
+
+    fn hard_of(&self, k: usize) -> &[u32] {
+        let end = if k + 1 < self.len() { self.hard_start[k + 1] as usize } else { self.hard.len() };
+        &self.hard[self.hard_start[k] as usize..end]
+    }
+
+    fn soft_of(&self, k: usize) -> &[(u32, f64)] {
+        let end = if k + 1 < self.len() { self.soft_start[k + 1] as usize } else { self.soft.len() };
+        &self.soft[self.soft_start[k] as usize..end]
+    }
+
+    /// Member k's bottleneck at `x`: its value, and the hard dependency that
+    /// sets it (`None`: its own cap; on a tie the cap, then the first).
+    fn bottleneck(&self, k: usize, x: &[f64]) -> (f64, Option<u32>) {
+        let mut best = (self.cap[k], None);
+        for &h in self.hard_of(k) {
+            if x[h as usize] < best.0 {
+                best = (x[h as usize], Some(h));
+            }
+        }
+        best
+    }
+
+    /// Member k's level given the others' at `x`.
+    fn level(&self, k: usize, x: &[f64]) -> f64 {
+        if self.fixed[k] {
+            return 0.0;
+        }
+        let mut level = self.bottleneck(k, x).0 * self.scale[k];
+        for &(s, a) in self.soft_of(k) {
+            level *= 1.0 - a * (1.0 - x[s as usize]);
+        }
+        level.clamp(0.0, 1.0)
+    }
+
+    /// The greatest levels consistent with each other, into `x`.
+    pub(super) fn solve(&self, x: &mut Vec<f64>, scratch: &mut Scratch) {
+        let m = self.len();
+        x.clear();
+        x.extend(self.fixed.iter().map(|&f| if f { 0.0 } else { 1.0 }));
+        let fx = &mut scratch.fx;
+        for _ in 0..MAX_NEWTON {
+            fx.clear();
+            fx.extend((0..m).map(|k| self.level(k, x)));
+            let change = x.iter().zip(fx.iter()).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+            std::mem::swap(x, fx);
+            if change <= TOLERANCE {
+                return;
+            }
+            // x is now a point at or above the greatest solution (an
+            // iterate from "all up"); solve the system linearised there.
+            if !self.newton_step(x, &mut scratch.elimination) {
+                break;
+            }
+        }
+        self.iterate(x);
+    }
+
+    /// One Newton step from `x` (at or above the greatest solution): the
+    /// solution of the system linearised at `x`, each member's bottleneck
+    /// as it is at `x`, clamped to [0, x]. Returns false when elimination
+    /// would cost more than its budget (`x` is then unchanged).
+    fn newton_step(&self, x: &mut [f64], e: &mut Elimination) -> bool {
+        let m = self.len();
+        e.reset(m);
+        for k in 0..m {
+            if self.fixed[k] {
+                e.rhs[k] = 0.0;
+                continue;
+            }
+            let (g, by) = self.bottleneck(k, x);
+            let factors = self.soft_of(k).iter().map(|&(s, a)| 1.0 - a * (1.0 - x[s as usize]));
+            let product: f64 = factors.clone().product::<f64>() * self.scale[k];
+            // x_k ≈ F_k(x) + sum_j dF_k/dx_j (z_j - x_j)
+            let mut rhs = g * product;
+            if let Some(h) = by {
+                let h = h as usize;
+                if !self.fixed[h] {
+                    rhs -= product * x[h];
+                    e.add(k, h, product);
+                }
+            }
+            for (i, &(s, a)) in self.soft_of(k).iter().enumerate() {
+                let s = s as usize;
+                if self.fixed[s] || a == 0.0 {
+                    continue;
+                }
+                // The product of the other factors: no division, a factor may be 0.
+                let others: f64 = factors.clone().enumerate().filter(|&(j, _)| j != i).map(|(_, f)| f).product::<f64>()
+                    * self.scale[k];
+                let d = g * a * others;
+                rhs -= d * x[s];
+                e.add(k, s, d);
+            }
+            e.rhs[k] = rhs;
+        }
+        if !e.solve(x) {
+            return false;
+        }
+        for (k, xk) in x.iter_mut().enumerate() {
+            let z = e.solution[k];
+            // The solution of the bottlenecks' system lies at or below the
+            // greatest solution's upper bound `x`; rounding aside.
+            if z.is_finite() {
+                *xk = z.clamp(0.0, *xk);
+            }
+        }
+        true
+    }
+
+    /// Plain iteration from `x` down to a fixed point (a dense cycle whose
+    /// elimination would cost too much): Gauss-Seidel sweeps until no level
+    /// changes by more than the tolerance, at most a sweep per member and
+    /// 64 more.
+    fn iterate(&self, x: &mut [f64]) {
+        let m = self.len();
+        for _ in 0..m + 64 {
+            let mut change: f64 = 0.0;
+            for k in 0..m {
+                let v = self.level(k, x);
+                change = change.max((v - x[k]).abs());
+                x[k] = v;
+            }
+            if change <= TOLERANCE {
+                return;
+            }
+        }
+    }
+}
+
+/// Reused buffers of [`CycleEquations::solve`].
+#[derive(Default, Debug)]
+pub(super) struct Scratch {
+    fx: Vec<f64>,
+    elimination: Elimination,
+}
+
+/// Sparse Gaussian elimination of `d_k z_k = rhs_k + sum_j c_kj z_j`.
+#[derive(Default, Debug)]
+struct Elimination {
+    /// Coefficient of each row's own unknown (1 minus its self-loop).
+    diag: Vec<f64>,
+    rhs: Vec<f64>,
+    /// Each row's other unknowns, with coefficients.
+    rows: Vec<Vec<(u32, f64)>>,
+    /// Rows that (may) refer to each unknown: stale entries are skipped.
+    users: Vec<Vec<u32>>,
+    done: Vec<bool>,
+    /// Unknowns held at their current value (a loop of gain 1).
+    held: Vec<bool>,
+    solution: Vec<f64>,
+}
+
+impl Elimination {
+    fn reset(&mut self, m: usize) {
+        self.diag.clear();
+        self.diag.resize(m, 1.0);
+        self.rhs.clear();
+        self.rhs.resize(m, 0.0);
+        self.rows.resize_with(m.max(self.rows.len()), Vec::new);
+        self.users.resize_with(m.max(self.users.len()), Vec::new);
+        for r in &mut self.rows[..m] {
+            r.clear();
+        }
+        for u in &mut self.users[..m] {
+            u.clear();
+        }
+        self.done.clear();
+        self.done.resize(m, false);
+        self.held.clear();
+        self.held.resize(m, false);
+        self.solution.clear();
+        self.solution.resize(m, 0.0);
+    }
+
+    /// Adds `c * z_j` to row k's right-hand side.
+    fn add(&mut self, k: usize, j: usize, c: f64) {
+        if c == 0.0 {
+            return;
+        }
+        if j == k {
+            self.diag[k] -= c;
+            return;
+        }
+        match self.rows[k].iter_mut().find(|(u, _)| *u as usize == j) {
+            Some((_, v)) => *v += c,
+            None => {
+                self.rows[k].push((j as u32, c));
+                self.users[j].push(k as u32);
+            }
+        }
+    }
+
+    /// Solves, into `solution`; `current` is the value an unknown on a loop
+    /// of gain 1 keeps. False when the fill-in passes the budget.
+    fn solve(&mut self, current: &[f64]) -> bool {
+        let m = self.diag.len();
+        let entries: usize = self.rows[..m].iter().map(Vec::len).sum();
+        let mut budget = 64 * (m + entries) + 100_000;
+        let mut row = Vec::new();
+        #[allow(clippy::needless_range_loop)] // k indexes several arrays
+        for k in 0..m {
+            self.done[k] = true;
+            let pivot = self.diag[k];
+            if pivot.abs() <= SINGULAR {
+                // Gain 1 round a loop: held at its upper bound, a constant
+                // from now on.
+                self.held[k] = true;
+                self.solution[k] = current[k];
+            }
+            std::mem::swap(&mut row, &mut self.rows[k]);
+            let users = std::mem::take(&mut self.users[k]);
+            for &i in &users {
+                let i = i as usize;
+                if self.done[i] {
+                    continue;
+                }
+                let Some(pos) = self.rows[i].iter().position(|&(u, _)| u as usize == k) else { continue };
+                let (_, c) = self.rows[i].swap_remove(pos);
+                if self.held[k] {
+                    self.rhs[i] += c * current[k];
+                    continue;
+                }
+                let f = c / pivot;
+                self.rhs[i] += f * self.rhs[k];
+                for &(j, cj) in &row {
+                    budget = budget.saturating_sub(self.rows[i].len() + 1);
+                    self.add(i, j as usize, f * cj);
+                }
+                if budget == 0 {
+                    return false;
+                }
+            }
+            self.users[k] = users;
+            std::mem::swap(&mut row, &mut self.rows[k]);
+        }
+        // Back substitution: each row refers only to unknowns eliminated
+        // after it.
+        for k in (0..m).rev() {
+            if self.held[k] {
+                continue;
+            }
+            let mut v = self.rhs[k];
+            for &(j, c) in &self.rows[k] {
+                v += c * self.solution[j as usize];
+            }
+            self.solution[k] = v / self.diag[k];
+        }
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn solve(eq: &CycleEquations) -> Vec<f64> {
+        let mut x = Vec::new();
+        eq.solve(&mut x, &mut Scratch::default());
+        x
+    }
+
+    /// A ring of `n` members, each soft-depending on the next with `impact`;
+    /// member 0 has `cap`.
+    fn ring(n: usize, impact: f64, cap: f64) -> CycleEquations {
+        let mut eq = CycleEquations::default();
+        for k in 0..n {
+            eq.member(if k == 0 { cap } else { 1.0 }, 1.0, false);
+            eq.soft_dependency((k + 1) % n, impact);
+        }
+        eq
+    }
+
+    #[test]
+    fn a_ring_with_impact_one_passes_a_loss_round_until_nothing_is_left() {
+        // x0 = 0.5 * x1, x_i = x_{i+1}: x0 = 0.5 * x0, so all are 0, exactly.
+        let x = solve(&ring(5_000, 1.0, 0.5));
+        assert!(x.iter().all(|&v| v == 0.0), "{:?}", &x[..4]);
+    }
+
+    #[test]
+    fn a_ring_with_a_smaller_impact_settles_where_the_loss_fades() {
+        // Three members, impact 0.5, member 0 at capacity 0.5:
+        //   x0 = 0.5 (0.5 + 0.5 x1), x1 = 0.5 + 0.5 x2, x2 = 0.5 + 0.5 x0.
+        // x2 = 0.5 + 0.5 x0; x1 = 0.75 + 0.25 x0; x0 = 0.25 + 0.25 x1
+        //   = 0.25 + 0.1875 + 0.0625 x0, so x0 = 0.4375 / 0.9375 = 7/15,
+        // x1 = 0.75 + 7/60 = 52/60 = 13/15, x2 = 0.5 + 7/30 = 22/30 = 11/15.
+        let x = solve(&ring(3, 0.5, 0.5));
+        for (got, want) in x.iter().zip([7.0 / 15.0, 13.0 / 15.0, 11.0 / 15.0]) {
+            assert!((got - want).abs() < 1e-15, "{x:?}");
+        }
+    }
+
+    #[test]
+    fn a_ring_that_loses_nothing_stays_up() {
+        assert!(solve(&ring(100, 1.0, 1.0)).iter().all(|&v| v == 1.0));
+    }
+
+    #[test]
+    fn a_hard_cycle_takes_its_tightest_bottleneck() {
+        // x0 = min(0.8, x1), x1 = min(0.5, x0) * (1 - 0.4 (1 - x0)) ...
+        // Pure hard: x0 = min(0.8, x1), x1 = min(0.5, x0): both 0.5.
+        let mut eq = CycleEquations::default();
+        eq.member(0.8, 1.0, false);
+        eq.hard_dependency(1);
+        eq.member(0.5, 1.0, false);
+        eq.hard_dependency(0);
+        assert_eq!(solve(&eq), [0.5, 0.5]);
+    }
+
+    #[test]
+    fn a_hard_and_a_soft_loop_together() {
+        // x0 = min(1, x1) (hard on 1); x1 = 0.6 * (1 - 0.5 (1 - x0)) (capacity
+        // 0.6, soft on 0 with impact 0.5). x0 = x1 = 0.3 + 0.3 x0, x0 = 3/7.
+        let mut eq = CycleEquations::default();
+        eq.member(1.0, 1.0, false);
+        eq.hard_dependency(1);
+        eq.member(0.6, 1.0, false);
+        eq.soft_dependency(0, 0.5);
+        let x = solve(&eq);
+        assert!((x[0] - 3.0 / 7.0).abs() < 1e-15 && (x[1] - 3.0 / 7.0).abs() < 1e-15, "{x:?}");
+    }
+
+    #[test]
+    fn a_member_held_down_counts_as_zero() {
+        // Member 1 is stuck: x1 = 0; x0 soft on 1 with 0.25: x0 = 0.75.
+        let mut eq = CycleEquations::default();
+        eq.member(1.0, 1.0, false);
+        eq.soft_dependency(1, 0.25);
+        eq.member(1.0, 1.0, true);
+        eq.soft_dependency(0, 1.0);
+        assert_eq!(solve(&eq), [0.75, 0.0]);
+    }
+
+    #[test]
+    fn products_of_several_levels_converge_to_the_fixed_point() {
+        // x0 = 0.9 (1 - 0.5 (1 - x1)) (1 - 0.5 (1 - x2)), x1 = x2 = 1 - 0.5 (1 - x0)
+        // by symmetry x1 = x2 = y = 0.5 + 0.5 x0 and x0 = 0.9 (0.5 + 0.5 y)^2.
+        let mut eq = CycleEquations::default();
+        eq.member(0.9, 1.0, false);
+        eq.soft_dependency(1, 0.5);
+        eq.soft_dependency(2, 0.5);
+        for _ in 0..2 {
+            eq.member(1.0, 1.0, false);
+            eq.soft_dependency(0, 0.5);
+        }
+        let x = solve(&eq);
+        let y = 0.5 + 0.5 * x[0];
+        assert!((x[0] - 0.9 * (0.5 + 0.5 * y).powi(2)).abs() < 1e-13, "{x:?}");
+        assert!((x[1] - y).abs() < 1e-13 && (x[2] - y).abs() < 1e-13, "{x:?}");
+        // The greatest solution: the quadratic 0.9 (0.75 + 0.25 x)^2 = x has
+        // roots x = 0.6018... and 11.62...; only the first is a level.
+        let (a, b, c): (f64, f64, f64) = (0.9 * 0.0625, 0.9 * 0.375 - 1.0, 0.9 * 0.5625);
+        let root = (-b - (b * b - 4.0 * a * c).sqrt()) / (2.0 * a);
+        assert!((x[0] - root).abs() < 1e-12, "{} vs {root}", x[0]);
+    }
+}
