@@ -170,10 +170,20 @@
 //!   dependency not up, the equipment under its pools (a scripted outage, a
 //!   random failure, fire, an authority power cut, a generator that failed
 //!   to start, servers booting or awaiting restart or repair), or recovery
-//!   work. A component's own fault comes before its inputs'; when all the
+//!   work. What is blamed is what holds the service down now. A
+//!   component's own fault comes before its inputs'; when all the
 //!   inputs of a component are lost (both feeds of a hall, a UPS's grid and
 //!   generator), the blame goes to the input lost last, the loss that ended
-//!   the redundancy, whatever order they are listed in. Blame is
+//!   the redundancy, and among inputs lost at the same instant to the first
+//!   by the name of what stopped it, then by its own name: never by the
+//!   order they are listed in. A service's own servers come before its
+//!   dependencies (a dependency is blamed when the service could serve
+//!   without it); of its deployments short of servers, the one nearest to
+//!   coming back (booting, awaiting restart, awaiting repair, without power
+//!   or network, destroyed, in that order); recovery work says where it
+//!   stands (detecting, switching, waiting for an engineer of a team or for
+//!   a required service, in progress, the slow way, a standby warming up),
+//!   and a failover under way comes before a rebuild. Blame is
 //!   re-assessed whenever the cause changes, even if the service's state
 //!   does not, so the cause list follows what holds it at each moment.
 //! - Changes propagate incrementally along the graph. Dependency cycles are

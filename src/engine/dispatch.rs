@@ -9,6 +9,7 @@ use priority_queue::PriorityQueue;
 
 use super::context::Ctx;
 use super::outcome::Deadlock;
+use super::services::Step;
 use super::{Event, Simulation};
 use crate::model::{
     ComponentId, Detail, FailoverDef, Model, PoolId, Replacement, RoomDetail, ServiceId, State, TeamCall, TeamDef, Work,
@@ -157,6 +158,8 @@ pub(super) struct Action {
     blocked_at: SimTime,
     pub(super) status: Status,
     engineer: u16,
+    /// Running the slow way, without a required service.
+    slow: bool,
 }
 
 /// A team during a run.
@@ -201,6 +204,8 @@ pub(super) struct Crew {
     incident: bool,
     /// Work that needs no engineer, blocked on a required service.
     unstaffed_blocked: Vec<u32>,
+    /// Work unblocked while services changed (scratch, for blame).
+    moved: Vec<u32>,
     /// Teams called once some elements work, not called yet.
     waiting_calls: Vec<u16>,
     /// Slots of `actions` free for new work: an action done or dropped is
@@ -380,7 +385,8 @@ impl Simulation<'_> {
     /// is not yet (every team is called when the incident starts, see
     /// `incident_started`; this covers work queued without any service
     /// being impacted), or, needing no engineer, starts by itself.
-    pub(super) fn queue_action(&mut self, task: Task, servers: u64, epoch: u32) {
+    /// Returns the action's slot, for [`work_step`](Self::work_step).
+    pub(super) fn queue_action(&mut self, task: Task, servers: u64, epoch: u32) -> u32 {
         let work = task.work(self.model);
         let action = Action {
             task,
@@ -392,6 +398,7 @@ impl Simulation<'_> {
             blocked_at: self.ctx.now,
             status: Status::Waiting,
             engineer: 0,
+            slow: false,
         };
         self.crew.next_seq += 1;
         let id = match self.crew.free.pop() {
@@ -411,6 +418,61 @@ impl Simulation<'_> {
             }
             None => self.wait_over(id),
         }
+        id
+    }
+
+    /// Work moved on (out of its wait, started, blocked, unblocked): the
+    /// services it holds are looked at again, so that their blame says
+    /// where it stands now (run reports only).
+    fn work_moved(&mut self, a: u32) {
+        if !self.ctx.blame {
+            return;
+        }
+        match self.crew.actions[a as usize].task {
+            Task::Failover(s)
+            | Task::ServiceRestart(s)
+            | Task::Rebuild(s)
+            | Task::DataRestore(s)
+            | Task::ScaleOut(s) => self.ctx.touch(self.model.service(s).component),
+            Task::Bootstrap(b) => {
+                for &s in &self.model.bootstraps[b as usize].services {
+                    self.ctx.touch(self.model.service(s).component);
+                }
+            }
+            Task::PoolRestart(_) | Task::Replacement { .. } => {}
+        }
+    }
+
+    /// Where the work queued in `slot` for `task` stands, for blame; `None`
+    /// when that slot holds other work now, or the work is over.
+    pub(super) fn work_step(&self, slot: u32, task: Task) -> Option<Step> {
+        let action = self.crew.actions.get(slot as usize)?;
+        if action.task != task {
+            return None;
+        }
+        let work = task.work(self.model);
+        let missing = || self.first_down(&work.requires);
+        Some(match action.status {
+            Status::Waiting => Step::Delay,
+            Status::Queued => match action.team {
+                Some(t) => Step::Engineer(t),
+                None => Step::InProgress,
+            },
+            Status::Blocked => missing().map_or(Step::InProgress, Step::Requires),
+            Status::Running if action.slow => missing().map_or(Step::InProgress, Step::Slowed),
+            Status::Running => Step::InProgress,
+            Status::Finished | Status::Dropped => return None,
+        })
+    }
+
+    /// The required service that is down, that went down first (ties: the
+    /// first by name): what work waits for, whatever order it lists them.
+    pub(super) fn first_down(&self, requires: &[ServiceId]) -> Option<ServiceId> {
+        let model = self.model;
+        requires.iter().copied().filter(|&r| self.services.is_down(r)).min_by(|&a, &b| {
+            let key = |s: ServiceId| (self.services.down_since(s), &model.service(s).name);
+            key(a).cmp(&key(b))
+        })
     }
 
     /// An action's wait is over: it goes to its team's queue, or starts by
@@ -420,6 +482,7 @@ impl Simulation<'_> {
             return;
         }
         self.crew.actions[a as usize].status = Status::Queued;
+        self.work_moved(a);
         match self.crew.actions[a as usize].team {
             Some(team) => {
                 let action = &self.crew.actions[a as usize];
@@ -441,7 +504,8 @@ impl Simulation<'_> {
         }
         let task = self.crew.actions[a as usize].task;
         let work = task.work(self.model);
-        let duration = if self.requirements_up(work) {
+        let slow = !self.requirements_up(work);
+        let duration = if !slow {
             &work.duration
         } else if let Some(slower) = &work.fallback {
             slower
@@ -451,10 +515,13 @@ impl Simulation<'_> {
             action.blocked_at = self.ctx.now;
             self.crew.unstaffed_blocked.push(a);
             self.services.deadlock_check_due = true;
+            self.work_moved(a);
             return;
         };
         let d = duration.sample(self.ctx.rng(task.stream(self.model)));
         self.crew.actions[a as usize].status = Status::Running;
+        self.crew.actions[a as usize].slow = slow;
+        self.work_moved(a);
         self.ctx.schedule_unkeyed(d, Event::ActionDone { action: a });
     }
 
@@ -586,7 +653,8 @@ impl Simulation<'_> {
                 }
                 let task = self.crew.actions[a as usize].task;
                 let work = task.work(model);
-                let duration = if self.requirements_up(work) {
+                let slow = !self.requirements_up(work);
+                let duration = if !slow {
                     &work.duration
                 } else if let Some(slower) = &work.fallback {
                     slower
@@ -595,6 +663,7 @@ impl Simulation<'_> {
                     self.crew.actions[a as usize].blocked_at = self.ctx.now;
                     self.crew.teams[t].blocked.push(a);
                     self.services.deadlock_check_due = true;
+                    self.work_moved(a);
                     continue;
                 };
                 let d = duration.sample(self.ctx.rng(task.stream(model)));
@@ -602,6 +671,8 @@ impl Simulation<'_> {
                 let act = &mut self.crew.actions[a as usize];
                 act.status = Status::Running;
                 act.engineer = e as u16;
+                act.slow = slow;
+                self.work_moved(a);
                 self.ctx.schedule_unkeyed(d, Event::ActionDone { action: a });
             }
         }
@@ -631,6 +702,7 @@ impl Simulation<'_> {
                 let rank = rank(policy, model, states, action);
                 action.status = Status::Queued;
                 team.queue.push(a, Reverse((rank, action.seq)));
+                crew.moved.push(a);
                 false
             });
             team.blocked = blocked;
@@ -650,6 +722,12 @@ impl Simulation<'_> {
                 }
             }
         }
+        let moved = std::mem::take(&mut self.crew.moved);
+        for &a in &moved {
+            self.work_moved(a);
+        }
+        self.crew.moved = moved;
+        self.crew.moved.clear();
         // Work that needs no engineer starts as soon as it may.
         if !self.crew.unstaffed_blocked.is_empty() {
             let blocked = std::mem::take(&mut self.crew.unstaffed_blocked);
@@ -785,10 +863,12 @@ impl Simulation<'_> {
 
     /// Each cycle of waits among down services, as a list of services
     /// ending where it starts, with when it formed: when the last of its
-    /// waits began. A service waits on a hard dependency from when both are
-    /// down (down dominates: from then on neither can come back first), and
-    /// on a service its recovery work requires from when that work was
-    /// found blocked.
+    /// waits began. A service waits on a hard dependency that is down from
+    /// when it has servers to serve on again (before that, its own servers
+    /// hold it: a cycle whose services never get theirs back is no
+    /// deadlock), and on a service its recovery work requires from when that
+    /// work was found blocked. The timeline names a deadlock at the moment
+    /// it forms, with the same time the report gives.
     fn waiting_cycles(&self) -> Vec<(Vec<usize>, SimTime)> {
         let model = self.model;
         let n = model.services.len();
@@ -804,9 +884,11 @@ impl Simulation<'_> {
             }
             // A service a bootstrap has started waits for none of its
             // dependencies' recoveries, only for its own inputs.
-            if !self.services.cold_started(ServiceId(s as u32)) {
+            if !self.services.cold_started(ServiceId(s as u32))
+                && let Some(held) = self.services.waits_since(ServiceId(s as u32))
+            {
                 for h in model.services[s].hard.iter().map(|h| h.index()).filter(|&h| down(h)) {
-                    waits.push((s, h, since(s).max(since(h))));
+                    waits.push((s, h, held.max(since(h))));
                 }
             }
             if self.services.failover_waits_for_requirements(ServiceId(s as u32))

@@ -74,9 +74,10 @@ struct NodeState {
     /// live and reachable, or it lists none). Servers in a room that is live
     /// but unreachable keep running; they serve no one.
     reachable: bool,
-    /// When the component last stopped serving (live and reachable), as a
-    /// count of such losses in the run: among inputs that are all lost, the
-    /// last one lost is the one blamed.
+    /// When the component last stopped serving (live and reachable), in
+    /// milliseconds from t0: among inputs that are all lost, the last one
+    /// lost is the one blamed, and inputs lost at the same instant were
+    /// lost together.
     lost_at: u64,
     /// Why it does not fully work, traced to the component at fault, as
     /// dependants last saw it; `None` while it works fully.
@@ -121,14 +122,14 @@ pub(super) enum Hold {
 #[derive(Default)]
 pub(super) struct Infra {
     nodes: Vec<NodeState>,
-    /// Losses so far in the run (stamps `lost_at`).
-    losses: u64,
+    /// The time of the event being handled, in milliseconds (stamps `lost_at`).
+    pub(super) now: u64,
 }
 
 impl Infra {
     /// Every component intact, live and running, keeping the allocations.
     pub(super) fn reset(&mut self, model: &Model) {
-        self.losses = 0;
+        self.now = 0;
         self.nodes.clear();
         self.nodes.extend(model.components.iter().map(|c| NodeState {
             live: true,
@@ -281,17 +282,25 @@ impl Infra {
 
     /// When fewer of `ids` serve than are needed, the one among those that
     /// stopped that stopped last: the loss that ended the redundancy (or
-    /// came after it). Listing order plays no part.
-    fn last_lost(&self, ids: &Redundant) -> Option<u32> {
+    /// came after it). Inputs lost at the same instant (six chillers
+    /// tripping together) are told apart by the name of what caused their
+    /// loss, then by their own name: listing order plays no part, and
+    /// inputs lost together for one reason are blamed on that reason.
+    fn last_lost(&self, model: &Model, ids: &Redundant) -> Option<u32> {
         if ids.is_empty() || self.enough_serving(ids) {
             return None;
         }
-        ids.iter().copied().filter(|&j| !self.serving(j)).max_by_key(|&j| self.nodes[j as usize].lost_at)
+        let key = |j: u32| {
+            let node = &self.nodes[j as usize];
+            let root = node.cause.map_or(j, |(root, _)| root);
+            (std::cmp::Reverse(node.lost_at), &model.components[root as usize].name, &model.components[j as usize].name)
+        };
+        ids.iter().copied().filter(|&j| !self.serving(j)).min_by(|&a, &b| key(a).cmp(&key(b)))
     }
 
     /// The cause of the last of `ids` lost (fewer than needed serving).
-    fn cause_through(&self, ids: &Redundant, own: u32) -> Option<(u32, Why)> {
-        match self.last_lost(ids) {
+    fn cause_through(&self, model: &Model, ids: &Redundant, own: u32) -> Option<(u32, Why)> {
+        match self.last_lost(model, ids) {
             Some(j) => self.nodes[j as usize].cause.or(Some((j, Why::NoPower))),
             None => Some((own, Why::NoPower)),
         }
@@ -324,17 +333,17 @@ impl Infra {
             Detail::Site | Detail::Utility => None,
             Detail::Room(room) => {
                 if !node.live {
-                    self.cause_through(&room.feeds, i)
+                    self.cause_through(model, &room.feeds, i)
                 } else if !node.reachable {
-                    self.cause_through(&room.network, i)
+                    self.cause_through(model, &room.network, i)
                 } else if node.overheated_published {
-                    Some((self.last_lost(&room.cooling).unwrap_or(i), Why::Overheated))
+                    Some((self.last_lost(model, &room.cooling).unwrap_or(i), Why::Overheated))
                 } else {
                     None
                 }
             }
             Detail::Ups { inputs, .. } | Detail::Switchboard { inputs } | Detail::Cooling { power: inputs } => {
-                (!node.live).then(|| self.cause_through(inputs, i)).flatten()
+                (!node.live).then(|| self.cause_through(model, inputs, i)).flatten()
             }
             Detail::Generator { fuel, .. } => match node.dynamic {
                 _ if node.live => None,
@@ -375,7 +384,7 @@ impl Infra {
                     return Some((i, why));
                 }
                 if !pool.uplinks.is_empty() && !self.enough_serving(&pool.uplinks) {
-                    return self.cause_through(&pool.uplinks, i);
+                    return self.cause_through(model, &pool.uplinks, i);
                 }
                 Some((i, Why::NoPower))
             }
@@ -397,8 +406,7 @@ impl Infra {
     /// Records that a component stopped or started serving.
     fn stamp(&mut self, i: u32, was_serving: bool) {
         if was_serving && !self.serving(i) {
-            self.losses += 1;
-            self.nodes[i as usize].lost_at = self.losses;
+            self.nodes[i as usize].lost_at = self.now;
         }
     }
 }
@@ -424,6 +432,27 @@ pub(crate) enum Why {
 }
 
 impl Why {
+    /// How near a component held for this reason is to working again, for
+    /// choosing what holds a service now (lower is nearer): already on its
+    /// way back, then waiting for people (restart, repair), then waiting for
+    /// its inputs or the authorities, then destroyed.
+    pub(crate) fn nearness(self) -> u8 {
+        match self {
+            Why::Booting | Why::StartingUp | Why::Starting => 0,
+            Why::AwaitingRestart => 1,
+            Why::Broken => 2,
+            Why::FireDamage => 4,
+            Why::Outage
+            | Why::Failed
+            | Why::PowerCut
+            | Why::NoPower
+            | Why::Overheated
+            | Why::FailedToStart
+            | Why::OutOfFuel
+            | Why::Standby => 3,
+        }
+    }
+
     pub(crate) fn describe(self) -> &'static str {
         match self {
             Why::Outage => "outage",

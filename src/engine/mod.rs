@@ -29,10 +29,11 @@
 //! waits for), not the dependency.
 //!
 //! A recovery deadlock is a cycle of waits among down services: hard
-//! dependencies (from when both ends are down), work blocked on a required
+//! dependencies (from when the waiting service has servers to serve on
+//! again: before that its own servers hold it), work blocked on a required
 //! service (from when it was found blocked), automatic failovers waiting
 //! for theirs. It is written to the timeline, at each of its services, when
-//! it forms, and listed in the report with that time.
+//! it forms, listed in the report with that time, and blamed from then on.
 //!
 //! A bootstrap (a scenario's `recovery.bootstraps`) is the way out of a
 //! hard-dependency cycle: manual work queued when some service it starts is
@@ -365,6 +366,7 @@ impl<'s> Simulation<'s> {
             recent[(events % RECENT_EVENTS as u64) as usize] = event;
             self.crew.flush_released();
             self.ctx.now = t;
+            self.infra.now = t.since_start().as_millis();
             self.ctx.cause = event;
             self.handle(event);
             self.settle();

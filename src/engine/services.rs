@@ -50,12 +50,12 @@ pub(crate) enum Blocker {
     Dependency(ServiceId),
     /// Infrastructure under the service's deployments, and why.
     Infrastructure(ComponentId, Why),
-    /// A failover in progress.
-    Failover,
+    /// A failover in progress, and where it stands.
+    Failover(Option<Step>),
     /// A manual restart of the service.
-    Restart,
+    Restart(Option<Step>),
     /// Adding capacity to the standbys.
-    ScaleOut,
+    ScaleOut(Option<Step>),
     /// A demand surge above capacity.
     Surge,
     /// Down with services it hard-depends on in a cycle, each waiting for
@@ -63,33 +63,89 @@ pub(crate) enum Blocker {
     Deadlock,
     /// Down with services it hard-depends on in a cycle, waiting for the
     /// cycle's bootstrap.
-    Bootstrap,
+    Bootstrap(Option<Step>),
     /// Its data burnt; restoring it from backup.
-    DataRestore,
+    DataRestore(Option<Step>),
     /// Its active servers burnt; rebuilding its capacity elsewhere.
-    Rebuild,
+    Rebuild(Option<Step>),
+}
+
+/// Where the recovery work that holds a service stands: what it waits for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Step {
+    /// An automatic failover detecting the failure.
+    Detecting,
+    /// An automatic failover switching traffic.
+    Switching,
+    /// Switched over; the standby is warming up.
+    WarmingUp,
+    /// In its wait before it can start (a decision, an approval, a delivery).
+    Delay,
+    /// Waiting for an engineer of this team.
+    Engineer(u16),
+    /// Waiting for this required service, which is down.
+    Requires(ServiceId),
+    /// Under way.
+    InProgress,
+    /// Under way the slow way, without this required service.
+    Slowed(ServiceId),
+}
+
+impl Step {
+    fn describe(self, model: &Model) -> String {
+        match self {
+            Step::Detecting => "detecting the failure".to_owned(),
+            Step::Switching => "switching traffic".to_owned(),
+            Step::WarmingUp => "standby warming up".to_owned(),
+            Step::Delay => "waiting before the work can start".to_owned(),
+            Step::Engineer(t) => format!("waiting for an engineer of team '{}'", model.teams[t as usize].name),
+            Step::Requires(s) => format!("waiting for service '{}'", model.service(s).name),
+            Step::InProgress => "in progress".to_owned(),
+            Step::Slowed(s) => format!("in progress the slow way, without service '{}'", model.service(s).name),
+        }
+    }
 }
 
 impl Blocker {
     pub(crate) fn describe(self, model: &Model) -> String {
-        match self {
-            Blocker::Outage => "outage of the service".to_owned(),
-            Blocker::Dependency(d) => format!("dependency '{}'", model.service(d).name),
+        let (what, step) = match self {
+            Blocker::Outage => return "outage of the service".to_owned(),
+            Blocker::Dependency(d) => return format!("dependency '{}'", model.service(d).name),
             Blocker::Infrastructure(c, why) => {
                 let c = model.component(c);
-                format!("{} '{}': {}", c.kind.noun(), c.name, why.describe())
+                return format!("{} '{}': {}", c.kind.noun(), c.name, why.describe());
             }
-            Blocker::Failover => "failover to standby".to_owned(),
-            Blocker::Restart => "manual restart of the service".to_owned(),
-            Blocker::ScaleOut => "standby short of capacity, scale-out".to_owned(),
-            Blocker::Surge => "demand surge".to_owned(),
-            Blocker::Deadlock => "recovery deadlock: a dependency cycle, all down".to_owned(),
-            Blocker::Bootstrap => "bootstrap of its dependency cycle".to_owned(),
-            Blocker::DataRestore => "data destroyed by fire, restoring from backup".to_owned(),
-            Blocker::Rebuild => "servers destroyed by fire, rebuilding elsewhere".to_owned(),
+            Blocker::Surge => return "demand surge".to_owned(),
+            Blocker::Deadlock => return "recovery deadlock: a dependency cycle, all down".to_owned(),
+            Blocker::Failover(step) => ("failover to standby", step),
+            Blocker::Restart(step) => ("manual restart of the service", step),
+            Blocker::ScaleOut(step) => ("standby short of capacity, scale-out", step),
+            Blocker::Bootstrap(step) => ("bootstrap of its dependency cycle", step),
+            Blocker::DataRestore(step) => ("data destroyed by fire, restoring from backup", step),
+            Blocker::Rebuild(step) => ("servers destroyed by fire, rebuilding elsewhere", step),
+        };
+        match step {
+            Some(step) => format!("{what}: {}", step.describe(model)),
+            None => what.to_owned(),
         }
     }
 }
+
+/// No work queued (a slot index no action has).
+const NO_SLOT: u32 = u32::MAX;
+
+/// The slots of the recovery work queued for a service, for blame.
+#[derive(Clone, Copy, Debug)]
+struct WorkSlots {
+    failover: u32,
+    restart: u32,
+    scale_out: u32,
+    restore: u32,
+    rebuild: u32,
+}
+
+const NO_WORK: WorkSlots =
+    WorkSlots { failover: NO_SLOT, restart: NO_SLOT, scale_out: NO_SLOT, restore: NO_SLOT, rebuild: NO_SLOT };
 
 /// What a service has to work with, apart from its dependencies.
 #[derive(Clone, Copy, Debug)]
@@ -152,8 +208,11 @@ pub(super) struct ServiceRun {
     pub(super) raw_capacity: f64,
     /// The latest time it went down.
     pub(super) down_since: SimTime,
-    /// Since when it has been held down only by services it hard-depends
-    /// on in a cycle, all down (its own inputs would let it serve).
+    /// Since when it has been held in a recovery deadlock: down, its own
+    /// inputs would let it serve, and it waits (through services it
+    /// hard-depends on in its cycle, each held the same way) on a loop of
+    /// such services. One held by a service that waits for its own inputs
+    /// is not (yet) in a deadlock.
     held_since: Option<SimTime>,
     /// A bootstrap has started it: down dominates no longer holds it, and
     /// it comes back as soon as its own inputs allow. Cleared once it is.
@@ -162,6 +221,12 @@ pub(super) struct ServiceRun {
     blocker_since: SimTime,
     /// Time held by each blocker, in order of first appearance.
     blame: Vec<(Blocker, SimDuration)>,
+    /// Since when it has been down with servers to serve on, held by a hard
+    /// dependency that is down: from then on it waits for that dependency
+    /// (a wait in a recovery deadlock).
+    waits_since: Option<SimTime>,
+    /// Where its recovery work was queued.
+    slots: WorkSlots,
 }
 
 impl ServiceRun {
@@ -215,6 +280,8 @@ impl ServiceRun {
             blocker: None,
             blocker_since: SimTime::ZERO,
             blame: Vec::new(),
+            waits_since: None,
+            slots: NO_WORK,
         }
     }
 
@@ -318,12 +385,14 @@ pub(super) struct Services {
 }
 
 /// A bootstrap during a run.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 struct BootstrapRun {
     /// Some member is held down by the cycle alone, and every member that
     /// is held down could serve on its own inputs: starting them now works.
     wanted: bool,
     queued: bool,
+    /// Where its work was queued, for blame.
+    slot: u32,
 }
 
 /// Buffers for [`Simulation::evaluate_cycle`], reused so that settling a
@@ -343,6 +412,9 @@ struct CycleScratch {
     solver: cycle::Scratch,
     /// Members' states while impairment spreads round the cycle.
     states: Vec<State>,
+    /// Members held in a recovery deadlock.
+    held: Vec<bool>,
+    counts: Vec<u32>,
     /// Each member's dependants in the cycle:
     /// `dependants[dependants_start[j]..dependants_start[j + 1]]`.
     dependants_start: Vec<u32>,
@@ -368,7 +440,7 @@ impl Services {
         }
         self.changed = false;
         self.bootstraps.clear();
-        self.bootstraps.resize(model.bootstraps.len(), BootstrapRun::default());
+        self.bootstraps.resize(model.bootstraps.len(), BootstrapRun { wanted: false, queued: false, slot: NO_SLOT });
         self.deadlock_check_due = false;
         self.reported_deadlocks.clear();
         self.waiting_switch.clear();
@@ -446,6 +518,12 @@ impl Services {
     /// Whether a service is down.
     pub(super) fn is_down(&self, s: ServiceId) -> bool {
         self.state[s.index()] == State::Down
+    }
+
+    /// Since when a service has been down with servers to serve on, held by
+    /// a hard dependency that is down.
+    pub(super) fn waits_since(&self, s: ServiceId) -> Option<SimTime> {
+        self.runs[s.index()].waits_since
     }
 
     /// When a service last went down.
@@ -582,7 +660,8 @@ impl Simulation<'_> {
             } else if raw > 0.0 && run.needs_restart && !run.restart_queued {
                 run.restart_queued = true;
                 let epoch = run.crash_epoch;
-                self.queue_action(Task::ServiceRestart(ServiceId(s as u32)), 0, epoch);
+                let slot = self.queue_action(Task::ServiceRestart(ServiceId(s as u32)), 0, epoch);
+                self.services.runs[s].slots.restart = slot;
             }
         }
         let run = &mut self.services.runs[s];
@@ -595,7 +674,8 @@ impl Simulation<'_> {
                 run.data_lost = true;
             } else if !run.restore_queued {
                 run.restore_queued = true;
-                self.queue_action(Task::DataRestore(ServiceId(s as u32)), 0, 0);
+                let slot = self.queue_action(Task::DataRestore(ServiceId(s as u32)), 0, 0);
+                self.services.runs[s].slots.restore = slot;
             }
         }
         let run = &mut self.services.runs[s];
@@ -610,7 +690,8 @@ impl Simulation<'_> {
             && !self.services.runs[s].scale_queued
         {
             self.services.runs[s].scale_queued = true;
-            self.queue_action(Task::ScaleOut(ServiceId(s as u32)), so.step, 0);
+            let slot = self.queue_action(Task::ScaleOut(ServiceId(s as u32)), so.step, 0);
+            self.services.runs[s].slots.scale_out = slot;
         }
         Inputs { capacity, raw, demand, factor, out: self.infra.is_out(def.component) }
     }
@@ -641,22 +722,39 @@ impl Simulation<'_> {
         let mut bottleneck = (inputs.capacity / (inputs.demand * inputs.factor)).min(1.0);
         let mut value =
             Value { state: State::Up, served: 1.0, hard_down: None, hard_impaired: None, soft_impaired: None };
-        for h in &def.hard {
+        // Which dependency to blame never depends on the order they are
+        // listed in: the one down longest, the least served, the costliest
+        // lost feature; ties by name.
+        let name = |d: ServiceId| &self.model.service(d).name;
+        let mut worst_level = f64::INFINITY;
+        for &h in &def.hard {
             let (state, level) = level_of(h.index());
             bottleneck = bottleneck.min(level);
-            if state == State::Down && value.hard_down.is_none() {
-                value.hard_down = Some(*h);
+            if state == State::Down {
+                let key = |d: ServiceId| (self.services.runs[d.index()].down_since, name(d));
+                if value.hard_down.is_none_or(|prev| key(h) < key(prev)) {
+                    value.hard_down = Some(h);
+                }
             }
-            if state != State::Up {
-                value.hard_impaired.get_or_insert(*h);
+            if state != State::Up
+                && (level < worst_level
+                    || (level == worst_level && value.hard_impaired.is_some_and(|p| name(h) < name(p))))
+            {
+                worst_level = level;
+                value.hard_impaired = Some(h);
             }
         }
         let mut served = bottleneck;
+        let mut worst_loss = f64::NEG_INFINITY;
         for &(d, impact) in &def.soft {
             let (state, level) = level_of(d.index());
             if state != State::Up {
-                value.soft_impaired.get_or_insert(d);
-                served *= 1.0 - impact * (1.0 - level);
+                let loss = impact * (1.0 - level);
+                if loss > worst_loss || (loss == worst_loss && value.soft_impaired.is_some_and(|p| name(d) < name(p))) {
+                    worst_loss = loss;
+                    value.soft_impaired = Some(d);
+                }
+                served *= 1.0 - loss;
             }
         }
         if inputs.out {
@@ -715,7 +813,18 @@ impl Simulation<'_> {
         let model = self.model;
         // Borrowed out of `self` for the duration, and put back with its capacity.
         let mut scratch = std::mem::take(&mut self.services.cycle);
-        let CycleScratch { members: svc, inputs, own_ok, stuck, .. } = &mut scratch;
+        let CycleScratch {
+            members: svc,
+            inputs,
+            own_ok,
+            stuck,
+            held,
+            dependants_start,
+            dependants,
+            queue,
+            counts: next,
+            ..
+        } = &mut scratch;
         svc.clear();
         svc.extend(members.iter().map(|&c| match &model.components[c as usize].detail {
             Detail::Service(s) => *s as usize,
@@ -760,13 +869,64 @@ impl Simulation<'_> {
                 break;
             }
         }
-        // Held: stuck although its own inputs would let it serve. That is
-        // the moment a recovery deadlock forms.
+        // Held: stuck although its own inputs would let it serve, waiting on
+        // a loop of members held the same way. That is the moment a
+        // recovery deadlock forms.
+        held.clear();
+        held.extend(stuck.iter().zip(own_ok.iter()).map(|(&s, &o)| s && o));
+        if held.iter().any(|&h| h) {
+            // Peel off held members that wait on no held member, and then
+            // those that waited only on them (a worklist over the held
+            // members' hard dependencies reversed): what remains can reach a
+            // loop of held members.
+            let held_deps = |k: usize, held: &[bool]| {
+                model.services[svc[k]].hard.iter().filter_map(|h| index_of(h.index())).filter(|&j| held[j]).count()
+            };
+            dependants_start.clear();
+            dependants_start.resize(svc.len() + 1, 0);
+            for k in (0..svc.len()).filter(|&k| held[k]) {
+                for j in model.services[svc[k]].hard.iter().filter_map(|h| index_of(h.index())) {
+                    dependants_start[j + 1] += 1;
+                }
+            }
+            for j in 0..svc.len() {
+                dependants_start[j + 1] += dependants_start[j];
+            }
+            dependants.clear();
+            dependants.resize(dependants_start[svc.len()] as usize, 0);
+            next.clear();
+            next.extend_from_slice(&dependants_start[..svc.len()]);
+            for k in (0..svc.len()).filter(|&k| held[k]) {
+                for j in model.services[svc[k]].hard.iter().filter_map(|h| index_of(h.index())) {
+                    dependants[next[j] as usize] = k as u32;
+                    next[j] += 1;
+                }
+            }
+            // `next` now counts, for each held member, its held dependencies.
+            for k in 0..svc.len() {
+                next[k] = if held[k] { held_deps(k, held) as u32 } else { 0 };
+            }
+            queue.clear();
+            queue.extend((0..svc.len() as u32).filter(|&k| held[k as usize] && next[k as usize] == 0));
+            while let Some(j) = queue.pop() {
+                let j = j as usize;
+                held[j] = false;
+                for &k in &dependants[dependants_start[j] as usize..dependants_start[j + 1] as usize] {
+                    let k = k as usize;
+                    if held[k] {
+                        next[k] -= 1;
+                        if next[k] == 0 {
+                            queue.push(k as u32);
+                        }
+                    }
+                }
+            }
+        }
         let mut newly_held = false;
         let now = self.ctx.now;
         for k in 0..svc.len() {
             let run = &mut self.services.runs[svc[k]];
-            match (stuck[k] && own_ok[k], run.held_since) {
+            match (held[k], run.held_since) {
                 (true, None) => {
                     run.held_since = Some(now);
                     newly_held = true;
@@ -816,7 +976,8 @@ impl Simulation<'_> {
             run.wanted = any_held && ready;
             if run.wanted && !run.queued {
                 run.queued = true;
-                self.queue_action(Task::Bootstrap(b), 0, 0);
+                let slot = self.queue_action(Task::Bootstrap(b), 0, 0);
+                self.services.bootstraps[b as usize].slot = slot;
             }
         }
     }
@@ -979,9 +1140,24 @@ impl Simulation<'_> {
             self.publish_blocker(s, inputs, value);
         }
         let now = self.ctx.now;
+        // Waiting on a hard dependency: down, with servers to serve on.
+        let waits = state == State::Down && value.hard_down.is_some() && inputs.capacity > 0.0 && !inputs.out;
+        let run = &mut self.services.runs[s];
+        match (waits, run.waits_since) {
+            (true, None) => {
+                run.waits_since = Some(now);
+                self.services.deadlock_check_due = true;
+            }
+            (false, Some(_)) => run.waits_since = None,
+            _ => {}
+        }
         let old = self.services.state[s];
         if state == old && served == self.services.served[s] {
             return false;
+        }
+        if state == State::Down && old != State::Down {
+            // Blocked work may now hold this service in a cycle of waits.
+            self.services.deadlock_check_due = true;
         }
         let run = &mut self.services.runs[s];
         if state == State::Down && old != State::Down {
@@ -1009,28 +1185,49 @@ impl Simulation<'_> {
         true
     }
 
-    /// What a service that is not up waits on, for blame (run reports only).
+    /// What a service that is not up waits on, for blame (run reports only):
+    /// what holds it down now. Its own outage first; then recovery work it
+    /// has servers for (a restart, a restore of its data); a failover under
+    /// way before the rebuild of burnt capacity (the standby is back long
+    /// before a rebuild); its dependency cycle (the bootstrap under way, or a
+    /// deadlock); a hard dependency down, if it has servers to serve on;
+    /// then its capacity (a failover, a standby warming up, or the
+    /// deployment nearest to coming back); a surge; a dependency not up.
     fn publish_blocker(&mut self, s: usize, inputs: &Inputs, value: &Value) {
-        let state = value.state;
-        let blocker = if state == State::Up {
+        let run = &self.services.runs[s];
+        let short = inputs.capacity < inputs.demand;
+        let blocker = if value.state == State::Up {
             None
         } else if inputs.out {
             Some(Blocker::Outage)
-        } else if self.services.runs[s].needs_restart && inputs.raw > 0.0 {
-            Some(Blocker::Restart)
-        } else if self.services.runs[s].data_destroyed && inputs.raw > 0.0 {
-            Some(Blocker::DataRestore)
-        } else if self.services.runs[s].rebuild_pending && inputs.capacity < inputs.demand {
-            Some(Blocker::Rebuild)
-        } else if self.services.runs[s].held_since.is_some() {
-            Some(if self.model.bootstrap_of[s].is_some() { Blocker::Bootstrap } else { Blocker::Deadlock })
-        } else if let Some(h) = value.hard_down {
+        } else if run.needs_restart && inputs.raw > 0.0 {
+            Some(Blocker::Restart(self.step_of(run.slots.restart, Task::ServiceRestart(ServiceId(s as u32)))))
+        } else if run.data_destroyed && inputs.raw > 0.0 {
+            Some(Blocker::DataRestore(self.step_of(run.slots.restore, Task::DataRestore(ServiceId(s as u32)))))
+        } else if run.rebuild_pending && short {
+            Some(match self.failover_step(s) {
+                Some(step) => Blocker::Failover(Some(step)),
+                None => Blocker::Rebuild(self.step_of(run.slots.rebuild, Task::Rebuild(ServiceId(s as u32)))),
+            })
+        } else if run.held_since.is_some() {
+            Some(match self.cycle_bootstrap(s) {
+                Some(b) => {
+                    Blocker::Bootstrap(self.step_of(self.services.bootstraps[b as usize].slot, Task::Bootstrap(b)))
+                }
+                None => Blocker::Deadlock,
+            })
+        } else if let Some(h) = value.hard_down
+            && inputs.capacity > 0.0
+        {
+            // Its own servers could serve: the dependency holds it. Without
+            // servers of its own, they hold it first (a dependency that came
+            // back would not bring it back).
             Some(Blocker::Dependency(h))
-        } else if inputs.capacity < inputs.demand {
-            Some(if self.services.runs[s].failover.in_progress() {
-                Blocker::Failover
-            } else {
-                self.capacity_blocker(s)
+        } else if short {
+            Some(match self.failover_step(s) {
+                Some(step) => Blocker::Failover(Some(step)),
+                None if run.failover.in_progress() => Blocker::Failover(None),
+                None => self.capacity_blocker(s),
             })
         } else if inputs.factor > 1.0 && inputs.capacity < inputs.demand * inputs.factor {
             Some(Blocker::Surge)
@@ -1041,26 +1238,93 @@ impl Simulation<'_> {
         self.services.runs[s].set_blocker(now, blocker);
     }
 
-    /// Why a service lacks capacity: the infrastructure under the first
-    /// active deployment that is missing servers, or a short standby.
+    /// Where work queued in `slot` for `task` stands, if it is still there.
+    fn step_of(&self, slot: u32, task: Task) -> Option<Step> {
+        if slot == NO_SLOT { None } else { self.work_step(slot, task) }
+    }
+
+    /// Where a failover of `s` stands: detecting, switching, waiting for
+    /// a required service, its manual work, or a standby warming up after
+    /// the switch; `None` when no failover is under way.
+    fn failover_step(&self, s: usize) -> Option<Step> {
+        let run = &self.services.runs[s];
+        let def = &self.model.services[s];
+        match run.failover {
+            FailoverPhase::Detecting => Some(Step::Detecting),
+            FailoverPhase::Switching => Some(Step::Switching),
+            FailoverPhase::WaitingForRequirements => match &def.recovery.failover {
+                Some(FailoverDef::Automatic { requires, .. }) => self.first_down(requires).map(Step::Requires),
+                _ => None,
+            },
+            FailoverPhase::Manual => self.step_of(run.slots.failover, Task::Failover(ServiceId(s as u32))),
+            FailoverPhase::Done => {
+                let warming = def
+                    .deployments
+                    .iter()
+                    .zip(&run.deployments)
+                    .any(|(d, r)| d.role.is_standby() && r.activated && !r.serving);
+                warming.then_some(Step::WarmingUp)
+            }
+            FailoverPhase::Idle => None,
+        }
+    }
+
+    /// The bootstrap of the dependency cycle `s` is in, whichever of the
+    /// cycle's services it names.
+    fn cycle_bootstrap(&self, s: usize) -> Option<u16> {
+        let model = self.model;
+        if let Some(b) = model.bootstrap_of[s] {
+            return Some(b);
+        }
+        let cycle = model.cycle_of[model.services[s].component.index()];
+        if cycle == crate::model::NO_CYCLE {
+            return None;
+        }
+        model.cycles[cycle as usize].iter().find_map(|&c| match model.components[c as usize].detail {
+            Detail::Service(x) => model.bootstrap_of[x as usize],
+            _ => None,
+        })
+    }
+
+    /// Why a service lacks capacity: of its active deployments short of
+    /// servers, the one nearest to coming back (servers booting, then
+    /// awaiting restart, then awaiting repair, then without power, network
+    /// or what it needs, then destroyed; ties: the one missing the most
+    /// servers, then the first listed), or a short standby.
     fn capacity_blocker(&self, s: usize) -> Blocker {
         let def = &self.model.services[s];
+        let mut best: Option<((u8, std::cmp::Reverse<u64>), Blocker)> = None;
         for dep in def.deployments.iter().filter(|d| d.role == Role::Active) {
-            if let Some(&c) = dep.needs.iter().find(|&&c| !self.element_works(c)) {
-                return match self.model.component(c).detail {
-                    Detail::Service(d) => Blocker::Dependency(ServiceId(d)),
+            let working = self.infra.working(dep.pool);
+            let (nearness, missing, blocker) = if let Some(&c) = dep.needs.iter().find(|&&c| !self.element_works(c)) {
+                match self.model.component(c).detail {
+                    Detail::Service(d) => (Why::NoPower.nearness(), dep.servers, Blocker::Dependency(ServiceId(d))),
                     _ => {
                         let (root, why) = self.infra.cause(c);
-                        Blocker::Infrastructure(root, why)
+                        (why.nearness(), dep.servers, Blocker::Infrastructure(root, why))
                     }
-                };
-            }
-            if self.infra.working(dep.pool) < dep.pool_servers {
+                }
+            } else if working < dep.pool_servers {
                 let (c, why) = self.infra.cause(dep.pool);
-                return Blocker::Infrastructure(c, why);
+                let missing = (u128::from(dep.servers) * u128::from(dep.pool_servers - working)
+                    / u128::from(dep.pool_servers.max(1))) as u64;
+                (why.nearness(), missing, Blocker::Infrastructure(c, why))
+            } else {
+                continue;
+            };
+            let key = (nearness, std::cmp::Reverse(missing));
+            if best.is_none_or(|(k, _)| key < k) {
+                best = Some((key, blocker));
             }
         }
-        Blocker::ScaleOut
+        best.map_or_else(
+            || {
+                Blocker::ScaleOut(
+                    self.step_of(self.services.runs[s].slots.scale_out, Task::ScaleOut(ServiceId(s as u32))),
+                )
+            },
+            |(_, b)| b,
+        )
     }
 
     /// The first switched-in standby deployment of `s` whose pool has servers
@@ -1104,7 +1368,8 @@ impl Simulation<'_> {
             }
             FailoverDef::Manual(_) => {
                 run.failover = FailoverPhase::Manual;
-                self.queue_action(Task::Failover(ServiceId(s as u32)), 0, epoch);
+                let slot = self.queue_action(Task::Failover(ServiceId(s as u32)), 0, epoch);
+                self.services.runs[s].slots.failover = slot;
             }
         }
     }
@@ -1139,7 +1404,8 @@ impl Simulation<'_> {
             self.ctx.schedule_unkeyed(d, Event::FailoverSwitched { service: ServiceId(s as u32), epoch });
         } else if otherwise.is_some() {
             self.services.runs[s].failover = FailoverPhase::Manual;
-            self.queue_action(Task::Failover(ServiceId(s as u32)), 0, epoch);
+            let slot = self.queue_action(Task::Failover(ServiceId(s as u32)), 0, epoch);
+            self.services.runs[s].slots.failover = slot;
         } else {
             self.services.runs[s].failover = FailoverPhase::WaitingForRequirements;
             self.services.waiting_switch.insert(s as u32);
@@ -1214,7 +1480,8 @@ impl Simulation<'_> {
             }
             if rebuild {
                 self.services.runs[s].rebuild_pending = true;
-                self.queue_action(Task::Rebuild(id), 0, 0);
+                let slot = self.queue_action(Task::Rebuild(id), 0, 0);
+                self.services.runs[s].slots.rebuild = slot;
             }
             self.ctx.touch(def.component);
         }

@@ -72,10 +72,18 @@ fn two_engineers_four_manual_failovers() {
     let report = run(&four_manual_failovers("ByPriority", [1, 1, 1, 1]), "d", 1);
     let back: Vec<_> = ["s1", "s2", "s3", "s4"].iter().map(|n| service(&report, n).full_recovery).collect();
     assert_eq!(back, [Some(at(h(1) + m(30))), Some(at(h(1) + m(30))), Some(at(h(2) + m(30))), Some(at(h(2) + m(30)))]);
-    for n in ["s1", "s2", "s3", "s4"] {
+    // s1 and s2 wait 30m for an engineer, then 1h of work; s3 and s4 wait
+    // 1h30m for one (the blame names the team), then 1h of work.
+    for (n, waited) in [("s1", m(30)), ("s2", m(30)), ("s3", h(1) + m(30)), ("s4", h(1) + m(30))] {
         let s = service(&report, n);
         assert_eq!((s.first_impact, s.failovers), (Some(at(SimDuration::ZERO)), 1), "{n}");
-        assert_eq!(s.main_cause().unwrap().cause, "failover to standby");
+        let causes: Vec<(&str, SimDuration)> = s.causes.iter().map(|c| (c.cause.as_str(), c.time)).collect();
+        let (waiting, working) = (
+            ("failover to standby: waiting for an engineer of team 'ops'", waited),
+            ("failover to standby: in progress", h(1)),
+        );
+        let expected = if waited > h(1) { vec![waiting, working] } else { vec![working, waiting] };
+        assert_eq!(causes, expected, "{n}");
     }
 }
 
@@ -188,7 +196,17 @@ fn automatic_failover_without_its_switch_and_no_manual_procedure_waits() {
     let report = run(&switch_scenario("", outage), "d", 1);
     let s = service(&report, "svc");
     assert_eq!(s.full_recovery, Some(at(h(5) + m(2))));
-    assert_eq!(s.causes[0].cause, "failover to standby");
+    // The blame names where the failover stands: detecting 0..1m, waiting
+    // for the switch 1m..5h, switching 5h..5h02m.
+    let causes: Vec<(&str, SimDuration)> = s.causes.iter().map(|c| (c.cause.as_str(), c.time)).collect();
+    assert_eq!(
+        causes,
+        [
+            ("failover to standby: waiting for service 'traffic-switch'", h(4) + m(59)),
+            ("failover to standby: switching traffic", m(2)),
+            ("failover to standby: detecting the failure", m(1)),
+        ]
+    );
 }
 
 #[test]
@@ -332,7 +350,7 @@ fn a_service_that_needs_a_restart_waits_for_it() {
     let report = run(&load(&two_halls(pools, services, teams, "ByPriority", hazards)), "d", 1);
     let s = service(&report, "svc");
     assert_eq!((s.downtime, s.full_recovery), (h(3), Some(at(h(3)))));
-    assert_eq!(s.causes[0].cause, "manual restart of the service");
+    assert_eq!(s.causes[0].cause, "manual restart of the service: in progress");
 
     // With the engineer arriving 90m after the call, the restart runs 1h30m..3h30m.
     let late = teams.replace(r#"Fixed("30m")"#, r#"Fixed("1h30m")"#);
@@ -558,8 +576,9 @@ fn a_mutual_dependency_without_bootstrap_deadlocks_when_the_blip_ends() {
     // 1h. From then on each waits for the other (down dominates): at 1h01m
     // auth could serve again, but user-db is down, and user-db could serve
     // but auth is down. Both stay down to the 1-day horizon: 24h - 1h = 23h
-    // each. The deadlock forms at 1h, when the cycle is all down, and the
-    // timeline says so then, not at the horizon.
+    // each. The deadlock forms at 1h01m, when auth's outage ends: from then
+    // on both could serve and each waits for the other. The report, the
+    // timeline and the blame all say 1h01m.
     let scenario = load(&mutual("", ""));
     let report = run(&scenario, "blip", 1);
     for name in ["auth", "user-db"] {
@@ -567,19 +586,19 @@ fn a_mutual_dependency_without_bootstrap_deadlocks_when_the_blip_ends() {
         assert_eq!((s.downtime, s.final_state), (h(23), State::Down), "{name}");
     }
     // What holds them: auth, its own outage for 1m, then the deadlock for
-    // 23h - 1m; user-db, the deadlock from 1h (its own inputs were fine).
-    let cause = |name: &str| {
-        let c = service(&report, name).main_cause().unwrap();
-        (c.cause.clone(), c.time)
+    // 23h - 1m; user-db, auth (down for its outage) for 1m, then the
+    // deadlock for 23h - 1m.
+    let causes = |name: &str| -> Vec<(String, SimDuration)> {
+        service(&report, name).causes.iter().map(|c| (c.cause.clone(), c.time)).collect()
     };
     let deadlock = "recovery deadlock: a dependency cycle, all down".to_owned();
-    assert_eq!(cause("auth"), (deadlock.clone(), h(22) + m(59)));
-    assert_eq!(cause("user-db"), (deadlock, h(23)));
+    assert_eq!(causes("auth"), [(deadlock.clone(), h(22) + m(59)), ("outage of the service".to_owned(), m(1))]);
+    assert_eq!(causes("user-db"), [(deadlock, h(22) + m(59)), ("dependency 'auth'".to_owned(), m(1))]);
     assert_eq!(report.deadlocks.len(), 1);
-    assert_eq!(report.deadlocks[0].since, at(h(1)));
+    assert_eq!(report.deadlocks[0].since, at(h(1) + m(1)));
     let formed: Vec<_> = report.timeline.iter().filter(|e| e.cause.starts_with("recovery deadlock")).collect();
     assert_eq!(formed.len(), 2, "{formed:?}");
-    assert!(formed.iter().all(|e| e.at == at(h(1))), "{formed:?}");
+    assert!(formed.iter().all(|e| e.at == at(h(1) + m(1))), "{formed:?}");
     assert_eq!(formed[0].cause, "recovery deadlock: auth -> user-db -> auth; each waits for another");
 }
 
@@ -593,8 +612,8 @@ fn a_bootstrap_brings_a_mutual_dependency_up_together() {
     for name in ["auth", "user-db"] {
         let s = service(&report, name);
         assert_eq!((s.downtime, s.full_recovery, s.final_state), (m(31), Some(at(h(1) + m(31))), State::Up), "{name}");
-        // 1h01m..1h31m waiting for the bootstrap: 30m of its 31m.
-        assert_eq!(s.main_cause().unwrap().cause, "bootstrap of its dependency cycle", "{name}");
+        // 1h01m..1h31m the bootstrap under way: 30m of its 31m.
+        assert_eq!(s.main_cause().unwrap().cause, "bootstrap of its dependency cycle: in progress", "{name}");
     }
     assert!(report.deadlocks.is_empty(), "{:?}", report.deadlocks);
     let back = report.timeline.iter().find(|e| e.component == "auth" && e.state == State::Up).unwrap();
