@@ -171,6 +171,8 @@ struct TeamRun {
     queue: PriorityQueue<u32, Reverse<(i64, u64)>>,
     /// Actions waiting for a required service.
     blocked: Vec<u32>,
+    /// Which engineers are free, a bit each.
+    free: Vec<u64>,
 }
 
 impl TeamRun {
@@ -181,6 +183,8 @@ impl TeamRun {
         self.engineers.resize(def.total_engineers() as usize, ABSENT);
         self.queue.clear();
         self.blocked.clear();
+        self.free.clear();
+        self.free.resize((def.total_engineers() as usize).div_ceil(64), 0);
     }
 
     fn new(def: &TeamDef) -> TeamRun {
@@ -189,6 +193,18 @@ impl TeamRun {
             engineers: vec![ABSENT; def.total_engineers() as usize],
             queue: PriorityQueue::new(),
             blocked: Vec::new(),
+            free: vec![0; (def.total_engineers() as usize).div_ceil(64)],
+        }
+    }
+
+    /// Sets engineer `e`, keeping the free set in step.
+    fn set(&mut self, e: usize, engineer: Engineer) {
+        self.engineers[e] = engineer;
+        let bit = 1u64 << (e % 64);
+        if engineer.state == EngineerState::Free {
+            self.free[e / 64] |= bit;
+        } else {
+            self.free[e / 64] &= !bit;
         }
     }
 }
@@ -217,6 +233,19 @@ pub(super) struct Crew {
     releasing: Vec<u32>,
     /// Queueing order of the next action (ties in a queue go to the first).
     next_seq: u64,
+    /// The run's horizon and event budget, to refuse at once a team whose
+    /// shifts alone would take more events than the run may.
+    pub(super) budget: (SimTime, u64),
+    /// Set when a team called in would overrun the budget.
+    pub(super) overrun: Option<Overrun>,
+}
+
+/// Work a run would have to do past its event budget, found in advance.
+#[derive(Clone, Debug)]
+pub(super) struct Overrun {
+    pub(super) cause: String,
+    pub(super) needed: u64,
+    pub(super) advice: String,
 }
 
 impl Crew {
@@ -226,6 +255,7 @@ impl Crew {
         self.free.clear();
         self.releasing.clear();
         self.next_seq = 0;
+        self.overrun = None;
         self.unstaffed_blocked.clear();
         self.incident = false;
         self.waiting_calls.clear();
@@ -250,6 +280,20 @@ impl Crew {
     /// current event: its slot is reused from the next event on.
     fn release(&mut self, a: u32) {
         self.releasing.push(a);
+    }
+
+    /// Files an action in a free slot; returns the slot.
+    fn add(&mut self, action: Action) -> u32 {
+        match self.free.pop() {
+            Some(slot) => {
+                self.actions[slot as usize] = action;
+                slot
+            }
+            None => {
+                self.actions.push(action);
+                self.actions.len() as u32 - 1
+            }
+        }
     }
 
     /// Makes the slots released during the last event free for new work.
@@ -279,8 +323,8 @@ impl Crew {
     /// the rest part.
     fn start_rota(&mut self, team: u16, engineer: u16, first: bool, model: &Model, ctx: &mut Ctx<'_>) {
         let def = &model.teams[team as usize];
-        let eng = &mut self.teams[team as usize].engineers[engineer as usize];
-        *eng = Engineer { state: EngineerState::Free, rest_due: false };
+        let run = &mut self.teams[team as usize];
+        run.set(engineer as usize, Engineer { state: EngineerState::Free, rest_due: false });
         let Some(shifts) = def.shifts else { return };
         let cycle = shifts.work + shifts.rest;
         let offset = if first && shifts.staggered {
@@ -293,7 +337,7 @@ impl Crew {
         if offset < shifts.work {
             ctx.schedule_unkeyed(shifts.work.saturating_sub(offset), Event::ShiftEnds { team, engineer });
         } else {
-            eng.state = EngineerState::Resting;
+            run.set(engineer as usize, Engineer { state: EngineerState::Resting, rest_due: false });
             ctx.schedule_unkeyed(cycle.saturating_sub(offset), Event::EngineerRested { team, engineer });
         }
     }
@@ -311,19 +355,17 @@ impl Crew {
 
     fn go_to_rest(&mut self, team: u16, engineer: u16, model: &Model, ctx: &mut Ctx<'_>) {
         let rest = model.teams[team as usize].shifts.map_or(SimDuration::ZERO, |s| s.rest);
-        self.teams[team as usize].engineers[engineer as usize] =
-            Engineer { state: EngineerState::Resting, rest_due: false };
+        self.teams[team as usize].set(engineer as usize, Engineer { state: EngineerState::Resting, rest_due: false });
         ctx.schedule_unkeyed(rest, Event::EngineerRested { team, engineer });
     }
 
     /// An engineer finished a task: free again, or off to rest if their
     /// shift ended meanwhile.
     fn task_done(&mut self, team: u16, engineer: u16, model: &Model, ctx: &mut Ctx<'_>) {
-        let eng = &mut self.teams[team as usize].engineers[engineer as usize];
-        if eng.rest_due {
+        if self.teams[team as usize].engineers[engineer as usize].rest_due {
             self.go_to_rest(team, engineer, model, ctx);
         } else {
-            eng.state = EngineerState::Free;
+            self.teams[team as usize].set(engineer as usize, Engineer { state: EngineerState::Free, rest_due: false });
         }
     }
 
@@ -337,6 +379,28 @@ impl Crew {
         }
         self.teams[t].called = true;
         let def = &model.teams[t];
+        if let Some(shifts) = def.shifts {
+            // Each engineer ends a shift and comes back from rest once a
+            // cycle until the horizon: two events a cycle each.
+            let (horizon, budget) = self.budget;
+            let left = u128::from(horizon.since_start().as_millis().saturating_sub(ctx.now.since_start().as_millis()));
+            let cycle = u128::from((shifts.work + shifts.rest).as_millis().max(1));
+            let needed = u128::from(def.total_engineers()) * 2 * left / cycle;
+            if needed > u128::from(budget) {
+                self.overrun = Some(Overrun {
+                    cause: format!(
+                        "team '{}' changing shifts ({} on, {} off) for {} engineers over the {} left",
+                        def.name,
+                        shifts.work,
+                        shifts.rest,
+                        def.total_engineers(),
+                        SimDuration::from_millis(left as u64)
+                    ),
+                    needed: u64::try_from(needed).unwrap_or(u64::MAX),
+                    advice: "lengthen its shifts".to_owned(),
+                });
+            }
+        }
         for e in 0..def.engineers as usize {
             if e < def.on_call as usize {
                 self.start_rota(team, e as u16, true, model, ctx);
@@ -365,9 +429,12 @@ impl Crew {
         &mut self.rngs[t as usize]
     }
 
-    /// The lowest-numbered free engineer of a team.
+    /// The lowest-numbered free engineer of a team, found in time that does
+    /// not grow with the team (a word of the free set at a time).
     fn free_engineer(&self, t: usize) -> Option<usize> {
-        self.teams[t].engineers.iter().position(|e| e.state == EngineerState::Free)
+        let team = &self.teams[t];
+        let (w, bits) = team.free.iter().enumerate().find(|(_, bits)| **bits != 0)?;
+        Some(w * 64 + bits.trailing_zeros() as usize)
     }
 }
 
@@ -401,16 +468,7 @@ impl Simulation<'_> {
             slow: false,
         };
         self.crew.next_seq += 1;
-        let id = match self.crew.free.pop() {
-            Some(slot) => {
-                self.crew.actions[slot as usize] = action;
-                slot
-            }
-            None => {
-                self.crew.actions.push(action);
-                self.crew.actions.len() as u32 - 1
-            }
-        };
+        let id = self.crew.add(action);
         match &work.wait {
             Some(wait) => {
                 let d = wait.sample(self.ctx.rng(task.stream(self.model)));
@@ -518,6 +576,17 @@ impl Simulation<'_> {
             self.work_moved(a);
             return;
         };
+        // Work that needs no engineer goes ahead all at once: each batch of
+        // a pool's restart runs now, side by side.
+        while let Some(batch) = self.batch_of(a, false) {
+            self.start_running(batch, slow, duration);
+        }
+        self.start_running(a, slow, duration);
+    }
+
+    /// Work that needs no engineer starts: it runs for a draw of `duration`.
+    fn start_running(&mut self, a: u32, slow: bool, duration: &crate::dist::Dist) {
+        let task = self.crew.actions[a as usize].task;
         let d = duration.sample(self.ctx.rng(task.stream(self.model)));
         self.crew.actions[a as usize].status = Status::Running;
         self.crew.actions[a as usize].slow = slow;
@@ -528,6 +597,7 @@ impl Simulation<'_> {
     /// The first service has been impacted: call every team in.
     pub(super) fn incident_started(&mut self) {
         self.crew.incident = true;
+        self.conditions_changed = true;
         for t in 0..self.crew.teams.len() {
             self.crew.call_on_impact(t as u16, self.model, &mut self.ctx);
         }
@@ -637,6 +707,23 @@ impl Simulation<'_> {
         work.requires.iter().all(|&r| !self.services.is_down(r))
     }
 
+    /// Splits one batch off a pool restart `a` that has more than one left
+    /// (unless it is `blocked`: then it waits whole): a new action for the
+    /// batch, `a` keeping the rest.
+    fn batch_of(&mut self, a: u32, blocked: bool) -> Option<u32> {
+        let action = self.crew.actions[a as usize];
+        let Task::PoolRestart(p) = action.task else { return None };
+        let Detail::Pool(pool) = &self.model.components[p.index()].detail else { unreachable!("a pool") };
+        let batch = pool.restart.as_ref().map_or(u64::MAX, |r| r.batch);
+        if blocked || action.servers <= batch {
+            return None;
+        }
+        self.crew.actions[a as usize].servers -= batch;
+        let split = Action { servers: batch, seq: self.crew.next_seq, ..action };
+        self.crew.next_seq += 1;
+        Some(self.crew.add(split))
+    }
+
     /// Gives waiting work to free engineers, in policy order. Called after
     /// every event has settled.
     pub(super) fn dispatch_work(&mut self) {
@@ -645,8 +732,11 @@ impl Simulation<'_> {
         }
         let model = self.model;
         for t in 0..self.crew.teams.len() {
+            if self.crew.teams[t].queue.is_empty() {
+                continue; // the usual case: no scan of the team at all
+            }
             while let Some(e) = self.crew.free_engineer(t) {
-                let Some((a, _)) = self.crew.teams[t].queue.pop() else { break };
+                let Some((a, priority)) = self.crew.teams[t].queue.pop() else { break };
                 if !self.still_needed(a) {
                     self.crew.release(a);
                     continue;
@@ -654,6 +744,16 @@ impl Simulation<'_> {
                 let task = self.crew.actions[a as usize].task;
                 let work = task.work(model);
                 let slow = !self.requirements_up(work);
+                // A pool's restart is queued whole: an engineer who can go
+                // ahead takes one batch, and the rest stays queued where it
+                // was (as many separate batches queued at once would).
+                let a = match self.batch_of(a, slow && work.fallback.is_none()) {
+                    Some(batch) => {
+                        self.crew.teams[t].queue.push(a, priority);
+                        batch
+                    }
+                    None => a,
+                };
                 let duration = if !slow {
                     &work.duration
                 } else if let Some(slower) = &work.fallback {
@@ -667,7 +767,7 @@ impl Simulation<'_> {
                     continue;
                 };
                 let d = duration.sample(self.ctx.rng(task.stream(model)));
-                self.crew.teams[t].engineers[e].state = EngineerState::Busy;
+                self.crew.teams[t].set(e, Engineer { state: EngineerState::Busy, rest_due: false });
                 let act = &mut self.crew.actions[a as usize];
                 act.status = Status::Running;
                 act.engineer = e as u16;

@@ -349,6 +349,8 @@ impl<'s> Simulation<'s> {
         } else {
             self.hazards.waiting_stages.push((hazard, stage));
         }
+        // What the stage changed (or its own waits) may let others go.
+        self.conditions_changed = true;
     }
 
     fn stage_may_go(&self, hazard: u16, stage: u16) -> bool {

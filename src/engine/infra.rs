@@ -494,6 +494,9 @@ impl Simulation<'_> {
         // A cause that changes matters to dependants even when their state
         // does not (a hall that was cut and is now burnt).
         let cause_changed = self.ctx.blame && self.infra.publish_cause(self.model, c.0);
+        if changed && self.watched[c.index()] {
+            self.conditions_changed = true;
+        }
         changed || cause_changed
     }
 
@@ -713,13 +716,12 @@ impl Simulation<'_> {
                     *pending = to_start;
                 }
                 self.drop_stale_restarts(PoolId(i), restart.work.team);
-                let mut left = to_start;
-                while left > 0 {
-                    let n = left.min(restart.batch);
-                    left -= n;
-                    self.queue_action(Task::PoolRestart(PoolId(i)), n, epoch);
-                }
-                if to_start == 0 {
+                // One piece of work for the whole pool, done batch by batch
+                // (see `dispatch_work`): queueing it costs the same however
+                // small the batches.
+                if to_start > 0 {
+                    self.queue_action(Task::PoolRestart(PoolId(i)), to_start, epoch);
+                } else {
                     self.servers_booted(i, 0);
                 }
             }

@@ -186,6 +186,25 @@ pub enum RunError {
         /// it was: what generates the events.
         busiest: String,
     },
+    /// The run would take more events than [`RunOptions::max_events`],
+    /// known before it spends them (a team whose shifts change far too
+    /// often for its size and the time left).
+    #[error(
+        "run stopped at {at}: {cause} would take about {needed} events, more than a run may take ({budget}); \
+         {advice}, or raise the cap (--max-events)"
+    )]
+    EventBudgetTooSmall {
+        /// Simulated time reached.
+        at: SimTime,
+        /// What would take the events.
+        cause: String,
+        /// About how many events it would take.
+        needed: u64,
+        /// The cap.
+        budget: u64,
+        /// What to change in the scenario.
+        advice: String,
+    },
     /// The run's timeline grew past [`RunOptions::max_timeline`].
     #[error(
         "run stopped at {at}: its timeline passed {entries} entries, most of the latest from: {busiest}; run \
@@ -247,6 +266,12 @@ pub struct Simulation<'s> {
     /// An element that nothing can harm in this simulator's runs (see
     /// [`Simulation::spare`]).
     spared: Option<ComponentId>,
+    /// Elements some restoration stage or team call-out waits for: a change
+    /// of one of them is what may let waiting stages or call-outs go.
+    watched: Vec<bool>,
+    /// A watched element changed (or the incident began) since waiting
+    /// stages and call-outs were last looked at.
+    conditions_changed: bool,
 }
 
 impl<'s> Simulation<'s> {
@@ -278,6 +303,8 @@ impl<'s> Simulation<'s> {
             services: Services::default(),
             crew: Crew::default(),
             spared: None,
+            watched: watched_elements(model, disaster),
+            conditions_changed: false,
         }
     }
 
@@ -369,13 +396,25 @@ impl<'s> Simulation<'s> {
             self.infra.now = t.since_start().as_millis();
             self.ctx.cause = event;
             self.handle(event);
+            if let Some(overrun) = self.crew.overrun.take() {
+                return Err(RunError::EventBudgetTooSmall {
+                    at: self.ctx.now,
+                    cause: overrun.cause,
+                    needed: overrun.needed,
+                    budget: options.max_events,
+                    advice: overrun.advice,
+                });
+            }
             self.settle();
             self.dispatch_work();
             // Work handed out may have changed what a service waits on.
             self.settle();
             // Restoration stages and call-outs waiting for a condition that
-            // now holds (what they change may let others go, once settled).
-            while self.release_waiting_stages() | self.call_teams_whose_conditions_hold() {
+            // now holds (what they change may let others go, once settled):
+            // looked at only when an element they wait for has changed.
+            while std::mem::take(&mut self.conditions_changed)
+                && (self.release_waiting_stages() | self.call_teams_whose_conditions_hold())
+            {
                 self.dispatch_work();
                 self.settle();
             }
@@ -386,10 +425,12 @@ impl<'s> Simulation<'s> {
 
     fn reset(&mut self, options: &RunOptions, blame: bool) {
         let model = self.model;
+        self.conditions_changed = false;
         self.ctx.reset(options.seed, options.run, options.timeline, blame);
         self.infra.reset(model);
         self.services.reset(model);
         self.crew.reset(model, options.seed, options.run);
+        self.crew.budget = (SimTime::from(options.horizon.unwrap_or(self.scenario.horizon())), options.max_events);
         self.hazards.reset(self.disaster, model, options.seed, options.run);
         for (i, h) in self.disaster.hazards.iter().enumerate() {
             let hazard = i as u16;
@@ -582,6 +623,27 @@ impl<'s> Simulation<'s> {
             Event::Start => {}
         }
     }
+}
+
+/// Which elements a restoration stage of `disaster` or a team's call-out
+/// waits for.
+fn watched_elements(model: &Model, disaster: &Disaster) -> Vec<bool> {
+    let mut watched = vec![false; model.components.len()];
+    for h in &disaster.hazards {
+        if let Hazard::Fire(f) = h {
+            for c in f.stages.iter().flat_map(|s| &s.waits_for) {
+                watched[c.index()] = true;
+            }
+        }
+    }
+    for t in &model.teams {
+        if let TeamCall::When(elements) = &t.called {
+            for c in elements {
+                watched[c.index()] = true;
+            }
+        }
+    }
+    watched
 }
 
 /// A uniform draw in [0, 1) from the top 53 bits.

@@ -1178,6 +1178,9 @@ impl Simulation<'_> {
         if state != old {
             self.services.changed = true;
         }
+        if (state == State::Down) != (old == State::Down) && self.watched[def.component.index()] {
+            self.conditions_changed = true;
+        }
         self.record_change(def.component, state, served);
         if first_impact {
             self.incident_started();

@@ -222,10 +222,8 @@ fn a_dynamic_policy_reranks_when_states_change_not_levels() {
     // queue whenever a service's level moved, so a pool restarted one
     // server at a time cost the square of its size (100,000 servers: 74 s
     // against 0.06 s). Counted, not timed: 2,000 servers restarted one by
-    // one by 20 engineers. Each action is ranked when queued (2,000), and
-    // the queue again when a service's state changes (down -> degraded ->
-    // up, a handful of times): far below the 2,000²/2 of re-ranking at
-    // every batch.
+    // one by 20 engineers: far below the 2,000²/2 of re-ranking at every
+    // batch.
     use outage::recovery::{ActionInfo, RecoveryPolicy, RecoveryView};
     use std::sync::Arc;
     use std::sync::atomic::{AtomicU64, Ordering};
@@ -258,7 +256,9 @@ fn a_dynamic_policy_reranks_when_states_change_not_levels() {
     let report = sim.run(&outage::RunOptions::default().timeline(false)).unwrap();
     assert!(report.service("a").unwrap().downtime > outage::SimDuration::ZERO);
     let calls = calls.load(Ordering::Relaxed) as usize;
-    assert!(calls >= n && calls < 10 * n, "{calls} ranks for {n} actions");
+    // The pool's restart is one piece of work, batch after batch: ranked
+    // when queued and when a state changes, a handful of times in all.
+    assert!(calls > 0 && calls < n / 100, "{calls} ranks for {n} batches");
 }
 
 #[test]
@@ -322,4 +322,40 @@ fn thousands_of_typos_get_suggestions_for_the_first_hundred() {
         messages[0]
     );
     assert!(messages[n - 1].ends_with(&format!("unknown service 'servce-numbr-{}'", n - 1)), "{}", messages[n - 1]);
+}
+
+#[test]
+fn shifts_too_short_for_the_budget_stop_the_run_at_once() {
+    // Class 3: 10,000 engineers on 1 ms shifts (1 ms on, 1 ms off) over a
+    // day would change shifts 10,000 x 2 x 86,400,000 / 2 = 8.64e11 times,
+    // far past the 200,000,000 events a run may take. The run used to grind
+    // towards the cap for minutes (each change cost time in proportion to
+    // the team); it now stops as the team is called, naming the team.
+    let src = r#"Scenario(
+    name: "shifts", horizon: "1d",
+    sites: [Site(name: "dc", rooms: [Room(name: "elec", kind: Electrical), Room(name: "hall", kind: DataHall, feeds: ["sw"])])],
+    power: [Utility(name: "grid"), Switchboard(name: "sw", room: "elec", inputs: ["grid"])],
+    teams: [Team(name: "ops", engineers: 10000, shifts: (work: "1ms", rest: "1ms"))],
+    pools: [Pool(name: "p", room: "hall", servers: 10, boot: Fixed("1m"))],
+    services: [Service(name: "app", users: 10, demand: 10, deployments: [(pool: "p")])],
+    disasters: [Disaster(name: "cut", hazards: [Outage(target: "sw", at: "1h", duration: Fixed("1h"))])],
+)"#;
+    let scenario = Scenario::from_ron_str(src).unwrap();
+    let mut sim = outage::Simulation::new(&scenario, None).unwrap();
+    let err = sim.run(&outage::RunOptions::default()).unwrap_err().to_string();
+    assert!(
+        err.starts_with("run stopped at 1h: team 'ops' changing shifts (1ms on, 1ms off) for 10000 engineers"),
+        "{err}"
+    );
+    // 10,000 x 2 x 23 h / 2 ms = 828,000,000,000.
+    assert!(err.contains("would take about 828000000000 events, more than a run may take (200000000)"), "{err}");
+    assert!(err.contains("lengthen its shifts, or raise the cap (--max-events)"), "{err}");
+    // A budget that covers them lets the run go on: 10 engineers on 1 h
+    // shifts over the 23 h left take 10 x 2 x 23 / 2 = 230 events.
+    let fine = src.replace(
+        "engineers: 10000, shifts: (work: \"1ms\", rest: \"1ms\")",
+        "engineers: 10, shifts: (work: \"1h\", rest: \"1h\")",
+    );
+    let scenario = Scenario::from_ron_str(&fine).unwrap();
+    assert!(outage::Simulation::new(&scenario, None).unwrap().run(&outage::RunOptions::default()).is_ok());
 }
