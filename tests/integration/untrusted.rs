@@ -202,6 +202,38 @@ fn names_with_bidirectional_or_invisible_characters_are_refused() {
 }
 
 #[test]
+fn objective_and_common_cause_names_pass_the_same_check() {
+    // Before, an objective named "web fast\n9 passed, 0 failed" printed a
+    // forged summary line in `outage check`'s table, and a common cause's
+    // name reached every timeline unchecked. minimal.ron has 133 lines, its
+    // last the closing `)`: objectives from line 133, the objective on line
+    // 134, its name after 8 spaces, `Objective(` (10) and `name: ` (6):
+    // column 25.
+    let objective = MINIMAL.trim_end().strip_suffix(')').unwrap().to_owned()
+        + "    objectives: [\n        Objective(name: \"web fast\\n9 passed, 0 failed\", service: \"web\", \
+           metric: Downtime, statistic: Mean, at_most: \"1h\"),\n    ],\n)\n";
+    let err = Scenario::from_ron_str(&objective).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "134:25: objective #1 has a name holding a control character (U+000A); names are printed in tables"
+    );
+    // The grid outage's hazards: a common cause added on line 130, after
+    // 16 spaces, `CommonCause(` (12) and `name: ` (6): column 35.
+    let grid = r#"Outage(target: "grid", at: "1h", duration: Fixed("6h")),"#;
+    let common = MINIMAL.replacen(
+        grid,
+        &format!("{grid}\n                CommonCause(name: \"grid\u{202e}\", select: (kinds: [Ups]), at: \"1h\"),"),
+        1,
+    );
+    let err = Scenario::from_ron_str(&common).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "130:35: disaster 'grid-outage': a common cause has a name holding an invisible formatting character \
+         (U+202E); names are printed in tables"
+    );
+}
+
+#[test]
 fn the_cli_escapes_invisible_characters_no_name_check_covers() {
     // A value typed on the command line, quoted back in a message: before,
     // the override went to the terminal raw.
