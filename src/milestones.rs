@@ -18,6 +18,18 @@
 //! - `Day` milestones give only a date: the median must fall on that day.
 //!
 //! A measure not reached in a run counts as reached at the end of the run.
+//! Each milestone's times go into a study's quantile sketch, so memory does
+//! not grow with the runs and every reported time is within
+//! [`QUANTILE_RELATIVE_ERROR`](crate::study::QUANTILE_RELATIVE_ERROR) of
+//! the time of the run at its rank.
+//!
+//! # Untrusted input
+//! A milestones file may come from someone else. [`load`] checks every
+//! value and reports each problem with its file, line, column and
+//! milestone (see [`MilestoneFile`]); names pass the scenario's name
+//! check. The scenario is named by a path relative to the milestones file,
+//! in its folder or below; a file there that does not read as a scenario
+//! is reported as such ([`CheckError::NotAScenario`]), never quoted.
 //!
 //! ```ron
 //! Milestones(
@@ -43,16 +55,20 @@ use crate::time::{SimDuration, SimTime};
 /// Accepted relative error of the median for `Minute` and `Approx` milestones.
 pub const TOLERANCE: f64 = 0.25;
 
-/// A file of milestones for one scenario.
+/// A file of milestones for one scenario. [`load`] and [`check`] refuse
+/// one with a value out of range: `runs` from 1 to [`MAX_RUNS`], at most
+/// [`MAX_MILESTONES`] milestones, times within ten years
+/// ([`MAX_HORIZON`]), each field as its documentation says, lists not
+/// empty and naming nothing twice, and names that a scenario could have.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename = "Milestones")]
 pub struct MilestoneFile {
-    /// The scenario, relative to this file.
+    /// The scenario: a path relative to this file, in its folder or below.
     pub scenario: String,
     /// The disaster to replay (default: the scenario's first).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disaster: Option<String>,
-    /// Runs to replay (at least 1).
+    /// Runs to replay, 1 to [`MAX_RUNS`].
     pub runs: u64,
     /// Seed of the runs.
     #[serde(default)]
@@ -88,14 +104,16 @@ pub enum Precision {
     /// A status snapshot: reached no later than the reported time, and after
     /// `not_before` (the last snapshot at which it had not been reached).
     By {
-        /// The last time it was known not to have happened yet.
+        /// The last time it was known not to have happened yet (no later
+        /// than the reported time).
         not_before: SimDuration,
     },
     /// Only the day is known: between `from` and `to`.
     Day {
         /// Start of the day, from t0.
         from: SimDuration,
-        /// End of the day, from t0.
+        /// End of the day, from t0 (no earlier than `from`; the reported
+        /// time lies between them).
         to: SimDuration,
     },
 }
@@ -149,7 +167,7 @@ pub enum Measure {
     ServersWorking {
         /// The pools.
         pools: Vec<String>,
-        /// The threshold.
+        /// The threshold: at least 1, at most what the pools hold.
         servers: u64,
     },
 }
