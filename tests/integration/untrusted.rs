@@ -424,3 +424,53 @@ fn io_errors_name_the_file_and_the_operation() {
         );
     }
 }
+
+#[test]
+fn mutated_milestone_files_never_panic() {
+    // The scenario fuzzer's mutations (bytes, tokens, edge numbers, names,
+    // repeats) on milestone files: loaded, and when they load, checked with
+    // one run. Errors are fine; panics are not. `OUTAGE_FUZZ_CASES` / 10
+    // cases (300 by default).
+    use rand::{RngExt, SeedableRng};
+    let cases: u64 = std::env::var("OUTAGE_FUZZ_CASES").ok().and_then(|v| v.parse().ok()).map_or(300, |n: u64| n / 10);
+    let dir = Scratch::new("fuzz");
+    for name in ["kakao_pangyo_2022.ron", "samsung_sds_gwacheon_2014.ron"] {
+        std::fs::copy(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(name), dir.0.join(name)).unwrap();
+    }
+    let small = r#"Milestones(scenario: "minimal.ron", runs: 3, seed: 1, milestones: [
+        (name: "web down", reported: "3m", precision: Minute, measure: FirstImpact("web")),
+        (name: "web half", reported: "6h", precision: By(not_before: "1h"), measure: Serving(service: "web", fraction: 0.5)),
+        (name: "both", reported: "7h", precision: Day(from: "1h", to: "1d"), measure: AllFullyRecovered(["web", "db"])),
+        (name: "first", reported: "7h", precision: Approx, measure: NthFullyRecovered(groups: [["web"], ["db"]], n: 1)),
+        (name: "one of two", reported: "7h", precision: Approx, measure: NthServing(services: ["web", "db"], n: 2)),
+        (name: "half", reported: "7h", precision: Approx, measure: FractionServing(services: ["web", "db"], fraction: 0.5)),
+        (name: "servers", reported: "7h", precision: Approx, measure: ServersWorking(pools: ["web-servers", "db-servers"], servers: 30)),
+    ])"#;
+    let corpus = [
+        small.to_owned(),
+        include_str!("../../scenarios/kakao_pangyo_2022.milestones.ron").to_owned(),
+        include_str!("../../scenarios/samsung_sds_gwacheon_2014.milestones.ron").to_owned(),
+    ];
+    let path = dir.0.join("m.milestones.ron");
+    let mut failures = Vec::new();
+    for case in 0..cases {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(case);
+        let pick = if rng.random_bool(0.8) { 0 } else { rng.random_range(1..corpus.len()) };
+        let text = crate::fuzz::mutate(&corpus[pick], &mut rng);
+        std::fs::write(&path, &text).unwrap();
+        let outcome = std::panic::catch_unwind(|| {
+            if let Ok(mut file) = milestones::load(&path) {
+                file.runs = 1;
+                if let Ok((scenario, results)) = milestones::check(&path, &file) {
+                    let _ = milestones::to_table(&scenario, &file, &results);
+                }
+            }
+        });
+        if outcome.is_err() {
+            let keep = dir.0.with_file_name(format!("milestones-fuzz-case-{case}.ron"));
+            std::fs::write(&keep, &text).unwrap();
+            failures.push(keep.display().to_string());
+        }
+    }
+    assert!(failures.is_empty(), "{} of {cases} cases panicked: {failures:?}", failures.len());
+}
