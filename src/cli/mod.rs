@@ -184,14 +184,17 @@ enum GraphFormat {
     Json,
 }
 
-/// Text for a terminal: control characters other than newline and tab
-/// written as `\u{1b}`, so that a name or description from a file cannot
-/// send escape sequences to the terminal. (JSON and CSV are valid as they
-/// are; this is for tables and messages.)
+/// Text for a terminal: control characters other than newline and tab,
+/// and invisible formatting characters (a right-to-left override, a
+/// zero-width space: what [`outage::scenario::is_unprintable`] says names
+/// may not hold) written as `\u{1b}`, so that text from a file that no
+/// name check covers (a description, a path, a quoted value) cannot send
+/// escape sequences to the terminal or reorder what is shown. (JSON and
+/// CSV are valid as they are; this is for tables and messages.)
 pub(crate) fn terminal_safe(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        if c.is_control() && c != '\n' && c != '\t' {
+        if outage::scenario::is_unprintable(c) && c != '\n' && c != '\t' {
             out.push_str(&c.escape_unicode().to_string());
         } else {
             out.push(c);
@@ -246,17 +249,32 @@ pub(crate) fn main() -> ExitCode {
         }
         Err(Failure::Io(e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(Failure::Io(e)) => {
-            eprintln!("error: {}", terminal_safe(&e.to_string()));
+            eprintln!("error: cannot write to standard output: {}", terminal_safe(&e.to_string()));
             ExitCode::from(EXIT_INPUT)
         }
     }
 }
 
 pub(crate) enum Failure {
-    /// Bad input; the message is ready to print.
+    /// Bad input, or a file that cannot be read or written; the message is
+    /// ready to print (an io error names the path and what was being done:
+    /// see [`write_file`]).
     Input(String),
-    /// Writing the output failed.
+    /// Writing to standard output failed (the only io error converted
+    /// with `?`: every file operation names its path instead).
     Io(io::Error),
+}
+
+/// Writes `contents` to a file; the error names the file and the operation.
+pub(crate) fn write_file(path: &std::path::Path, contents: &str) -> Result<(), Failure> {
+    std::fs::write(path, contents).map_err(|e| Failure::Input(format!("error: cannot write '{}': {e}", path.display())))
+}
+
+/// Creates a folder and its parents; the error names the folder and the
+/// operation.
+pub(crate) fn create_dir(path: &std::path::Path) -> Result<(), Failure> {
+    std::fs::create_dir_all(path)
+        .map_err(|e| Failure::Input(format!("error: cannot create the folder '{}': {e}", path.display())))
 }
 
 impl From<io::Error> for Failure {

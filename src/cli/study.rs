@@ -10,7 +10,7 @@ use outage::objective::{Amount, Metric};
 use outage::study::{Check, DEFAULT_CONFIDENCE, MAX_THREADS, Study, StudySummary, check_confidence};
 use outage::{RunReport, SimDuration};
 
-use super::{EXIT_FAILED, Failure, load_patched, parse_patch, terminal_safe};
+use super::{EXIT_FAILED, Failure, create_dir, load_patched, parse_patch, terminal_safe, write_file};
 
 #[derive(clap::Args)]
 pub(crate) struct McArgs {
@@ -191,10 +191,6 @@ fn progress_bar(total: Option<u64>) -> Option<ProgressBar> {
     let bar = total.map_or_else(ProgressBar::no_length, ProgressBar::new);
     bar.set_style(style);
     Some(bar)
-}
-
-fn write_file(path: &PathBuf, text: &str) -> Result<(), Failure> {
-    std::fs::write(path, text).map_err(|e| Failure::Input(format!("error: cannot write '{}': {e}", path.display())))
 }
 
 fn print(text: &str) -> Result<(), Failure> {
@@ -536,7 +532,7 @@ pub(crate) fn sweep(args: &SweepArgs) -> Result<ExitCode, Failure> {
             services.iter().max_by_key(|s| s.users()).map_or(String::new(), |s| s.name().to_owned())
         });
         let svg = outage::visual::charts::sweep(&report, &disaster, &service).map_err(Failure::Input)?;
-        std::fs::write(file, svg)?;
+        write_file(file, &svg)?;
     }
     let text = match args.format {
         TableFormat::Json => report.to_json() + "\n",
@@ -565,7 +561,7 @@ pub(crate) fn sensitivity(args: &SensitivityArgs) -> Result<ExitCode, Failure> {
     }
     let report = tornado.run().map_err(|e| Failure::Input(format!("error: {e}")))?;
     if let Some(file) = &args.svg {
-        std::fs::write(file, outage::visual::charts::tornado(&report).map_err(Failure::Input)?)?;
+        write_file(file, &outage::visual::charts::tornado(&report).map_err(Failure::Input)?)?;
     }
     let text = match args.format {
         TableFormat::Json => report.to_json() + "\n",
@@ -651,9 +647,9 @@ pub(crate) fn report(args: &ReportArgs) -> Result<ExitCode, Failure> {
         page = page.model_svg(svg);
     }
     let page = page.render().map_err(|e| fail(&e))?;
-    std::fs::create_dir_all(&args.out)?;
+    create_dir(&args.out)?;
     let path = args.out.join("index.html");
-    std::fs::write(&path, &page.html)?;
+    write_file(&path, &page.html)?;
     match args.format {
         TableFormat::Table => println!("{}", path.display()),
         TableFormat::Json => {

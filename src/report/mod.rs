@@ -136,40 +136,71 @@ struct CsvService<'a> {
     availability: f64,
 }
 
+/// Rows as CSV under one header (the field names of `T`): the one writer
+/// of every CSV the crate makes, so that no cell reaches a spreadsheet as
+/// a formula. A cell that starts with `=`, `+`, `-`, `@`, a tab or a
+/// carriage return (OWASP's list, and the full-width `＝＋－＠`) and is not a
+/// plain finite number gets a leading `'`, which spreadsheets read as
+/// "this is text"; numbers such as `-0.5` are left as they are.
+pub(crate) fn write_csv<T: Serialize>(rows: impl IntoIterator<Item = T>) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for row in rows {
+        w.serialize(row).expect("writing CSV to memory cannot fail");
+    }
+    let raw = w.into_inner().expect("flushing to memory cannot fail");
+    // Read back cell by cell (quoting undone), neutralised, written again.
+    let mut r = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(raw.as_slice());
+    let mut out = csv::Writer::from_writer(Vec::with_capacity(raw.len()));
+    let mut record = csv::ByteRecord::new();
+    while r.read_byte_record(&mut record).expect("CSV just written reads back") {
+        out.write_record(record.iter().map(csv_cell)).expect("writing CSV to memory cannot fail");
+    }
+    String::from_utf8(out.into_inner().expect("flushing to memory cannot fail")).expect("CSV of UTF-8 fields is UTF-8")
+}
+
+/// A CSV cell a spreadsheet will not run: see [`write_csv`].
+fn csv_cell(cell: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    let text = std::str::from_utf8(cell).unwrap_or("");
+    let risky = text.starts_with(['=', '+', '-', '@', '\t', '\r', '\u{ff1d}', '\u{ff0b}', '\u{ff0d}', '\u{ff20}']);
+    if risky && !text.parse::<f64>().is_ok_and(f64::is_finite) {
+        let mut safe = Vec::with_capacity(cell.len() + 1);
+        safe.push(b'\'');
+        safe.extend_from_slice(cell);
+        std::borrow::Cow::Owned(safe)
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
+}
+
 /// The per-service CSV of several runs, one row per run and service, under
 /// one header: what `outage run --format csv` writes for one run and `outage
 /// mc --keep-runs` for every run of a study.
 pub fn services_csv<'a>(reports: impl IntoIterator<Item = &'a RunReport>) -> String {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    for r in reports {
-        for s in &r.services {
-            w.serialize(CsvService {
-                scenario: &r.scenario,
-                disaster: &r.disaster,
-                seed: r.seed,
-                run: r.run,
-                service: &s.name,
-                users: s.users,
-                priority: s.priority,
-                first_impact_s: opt_secs(s.first_impact),
-                downtime_s: secs(s.downtime),
-                degraded_s: secs(s.degraded),
-                partial_recovery_s: opt_secs(s.partial_recovery),
-                full_recovery_s: opt_secs(s.full_recovery),
-                user_hours_lost: s.user_hours_lost,
-                final_state: s.final_state,
-                main_cause: s.main_cause().map(|c| c.cause.as_str()),
-                main_cause_s: s.main_cause().map(|c| secs(c.time)),
-                failovers: s.failovers,
-                data_loss_s: s.data_loss.map(secs),
-                inconsistency_risk: s.inconsistency_risk,
-                data_lost: s.data_lost,
-                availability: availability(s, r.horizon),
-            })
-            .expect("writing CSV to memory cannot fail");
-        }
-    }
-    String::from_utf8(w.into_inner().expect("flushing to memory cannot fail")).expect("CSV of UTF-8 fields is UTF-8")
+    write_csv(reports.into_iter().flat_map(|r| {
+        r.services.iter().map(move |s| CsvService {
+            scenario: &r.scenario,
+            disaster: &r.disaster,
+            seed: r.seed,
+            run: r.run,
+            service: &s.name,
+            users: s.users,
+            priority: s.priority,
+            first_impact_s: opt_secs(s.first_impact),
+            downtime_s: secs(s.downtime),
+            degraded_s: secs(s.degraded),
+            partial_recovery_s: opt_secs(s.partial_recovery),
+            full_recovery_s: opt_secs(s.full_recovery),
+            user_hours_lost: s.user_hours_lost,
+            final_state: s.final_state,
+            main_cause: s.main_cause().map(|c| c.cause.as_str()),
+            main_cause_s: s.main_cause().map(|c| secs(c.time)),
+            failovers: s.failovers,
+            data_loss_s: s.data_loss.map(secs),
+            inconsistency_risk: s.inconsistency_risk,
+            data_lost: s.data_lost,
+            availability: availability(s, r.horizon),
+        })
+    }))
 }
 
 /// The fraction of a run a service was up: what `mc --metric availability`
@@ -255,12 +286,7 @@ impl RunReport {
 
     /// The timeline as CSV, one row per change, with a header.
     pub fn timeline_to_csv(&self) -> String {
-        let mut w = csv::Writer::from_writer(Vec::new());
-        for e in &self.timeline {
-            w.serialize(EntryRow::from(e)).expect("writing CSV to memory cannot fail");
-        }
-        String::from_utf8(w.into_inner().expect("flushing to memory cannot fail"))
-            .expect("CSV of UTF-8 fields is UTF-8")
+        write_csv(self.timeline.iter().map(EntryRow::from))
     }
 
     /// The per-service summary as an aligned table, followed (when
@@ -419,5 +445,30 @@ fn human_count(x: f64) -> String {
         format!("{:.0}k", x / 1_000.0)
     } else {
         format!("{x:.0}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_that_could_start_a_formula_get_a_quote() {
+        let cell = |s: &str| String::from_utf8(csv_cell(s.as_bytes()).into_owned()).unwrap();
+        for risky in ["=1+1", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\tx", "\rx", "\u{ff1d}1+1", "-inf", "+"] {
+            assert_eq!(cell(risky), format!("'{risky}"), "{risky:?}");
+        }
+        // Plain finite numbers, and text that starts elsewhere, are kept.
+        for kept in ["-0.5", "+3", "-1e5", "12", "", "web", " =1", "dependency '=x'"] {
+            assert_eq!(cell(kept), kept, "{kept:?}");
+        }
+        // Through the writer: quoting still done, one quote added.
+        #[derive(Serialize)]
+        struct Row<'a> {
+            name: &'a str,
+            delta: f64,
+        }
+        let text = write_csv([Row { name: "=HYPERLINK(\"x\")", delta: -1.5 }, Row { name: "a,b", delta: 2.0 }]);
+        assert_eq!(text, "name,delta\n\"'=HYPERLINK(\"\"x\"\")\",-1.5\n\"a,b\",2.0\n");
     }
 }

@@ -37,6 +37,12 @@ pub use expand::MAX_EXPANDED;
 pub use locate::Position;
 pub use patch::{Patch, PatchOp};
 use ron::extensions::Extensions;
+// For milestone files and summaries, read as untrusted input as scenarios
+// are: the one name check, and positions by logical path.
+pub(crate) use locate::SourceMap;
+pub(crate) use path::Seg;
+pub use validate::is_unprintable;
+pub(crate) use validate::name_fault;
 
 use self::spec::ScenarioSpec;
 use crate::model::{Disaster, Model};

@@ -556,6 +556,14 @@ impl MetricAgg {
         }
         self.at_rank(((self.n - 1) as f64 * q).round() as u64)
     }
+
+    /// What the sketch stores besides the zeros: its non-empty bins, at
+    /// most one per bin of the mapping (about 2,200 over all of `u64`),
+    /// however many values were added.
+    #[cfg(test)]
+    pub(crate) fn sketch_bins(&self) -> usize {
+        self.sketch.bins.len()
+    }
 }
 
 /// Every metric of one service.

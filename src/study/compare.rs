@@ -456,11 +456,7 @@ impl CompareReport {
 
     /// One CSV row per line of the comparison.
     pub fn to_csv(&self) -> String {
-        let mut w = csv::Writer::from_writer(Vec::new());
-        for r in &self.rows {
-            w.serialize(r).expect("writing CSV to memory cannot fail");
-        }
-        String::from_utf8(w.into_inner().expect("an in-memory writer flushes")).expect("CSV is UTF-8")
+        crate::report::write_csv(&self.rows)
     }
 
     /// Tables for people: per variant and disaster, each service's baseline,

@@ -48,6 +48,8 @@ mod sweep;
 use std::ops::Range;
 use std::path::PathBuf;
 
+/// For `milestones`: the same bounded quantile sketch as a study's metrics.
+pub(crate) use aggregate::MetricAgg;
 pub use aggregate::QUANTILE_RELATIVE_ERROR;
 use aggregate::ticks_per_unit;
 pub use check::{Check, CheckReport, CheckRow, Verdict};

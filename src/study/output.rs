@@ -215,7 +215,7 @@ impl StudyReport {
 
     /// One CSV row per disaster, service, metric and threshold.
     pub fn to_csv(&self) -> String {
-        let mut w = csv::Writer::from_writer(Vec::new());
+        let mut rows = Vec::new();
         for d in &self.disasters {
             for s in &d.services {
                 for m in &s.metrics {
@@ -240,16 +240,13 @@ impl StudyReport {
                         p_above_high: t.map(|t| t.high),
                     };
                     if m.above.is_empty() {
-                        w.serialize(row(None)).expect("writing CSV to memory cannot fail");
+                        rows.push(row(None));
                     }
-                    for t in &m.above {
-                        w.serialize(row(Some(t))).expect("writing CSV to memory cannot fail");
-                    }
+                    rows.extend(m.above.iter().map(|t| row(Some(t))));
                 }
             }
         }
-        String::from_utf8(w.into_inner().expect("flushing to memory cannot fail"))
-            .expect("CSV of UTF-8 fields is UTF-8")
+        crate::report::write_csv(rows)
     }
 
     /// A table per disaster of one metric for every service.

@@ -8,7 +8,7 @@ use super::aggregate::DisasterAgg;
 use super::output::{DisasterStats, MetricStats, ServiceStats, StudyReport};
 use super::{StudyIdentity, SummaryError, SummaryErrorKind, amount_ticks};
 use crate::objective::{Amount, Metric};
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, name_fault};
 use crate::time::SimDuration;
 
 /// A fixed, portable digest of a scenario's description, so that summaries
@@ -173,9 +173,10 @@ impl StudySummary {
     /// written: this format; a study of at least one run of a run length
     /// above zero; a digest as [`digest`] writes it; run ranges that are
     /// sorted, disjoint parts of the study; thresholds of the kind and range
-    /// that `outage mc` accepts; services and disasters named, and each once;
-    /// and every aggregate as [`DisasterAgg::check`] requires. The error
-    /// names the disaster, service and metric at fault.
+    /// that `outage mc` accepts; the scenario, services and disasters named
+    /// as a scenario's names must be, and each once; and every aggregate
+    /// as [`DisasterAgg::check`] requires. The error names the disaster,
+    /// service and metric at fault.
     fn check(&self) -> Result<(), String> {
         if self.format != SUMMARY_FORMAT {
             return Err(format!("summary format {} is not supported (expected {SUMMARY_FORMAT})", self.format));
@@ -202,13 +203,21 @@ impl StudySummary {
         for (metric, amount) in &self.thresholds {
             metric.check_amount(amount).map_err(|e| format!("threshold {}={amount}: {e}", metric.as_str()))?;
         }
+        // Names are printed in the merged report: checked as a scenario's
+        // are, before any message quotes them.
+        if let Some(fault) = name_fault(&self.scenario) {
+            return Err(format!("the scenario {fault}"));
+        }
         if self.services.is_empty() {
             return Err("no services".into());
         }
         let mut seen = std::collections::HashSet::with_capacity(self.services.len());
-        for name in &self.services {
+        for (i, name) in self.services.iter().enumerate() {
             if name.is_empty() {
                 return Err("a service with an empty name".into());
+            }
+            if let Some(fault) = name_fault(name) {
+                return Err(format!("service #{} {fault}", i + 1));
             }
             if !seen.insert(name.as_str()) {
                 return Err(format!("service '{name}' appears twice"));
@@ -216,6 +225,11 @@ impl StudySummary {
         }
         if self.disasters.is_empty() {
             return Err("no disasters".into());
+        }
+        if let Some((i, fault)) =
+            self.disasters.iter().enumerate().find_map(|(i, (name, _))| Some((i, name_fault(name)?)))
+        {
+            return Err(format!("disaster #{} {fault}", i + 1));
         }
         let mut seen = std::collections::HashSet::with_capacity(self.disasters.len());
         if let Some((name, _)) = self.disasters.iter().find(|(name, _)| !seen.insert(name.as_str())) {

@@ -15,7 +15,9 @@ const LAYERS: &[&[&str]] = &[
     &["recovery", "synthetic"],
     &["engine"],
     &["report"],
-    &["study", "milestones"],
+    &["study"],
+    // Milestone checks keep their statistics in a study's quantile sketch.
+    &["milestones"],
     &["visual"],
     &["error"],
 ];

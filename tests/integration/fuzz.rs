@@ -84,7 +84,7 @@ fn char_boundary(text: &str, mut at: usize) -> usize {
 }
 
 /// One mutation of `text`, chosen by `rng`.
-fn mutate(text: &str, rng: &mut ChaCha8Rng) -> String {
+pub(crate) fn mutate(text: &str, rng: &mut ChaCha8Rng) -> String {
     let mut out = text.to_owned();
     for _ in 0..rng.random_range(1..4) {
         if out.is_empty() {

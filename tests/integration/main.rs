@@ -40,5 +40,8 @@ mod replay;
 mod scenario_errors;
 /// Study summaries as untrusted input: every invariant checked, reading bounded.
 mod summaries;
+/// Files from someone else and what the tool writes: milestone values and
+/// paths, names wherever they are read, CSV cells, io errors.
+mod untrusted;
 /// What-if studies: patches, variants and paired comparisons.
 mod whatif;

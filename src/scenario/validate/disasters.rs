@@ -79,6 +79,10 @@ fn validate_disaster(v: &mut Validator<'_>, d: &DisasterSpec, path: &SpecPath, o
                 }
             }
             HazardSpec::CommonCause { name, select, at, delay, duration, probability } => {
+                // A name is printed in timelines and blame: checked as every name is.
+                if let Some(fault) = (!name.is_empty()).then(|| super::name_fault(name)).flatten() {
+                    v.problem(hp.field("name"), format!("{owner}: a common cause {fault}"));
+                }
                 outage_timing(v, &hp, &owner, delay, duration, *probability);
                 let targets = select_elements(v, select, &hp.field("select"), &owner);
                 // One start for all: a random delay becomes a draw they share.

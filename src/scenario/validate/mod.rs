@@ -542,13 +542,55 @@ pub(crate) fn validate(spec: &ScenarioSpec) -> Result<Validated, Vec<Problem>> {
 }
 
 /// What is wrong with a name, if anything: "has an empty name", or holds a
-/// control character (an escape sequence in a name would reach the
-/// terminal through every table; a newline would forge a table row).
+/// character that would change what is printed around it (see
+/// [`is_unprintable`]): an escape sequence in a name would reach the
+/// terminal through every table, a newline would forge a table row, a
+/// right-to-left override would show the row reversed. The one check of
+/// every name the crate reads: scenarios, milestone files and summaries.
 pub(crate) fn name_fault(name: &str) -> Option<String> {
     if name.trim().is_empty() {
         return Some("has an empty name".into());
     }
-    name.chars()
-        .find(|c| c.is_control())
-        .map(|c| format!("has a name holding a control character (U+{:04X}); names are printed in tables", c as u32))
+    let c = name.chars().find(|&c| is_unprintable(c))?;
+    let what = if c.is_control() { "a control character" } else { "an invisible formatting character" };
+    Some(format!("has a name holding {what} (U+{:04X}); names are printed in tables", c as u32))
+}
+
+/// Whether a character is refused in names and escaped in text for people:
+/// a control character (Unicode Cc), a line or paragraph separator
+/// (U+2028, U+2029), or an invisible formatting character (Unicode Cf:
+/// bidirectional overrides, embeddings and isolates such as U+202E and
+/// U+2066, marks U+200E, U+200F and U+061C, zero-width spaces, the
+/// byte-order mark, tag characters). The zero-width joiner and non-joiner
+/// (U+200C, U+200D) are allowed: Persian, Indic scripts and emoji need them.
+pub fn is_unprintable(c: char) -> bool {
+    if c.is_control() {
+        return true;
+    }
+    // Unicode 15.1, general category Cf (less U+200C and U+200D), and Zl, Zp.
+    matches!(
+        c as u32,
+        0x00AD
+            | 0x0600..=0x0605
+            | 0x061C
+            | 0x06DD
+            | 0x070F
+            | 0x0890..=0x0891
+            | 0x08E2
+            | 0x180E
+            | 0x200B
+            | 0x200E..=0x200F
+            | 0x2028..=0x202E
+            | 0x2060..=0x2064
+            | 0x2066..=0x206F
+            | 0xFEFF
+            | 0xFFF9..=0xFFFB
+            | 0x110BD
+            | 0x110CD
+            | 0x13430..=0x1343F
+            | 0x1BCA0..=0x1BCA3
+            | 0x1D173..=0x1D17A
+            | 0xE0001
+            | 0xE0020..=0xE007F
+    )
 }

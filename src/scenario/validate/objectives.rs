@@ -13,8 +13,15 @@ pub(super) fn validate_objectives(v: &mut Validator<'_>, disasters: &[Disaster])
     let mut out = Vec::new();
     for (i, o) in spec.objectives.iter().enumerate() {
         let path = SpecPath::at("objectives", i);
-        let owner =
-            format!("objective {}", if o.name.is_empty() { format!("#{}", i + 1) } else { format!("'{}'", o.name) });
+        // A name is printed in the verdict table: checked as every name is.
+        let fault = (!o.name.is_empty()).then(|| super::name_fault(&o.name)).flatten();
+        if let Some(fault) = &fault {
+            v.problem(path.field("name"), format!("objective #{} {fault}", i + 1));
+        }
+        let owner = match o.name.is_empty() || fault.is_some() {
+            true => format!("objective #{}", i + 1),
+            false => format!("objective '{}'", o.name),
+        };
         // Every problem of the objective is reported, not only the first:
         // nothing below is skipped because something above was wrong.
         let service = if o.service == "*" {
