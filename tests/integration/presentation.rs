@@ -34,3 +34,158 @@ fn the_durations_of_the_issue_print_with_every_unit() {
     assert_eq!(SimDuration::from_secs(89_573).to_string(), "1d0h52m53s");
     assert_eq!("5h0m29.385s".parse::<SimDuration>().unwrap(), SimDuration::from_millis(18_029_385));
 }
+
+/// One service ("app") down once for between one and two hours (uniform),
+/// another ("blip") down 3.6 s, in a run of 1000 hours: app's availability
+/// lies between 1 - 2/1000 = 0.998 and 1 - 1/1000 = 0.999, blip's is
+/// exactly 1 - 0.001/1000 = 0.999999.
+const AVAILABILITY: &str = r#"Scenario(
+    name: "avail",
+    horizon: "1000h",
+    sites: [Site(name: "dc", rooms: [Room(name: "hall", kind: DataHall, feeds: ["grid"])])],
+    power: [Utility(name: "grid")],
+    pools: [Pool(name: "p", room: "hall", servers: 2, boot: Fixed("1m"))],
+    services: [
+        Service(name: "app", users: 1, demand: 1, deployments: [(pool: "p", servers: 1)]),
+        Service(name: "blip", users: 1, demand: 1, deployments: [(pool: "p", servers: 1)]),
+    ],
+    disasters: [
+        Disaster(name: "outage", hazards: [
+            Outage(target: "app", at: "1h", duration: Uniform(min: "1h", max: "2h")),
+            Outage(target: "blip", at: "1h", duration: Fixed("3.6s")),
+        ]),
+    ],
+)"#;
+
+/// The bad tail of availability is its low tail: p5, p1 and the minimum,
+/// derived from the sketch of the unavailability (the shortfall from the
+/// run length), with as many places as the nines need.
+#[test]
+fn availability_shows_its_low_tail_with_all_its_nines() {
+    use outage::objective::Metric;
+    let scenario = crate::common::load(AVAILABILITY);
+    let report = outage::study::Study::new(&scenario).runs(400).seed(1).run().unwrap();
+    let app = report.disaster("outage").unwrap().service("app").unwrap();
+    let (avail, down) = (app.metric(Metric::Availability), app.metric(Metric::Downtime));
+    // Nothing else impairs app, so its shortfall is its downtime: p5 of
+    // availability is the run at the rank of downtime's p95 (rank 20 from
+    // the bottom of 400 is rank 379 from the top: round(399 * 0.05) = 20,
+    // round(399 * 0.95) = 379), read from the same kind of sketch.
+    assert!((avail.p5 - (1.0 - down.p95 / 1000.0)).abs() < 1e-12, "{} vs {}", avail.p5, down.p95);
+    assert!((avail.p1 - (1.0 - down.p99 / 1000.0)).abs() < 1e-12, "{} vs {}", avail.p1, down.p99);
+    assert!((avail.min - (1.0 - down.max / 1000.0)).abs() < 1e-12, "{} vs {}", avail.min, down.max);
+    // By hand: downtime uniform on 1..2 h, so p5 of availability is near
+    // 1 - 1.95/1000 = 0.99805 and p1 near 1 - 1.99/1000 = 0.99801; the
+    // allowance is the sketch's 1% of the unavailability (2e-5) plus three
+    // standard errors of a 400-run quantile (3 x 0.011 h / 1000 h = 3.3e-5).
+    assert!((avail.p5 - 0.99805).abs() < 6e-5, "p5 {}", avail.p5);
+    assert!((avail.p1 - 0.99801).abs() < 6e-5, "p1 {}", avail.p1);
+    assert!(avail.min >= 0.998 && avail.min <= avail.p1 && avail.p1 <= avail.p5 && avail.p5 < avail.p50);
+
+    let table = report.to_table(Metric::Availability);
+    let header = table.lines().find(|l| l.contains("service")).unwrap();
+    let columns: Vec<&str> = header.split_whitespace().collect();
+    assert_eq!(columns, ["service", "mean", "interval", "p50", "p5", "p1", "min"], "{table}");
+    // blip: 1 - 3.6 s / 1000 h = 1 - 1e-6: seven places, not "1.00000".
+    let blip = table.lines().find(|l| l.trim_start().starts_with("blip")).unwrap();
+    assert!(blip.contains("0.9999990") && !blip.contains("1.0000"), "{table}");
+    // The downtime table keeps its upper tail.
+    let table = report.to_table(Metric::Downtime);
+    assert!(table.contains(" p95 ") && table.contains(" max") && !table.contains(" p5 "), "{table}");
+    // JSON and CSV carry p1 and p5 for every metric.
+    assert!(report.to_json().contains("\"p5\": ") && report.to_json().contains("\"p1\": "));
+    let csv = report.to_csv();
+    assert!(csv.lines().next().unwrap().contains(",mean_high,p1,p5,p50,"), "{csv}");
+}
+
+/// The numbers of places: two significant digits of the shortfall from 1.
+#[test]
+fn availability_places_follow_the_nines() {
+    use outage::study::availability_places;
+    // 1 - 0.99906 = 0.00094: first digit in the 4th place, two digits: 5.
+    assert_eq!(availability_places([0.99906]), 5);
+    assert_eq!(format!("{:.*}", availability_places([0.99906]), 0.99906), "0.99906");
+    // 1 - 0.9 = 0.1: 2 places; 0.999 (0.001): 4 places, "0.9990".
+    assert_eq!(availability_places([0.9]), 2);
+    assert_eq!(availability_places([0.999]), 4);
+    // A column takes the places of its most demanding value.
+    assert_eq!(availability_places([0.5, 0.999999]), 7);
+}
+
+/// `sweep` of availability: mean (p5, p1, min), not the upper p95, with
+/// its nines; its chart draws the low tail on an axis that ends at 1.
+#[test]
+fn sweep_of_availability_shows_the_low_tail() {
+    use outage::objective::Metric;
+    let scenario = crate::common::load(AVAILABILITY);
+    let report = outage::study::Sweep::new(&scenario)
+        .parameter("services.blip.priority", &["1", "2"])
+        .metric(Metric::Availability)
+        .runs(100)
+        .seed(1)
+        .run()
+        .unwrap();
+    let table = report.to_table();
+    assert!(table.lines().next().unwrap().ends_with("availability (fraction): mean (p5, p1, min)"), "{table}");
+    // blip: every run 1 - 1e-6, so mean, p5, p1 and min all read 0.9999990.
+    assert!(table.contains("0.9999990 (0.9999990, 0.9999990, 0.9999990)"), "{table}");
+    let app = report.point(&["1"], "outage", "app").unwrap();
+    assert!(app.min <= app.p1 && app.p1 <= app.p5 && app.p5 < app.mean, "{app:?}");
+    assert_eq!(app.tail(Metric::Availability).iter().map(|t| t.0).collect::<Vec<_>>(), ["p5", "p1", "min"]);
+    assert_eq!(app.tail(Metric::Downtime).iter().map(|t| t.0).collect::<Vec<_>>(), ["p95"]);
+    let svg = outage::visual::charts::sweep(&report, "outage", "app").unwrap();
+    for line in ["5th percentile", "1st percentile", "minimum"] {
+        assert!(svg.contains(line), "the sweep chart lacks {line}");
+    }
+    assert!(!svg.contains("95th percentile"));
+    // The axis reaches 1 with its places (app's runs lie in 0.998..0.999).
+    assert!(svg.contains(">\n1.0000\n<") && svg.contains(">\n0.9990\n<"), "axis labels: {svg}");
+}
+
+/// `compare` of availability: each side's low tail, with its nines.
+#[test]
+fn compare_of_availability_shows_each_sides_low_tail() {
+    use outage::objective::Metric;
+    let scenario = crate::common::load(AVAILABILITY);
+    // blip down 7.2 s instead of 3.6 s: 1 - 2e-6 = 0.999998 in every run.
+    let longer = scenario.patched(&[r#"disasters.outage.hazards.1.duration=Fixed("7.2s")"#.parse().unwrap()]).unwrap();
+    let report = outage::study::Compare::new(&scenario)
+        .variant("longer", &longer)
+        .metrics(&[Metric::Availability])
+        .runs(50)
+        .run()
+        .unwrap();
+    let blip = report.row("longer", "outage", "blip", Metric::Availability).unwrap();
+    assert_eq!((blip.baseline_p5, blip.variant_min), (Some(1.0 - 1e-6), Some(1.0 - 2e-6)));
+    let app = report.row("longer", "outage", "app", Metric::Availability).unwrap();
+    assert!(app.baseline_min.unwrap() <= app.baseline_p1.unwrap() && app.baseline_p1 <= app.baseline_p5);
+    let table = report.to_table();
+    assert!(
+        table.contains("low tail: baseline p5 0.9999990, p1 0.9999990, min 0.9999990; variant p5 0.9999980"),
+        "{table}"
+    );
+    // Every pair differs by the same 3.6 s: that is what the report says.
+    assert_eq!(blip.pairing(), outage::study::Pairing::SameChange);
+    assert!(table.contains("same change in every pair"), "{table}");
+}
+
+/// An availability objective on its bad tail (P5, P1), shown with its nines.
+#[test]
+fn check_states_availability_objectives_on_the_low_tail() {
+    let objectives = r#"objectives: [
+        Objective(name: "blip", service: "blip", metric: Availability, statistic: P1, at_least: 0.99999),
+        Objective(name: "app", service: "app", metric: Availability, statistic: P5, at_least: 0.999),
+    ],
+    disasters: ["#;
+    let scenario = crate::common::load(&AVAILABILITY.replace("disasters: [", objectives));
+    let report = outage::study::Check::new(&scenario).seed(1).run().unwrap();
+    let table = report.to_table();
+    // blip: every run 0.999999 >= 0.99999: passes, shown as 0.9999990.
+    let blip = report.rows.iter().find(|r| r.objective == "blip").unwrap();
+    assert_eq!(blip.verdict, outage::study::Verdict::Pass, "{table}");
+    assert!(table.contains("0.9999990"), "{table}");
+    // app: its p5 is near 1 - 1.95/1000 = 0.99805, below 0.999: fails.
+    let app = report.rows.iter().find(|r| r.objective == "app").unwrap();
+    assert_eq!(app.verdict, outage::study::Verdict::Fail, "{table}");
+    assert!((app.estimate - 0.99805).abs() < 1e-4, "{table}");
+}
