@@ -189,3 +189,60 @@ fn check_states_availability_objectives_on_the_low_tail() {
     assert_eq!(app.verdict, outage::study::Verdict::Fail, "{table}");
     assert!((app.estimate - 0.99805).abs() < 1e-4, "{table}");
 }
+
+/// "front" needs "db" (hard) and works worse without "cache" (soft, impact
+/// 0.3); the incident takes cache down from 1h to 3h and db from 5h to 6h.
+const SPOF: &str = r#"Scenario(
+    name: "spof",
+    horizon: "1d",
+    sites: [Site(name: "dc", rooms: [Room(name: "hall", kind: DataHall, feeds: ["grid"])])],
+    power: [Utility(name: "grid")],
+    pools: [Pool(name: "p", room: "hall", servers: 3, boot: Fixed("1m"))],
+    services: [
+        Service(name: "front", users: 1000, demand: 1, deployments: [(pool: "p", servers: 1)],
+                depends_on: ["db"], soft_depends_on: [(service: "cache", impact: 0.3)]),
+        Service(name: "cache", users: 0, demand: 1, deployments: [(pool: "p", servers: 1)]),
+        Service(name: "db", users: 0, demand: 1, deployments: [(pool: "p", servers: 1)]),
+    ],
+    disasters: [
+        Disaster(name: "incident", hazards: [
+            Outage(target: "cache", at: "1h", duration: Fixed("2h")),
+            Outage(target: "db", at: "5h", duration: Fixed("1h")),
+        ]),
+    ],
+)"#;
+
+/// `spof --during`: an element that holds a service degraded is named, not
+/// shown as "-".
+#[test]
+fn spof_counts_the_services_an_element_holds_degraded() {
+    let scenario = crate::common::load(SPOF);
+    let report = outage::study::Spof::new(&scenario).during("incident").services_only(true).runs(3).run().unwrap();
+    let row = |name: &str| report.rows.iter().find(|r| r.element == name).unwrap();
+    // Sparing db saves front's hour down: 1000 users x 1 h = 1000 user-hours.
+    assert!((row("db").user_hours_lost - 1000.0).abs() < 1e-6, "{:?}", row("db"));
+    assert_eq!(row("db").services_down, ["front"]);
+    assert!(row("db").services_degraded.is_empty());
+    // Sparing cache saves front's 2 h at 70%: 1000 x 0.3 x 2 h = 600
+    // user-hours; front was degraded, not down, for them.
+    let cache = row("cache");
+    assert!((cache.user_hours_lost - 600.0).abs() < 1e-6, "{cache:?}");
+    assert!(cache.services_down.is_empty(), "{cache:?}");
+    assert_eq!(cache.services_degraded, ["front"]);
+    let table = report.to_table(10);
+    assert!(table.contains("holds down (or degraded)"), "{table}");
+    let line = table.lines().find(|l| l.contains(" cache ")).unwrap();
+    assert!(line.ends_with("  front (degraded)"), "{table}");
+    assert!(table.contains("(degraded): down or degraded longer than with it spared in most runs"), "{table}");
+
+    // Lost alone (at 1h for 4h): cache is down itself and degrades front
+    // for 4 h: 1000 x 0.3 x 4 = 1200 user-hours.
+    let report = outage::study::Spof::new(&scenario).services_only(true).runs(3).run().unwrap();
+    let cache = report.rows.iter().find(|r| r.element == "cache").unwrap();
+    assert_eq!(
+        (cache.services_down.clone(), cache.services_degraded.clone()),
+        (vec!["cache".into()], vec!["front".into()])
+    );
+    assert!((cache.user_hours_lost - 1200.0).abs() < 1e-6, "{cache:?}");
+    assert!(report.to_table(10).contains("takes down (or degrades)"));
+}
