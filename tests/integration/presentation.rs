@@ -246,3 +246,58 @@ fn spof_counts_the_services_an_element_holds_degraded() {
     assert!((cache.user_hours_lost - 1200.0).abs() < 1e-6, "{cache:?}");
     assert!(report.to_table(10).contains("takes down (or degrades)"));
 }
+
+/// A data hall holding two UPS, a cooling unit and three pools of 1,000,
+/// 1,500 and 500 servers, burnt out by a fire.
+const FIRE: &str = r#"Scenario(
+    name: "fire",
+    horizon: "1d",
+    sites: [Site(name: "dc", rooms: [
+        Room(name: "elec", kind: Electrical),
+        Room(name: "hall", kind: DataHall, feeds: ["sb"], cooling: ["crah"]),
+    ])],
+    power: [
+        Utility(name: "grid"),
+        Switchboard(name: "sb", room: "elec", inputs: ["grid"]),
+        Ups(name: "ups-1", room: "hall", inputs: ["grid"], ride_through: "10m"),
+        Ups(name: "ups-2", room: "hall", inputs: ["grid"], ride_through: "10m"),
+    ],
+    cooling: [Cooling(name: "crah", room: "hall", power: ["sb"])],
+    pools: [
+        Pool(name: "web", room: "hall", servers: 1000, boot: Fixed("5m")),
+        Pool(name: "db", room: "hall", servers: 1500, boot: Fixed("5m")),
+        Pool(name: "cache", room: "hall", servers: 500, boot: Fixed("5m")),
+    ],
+    services: [Service(name: "app", users: 10, demand: 1000, deployments: [(pool: "web")])],
+    disasters: [Disaster(name: "fire", hazards: [
+        Fire(room: "hall", at: "0s", damage_after: Fixed("3m"), extinguished_after: Fixed("1h")),
+    ])],
+)"#;
+
+/// What a fire destroyed is told by kind, never adding UPS, cooling units
+/// and servers together.
+#[test]
+fn what_a_fire_destroyed_is_counted_by_kind() {
+    let scenario = crate::common::load(FIRE);
+    let model = scenario.model();
+    let hall = model.find("hall").unwrap();
+    // 2 UPS, 1 cooling unit, 3 pools of 1000 + 1500 + 500 = 3000 servers.
+    assert_eq!(model.describe_contents(hall), "2 UPS, 1 cooling unit, 3 pools (3,000 servers)");
+    assert_eq!(model.describe_contents(model.find("elec").unwrap()), "1 switchboard");
+    assert_eq!(model.describe_contents(model.find("web").unwrap()), "");
+
+    let report = crate::common::run(&scenario, "fire", 0);
+    // The table lists the equipment, then the servers of its pools apart.
+    let table = report.to_table(false);
+    assert!(
+        table.contains(
+            "  room 'hall' at 3m: ups-1, ups-2, crah, web, db, cache (3,000 servers in its pools); not replaced"
+        ),
+        "{table}"
+    );
+    // ... as the JSON entry has them: six pieces of equipment, 3000 servers.
+    let json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
+    let destroyed = &json["destroyed"][0];
+    assert_eq!(destroyed["equipment"].as_array().unwrap().len(), 2 + 1 + 3);
+    assert_eq!(destroyed["servers"], 3000);
+}
