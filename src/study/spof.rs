@@ -312,7 +312,7 @@ impl SpofReport {
                     "single points of failure - each element lost alone at {} for {}, {} paired runs, seed {}",
                     self.at, self.duration, self.runs, self.seed
                 );
-                "takes down (or degrades)"
+                "takes down; degrades"
             }
             Some(disaster) => {
                 let _ = writeln!(
@@ -320,27 +320,27 @@ impl SpofReport {
                     "single points of recovery in '{disaster}' - each element spared in turn, {} paired runs, seed {}",
                     self.runs, self.seed
                 );
-                "holds down (or degraded)"
+                "holds down; degraded"
             }
         };
         let _ = writeln!(out, " {:>4}  {:<28} {:<14} {:>16}  {holds}", "rank", "element", "kind", "user-hours lost");
         let harms =
             |r: &&SpofRow| r.user_hours_lost > 0.0 || !r.services_down.is_empty() || !r.services_degraded.is_empty();
         for (k, r) in self.rows.iter().filter(harms).take(top).enumerate() {
-            let named: Vec<String> = r
-                .services_down
-                .iter()
-                .cloned()
-                .chain(r.services_degraded.iter().map(|s| format!("{s} (degraded)")))
-                .collect();
-            let down = if named.is_empty() { "-".to_owned() } else { named.join(", ") };
+            let down = match (r.services_down.is_empty(), r.services_degraded.is_empty()) {
+                (true, true) => "-".to_owned(),
+                (false, true) => r.services_down.join(", "),
+                (true, false) => format!("degraded: {}", r.services_degraded.join(", ")),
+                (false, false) => {
+                    format!("{}; degraded: {}", r.services_down.join(", "), r.services_degraded.join(", "))
+                }
+            };
             let _ =
                 writeln!(out, " {:>4}  {:<28} {:<14} {:>16.0}  {down}", k + 1, r.element, r.kind, r.user_hours_lost);
         }
         if self.rows.iter().filter(harms).take(top).any(|r| !r.services_degraded.is_empty()) {
             let than = if self.during.is_some() { "with it spared" } else { "without its loss" };
-            let _ =
-                writeln!(out, "(degraded): down or degraded longer than {than} in most runs, though not down longer");
+            let _ = writeln!(out, "degraded: down or degraded longer than {than} in most runs, though not down longer");
         }
         if self.during.is_none() {
             let _ = writeln!(

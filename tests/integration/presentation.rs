@@ -230,10 +230,10 @@ fn spof_counts_the_services_an_element_holds_degraded() {
     assert!(cache.services_down.is_empty(), "{cache:?}");
     assert_eq!(cache.services_degraded, ["front"]);
     let table = report.to_table(10);
-    assert!(table.contains("holds down (or degraded)"), "{table}");
+    assert!(table.contains("holds down; degraded"), "{table}");
     let line = table.lines().find(|l| l.contains(" cache ")).unwrap();
-    assert!(line.ends_with("  front (degraded)"), "{table}");
-    assert!(table.contains("(degraded): down or degraded longer than with it spared in most runs"), "{table}");
+    assert!(line.ends_with("  degraded: front"), "{table}");
+    assert!(table.contains("\ndegraded: down or degraded longer than with it spared in most runs"), "{table}");
 
     // Lost alone (at 1h for 4h): cache is down itself and degrades front
     // for 4 h: 1000 x 0.3 x 4 = 1200 user-hours.
@@ -244,7 +244,9 @@ fn spof_counts_the_services_an_element_holds_degraded() {
         (vec!["cache".into()], vec!["front".into()])
     );
     assert!((cache.user_hours_lost - 1200.0).abs() < 1e-6, "{cache:?}");
-    assert!(report.to_table(10).contains("takes down (or degrades)"));
+    let table = report.to_table(10);
+    assert!(table.contains("takes down; degrades"), "{table}");
+    assert!(table.lines().any(|l| l.contains(" cache ") && l.ends_with("  cache; degraded: front")), "{table}");
 }
 
 /// A data hall holding two UPS, a cooling unit and three pools of 1,000,
@@ -300,4 +302,256 @@ fn what_a_fire_destroyed_is_counted_by_kind() {
     let destroyed = &json["destroyed"][0];
     assert_eq!(destroyed["equipment"].as_array().unwrap().len(), 2 + 1 + 3);
     assert_eq!(destroyed["servers"], 3000);
+}
+
+/// One sample of the README: a ```text or ```console block whose first line
+/// is a command (`$ outage ...` or `$ cargo run --release -- ...`), then
+/// what it prints.
+struct Sample {
+    /// Index in the README's lines of the block's first line after the fence.
+    first: usize,
+    /// The command lines (with their `\` continuations).
+    command: Vec<String>,
+    /// The output shown, after the command.
+    shown: Vec<String>,
+}
+
+/// Every sample of the README, in order.
+fn readme_samples(lines: &[&str]) -> Vec<Sample> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let fence = lines[i].trim_end();
+        i += 1;
+        if fence != "```text" && fence != "```console" {
+            continue;
+        }
+        let end = (i..lines.len()).find(|&k| lines[k].trim_end() == "```").expect("every fence is closed");
+        let body = &lines[i..end];
+        if body.first().is_some_and(|l| l.starts_with("$ outage ") || l.starts_with("$ cargo run --release -- ")) {
+            // Continuation lines end in a backslash.
+            let n = body.iter().position(|l| !l.trim_end().ends_with('\\')).map_or(body.len(), |k| k + 1);
+            out.push(Sample {
+                first: i,
+                command: body[..n].iter().map(|l| (*l).to_owned()).collect(),
+                shown: body[n..].iter().map(|l| (*l).to_owned()).collect(),
+            });
+        }
+        i = end + 1;
+    }
+    out
+}
+
+/// What a sample's command prints now (stdout and stderr, as a terminal
+/// shows them), each line without trailing blanks. The command runs in a
+/// shell from the crate root, `outage` being the binary under test.
+fn run_sample(command: &[String]) -> Vec<String> {
+    let text = command.join("\n");
+    let text = text.strip_prefix("$ ").expect("a command line");
+    let text = match text.strip_prefix("cargo run --release -- ") {
+        Some(rest) => format!("outage {rest}"),
+        None => text.to_owned(),
+    };
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_outage"));
+    let path = format!("{}:{}", bin.parent().unwrap().display(), std::env::var("PATH").unwrap_or_default());
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("exec 2>&1\n{text}"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("PATH", path)
+        .env_remove("CI")
+        .output()
+        .expect("sh runs");
+    String::from_utf8(out.stdout).expect("UTF-8 output").lines().map(|l| l.trim_end().to_owned()).collect()
+}
+
+/// A line that stands for lines left out: `...`, indented as its
+/// neighbours are.
+fn is_elision(line: &str) -> bool {
+    line.trim() == "..."
+}
+
+/// Blank-line separated sections of lines.
+fn sections(lines: &[String]) -> Vec<Vec<String>> {
+    let mut out: Vec<Vec<String>> = vec![Vec::new()];
+    for l in lines {
+        match (l.is_empty(), out.last_mut()) {
+            (true, Some(last)) if last.is_empty() => {}
+            (true, _) => out.push(Vec::new()),
+            (false, Some(last)) => last.push(l.clone()),
+            (false, None) => out.push(vec![l.clone()]),
+        }
+    }
+    out.retain(|s| !s.is_empty());
+    out
+}
+
+/// The excerpt of `output` that a sample shaped like `shown` shows. Each
+/// section (between blank lines) of `shown` stands for the next section
+/// of the output that starts with the same word (the sections it skips are
+/// left out): whole, or, where it has a `...` line, its first lines before
+/// the `...` and its last lines after it (the lines between elided). A
+/// section that is only `...` stays as it is. So the check and the
+/// regeneration of a sample are one function: a sample is up to date when
+/// it is its own excerpt of what the command prints now.
+fn excerpt(output: &[String], shown: &[String]) -> Vec<String> {
+    let new = sections(output);
+    let mut at = 0;
+    let mut parts: Vec<Vec<String>> = Vec::new();
+    let word = |s: &[String]| s.first().and_then(|l| l.split_whitespace().next()).unwrap_or("").to_owned();
+    for old in sections(shown) {
+        if old.len() == 1 && is_elision(&old[0]) {
+            parts.push(old);
+            continue;
+        }
+        let Some(k) = (at..new.len()).find(|&k| word(&new[k]) == word(&old)) else { continue };
+        at = k + 1;
+        let section = &new[k];
+        let part = match (old.iter().position(|l| is_elision(l)), old.iter().rposition(|l| is_elision(l))) {
+            (Some(first), Some(last)) => {
+                let (head, tail) = (first, old.len() - last - 1);
+                if section.len() <= head + tail {
+                    section.clone()
+                } else {
+                    let mut p = section[..head].to_vec();
+                    p.push(old[first].clone());
+                    p.extend_from_slice(&section[section.len() - tail..]);
+                    p
+                }
+            }
+            _ => section.clone(),
+        };
+        parts.push(part);
+    }
+    parts.join(&String::new())
+}
+
+/// The README's sample outputs are what the tool prints: each block that
+/// starts with `$ outage ...` is run, and must be its own excerpt of the
+/// output (see [`excerpt`]). When the tool's output changes on purpose,
+/// regenerate the samples, with the golden reports, by
+///
+/// ```sh
+/// UPDATE_GOLDEN=1 cargo test --test integration golden
+/// ```
+///
+/// and read `git diff README.md`.
+#[cfg(unix)]
+#[test]
+fn golden_readme_samples_match_the_tool() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
+    let readme = std::fs::read_to_string(&path).unwrap();
+    let mut lines: Vec<String> = readme.lines().map(str::to_owned).collect();
+    let samples = readme_samples(&readme.lines().collect::<Vec<_>>());
+    assert!(samples.len() >= 8, "the README's samples: {}", samples.len());
+    let update = std::env::var_os("UPDATE_GOLDEN").is_some();
+    let mut stale = Vec::new();
+    // From the last, so that a regenerated sample does not move the others.
+    for s in samples.iter().rev() {
+        let output = run_sample(&s.command);
+        let expected = excerpt(&output, &s.shown);
+        if expected != s.shown {
+            let from = s.first + s.command.len();
+            stale.push(format!(
+                "README.md line {}: {}\n--- shown\n{}\n--- the tool prints now (excerpt)\n{}\n--- in full\n{}",
+                s.first + 1,
+                s.command.join(" "),
+                s.shown.join("\n"),
+                expected.join("\n"),
+                output.join("\n")
+            ));
+            lines.splice(from..from + s.shown.len(), expected);
+        }
+    }
+    if update {
+        if !stale.is_empty() {
+            std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+        }
+    } else {
+        assert!(
+            stale.is_empty(),
+            "{} README sample(s) out of date; regenerate with `UPDATE_GOLDEN=1 cargo test --test integration golden`:\n{}",
+            stale.len(),
+            stale.join("\n\n")
+        );
+    }
+}
+
+/// The excerpt rules on a made-up output, by hand.
+#[test]
+fn readme_excerpts_keep_their_shape() {
+    let lines = |s: &str| s.lines().map(str::to_owned).collect::<Vec<_>>();
+    let output = lines("scenario x\n a 1\n b 2\n c 3\n\nnotes\n n1\n\nservice timeline\n t1\n t2\n t3\n t4");
+    // First section: head 2, `...`; "notes" skipped; timeline: head 2, `...`, tail 1.
+    let shown = lines("scenario x\n a 0\n ...\n\nservice timeline\n t0\n...\n t9");
+    assert_eq!(excerpt(&output, &shown), lines("scenario x\n a 1\n ...\n\nservice timeline\n t1\n...\n t4"));
+    // A complete section is taken whole, however long it has become.
+    assert_eq!(excerpt(&output, &lines("notes\n old")), lines("notes\n n1"));
+    // A section now too short for its elision is shown whole.
+    assert_eq!(excerpt(&output, &lines("notes\n n1\n...\n x")), lines("notes\n n1"));
+}
+
+const README: &str = include_str!("../../README.md");
+
+/// The README's Layout section names every bundled scenario.
+#[test]
+fn the_layout_names_every_bundled_scenario() {
+    let layout = README.split("## Layout").nth(1).expect("a Layout section");
+    let layout = layout.split("\n## ").next().unwrap();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".ron") && !n.ends_with(".milestones.ron"))
+        .collect();
+    names.sort();
+    // minimal, kakao, samsung, and the three fictional estates.
+    assert_eq!(names.len(), 6, "{names:?}");
+    for name in &names {
+        assert!(layout.contains(name.as_str()), "the Layout section does not name scenarios/{name}");
+    }
+}
+
+/// Before its first `outage ...` command, the README says how to get the
+/// command on the PATH.
+#[test]
+fn the_readme_says_how_to_get_outage_on_the_path() {
+    let first_use = README.find("$ outage ").expect("the README uses the command");
+    let install = README.find("cargo install --locked --path .").expect("the README says how to install it");
+    assert!(install < first_use, "the install line comes after the first use");
+    assert!(README[..first_use].contains("target/release/outage"));
+}
+
+/// A data hall without a feed is refused, and the docs say so rather than
+/// "powered by its feeds, if it lists any"; two services that each take a
+/// whole shared pool are refused as over-committed, and the docs say why.
+#[test]
+fn the_docs_state_the_rules_validation_enforces() {
+    let hall_without_feed = AVAILABILITY.replace(r#"feeds: ["grid"]"#, "");
+    let e = outage::Scenario::from_ron_str(&hall_without_feed).unwrap_err().to_string();
+    assert!(e.contains("data hall 'hall' has no power path: give it at least one feed"), "{e}");
+    let lib = include_str!("../../src/lib.rs");
+    let spec = include_str!("../../src/scenario/spec.rs");
+    // Prose as one line: comment markers and line breaks as single spaces.
+    let flat = |text: &str| {
+        let text = text.replace("//!", " ").replace("///", " ");
+        text.split_whitespace().collect::<Vec<_>>().join(" ")
+    };
+    for (file, text) in [("README.md", README), ("src/lib.rs", lib), ("src/scenario/spec.rs", spec)] {
+        let text = flat(text);
+        assert!(!text.contains("feeds` is live (if it lists any)"), "{file}");
+        assert!(text.contains("data hall must list at least one feed"), "{file}");
+    }
+    // Both services take the whole pool of 2: 4 of its 2 servers.
+    let shared = AVAILABILITY.replace(r#"(pool: "p", servers: 1)"#, r#"(pool: "p")"#);
+    let e = outage::Scenario::from_ron_str(&shared).unwrap_err().to_string();
+    assert!(e.contains("pool 'p' is over-committed: services use 4 of its 2 servers"), "{e}");
+    for (file, text) in [("README.md", README), ("src/lib.rs", lib)] {
+        let text = flat(text);
+        assert!(text.contains("refused as over-committed"), "{file}");
+        assert!(
+            text.contains("or, with neither, the whole pool") || text.contains("or with neither the whole pool"),
+            "{file}"
+        );
+    }
 }
