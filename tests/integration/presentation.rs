@@ -555,3 +555,28 @@ fn the_docs_state_the_rules_validation_enforces() {
         );
     }
 }
+
+/// Pairing is worded in one place, `CompareRow::pairing`, and the examples
+/// use it rather than formatting the factor themselves (dual_feed_what_if
+/// printed "889341.6x" for a change that was the same in 971 of 1000 pairs).
+#[test]
+fn pairing_is_worded_once_and_the_examples_use_it() {
+    use outage::study::Pairing;
+    assert_eq!(Pairing::Identical.to_string(), "identical in every pair");
+    assert_eq!(Pairing::SameChange.to_string(), "same change in every pair");
+    assert_eq!(Pairing::Factor(32.84).to_string(), "32.8x");
+    assert_eq!(Pairing::Factor(889_341.6).to_string(), "over 1000x");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(!text.contains("variance_reduction"), "{} formats the pairing factor itself", path.display());
+    }
+    // A variant that changes nothing: every pair identical.
+    let scenario = crate::common::load(AVAILABILITY);
+    let same = scenario.patched(&["services.app.priority=2".parse().unwrap()]).unwrap();
+    let report = outage::study::Compare::new(&scenario).variant("same", &same).runs(20).run().unwrap();
+    let app = report.row("same", "outage", "app", outage::objective::Metric::Downtime).unwrap();
+    assert_eq!((app.variance_reduction, app.pairing()), (None, Pairing::Identical));
+    assert!(report.to_table().contains("identical in every pair"));
+}
