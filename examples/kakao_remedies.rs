@@ -29,19 +29,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let report = compare.run()?;
     println!("the B3 battery-room fire, {RUNS} paired runs: mean downtime (hours)");
     println!(
-        "{:<26} {:<20} {:>9} {:>9} {:>9} {:>18} {:>9}",
-        "remedy", "service", "as it was", "remedy", "change", "95% interval", "pairing"
+        "{:<26} {:<20} {:>9} {:>9} {:>9} {:>18}  pairing",
+        "remedy", "service", "as it was", "remedy", "change", "95% interval"
     );
     for (name, _) in &variants {
         for service in ["kakaotalk-messaging", "kakao-auth"] {
             let r = report.row(name, "b3-battery-fire", service, Metric::Downtime).expect("kakao has both");
-            let pairing = r.variance_reduction.map_or("-".to_owned(), |v| format!("{v:.1}x"));
+            // What pairing bought, worded as `outage compare` words it.
             println!(
-                "{name:<26} {service:<20} {:>9.2} {:>9.2} {:>+9.2} {:>18} {pairing:>9}",
+                "{name:<26} {service:<20} {:>9.2} {:>9.2} {:>+9.2} {:>18}  {}",
                 r.baseline,
                 r.value,
                 r.difference,
-                format!("{:+.2} to {:+.2}", r.difference_low, r.difference_high)
+                format!("{:+.2} to {:+.2}", r.difference_low, r.difference_high),
+                r.pairing()
             );
         }
     }

@@ -83,8 +83,12 @@
 //! ## Semantics
 //! - A **room** has three separate inputs, with three consequences. Power:
 //!   it is live while it is not cut off or destroyed, its site is live and
-//!   any of its feeds is live; without power, everything in it stops, and
-//!   servers boot again (some broken) when power returns. Network: it is
+//!   any of its feeds is live (or `feeds_needed` of them); without power,
+//!   everything in it stops, and servers boot again (some broken) when
+//!   power returns. A data hall must list at least one feed (validation
+//!   refuses one without: its servers would have no power path); any other
+//!   room that lists none (an electrical room whose equipment is fed
+//!   through its own inputs) is live while its site is. Network: it is
 //!   reachable while any of its network rooms is live and reachable; without
 //!   network its servers keep running but serve no one, and serve again the
 //!   moment it returns (no boot, nothing broken). Cooling: when all its
@@ -113,7 +117,12 @@
 //!   start delay, for as long as its fuel lasts.
 //! - A **pool**'s servers stop when their hall goes dark and boot when it
 //!   returns; after a hard power loss a fraction comes back broken and is
-//!   repaired later.
+//!   repaired later. A service's deployment uses `servers` of its pool, or
+//!   `capacity` (a fraction of the service's demand), or with neither the
+//!   whole pool. A server runs one service's work: the deployments on a
+//!   pool may together use no more than its servers, so two services that
+//!   share a pool must each say how many they use (two that each take the
+//!   whole pool are refused as over-committed).
 //! - **Hazard times** need not be fixed: a hazard starts at `at` plus its
 //!   `delay`, a random wait. A scenario's `draws` are named random
 //!   durations, each drawn once per run from its own stream; every hazard

@@ -93,6 +93,11 @@ impl Metric {
 pub enum Statistic {
     /// The mean.
     Mean,
+    /// The 1st percentile: the bad tail of availability (bad is low), as
+    /// P99 is of downtime.
+    P1,
+    /// The 5th percentile (availability's, as P95 is downtime's).
+    P5,
     /// The median.
     P50,
     /// The 90th percentile.
@@ -217,10 +222,12 @@ impl fmt::Display for Amount {
 }
 
 impl Statistic {
-    /// The quantile it asks for (`P95` is 0.95); `None` for the mean and
+    /// The quantile it asks for (`P95` is 0.95, `P5` 0.05); `None` for the mean and
     /// probabilities.
     pub fn quantile(&self) -> Option<f64> {
         match self {
+            Statistic::P1 => Some(0.01),
+            Statistic::P5 => Some(0.05),
             Statistic::P50 => Some(0.5),
             Statistic::P90 => Some(0.9),
             Statistic::P95 => Some(0.95),
@@ -236,6 +243,8 @@ impl fmt::Display for Statistic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Statistic::Mean => f.write_str("mean"),
+            Statistic::P1 => f.write_str("p1"),
+            Statistic::P5 => f.write_str("p5"),
             Statistic::P50 => f.write_str("p50"),
             Statistic::P90 => f.write_str("p90"),
             Statistic::P95 => f.write_str("p95"),

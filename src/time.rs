@@ -175,26 +175,35 @@ impl From<SimDuration> for SimTime {
 }
 
 impl fmt::Display for SimDuration {
-    /// Largest units first, zero parts left out: `5d`, `8h30m`, `1m30s`,
-    /// `1.250s`, `0s`. The output parses back to the same value.
+    /// Largest unit first, and every unit from the largest shown down to the
+    /// smallest shown, zeros included: `5d`, `8h30m`, `5h0m29.385s`,
+    /// `1d0h52m53s`, `1.250s`, `5ms`, `0s`. A zero is never left out between
+    /// two units, so `5h0m29s` cannot be misread as 5h29m. The output parses
+    /// back to the same value.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut rest = self.0;
-        if rest == 0 {
+        if self.0 == 0 {
             return f.pad("0s");
         }
-        let mut out = String::new();
-        for (unit, ms) in [("d", MS_PER_DAY), ("h", MS_PER_HOUR), ("m", MS_PER_MINUTE)] {
-            if rest >= ms {
-                out.push_str(&format!("{}{unit}", rest / ms));
-                rest %= ms;
-            }
+        let (secs, millis) = (self.0 / MS_PER_SECOND, self.0 % MS_PER_SECOND);
+        if secs == 0 {
+            return f.pad(&format!("{millis}ms"));
         }
-        let (secs, millis) = (rest / MS_PER_SECOND, rest % MS_PER_SECOND);
-        match (secs, millis) {
-            (0, 0) => {}
-            (s, 0) => out.push_str(&format!("{s}s")),
-            (0, ms) if out.is_empty() => out.push_str(&format!("{ms}ms")),
-            (s, ms) => out.push_str(&format!("{s}.{ms:03}s")),
+        // Whole days, hours, minutes and seconds; milliseconds go with seconds.
+        let parts = [
+            ("d", self.0 / MS_PER_DAY),
+            ("h", self.0 % MS_PER_DAY / MS_PER_HOUR),
+            ("m", self.0 % MS_PER_HOUR / MS_PER_MINUTE),
+            ("s", self.0 % MS_PER_MINUTE),
+        ];
+        let first = parts.iter().position(|&(_, v)| v > 0).unwrap_or(parts.len() - 1);
+        let last = parts.iter().rposition(|&(_, v)| v > 0).unwrap_or(first);
+        let mut out = String::new();
+        for &(unit, v) in &parts[first..=last] {
+            match unit {
+                "s" if millis > 0 => out.push_str(&format!("{}.{millis:03}s", v / MS_PER_SECOND)),
+                "s" => out.push_str(&format!("{}s", v / MS_PER_SECOND)),
+                _ => out.push_str(&format!("{v}{unit}")),
+            }
         }
         f.pad(&out)
     }
@@ -381,6 +390,22 @@ mod tests {
         assert_eq!(SimDuration::from_millis(1250).to_string(), "1.250s");
         assert_eq!(SimDuration::from_millis(5).to_string(), "5ms");
         assert_eq!(format!("{:>6}", SimDuration::from_hours(2)), "    2h");
+    }
+
+    #[test]
+    fn display_writes_every_unit_between_the_first_and_the_last() {
+        // 18029.385 s = 5 h (18000 s) + 0 min + 29.385 s: not "5h29.385s",
+        // which reads as 5h29m.
+        assert_eq!(SimDuration::from_millis(18_029_385).to_string(), "5h0m29.385s");
+        // 89573 s = 1 d (86400 s) + 0 h + 52 min (3120 s) + 53 s.
+        assert_eq!(SimDuration::from_secs(89_573).to_string(), "1d0h52m53s");
+        // 1 d + 5 min: the hours between are written, the seconds after are not.
+        assert_eq!(SimDuration::from_minutes(24 * 60 + 5).to_string(), "1d0h5m");
+        // 1 h + 5 ms: minutes and seconds between.
+        assert_eq!(SimDuration::from_millis(3_600_005).to_string(), "1h0m0.005s");
+        // Trailing zero units are not written: 2 d is "2d", 90 min is "1h30m".
+        assert_eq!(SimDuration::from_days(2).to_string(), "2d");
+        assert_eq!(SimDuration::from_minutes(90).to_string(), "1h30m");
     }
 
     #[test]

@@ -97,13 +97,14 @@ impl Event {
             Event::FireIgnites { room, .. } => {
                 format!("fire spread to {} '{}'", noun(room), name(room))
             }
-            Event::FireDamages { room, .. } => {
-                let servers: u64 = model.contents(room).iter().map(|&c| model.pool_servers(c)).sum();
-                match servers {
-                    0 => format!("fire destroyed equipment in {} '{}'", noun(room), name(room)),
-                    n => format!("fire destroyed equipment in {} '{}' ({n} servers)", noun(room), name(room)),
+            // By kind ("2 UPS, 1 cooling unit, 3 pools (3,000 servers)"),
+            // never UPS and servers added together.
+            Event::FireDamages { room, .. } => match model.describe_contents(room) {
+                contents if contents.is_empty() => {
+                    format!("fire destroyed the fittings of {} '{}'", noun(room), name(room))
                 }
-            }
+                contents => format!("fire destroyed {contents} in {} '{}'", noun(room), name(room)),
+            },
             Event::EquipmentDelivered { room, .. } => {
                 format!("replacement equipment for {} '{}' delivered", noun(room), name(room))
             }

@@ -680,6 +680,44 @@ impl Model {
         &self.contents[room.index()]
     }
 
+    /// What a room holds, counted by kind, for people: `2 UPS, 1 cooling
+    /// unit, 3 pools (3,000 servers)`. Kinds are never added together, and
+    /// servers are counted apart from the pools that hold them; the kinds
+    /// come in a fixed order (power, cooling, links, pools), so the text
+    /// does not depend on the order of the file. Empty for a room with
+    /// nothing in it. What a fire destroys with a room is this.
+    pub fn describe_contents(&self, room: ComponentId) -> String {
+        const ORDER: [ComponentKind; 7] = [
+            ComponentKind::Utility,
+            ComponentKind::Generator,
+            ComponentKind::Ups,
+            ComponentKind::Switchboard,
+            ComponentKind::Cooling,
+            ComponentKind::Link,
+            ComponentKind::Pool,
+        ];
+        let contents = self.contents(room);
+        let mut parts = Vec::new();
+        for kind in ORDER {
+            let n = contents.iter().filter(|&&c| self.component(c).kind == kind).count() as u64;
+            if n == 0 {
+                continue;
+            }
+            let noun = match (kind, n) {
+                (ComponentKind::Ups, _) | (_, 1) => kind.noun().to_owned(),
+                _ => format!("{}s", kind.noun()),
+            };
+            let mut part = format!("{} {noun}", thousands(n));
+            if kind == ComponentKind::Pool {
+                let servers: u64 = contents.iter().map(|&c| self.pool_servers(c)).sum();
+                let unit = if servers == 1 { "server" } else { "servers" };
+                part.push_str(&format!(" ({} {unit})", thousands(servers)));
+            }
+            parts.push(part);
+        }
+        parts.join(", ")
+    }
+
     /// Names of the recovery teams, in file order.
     pub fn team_names(&self) -> impl Iterator<Item = &str> {
         self.teams.iter().map(|t| t.name.as_str())
@@ -802,4 +840,17 @@ fn compile_dependants(graph: &DiGraph<ComponentId, Relation, u32>) -> Csr {
         offsets.push(targets.len() as u32);
     }
     Csr { offsets, targets }
+}
+
+/// `3048` as `3,048`: counts people read at a glance.
+pub(crate) fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
 }

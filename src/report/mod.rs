@@ -381,10 +381,16 @@ impl RunReport {
                     Some(t) => format!("replaced at {}", at(t)),
                     None => format!("not replaced by {}", self.horizon),
                 };
-                let servers = if d.servers > 0 { format!(", {} servers", d.servers) } else { String::new() };
-                let equipment =
-                    if d.equipment.is_empty() { String::new() } else { format!(": {}", d.equipment.join(", ")) };
-                let _ = writeln!(out, "  room '{}' at {}{servers}{equipment}; {replaced}", d.room, at(d.at));
+                // The servers apart from the equipment list: "48 servers:
+                // web-servers, crah" read as if the cooling unit were servers.
+                let equipment = match (d.equipment.is_empty(), d.servers) {
+                    (true, _) => " its fittings".to_owned(),
+                    (false, 0) => format!(" {}", d.equipment.join(", ")),
+                    (false, n) => {
+                        format!(" {} ({} servers in its pools)", d.equipment.join(", "), crate::model::thousands(n))
+                    }
+                };
+                let _ = writeln!(out, "  room '{}' at {}:{equipment}; {replaced}", d.room, at(d.at));
             }
         }
         if !self.deadlocks.is_empty() {

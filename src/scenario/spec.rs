@@ -164,7 +164,9 @@ impl Default for SiteSpec {
 /// A room inside a site.
 ///
 /// A room is *live* (powered) while it is neither cut off nor destroyed, its
-/// site is live and at least one of its `feeds` is live (if it lists any).
+/// site is live and at least one of its `feeds` (or `feeds_needed`) is
+/// live. A data hall must list at least one feed (validation refuses one
+/// without); another room that lists none is live while its site is.
 /// Equipment and servers in a room work only while the room is live. It is
 /// *reachable* while at least one of its `network` rooms is live and
 /// reachable (if it lists any): servers in an unreachable room keep running

@@ -131,7 +131,7 @@ impl CheckReport {
         let mut t = plain_table();
         t.set_header(["objective", "service", "disaster", "estimate", "interval", "bound", "runs", "verdict"]);
         for r in &self.rows {
-            let f = |x: f64| format_value(x, r.unit);
+            let f = |x: f64| r.format(x);
             t.add_row([
                 r.objective.clone(),
                 r.service.clone(),
@@ -170,7 +170,7 @@ impl CheckReport {
         let mut report = Report::new("outage check");
         let mut suite = TestSuite::new(self.scenario.clone());
         for r in &self.rows {
-            let f = |x: f64| format_value(x, r.unit);
+            let f = |x: f64| r.format(x);
             let status = match r.verdict {
                 Verdict::Pass => TestCaseStatus::success(),
                 verdict => {
@@ -212,15 +212,25 @@ impl CheckReport {
     }
 }
 
-fn format_value(x: f64, unit: &str) -> String {
-    if x.is_infinite() {
-        return "inf".into(); // an interval unbounded on this side
-    }
-    match unit {
-        // Whole seconds: milliseconds of a statistic over runs are noise.
-        "hours" => SimDuration::from_hours_f64((x * 3600.0).round() / 3600.0).to_string(),
-        "user-hours" => format!("{x:.0}"),
-        _ => format!("{x:.4}"),
+impl CheckRow {
+    /// A value of this row (its estimate, an interval end, its bound) as the
+    /// table shows it: a duration to the second, user-hours whole, an
+    /// availability with as many places as the row's nines need, a
+    /// probability with four.
+    fn format(&self, x: f64) -> String {
+        if x.is_infinite() {
+            return "inf".into(); // an interval unbounded on this side
+        }
+        match self.unit {
+            // Whole seconds: milliseconds of a statistic over runs are noise.
+            "hours" => SimDuration::from_hours_f64((x * 3600.0).round() / 3600.0).to_string(),
+            "user-hours" => format!("{x:.0}"),
+            "fraction" => {
+                let places = super::availability_places([self.estimate, self.low, self.high, self.bound]);
+                format!("{x:.places$}")
+            }
+            _ => format!("{x:.4}"),
+        }
     }
 }
 

@@ -23,7 +23,7 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::aggregate::{ticks, ticks_per_unit};
+use super::aggregate::{MetricAgg, sketch_origin, ticks, ticks_per_unit};
 use super::run::pool;
 use super::{SettingsError, StudyError, stats};
 use crate::engine::{Numbers, RunOptions, Simulation};
@@ -193,7 +193,7 @@ impl<'s> Compare<'s> {
                     })
                     .collect();
                 let horizon = self.baseline.horizon();
-                let mut sums = vec![PairSums::default(); pairs.len() * self.metrics.len()];
+                let mut sums = self.fresh(pairs.len());
                 let mut done = 0;
                 let mut group = Vec::new();
                 for &upto in &schedule {
@@ -235,6 +235,21 @@ impl<'s> Compare<'s> {
         })
     }
 
+    /// Empty sums for `pairs` service pairs, one per pair and metric (pair
+    /// by pair): availability's also keep each side's runs in a quantile
+    /// sketch, for its low tail.
+    fn fresh(&self, pairs: usize) -> Vec<PairSums> {
+        let horizon = self.baseline.horizon();
+        let one = |&metric: &Metric| PairSums {
+            tails: (metric == Metric::Availability).then(|| {
+                let agg = MetricAgg::new(0, sketch_origin(metric, horizon));
+                Box::new((agg.clone(), agg))
+            }),
+            ..PairSums::default()
+        };
+        (0..pairs).flat_map(|_| self.metrics.iter().map(one)).collect()
+    }
+
     /// The paired sums of every (service pair, metric), over these runs.
     fn paired(
         &self,
@@ -245,7 +260,6 @@ impl<'s> Compare<'s> {
         runs: std::ops::Range<u64>,
     ) -> Result<Vec<PairSums>, StudyError> {
         let horizon: SimDuration = self.baseline.horizon();
-        let cells = pairs.len() * self.metrics.len();
         let options = RunOptions::default().seed(self.seed).timeline(false).horizon(horizon);
         let work = || {
             // usize ranges are indexed (splittable by length); runs fit.
@@ -257,7 +271,7 @@ impl<'s> Compare<'s> {
                 .try_fold(
                     || {
                         (
-                            vec![PairSums::default(); cells],
+                            self.fresh(pairs.len()),
                             Simulation::for_disaster(self.baseline, disaster),
                             Simulation::for_disaster(variant, other),
                             Vec::new(),
@@ -281,7 +295,7 @@ impl<'s> Compare<'s> {
                 )
                 .map(|r| r.map(|(sums, ..)| sums))
                 .try_reduce(
-                    || vec![PairSums::default(); cells],
+                    || self.fresh(pairs.len()),
                     |mut x, y| {
                         for (p, q) in x.iter_mut().zip(&y) {
                             p.merge(q);
@@ -299,8 +313,11 @@ impl<'s> Compare<'s> {
 
 /// Exact integer sums of paired values (baseline `x`, variant `y`): the
 /// result does not depend on how runs were split over threads.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 struct PairSums {
+    /// For availability: each side's runs, baseline then variant, for the
+    /// low tail (bad availability is low); the same sketch a study keeps.
+    tails: Option<Box<(MetricAgg, MetricAgg)>>,
     n: u64,
     sx: i128,
     sxx: i128,
@@ -321,6 +338,11 @@ impl PairSums {
         self.syy = self.syy.saturating_add(y.saturating_mul(y));
         self.sd += d;
         self.sdd = self.sdd.saturating_add(d.saturating_mul(d));
+        if let Some(t) = &mut self.tails {
+            // Values within the run: no overflow to fear.
+            t.0.add(u64::try_from(x).unwrap_or(0), &[]);
+            t.1.add(u64::try_from(y).unwrap_or(0), &[]);
+        }
     }
 
     fn merge(&mut self, o: &PairSums) {
@@ -331,15 +353,27 @@ impl PairSums {
         self.syy = self.syy.saturating_add(o.syy);
         self.sd += o.sd;
         self.sdd = self.sdd.saturating_add(o.sdd);
+        if let (Some(t), Some(u)) = (&mut self.tails, &o.tails) {
+            t.0.merge(&u.0);
+            t.1.merge(&u.1);
+        }
     }
 
-    /// Sample variance from exact sums: (sum of squares - sum^2 / n) / (n - 1).
+    /// Sample variance from exact sums: (n * sum of squares - sum^2) /
+    /// (n (n - 1)), the numerator in integers where it fits, so that it is
+    /// exactly zero when every value is the same (in floating point, the
+    /// rounding of sum^2 / n left a residue that read as an 889341.6x
+    /// variance reduction for a change the same in every pair).
     fn variance(n: u64, s: i128, ss: i128) -> f64 {
         if n < 2 {
             return 0.0;
         }
+        let exact = i128::from(n).checked_mul(ss).zip(s.checked_mul(s)).and_then(|(a, b)| a.checked_sub(b));
         let n = n as f64;
-        ((ss as f64 - (s as f64) * (s as f64) / n) / (n - 1.0)).max(0.0)
+        match exact {
+            Some(centred) => centred.max(0) as f64 / (n * (n - 1.0)),
+            None => ((ss as f64 - (s as f64) * (s as f64) / n) / (n - 1.0)).max(0.0),
+        }
     }
 
     fn row(
@@ -360,6 +394,11 @@ impl PairSums {
         );
         let (lo, hi) = stats::mean_interval(md, vd.sqrt(), self.n, confidence);
         let variance_reduction = if vd > 0.0 { Some((vx + vy) / vd) } else { None };
+        let tail = |a: &MetricAgg| (a.quantile(0.05) / unit, a.quantile(0.01) / unit, a.at_rank(0) / unit);
+        let (bt, vt) = match &self.tails {
+            Some(t) => (Some(tail(&t.0)), Some(tail(&t.1))),
+            None => (None, None),
+        };
         CompareRow {
             variant: variant.to_owned(),
             disaster: disaster.to_owned(),
@@ -373,6 +412,12 @@ impl PairSums {
             difference_low: lo / unit,
             difference_high: hi / unit,
             variance_reduction,
+            baseline_p5: bt.map(|t| t.0),
+            baseline_p1: bt.map(|t| t.1),
+            baseline_min: bt.map(|t| t.2),
+            variant_p5: vt.map(|t| t.0),
+            variant_p1: vt.map(|t| t.1),
+            variant_min: vt.map(|t| t.2),
         }
     }
 }
@@ -409,11 +454,70 @@ pub struct CompareRow {
     pub difference_high: f64,
     /// `(var(baseline) + var(variant)) / var(difference)`: how many times
     /// narrower pairing makes the interval's variance than independent runs
-    /// would; `None` when every difference is the same.
+    /// would; `None` when every difference is the same (see
+    /// [`CompareRow::pairing`] for how to show it).
     pub variance_reduction: Option<f64>,
+    /// For availability, where bad is low: the baseline's 5th percentile
+    /// (`None` for other metrics).
+    pub baseline_p5: Option<f64>,
+    /// The baseline's 1st percentile (availability only).
+    pub baseline_p1: Option<f64>,
+    /// The baseline's lowest run (availability only).
+    pub baseline_min: Option<f64>,
+    /// The variant's 5th percentile (availability only).
+    pub variant_p5: Option<f64>,
+    /// The variant's 1st percentile (availability only).
+    pub variant_p1: Option<f64>,
+    /// The variant's lowest run (availability only).
+    pub variant_min: Option<f64>,
+}
+
+/// What pairing bought a row of a comparison, as the report shows it (see
+/// [`CompareRow::pairing`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum Pairing {
+    /// The variant gave the same value as the baseline in every pair: no
+    /// difference at all, and nothing to reduce.
+    Identical,
+    /// Every pair differs by the same amount: the interval is that amount
+    /// alone, however many runs.
+    SameChange,
+    /// The variance-reduction factor `(var(baseline) + var(variant)) /
+    /// var(difference)`.
+    Factor(f64),
+}
+
+/// Factors above this are shown as "over 1000x": the differences barely
+/// vary, and the exact figure says no more than that.
+const LARGEST_FACTOR_SHOWN: f64 = 1000.0;
+
+impl std::fmt::Display for Pairing {
+    /// `identical in every pair`, `same change in every pair`, `32.8x`, or
+    /// `over 1000x`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Pairing::Identical => f.pad("identical in every pair"),
+            Pairing::SameChange => f.pad("same change in every pair"),
+            Pairing::Factor(x) if *x > LARGEST_FACTOR_SHOWN => f.pad(&format!("over {LARGEST_FACTOR_SHOWN:.0}x")),
+            Pairing::Factor(x) => f.pad(&format!("{x:.1}x")),
+        }
+    }
 }
 
 impl CompareRow {
+    /// What pairing bought, as the report shows it: identical in every
+    /// pair, the same change in every pair, or the variance-reduction
+    /// factor. Use this (its `Display`) to show pairing the way `outage
+    /// compare` does.
+    pub fn pairing(&self) -> Pairing {
+        match self.variance_reduction {
+            Some(f) => Pairing::Factor(f),
+            None if self.difference == 0.0 => Pairing::Identical,
+            None => Pairing::SameChange,
+        }
+    }
+
     /// Whether the interval excludes zero: the variant makes a difference.
     pub fn is_significant(&self) -> bool {
         self.difference_low > 0.0 || self.difference_high < 0.0
@@ -491,32 +595,55 @@ impl CompareReport {
         let metric = |r: &CompareRow| format!("{} ({})", r.metric.as_str(), r.unit);
         let sw = self.rows.iter().map(|r| r.service.chars().count()).max().unwrap_or(0).max(28);
         let mw = self.rows.iter().map(|r| metric(r).chars().count()).max().unwrap_or(0).max(16);
+        let pw = self.rows.iter().map(|r| r.pairing().to_string().chars().count()).max().unwrap_or(0).max(9);
+        // Availability with as many places as its nines need, one count for
+        // every availability figure; hours and user-hours with two.
+        let nines = super::output::availability_places(
+            self.rows.iter().filter(|r| r.metric == Metric::Availability).flat_map(|r| {
+                let tails = [r.baseline_p5, r.baseline_p1, r.baseline_min, r.variant_p5, r.variant_p1, r.variant_min];
+                [r.baseline, r.value].into_iter().chain(tails.into_iter().flatten())
+            }),
+        );
+        // Room for the places: "+0.0000000" and "+0.0000000 to +0.0000000".
+        let any_nines = self.rows.iter().any(|r| r.metric == Metric::Availability);
+        let nw = if any_nines { (nines + 4).max(10) } else { 10 };
+        let iw = if any_nines { (2 * nines + 10).max(21) } else { 21 };
+        let cw = nw - 1;
         let mut last: Option<(&str, &str)> = None;
         for r in &self.rows {
             if last != Some((&r.variant, &r.disaster)) {
                 let _ = writeln!(out, "\nvariant {} - disaster {} - {} runs", r.variant, r.disaster, r.runs);
                 let _ = writeln!(
                     out,
-                    " {:<sw$} {:<mw$} {:>10} {:>10} {:>10} {:>21} {:>9}",
+                    " {:<sw$} {:<mw$} {:>nw$} {:>nw$} {:>nw$} {:>iw$} {:>pw$}",
                     "service", "metric", "baseline", "variant", "change", "interval", "pairing"
                 );
                 last = Some((&r.variant, &r.disaster));
             }
-            let vrf = r.variance_reduction.map_or("-".to_owned(), |v| format!("{v:.1}x"));
             let mark = if r.is_significant() { "*" } else { " " };
-            // A fraction (availability) needs more places than hours do.
-            let p = if r.metric == Metric::Availability { 4 } else { 2 };
+            let p = if r.metric == Metric::Availability { nines } else { 2 };
             let _ = writeln!(
                 out,
-                " {:<sw$} {:<mw$} {:>10.p$} {:>10.p$} {:>+9.p$}{mark} {:>21} {:>9}",
+                " {:<sw$} {:<mw$} {:>nw$.p$} {:>nw$.p$} {:>+cw$.p$}{mark} {:>iw$} {:>pw$}",
                 r.service,
                 metric(r),
                 r.baseline,
                 r.value,
                 r.difference,
                 format!("{:+.p$} to {:+.p$}", r.difference_low, r.difference_high),
-                vrf
+                r.pairing().to_string()
             );
+            // Availability is bad when low: its low tail on each side.
+            if let (Some(b5), Some(b1), Some(bm), Some(v5), Some(v1), Some(vm)) =
+                (r.baseline_p5, r.baseline_p1, r.baseline_min, r.variant_p5, r.variant_p1, r.variant_min)
+            {
+                let _ = writeln!(
+                    out,
+                    " {:<sw$} {:<mw$} low tail: baseline p5 {b5:.p$}, p1 {b1:.p$}, min {bm:.p$}; \
+                     variant p5 {v5:.p$}, p1 {v1:.p$}, min {vm:.p$}",
+                    "", ""
+                );
+            }
         }
         let _ = writeln!(out, "\n* the interval excludes zero: the variant makes a difference");
         out

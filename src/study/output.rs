@@ -31,6 +31,11 @@ pub struct MetricStats {
     /// the interval is the metric's whole range, infinite (`null` in JSON)
     /// for user-hours and data loss.
     pub mean_high: f64,
+    /// 1st percentile: for availability, where bad is low, the far tail
+    /// (the 99th percentile of the unavailability, from the same sketch).
+    pub p1: f64,
+    /// 5th percentile (for availability, the bad tail).
+    pub p5: f64,
     /// Median.
     pub p50: f64,
     /// 90th percentile.
@@ -79,6 +84,8 @@ impl MetricStats {
             mean: v(a.mean()),
             mean_low: v(lo),
             mean_high: v(hi),
+            p1: v(a.quantile(0.01)),
+            p5: v(a.quantile(0.05)),
             p50: v(a.quantile(0.5)),
             p90: v(a.quantile(0.9)),
             p95: v(a.quantile(0.95)),
@@ -179,6 +186,8 @@ struct CsvRow<'a> {
     mean: f64,
     mean_low: f64,
     mean_high: f64,
+    p1: f64,
+    p5: f64,
     p50: f64,
     p90: f64,
     p95: f64,
@@ -197,6 +206,47 @@ pub fn unit(metric: Metric) -> &'static str {
         Metric::UserHoursLost => "user-hours",
         Metric::Availability => "fraction",
         _ => "hours",
+    }
+}
+
+/// The most decimal places [`availability_places`] gives: a millisecond
+/// in ten years (the longest horizon) is 3e-12 of the run.
+const MAX_AVAILABILITY_PLACES: usize = 12;
+
+/// Decimal places that show each of `values` (availabilities: fractions
+/// that crowd just under 1) with its shortfall from 1 to two significant
+/// digits, so that 0.99906 reads `0.99906` and not `1.00`, and 0.9999990
+/// does not round up to 1: at least 2, at most 12. One number of places
+/// for a whole column keeps it aligned.
+///
+/// ```
+/// use outage::study::availability_places;
+/// assert_eq!(availability_places([0.99906]), 5); // shortfall 0.00094: 0.99906
+/// assert_eq!(availability_places([0.5, 0.999999]), 7); // shortfall 1e-6: 0.9999990
+/// assert_eq!(availability_places([1.0, 0.0]), 2);
+/// ```
+pub fn availability_places(values: impl IntoIterator<Item = f64>) -> usize {
+    values
+        .into_iter()
+        .map(|x| 1.0 - x)
+        .filter(|u| u.is_finite() && *u > 0.0)
+        // A shortfall of 0.00094 has its first digit in place 4 (ceil of
+        // -log10 = 3.03): two digits take 5 places.
+        .map(|u| (-u.log10()).ceil().max(0.0) as usize + 1)
+        .fold(2, usize::max)
+        .min(MAX_AVAILABILITY_PLACES)
+}
+
+/// A column of the study table: its heading and its statistic.
+type Column = (&'static str, fn(&MetricStats) -> f64);
+
+/// The statistics a table shows for a metric, from the median towards its
+/// bad runs: times and user-hours are bad when high (p90, p95, p99, max),
+/// availability when low (p5, p1, min).
+fn tail_columns(metric: Metric) -> &'static [Column] {
+    match metric {
+        Metric::Availability => &[("p50", |m| m.p50), ("p5", |m| m.p5), ("p1", |m| m.p1), ("min", |m| m.min)],
+        _ => &[("p50", |m| m.p50), ("p90", |m| m.p90), ("p95", |m| m.p95), ("p99", |m| m.p99), ("max", |m| m.max)],
     }
 }
 
@@ -228,6 +278,8 @@ impl StudyReport {
                         mean: m.mean,
                         mean_low: m.mean_low,
                         mean_high: m.mean_high,
+                        p1: m.p1,
+                        p5: m.p5,
                         p50: m.p50,
                         p90: m.p90,
                         p95: m.p95,
@@ -279,11 +331,18 @@ impl StudyReport {
             shown_unit,
             self.confidence * 100.0
         );
+        // Availability: as many places as its nines need, the same for
+        // every value in the table.
+        let places = availability_places(self.disasters.iter().flat_map(|d| &d.services).flat_map(|s| {
+            let m = s.metric(metric);
+            [m.mean, m.mean_low, m.mean_high, m.p50, m.p5, m.p1, m.min, m.max]
+        }));
         let fmt = |x: f64| match metric {
-            Metric::Availability => format!("{x:.5}"),
+            Metric::Availability => format!("{x:.places$}"),
             Metric::UserHoursLost => format!("{x:.0}"),
             _ => format!("{:.2}", x * scale),
         };
+        let tail = tail_columns(metric);
         let threshold_text = |x: f64| match metric.is_duration() {
             true => SimDuration::from_hours_f64(x).to_string(),
             false => fmt(x),
@@ -301,30 +360,14 @@ impl StudyReport {
                     s.metric(metric).above.iter().map(|e| format!("P(> {})", threshold_text(e.threshold))).collect()
                 })
                 .unwrap_or_default();
-            let mut header = vec![
-                "service".to_owned(),
-                "mean".into(),
-                "interval".into(),
-                "p50".into(),
-                "p90".into(),
-                "p95".into(),
-                "p99".into(),
-                "max".into(),
-            ];
+            let mut header = vec!["service".to_owned(), "mean".into(), "interval".into()];
+            header.extend(tail.iter().map(|(name, _)| (*name).to_owned()));
             header.extend(thresholds);
             t.set_header(header);
             for s in &d.services {
                 let m = s.metric(metric);
-                let mut row = vec![
-                    s.name.clone(),
-                    fmt(m.mean),
-                    format!("{}-{}", fmt(m.mean_low), fmt(m.mean_high)),
-                    fmt(m.p50),
-                    fmt(m.p90),
-                    fmt(m.p95),
-                    fmt(m.p99),
-                    fmt(m.max),
-                ];
+                let mut row = vec![s.name.clone(), fmt(m.mean), format!("{}-{}", fmt(m.mean_low), fmt(m.mean_high))];
+                row.extend(tail.iter().map(|(_, get)| fmt(get(m))));
                 row.extend(m.above.iter().map(|e| format!("{:.3} ({:.3}-{:.3})", e.probability, e.low, e.high)));
                 t.add_row(row);
             }

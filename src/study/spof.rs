@@ -5,15 +5,19 @@
 //! service) is taken out on its own, at `at` for `duration`, in `runs`
 //! seeded runs; each run is paired with the same run of the scenario with no
 //! disaster (random failures only), so what is reported is the loss's own
-//! effect: the mean user-hours lost beyond the quiet run, and the services
-//! it takes down (down longer than in the quiet run, in most runs).
+//! effect: the mean user-hours lost beyond the quiet run, the services it
+//! takes down (down longer than in the quiet run, in most runs), and those
+//! it only degrades (down or degraded longer, in most runs: a lost soft
+//! dependency, a pool short of servers).
 //!
 //! Some elements take nothing down when lost alone yet decide how long a
 //! disaster lasts: the tooling a failover needs, a traffic switch. These
 //! single points of *recovery* are found with [`Spof::during`]: each
 //! element is spared in turn in that disaster (nothing harms it, it needs
 //! none of its inputs; a spared service serves fully) and ranked by the
-//! user-hours sparing it saves, its own downtime not counted.
+//! user-hours sparing it saves, its own downtime not counted; the services
+//! it holds down or degraded are those down (or down or degraded) longer
+//! than with it spared, in most runs.
 //!
 //! ```
 //! use outage::{study::Spof, Scenario};
@@ -165,6 +169,7 @@ impl<'s> Spof<'s> {
             b.user_hours_lost
                 .total_cmp(&a.user_hours_lost)
                 .then(b.services_down.len().cmp(&a.services_down.len()))
+                .then(b.services_degraded.len().cmp(&a.services_degraded.len()))
                 .then(a.element.cmp(&b.element))
         });
         Ok(SpofReport {
@@ -210,7 +215,10 @@ impl<'s> Spof<'s> {
         };
         let services = model.services();
         let mut lost = 0.0;
+        // Per service: runs down longer, and runs impaired (down or
+        // degraded) longer, with the element fragile than spared.
         let mut worse = vec![0u64; services.len()];
+        let mut impaired = vec![0u64; services.len()];
         let mut numbers = Vec::new();
         for run in 0..self.runs {
             sim.run_numbers(&RunOptions { run, ..options.clone() }, &mut numbers)?;
@@ -224,20 +232,22 @@ impl<'s> Spof<'s> {
                 // alone, or as in the disaster) beyond the harm without.
                 let (fragile, spared) = if during.is_some() { (q, n) } else { (n, q) };
                 lost += fragile.user_hours_lost - spared.user_hours_lost;
-                worse[s] += u64::from(fragile.downtime > spared.downtime);
+                let down_longer = fragile.downtime > spared.downtime;
+                let impaired_time = |n: &Numbers| n.downtime.saturating_add(n.degraded);
+                worse[s] += u64::from(down_longer);
+                impaired[s] += u64::from(down_longer || impaired_time(fragile) > impaired_time(spared));
             }
         }
-        let services_down = services
-            .iter()
-            .zip(&worse)
-            .filter(|&(_, &w)| 2 * w > self.runs)
-            .map(|(s, _)| s.name().to_owned())
-            .collect();
+        let most = |runs: u64| 2 * runs > self.runs;
+        let named = |keep: &dyn Fn(usize) -> bool| {
+            (0..services.len()).filter(|&s| keep(s)).map(|s| services[s].name().to_owned()).collect()
+        };
         Ok(SpofRow {
             element: component.name().to_owned(),
             kind: component.kind().noun(),
             user_hours_lost: lost / self.runs as f64,
-            services_down,
+            services_down: named(&|s| most(worse[s])),
+            services_degraded: named(&|s| !most(worse[s]) && most(impaired[s])),
         })
     }
 }
@@ -258,6 +268,11 @@ pub struct SpofRow {
     /// with `during`, holds down (down longer than with it spared), in most
     /// runs; in scenario order.
     pub services_down: Vec<String>,
+    /// The services it degrades but does not take down: down or degraded
+    /// longer than in the quiet run (with `during`, than with it spared) in
+    /// most runs, but not down longer in most; in scenario order. A lost
+    /// soft dependency, or a pool short of servers, degrades.
+    pub services_degraded: Vec<String>,
 }
 
 /// Every element lost alone, most harmful first.
@@ -297,7 +312,7 @@ impl SpofReport {
                     "single points of failure - each element lost alone at {} for {}, {} paired runs, seed {}",
                     self.at, self.duration, self.runs, self.seed
                 );
-                "takes down"
+                "takes down; degrades"
             }
             Some(disaster) => {
                 let _ = writeln!(
@@ -305,16 +320,27 @@ impl SpofReport {
                     "single points of recovery in '{disaster}' - each element spared in turn, {} paired runs, seed {}",
                     self.runs, self.seed
                 );
-                "holds down"
+                "holds down; degraded"
             }
         };
         let _ = writeln!(out, " {:>4}  {:<28} {:<14} {:>16}  {holds}", "rank", "element", "kind", "user-hours lost");
-        for (k, r) in
-            self.rows.iter().filter(|r| r.user_hours_lost > 0.0 || !r.services_down.is_empty()).take(top).enumerate()
-        {
-            let down = if r.services_down.is_empty() { "-".to_owned() } else { r.services_down.join(", ") };
+        let harms =
+            |r: &&SpofRow| r.user_hours_lost > 0.0 || !r.services_down.is_empty() || !r.services_degraded.is_empty();
+        for (k, r) in self.rows.iter().filter(harms).take(top).enumerate() {
+            let down = match (r.services_down.is_empty(), r.services_degraded.is_empty()) {
+                (true, true) => "-".to_owned(),
+                (false, true) => r.services_down.join(", "),
+                (true, false) => format!("degraded: {}", r.services_degraded.join(", ")),
+                (false, false) => {
+                    format!("{}; degraded: {}", r.services_down.join(", "), r.services_degraded.join(", "))
+                }
+            };
             let _ =
                 writeln!(out, " {:>4}  {:<28} {:<14} {:>16.0}  {down}", k + 1, r.element, r.kind, r.user_hours_lost);
+        }
+        if self.rows.iter().filter(harms).take(top).any(|r| !r.services_degraded.is_empty()) {
+            let than = if self.during.is_some() { "with it spared" } else { "without its loss" };
+            let _ = writeln!(out, "degraded: down or degraded longer than {than} in most runs, though not down longer");
         }
         if self.during.is_none() {
             let _ = writeln!(

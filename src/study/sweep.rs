@@ -2,8 +2,10 @@
 //!
 //! A **sweep** runs a study for every value of one or two parameters (every
 //! combination of two), each value a patch of the scenario
-//! (`teams.ops.engineers=2,4,8,16`), and reports each service's mean and 95th
-//! percentile of a metric against the values. A **sensitivity** analysis
+//! (`teams.ops.engineers=2,4,8,16`), and reports each service's mean and
+//! bad tail of a metric against the values: the 95th percentile of a time
+//! or of user-hours, and for availability, where bad is low, the 5th and
+//! 1st percentiles and the minimum. A **sensitivity** analysis
 //! (a tornado) moves each parameter on its own to its low and its high
 //! value, everything else at baseline, and ranks the parameters by how much
 //! the metric moves. Every study uses the same seed, so the points differ by
@@ -175,6 +177,9 @@ impl<'s> Sweep<'s> {
                         service: s.name.clone(),
                         mean: m.mean,
                         p95: m.p95,
+                        p5: m.p5,
+                        p1: m.p1,
+                        min: m.min,
                     });
                 }
             }
@@ -195,8 +200,26 @@ pub struct SweepPoint {
     pub service: String,
     /// The metric's mean.
     pub mean: f64,
-    /// Its 95th percentile.
+    /// Its 95th percentile: the bad tail of a time or of user-hours.
     pub p95: f64,
+    /// Its 5th percentile: the bad tail of availability.
+    pub p5: f64,
+    /// Its 1st percentile.
+    pub p1: f64,
+    /// Its smallest value.
+    pub min: f64,
+}
+
+impl SweepPoint {
+    /// The statistics of its bad tail, as (label, value): the 95th
+    /// percentile of a time or of user-hours; for availability, the 5th and
+    /// 1st percentiles and the minimum (bad is low).
+    pub fn tail(&self, metric: Metric) -> Vec<(&'static str, f64)> {
+        match metric {
+            Metric::Availability => vec![("p5", self.p5), ("p1", self.p1), ("min", self.min)],
+            _ => vec![("p95", self.p95)],
+        }
+    }
 }
 
 /// The result of a sweep.
@@ -229,17 +252,34 @@ impl SweepReport {
         serde_json::to_string_pretty(self).expect("a sweep serializes")
     }
 
-    /// A table per disaster: the values, then each service's mean (p95).
+    /// A table per disaster: the values, then each service's mean and bad
+    /// tail (see [`SweepPoint::tail`]): `mean (p95)`, or for availability
+    /// `mean (p5, p1, min)` with as many places as its nines need.
     pub fn to_table(&self) -> String {
         use std::fmt::Write as _;
         let mut out = String::new();
+        let labels: Vec<&str> = match self.metric {
+            Metric::Availability => vec!["p5", "p1", "min"],
+            _ => vec!["p95"],
+        };
         let _ = writeln!(
             out,
-            "sweep of {} - {} ({}): mean (p95)",
+            "sweep of {} - {} ({}): mean ({})",
             self.parameters.join(", "),
             self.metric.as_str(),
-            self.unit
+            self.unit,
+            labels.join(", ")
         );
+        let places = match self.metric {
+            Metric::Availability => {
+                super::output::availability_places(self.points.iter().flat_map(|p| [p.mean, p.p5, p.p1, p.min]))
+            }
+            _ => 2,
+        };
+        let cell = |p: &SweepPoint| {
+            let tail: Vec<String> = p.tail(self.metric).iter().map(|(_, x)| format!("{x:.places$}")).collect();
+            format!("{:.places$} ({})", p.mean, tail.join(", "))
+        };
         let mut disasters: Vec<&str> = Vec::new();
         for p in &self.points {
             if !disasters.contains(&p.disaster.as_str()) {
@@ -261,17 +301,33 @@ impl SweepReport {
             let head = self.parameters.join(" / ");
             let width = rows.iter().map(|v| v.join(" / ").chars().count()).chain([head.chars().count(), 24]).max();
             let width = width.unwrap_or(24);
+            let cells: Vec<String> = rows
+                .iter()
+                .flat_map(|values| {
+                    services.iter().map(move |s| {
+                        self.points
+                            .iter()
+                            .find(|p| p.disaster == d && p.service == *s && &p.values == *values)
+                            .map_or("-".to_owned(), cell)
+                    })
+                })
+                .collect();
+            let cw = cells
+                .iter()
+                .map(|c| c.chars().count())
+                .chain(services.iter().map(|s| s.chars().count()))
+                .chain([20])
+                .max()
+                .unwrap_or(20);
             let _ = write!(out, " {head:<width$}");
             for s in &services {
-                let _ = write!(out, " {s:>20}");
+                let _ = write!(out, " {s:>cw$}");
             }
             let _ = writeln!(out);
-            for values in rows {
+            for (k, values) in rows.iter().enumerate() {
                 let _ = write!(out, " {:<width$}", values.join(" / "));
-                for s in &services {
-                    let p = self.points.iter().find(|p| p.disaster == d && p.service == *s && &p.values == values);
-                    let cell = p.map_or("-".to_owned(), |p| format!("{:.2} ({:.2})", p.mean, p.p95));
-                    let _ = write!(out, " {cell:>20}");
+                for c in &cells[k * services.len()..(k + 1) * services.len()] {
+                    let _ = write!(out, " {c:>cw$}");
                 }
                 let _ = writeln!(out);
             }
@@ -445,9 +501,16 @@ impl SensitivityReport {
         use std::fmt::Write as _;
         let mut out = String::new();
         let of = self.service.as_deref().map_or("every service".to_owned(), |s| format!("service '{s}'"));
+        // Availability (a mean over services and disasters) with its nines.
+        let p = match self.metric {
+            Metric::Availability => super::output::availability_places(
+                std::iter::once(self.baseline).chain(self.rows.iter().flat_map(|r| [r.at_low, r.at_high])),
+            ),
+            _ => 2,
+        };
         let _ = writeln!(
             out,
-            "sensitivity of {} ({}) of {of}, mean over the disasters; baseline {:.2}",
+            "sensitivity of {} ({}) of {of}, mean over the disasters; baseline {:.p$}",
             self.metric.as_str(),
             self.unit,
             self.baseline
@@ -456,7 +519,7 @@ impl SensitivityReport {
         let w = self.rows.iter().map(|r| label(r).chars().count()).max().unwrap_or(0).max(24);
         let _ = writeln!(out, " {:<w$} {:>16} {:>16} {:>16}", "parameter (low .. high)", "at low", "at high", "swing");
         for r in &self.rows {
-            let _ = writeln!(out, " {:<w$} {:>16.2} {:>16.2} {:>16.2}", label(r), r.at_low, r.at_high, r.swing);
+            let _ = writeln!(out, " {:<w$} {:>16.p$} {:>16.p$} {:>16.p$}", label(r), r.at_low, r.at_high, r.swing);
         }
         out
     }

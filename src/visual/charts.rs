@@ -7,6 +7,7 @@ use plotters::prelude::*;
 
 use crate::engine::RunReport;
 use crate::model::State;
+use crate::objective::Metric;
 use crate::study::{CompareReport, SensitivityReport, SweepPoint, SweepReport};
 
 const UP: RGBColor = RGBColor(200, 230, 201);
@@ -253,7 +254,10 @@ pub fn comparison(report: &CompareReport, disaster: &str, service: &str) -> Resu
 type Line = Vec<(SegmentValue<i32>, f64)>;
 
 /// A sweep: one service's metric against the first parameter's values:
-/// its mean and 95th percentile, or, with two parameters, its mean with one
+/// its mean and bad tail (the 95th percentile; for availability, where bad
+/// is low, the 5th and 1st percentiles and the minimum, on an axis that
+/// ends at 1 and starts below the lowest of them), or, with two
+/// parameters, its mean (and for availability its 5th percentile) with one
 /// line per value of the second.
 ///
 /// # Errors
@@ -272,11 +276,24 @@ pub fn sweep(report: &SweepReport, disaster: &str, service: &str) -> Result<Stri
         }
     }
     let x_of = |p: &SweepPoint| SegmentValue::CenterOf(xs.iter().position(|x| *x == p.values[0]).unwrap_or(0) as i32);
+    let availability = report.metric == Metric::Availability;
+    let tail_name = |label: &str| match label {
+        "p95" => "95th percentile",
+        "p5" => "5th percentile",
+        "p1" => "1st percentile",
+        _ => "minimum",
+    };
     let lines: Vec<(String, Line)> = match report.parameters.get(1) {
-        None => vec![
-            ("mean".to_owned(), points.iter().map(|p| (x_of(p), p.mean)).collect()),
-            ("95th percentile".to_owned(), points.iter().map(|p| (x_of(p), p.p95)).collect()),
-        ],
+        None => {
+            let mut lines = vec![("mean".to_owned(), points.iter().map(|p| (x_of(p), p.mean)).collect())];
+            let labels = points.first().map(|p| p.tail(report.metric)).unwrap_or_default();
+            for (k, (label, _)) in labels.iter().enumerate() {
+                let line =
+                    points.iter().map(|p| (x_of(p), p.tail(report.metric).get(k).map_or(0.0, |t| t.1))).collect();
+                lines.push((tail_name(label).to_owned(), line));
+            }
+            lines
+        }
         Some(second) => {
             let mut seconds: Vec<&str> = Vec::new();
             for p in &points {
@@ -286,9 +303,11 @@ pub fn sweep(report: &SweepReport, disaster: &str, service: &str) -> Result<Stri
             }
             seconds
                 .iter()
-                .map(|v| {
-                    let line = points.iter().filter(|p| p.values[1] == *v).map(|p| (x_of(p), p.mean)).collect();
-                    (format!("mean, {second} = {v}"), line)
+                .flat_map(|v| {
+                    let of_v = || points.iter().filter(|p| p.values[1] == *v);
+                    let mean = (format!("mean, {second} = {v}"), of_v().map(|p| (x_of(p), p.mean)).collect());
+                    let p5 = (format!("5th percentile, {second} = {v}"), of_v().map(|p| (x_of(p), p.p5)).collect());
+                    std::iter::once(mean).chain(availability.then_some(p5))
                 })
                 .collect()
         }
@@ -296,6 +315,17 @@ pub fn sweep(report: &SweepReport, disaster: &str, service: &str) -> Result<Stri
     let max = lines.iter().flat_map(|(_, l)| l.iter().map(|(_, y)| *y)).fold(0.0f64, f64::max);
     // All zero: an axis to 1, not ticks all reading 0.0.
     let max = if max > 0.0 { max } else { 1.0 };
+    // Availability crowds under 1: from a little below its lowest line to 1,
+    // labelled with the places its span needs.
+    let (y_lo, y_hi) = match availability {
+        true => {
+            let lowest = lines.iter().flat_map(|(_, l)| l.iter().map(|(_, y)| *y)).fold(1.0f64, f64::min);
+            let pad = ((1.0 - lowest) * 0.1).max(1e-9);
+            ((lowest - pad).max(0.0), 1.0 + pad)
+        }
+        false => (0.0, max * 1.1),
+    };
+    let axis = Axis::new(y_lo, y_hi);
     let labels: Vec<String> = xs.iter().map(|x| (*x).to_owned()).collect();
     let mut svg = String::new();
     {
@@ -310,16 +340,16 @@ pub fn sweep(report: &SweepReport, disaster: &str, service: &str) -> Result<Stri
             .x_label_area_size(40)
             .y_label_area_size(50)
             // A segmented range of 0..n has n + 1 segments: the last x is n - 1.
-            .build_cartesian_2d((0..xs.len() as i32 - 1).into_segmented(), 0f64..max * 1.1)
+            .build_cartesian_2d((0..xs.len() as i32 - 1).into_segmented(), y_lo..y_hi)
             .map_err(text)?;
-        chart
-            .configure_mesh()
-            .x_labels(xs.len())
-            .x_label_formatter(&|x| category(&labels, x))
-            .x_desc(report.parameters[0].as_str())
-            .y_desc(report.unit)
-            .draw()
-            .map_err(text)?;
+        let y_label = |y: &f64| axis.label(*y);
+        let x_label = |x: &SegmentValue<i32>| category(&labels, x);
+        let mut mesh = chart.configure_mesh();
+        mesh.x_labels(xs.len()).x_label_formatter(&x_label).x_desc(report.parameters[0].as_str()).y_desc(report.unit);
+        if availability {
+            mesh.y_label_formatter(&y_label);
+        }
+        mesh.draw().map_err(text)?;
         for (k, (label, line)) in lines.into_iter().enumerate() {
             let color = PALETTE[k % PALETTE.len()];
             chart

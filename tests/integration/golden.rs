@@ -15,7 +15,8 @@
 //! ```
 //!
 //! read the diff (`git diff tests/golden`), and say in the commit message why
-//! each file changed.
+//! each file changed. The same command regenerates the README's sample
+//! outputs (`presentation::golden_readme_samples_match_the_tool`).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -28,6 +28,9 @@ mod incidents;
 mod mechanisms;
 /// Monte Carlo studies, availability, objectives, `outage check`, shards.
 mod montecarlo;
+/// How numbers are shown: durations, availability's tail, blame tables,
+/// what fire destroyed, and the README's samples checked against the tool.
+mod presentation;
 /// Properties that must hold for any scenario (proptest).
 mod properties;
 /// Recovery: engineers, policies, failover, restarts, surges, deadlocks.

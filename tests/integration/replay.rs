@@ -422,7 +422,7 @@ fn servers_a_fire_destroys_stay_lost_without_replacement() {
     assert_eq!((d.room.as_str(), d.equipment.clone(), d.servers), ("hall", vec!["a".to_owned()], 100));
     assert_eq!((d.at, d.replaced_at), (at(h(1) + m(10)), None));
     let table = report.to_table(false);
-    assert!(table.contains("room 'hall' at 1h10m, 100 servers: a; not replaced by 1d"), "{table}");
+    assert!(table.contains("room 'hall' at 1h10m: a (100 servers in its pools); not replaced by 1d"), "{table}");
     assert_eq!(table.matches("destroyed by fire").count(), 1 + 1, "the section title and the cause: {table}");
     let json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
     assert_eq!(json["destroyed"][0]["servers"], 100);
