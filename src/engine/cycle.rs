@@ -344,8 +344,7 @@ impl Elimination {
                     (alpha, beta) = (self.rhs[u] + self.coef[u] * alpha, self.coef[u] * beta);
                 }
                 let head = self.walk[first] as usize;
-                self.solution[head] =
-                    if (1.0 - beta).abs() <= SINGULAR { current[head] } else { alpha / (1.0 - beta) };
+                self.solution[head] = if (1.0 - beta).abs() <= SINGULAR { current[head] } else { alpha / (1.0 - beta) };
                 self.mark[head] = 2;
                 // The rest of the loop, from its last unknown back.
                 for &u in self.walk[first + 1..].iter().rev() {
