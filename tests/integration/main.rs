@@ -26,6 +26,9 @@ mod incidents;
 mod mechanisms;
 /// Monte Carlo studies, availability, objectives, `outage check`, shards.
 mod montecarlo;
+/// Patches act on values: one value at one place, names as they are,
+/// templates and defaults patched, variants' cost bounded.
+mod patching;
 /// Properties that must hold for any scenario (proptest).
 mod properties;
 /// Recovery: engineers, policies, failover, restarts, surges, deadlocks.
