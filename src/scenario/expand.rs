@@ -18,7 +18,7 @@ pub const MAX_EXPANDED: usize = 200_000;
 /// in all, by default: each variant is the whole scenario patched and
 /// validated when the file loads. Raise it with
 /// `OUTAGE_MAX_VARIANT_VALUES`.
-pub const MAX_VARIANT_VALUES: usize = 20_000_000;
+pub const MAX_VARIANT_VALUES: usize = 3_000_000;
 
 /// The limit in force: [`MAX_VARIANT_VALUES`], or
 /// `OUTAGE_MAX_VARIANT_VALUES`.

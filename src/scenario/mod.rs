@@ -18,6 +18,11 @@
 //! at its template, names the element, and is said once for all the
 //! systems that share it.
 //!
+//! A scenario's `variants` are checked when it loads: each is the scenario
+//! as written (templates not expanded) with its [`Patch`]es applied to its
+//! values, then expanded and validated; the work all of them may cause is
+//! bounded ([`MAX_VARIANT_VALUES`]).
+//!
 //! Scenario files are untrusted input: loading never panics, and the file
 //! size and nesting depth are bounded.
 
@@ -487,23 +492,32 @@ fn check_variant(
     for (j, s) in variant.set.iter().enumerate() {
         patches.push(s.parse::<Patch>().map_err(|e| VariantError::Patch(j, e))?);
     }
-    let mut tree = base.clone();
-    for (j, p) in patches.iter().enumerate() {
-        patch::apply(&mut tree, p).map_err(|e| VariantError::Patch(j, e))?;
-    }
-    if let Some(budget) = budget {
-        let cost = expand::expanded_weight(&tree);
-        if cost > budget.left {
-            return Err(VariantError::Budget(format!(
-                "variant '{}': the variants cost more than the {} values validated that a file may cause (each \
-                 variant is the scenario patched, templates expanded, and validated when the file loads; this one \
-                 is {cost} values); use fewer variants, or set OUTAGE_MAX_VARIANT_VALUES to raise the limit",
+    let mut budget = budget;
+    let mut cost = 0usize;
+    let mut spend = |work: usize| {
+        cost = cost.saturating_add(work);
+        match budget.as_deref_mut() {
+            Some(b) if work > b.left => Err(VariantError::Budget(format!(
+                "variant '{}': the file's variants would make validate more than the {} values allowed (each is \
+                 the whole scenario, patched, templates expanded, validated when the file loads; this one is at \
+                 least {cost} values, and {} were left); use fewer variants, or set OUTAGE_MAX_VARIANT_VALUES to \
+                 raise the limit",
                 variant.name,
                 max_variant_values(),
-            )));
+                b.left + cost - work,
+            ))),
+            Some(b) => {
+                b.left -= work;
+                Ok(())
+            }
+            None => Ok(()),
         }
-        budget.left -= cost;
+    };
+    let mut tree = base.clone();
+    for (j, p) in patches.iter().enumerate() {
+        spend(patch::apply(&mut tree, p).map_err(|e| VariantError::Patch(j, e))?)?;
     }
+    spend(expand::expanded_weight(&tree))?;
     let spec: ScenarioSpec =
         tree::from_tree(tree).map_err(|e| VariantError::Invalid(format!("the patched scenario does not read: {e}")))?;
     Scenario::from_spec(spec).map_err(|e| {

@@ -203,12 +203,14 @@ pub(crate) fn options() -> ron::Options {
     ron::Options::default().with_default_extension(Extensions::IMPLICIT_SOME | Extensions::UNWRAP_VARIANT_NEWTYPES)
 }
 
-/// Applies `patch` to the scenario `tree`; the error names the patch.
-pub(crate) fn apply(root: &mut Tree, patch: &Patch) -> Result<(), String> {
+/// Applies `patch` to the scenario `tree`; the error names the patch. Returns
+/// the work it took: the elements looked at on the way and the values of
+/// the element its value was read in.
+pub(crate) fn apply(root: &mut Tree, patch: &Patch) -> Result<usize, String> {
     apply_inner(root, patch).map_err(|message| format!("{patch}: {message}"))
 }
 
-fn apply_inner(root: &mut Tree, patch: &Patch) -> Result<(), String> {
+fn apply_inner(root: &mut Tree, patch: &Patch) -> Result<usize, String> {
     if patch.path.first().is_some_and(|s| s == "variants") {
         return Err("a scenario's variants cannot be patched (a patched scenario has none)".into());
     }
@@ -220,7 +222,8 @@ fn apply_inner(root: &mut Tree, patch: &Patch) -> Result<(), String> {
             let text = nested(&target.nest, &patch.value);
             let (context, at) = context(root, &target.steps)?;
             let read = read(&context, &at, &text)?;
-            graft(root, &target.steps, &read, &at)
+            graft(root, &target.steps, &read, &at)?;
+            Ok(target.scanned + tree::weight(&context))
         }
         PatchOp::Append => {
             one_value(&patch.value)?;
@@ -231,7 +234,8 @@ fn apply_inner(root: &mut Tree, patch: &Patch) -> Result<(), String> {
                 let text = nested(&target.nest, &list);
                 let (context, at) = context(root, &target.steps)?;
                 let read = read(&context, &at, &text)?;
-                return graft(root, &target.steps, &read, &at);
+                graft(root, &target.steps, &read, &at)?;
+                return Ok(target.scanned + tree::weight(&context));
             };
             let (seq, wrappers) = tree::peel(node);
             if tree::items(seq).is_none() {
@@ -247,7 +251,7 @@ fn apply_inner(root: &mut Tree, patch: &Patch) -> Result<(), String> {
                 .ok_or("the value does not make an element of the list")?
                 .clone();
             tree::get_mut(root, &steps).and_then(tree::items_mut).ok_or("the path does not name a list")?.push(item);
-            Ok(())
+            Ok(target.scanned + tree::weight(&context))
         }
         PatchOp::Remove => {
             let want = name_of(&patch.value)?;
@@ -266,10 +270,11 @@ fn apply_inner(root: &mut Tree, patch: &Patch) -> Result<(), String> {
                 Err(Miss::Unknown(known)) => return Err(format!("no element '{want}' to remove ({known})")),
                 Err(miss @ Miss::Ambiguous(..)) => return Err(miss.say(&want)),
             };
+            let work = target.scanned + items.len();
             let mut steps = target.steps;
             steps.extend(std::iter::repeat_n(Step::Inner, wrappers));
             tree::get_mut(root, &steps).and_then(tree::items_mut).ok_or("the path does not name a list")?.remove(i);
-            Ok(())
+            Ok(work)
         }
     }
 }
@@ -281,11 +286,14 @@ fn apply_inner(root: &mut Tree, patch: &Patch) -> Result<(), String> {
 struct Target {
     steps: Vec<Step>,
     nest: Vec<String>,
+    /// Elements of lists looked at on the way.
+    scanned: usize,
 }
 
 fn resolve(root: &Tree, path: &[String]) -> Result<Target, String> {
     let mut node = root;
     let mut steps = Vec::with_capacity(path.len() + 2);
+    let mut scanned = 0usize;
     for (k, name) in path.iter().enumerate() {
         let at = match k {
             0 => "the scenario".to_owned(),
@@ -306,11 +314,12 @@ fn resolve(root: &Tree, path: &[String]) -> Result<Target, String> {
                         let known: Vec<&str> = fields.iter().map(|(f, _)| f.as_ref()).collect();
                         return Err(format!("{at} has no field '{bad}' (fields: {})", known.join(", ")));
                     }
-                    return Ok(Target { steps, nest });
+                    return Ok(Target { steps, nest, scanned });
                 }
             }
         } else if let Some(items) = tree::items(peeled) {
             steps.extend(std::iter::repeat_n(Step::Inner, wrappers));
+            scanned = scanned.saturating_add(items.len());
             let i = match find_item(items, name) {
                 Ok(i) => i,
                 Err(Miss::Unknown(known)) => return Err(format!("{at} has no '{name}' ({known})")),
@@ -322,7 +331,7 @@ fn resolve(root: &Tree, path: &[String]) -> Result<Target, String> {
             return Err(format!("{at} holds no fields or elements (it cannot have '{name}')"));
         }
     }
-    Ok(Target { steps, nest: Vec::new() })
+    Ok(Target { steps, nest: Vec::new(), scanned })
 }
 
 fn is_identifier(s: &str) -> bool {
@@ -354,27 +363,79 @@ fn name_of(value: &str) -> Result<String, String> {
 }
 
 /// The scenario to read a value in: every field the scenario needs left
-/// empty, but the field the patch is in, holding (for a list) only the
-/// element the patch is in. With the hole's path in it. The value is read
-/// with the type of its place, at the cost of that element, not of the
+/// empty, but the field the patch is in, and in each list on the way only
+/// the element on the path; with the hole's path in it. The value is read
+/// with the type of its place, at the cost of its ancestors, not of the
 /// whole scenario.
 fn context(root: &Tree, steps: &[Step]) -> Result<(Tree, Vec<Step>), String> {
     let mut context = tree::to_tree(&ScenarioSpec::default())?;
-    let mut at = steps.to_vec();
-    let Some(Step::Field(top)) = steps.first() else { return Err("the path is empty".into()) };
-    if steps.len() > 1
+    let Some((Step::Field(top), below)) = steps.split_first() else { return Err("the path is empty".into()) };
+    let mut at = vec![Step::Field(top.clone())];
+    if !below.is_empty()
         && let Some((key, value)) = tree::field(root, top)
     {
-        let value = match (value, steps.get(1)) {
-            (Value::Seq(items), Some(&Step::Index(i))) => {
-                at[1] = Step::Index(0);
-                Value::Seq(items.get(i).cloned().into_iter().collect())
-            }
-            _ => value.clone(),
-        };
+        let value = narrow(value, below, &mut at);
         tree::set_field(&mut context, &[], top, Some((key.clone(), value)));
+    } else {
+        at.extend_from_slice(below);
     }
     Ok((context, at))
+}
+
+/// A copy of what `path` passes through in `node`: lists cut to the element
+/// on the path (its step in `at` becomes 0), other fields as they are, the
+/// value at the end left out (the hole's text replaces it).
+fn narrow(node: &Tree, path: &[Step], at: &mut Vec<Step>) -> Tree {
+    let Some((step, rest)) = path.split_first() else { return Value::Unit };
+    match (step, node) {
+        (Step::Index(i), Value::Seq(items)) => {
+            at.push(Step::Index(0));
+            Value::Seq(items.get(*i).map(|x| narrow(x, rest, at)).into_iter().collect())
+        }
+        (Step::Field(name), Value::Struct(st)) if matches!(st.data, Data::Struct { .. }) => {
+            at.push(step.clone());
+            let Data::Struct { fields } = &st.data else { return node.clone() };
+            let data = narrow_fields(fields, name, rest, at);
+            Value::Struct(Box::new(serde_content::Struct { name: st.name.clone(), data }))
+        }
+        (Step::Field(name), Value::Enum(e)) if matches!(e.data, Data::Struct { .. }) => {
+            at.push(step.clone());
+            let Data::Struct { fields } = &e.data else { return node.clone() };
+            let data = narrow_fields(fields, name, rest, at);
+            Value::Enum(Box::new(serde_content::Enum {
+                name: e.name.clone(),
+                variant_index: e.variant_index,
+                variant: e.variant.clone(),
+                data,
+            }))
+        }
+        (Step::Inner, Value::Option(Some(x))) => {
+            at.push(Step::Inner);
+            Value::Option(Some(Box::new(narrow(x, rest, at))))
+        }
+        (Step::Inner, Value::Enum(e)) if matches!(e.data, Data::NewType { .. }) => {
+            at.push(Step::Inner);
+            let Data::NewType { value } = &e.data else { return node.clone() };
+            Value::Enum(Box::new(serde_content::Enum {
+                name: e.name.clone(),
+                variant_index: e.variant_index,
+                variant: e.variant.clone(),
+                data: Data::NewType { value: narrow(value, rest, at) },
+            }))
+        }
+        // Anything else (a tuple, a newtype struct: none in a scenario) is
+        // copied whole, the path kept as it is.
+        _ => {
+            at.extend_from_slice(path);
+            node.clone()
+        }
+    }
+}
+
+fn narrow_fields(fields: &[tree::Field], name: &str, rest: &[Step], at: &mut Vec<Step>) -> Data<'static> {
+    let fields =
+        fields.iter().map(|(k, v)| (k.clone(), if k == name { narrow(v, rest, at) } else { v.clone() })).collect();
+    Data::Struct { fields }
 }
 
 /// Reads `context` with `text` at `at`, as a scenario file is read, and

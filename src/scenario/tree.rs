@@ -241,14 +241,19 @@ fn data_strings(d: &mut Data<'static>, f: &mut impl FnMut(&mut Cow<'static, str>
 /// as `text` instead: in place of the value there, or as an added field if
 /// the hole's last step is a field its struct does not have.
 pub(crate) fn write(tree: &Tree, hole: Option<&[Step]>, text: &str) -> Result<String, String> {
-    let mut w = Writer { out: String::new(), text };
+    let mut w = Writer { out: String::new(), text, written: false };
     w.value(tree, hole)?;
-    Ok(w.out)
+    match (hole, w.written) {
+        (Some(_), false) => Err("the place to write the value was not found".into()),
+        _ => Ok(w.out),
+    }
 }
 
 struct Writer<'a> {
     out: String,
     text: &'a str,
+    /// Whether the hole's text has been written.
+    written: bool,
 }
 
 /// The rest of the hole's path below `step`, if the hole is below it.
@@ -274,6 +279,7 @@ impl Writer<'_> {
             self.out.push('\n');
             self.out.push_str(self.text);
             self.out.push('\n');
+            self.written = true;
             return Ok(());
         }
         match v {
@@ -358,6 +364,7 @@ impl Writer<'_> {
             && !fields.iter().any(|(k, _)| k == name)
         {
             let _ = write!(self.out, "{name}: \n{}\n", self.text);
+            self.written = true;
         }
         Ok(())
     }

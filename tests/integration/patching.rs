@@ -7,6 +7,8 @@
 use outage::Scenario;
 use outage::scenario::spec::*;
 use outage::scenario::{MAX_VARIANT_VALUES, Patch};
+use outage::synthetic::Estate;
+use proptest::prelude::*;
 
 use crate::common::load;
 
@@ -210,28 +212,81 @@ fn a_non_finite_number_in_a_template_is_refused_once_at_the_template() {
 #[test]
 fn what_variants_cost_is_bounded() {
     // Each variant is the whole scenario, templates expanded, validated at
-    // load. A template service with 200 tags is 209 values (the struct;
+    // load. A template service with 15 tags is 24 values (the struct;
     // name, users, priority, demand; the deployments list, its deployment
-    // and its pool; the tags list and its 200 tags) and its pool 6 (the
-    // struct; name, room, servers; boot's variant and its duration): 215 a
-    // system. 100,000 systems (200,000 elements, as many as templates may
-    // make) are 21,500,000 values, more than the 20,000,000 a file's
-    // variants may cost: refused before any of it is built, at the variant.
-    assert_eq!(MAX_VARIANT_VALUES, 20_000_000);
-    let tags = vec![r#""t""#; 200].join(", ");
+    // and its pool; the tags list and its 15 tags) and its pool 6 (the
+    // struct; name, room, servers; boot's variant and its duration): 30 a
+    // system. 100,000 systems are 3,000,000 values, and the scenario around
+    // them more: past the 3,000,000 a file's variants may cost, refused
+    // before any of it is built, at the variant.
+    assert_eq!(MAX_VARIANT_VALUES, 3_000_000);
+    let tags = vec![r#""t""#; 15].join(", ");
     let systems = SYSTEMS.replace("count: 3", "count: 1").replace("CAPACITY)]", &format!(")], tags: [{tags}]"));
     let variants = r#"variants: [Variant(name: "small", set: ["systems.app.count=100"]),
                  Variant(name: "huge", set: ["systems.app.count=100000"])],"#;
     let src = with(MINIMAL, &format!("{systems}\n    {variants}"));
     let err = Scenario::from_ron_str(&src).unwrap_err();
     let [d] = err.diagnostics() else { panic!("one diagnostic, not:\n{err}") };
-    assert!(d.message.starts_with("variant 'huge': the variants cost more than the 20000000 values"), "{d}");
+    assert!(
+        d.message.starts_with("variant 'huge': the file's variants would make validate more than the 3000000 values"),
+        "{d}"
+    );
     let line = src.lines().nth(d.position.unwrap().line - 1).unwrap();
     assert!(line.contains(r#"Variant(name: "huge""#), "{line}");
-    // Without it the file loads: 100 systems are 21,500 values.
+    // Without it the file loads: 100 systems are 3,000 values.
     let small = with(MINIMAL, &format!("{systems}\n    {}", variants.replace("count=100000", "count=2")));
     assert_eq!(load(&small).variant("small").unwrap().spec().services.len(), 102);
     // A variant cannot patch the variants.
     let err = patched(&load(&small), &[r#"variants.small.name="big""#]).unwrap_err();
     assert!(err.contains("variants cannot be patched"), "{err}");
+}
+
+/// The bundled scenarios, as text.
+const BUNDLED: [&str; 6] = [
+    MINIMAL,
+    include_str!("../../scenarios/kakao_pangyo_2022.ron"),
+    include_str!("../../scenarios/samsung_sds_gwacheon_2014.ron"),
+    include_str!("../../scenarios/hall_battery_fire.ron"),
+    include_str!("../../scenarios/tooling_deadlock.ron"),
+    include_str!("../../scenarios/utility_disturbance.ron"),
+];
+
+/// No patch, no change: the scenario as written goes to the tree patches
+/// act on and back unchanged (a patched scenario has no variants).
+fn round_trips(s: &Scenario) -> Result<(), TestCaseError> {
+    let mut expected = s.spec().clone();
+    expected.variants.clear();
+    let back = s.patched(&[]).map_err(|e| TestCaseError::fail(e.to_string()))?;
+    prop_assert_eq!(back.spec(), &expected);
+    Ok(())
+}
+
+#[test]
+fn every_bundled_scenario_round_trips() {
+    for src in BUNDLED {
+        round_trips(&load(src)).unwrap();
+    }
+    // With templates too: the expanded scenario is the same.
+    round_trips(&load(&with(MINIMAL, &SYSTEMS.replace("CAPACITY", ", capacity: 1.0")))).unwrap();
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// Generated estates round-trip, and a patch to one service's users
+    /// changes that and nothing else.
+    #[test]
+    fn generated_scenarios_round_trip_and_patches_stay_in_place(
+        sites in 1u32..4, services in 1u32..40, seed in any::<u64>(), pick in any::<usize>(), users in 0u64..1_000_000,
+    ) {
+        let estate = Estate { sites, servers: 2_000, services, seed };
+        let s = Scenario::from_spec(estate.spec().unwrap()).unwrap();
+        round_trips(&s)?;
+        let k = pick % s.spec().services.len();
+        let name = s.spec().services[k].name.clone();
+        let p = s.patched(&[format!("services.{name}.users={users}").parse().unwrap()]).unwrap();
+        let mut expected = s.spec().clone();
+        expected.services[k].users = users;
+        prop_assert_eq!(p.spec(), &expected);
+    }
 }
