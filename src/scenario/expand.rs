@@ -78,9 +78,33 @@ pub(crate) fn expand(mut spec: ScenarioSpec) -> Result<(ScenarioSpec, Origins, V
         problems.push(Problem { path, message, related: None });
     };
     let mut total = 0usize;
+    let mut text = 0usize;
+    let mut templates = Vec::with_capacity(systems.len());
     for (s, t) in systems.iter().enumerate() {
         let path = SpecPath::at("systems", s);
         let owner = format!("systems '{}'", t.name);
+        // Each element as a tree once; each system's copy is read from it.
+        let pools = trees(&t.pools, &path.field("pools"))?;
+        let services = trees(&t.services, &path.field("services"))?;
+        // No more than a file may hold: the text of one system (each
+        // `{system}` as long as a system's name), times the systems.
+        let name = t.name.len() + 1 + t.count.to_string().len();
+        let one = pools.iter().chain(&services).map(|e| text_size(e, name)).fold(0usize, usize::saturating_add);
+        text = text.saturating_add(one.saturating_mul(t.count as usize));
+        let limit = usize::try_from(super::max_file_bytes()).unwrap_or(usize::MAX);
+        if text > limit {
+            problem(
+                &mut problems,
+                path.field("count"),
+                format!(
+                    "{owner}: templates expand into more than {limit} bytes of scenario in all, the most a file may \
+                     hold ({} systems of {one} bytes here)",
+                    t.count
+                ),
+            );
+            return Err(problems);
+        }
+        templates.push((pools, services));
         if t.name.trim().is_empty() {
             problem(&mut problems, path.field("name"), "systems need a name to number them by".into());
         }
@@ -111,11 +135,8 @@ pub(crate) fn expand(mut spec: ScenarioSpec) -> Result<(ScenarioSpec, Origins, V
     if !problems.is_empty() {
         return Err(problems);
     }
-    for (s, t) in systems.iter().enumerate() {
+    for (s, (t, (pools, services))) in systems.iter().zip(&templates).enumerate() {
         let path = SpecPath::at("systems", s);
-        // Each element as a tree once; each system's copy is read from it.
-        let pools = trees(&t.pools, &path.field("pools"))?;
-        let services = trees(&t.services, &path.field("services"))?;
         let width = t.count.to_string().len();
         for k in 1..=t.count {
             let name = format!("{}-{k:0width$}", t.name);
@@ -167,6 +188,15 @@ fn number(n: &serde_content::Number) -> usize {
         N::U64(x) => usize::try_from(x).unwrap_or(usize::MAX),
         _ => 0,
     }
+}
+
+/// The length of a template element written as RON, with each `{system}`
+/// as long as `name`: about what one system adds to the scenario.
+fn text_size(element: &Tree, name: usize) -> usize {
+    let mut occurrences = 0usize;
+    tree::each_str(element, &mut |s| occurrences = occurrences.saturating_add(s.matches("{system}").count()));
+    let written = tree::write(element, None, "").map_or(usize::MAX, |t| t.len());
+    written.saturating_add(occurrences.saturating_mul(name))
 }
 
 /// Template elements as trees.

@@ -41,7 +41,7 @@ use std::path::{Path, PathBuf};
 
 pub use expand::{MAX_EXPANDED, MAX_VARIANT_VALUES, max_variant_values};
 pub use locate::Position;
-pub use patch::{Patch, PatchOp};
+pub use patch::{MAX_PATH_STEPS, Patch, PatchOp};
 use ron::extensions::Extensions;
 
 use self::spec::ScenarioSpec;

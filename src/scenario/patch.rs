@@ -210,7 +210,14 @@ pub(crate) fn apply(root: &mut Tree, patch: &Patch) -> Result<usize, String> {
     apply_inner(root, patch).map_err(|message| format!("{patch}: {message}"))
 }
 
+/// The most steps a patch's path may have (a scenario is never nested
+/// half as deep).
+pub const MAX_PATH_STEPS: usize = 64;
+
 fn apply_inner(root: &mut Tree, patch: &Patch) -> Result<usize, String> {
+    if patch.path.len() > MAX_PATH_STEPS {
+        return Err(format!("the path has {} steps; a scenario is at most {MAX_PATH_STEPS} deep", patch.path.len()));
+    }
     if patch.path.first().is_some_and(|s| s == "variants") {
         return Err("a scenario's variants cannot be patched (a patched scenario has none)".into());
     }

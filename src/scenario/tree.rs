@@ -211,6 +211,30 @@ fn data_weight(d: &Data<'static>) -> usize {
     }
 }
 
+/// Calls `f` with every string in the tree.
+pub(crate) fn each_str(v: &Tree, f: &mut dyn FnMut(&str)) {
+    let data = match v {
+        Value::String(s) => return f(s),
+        Value::Seq(items) | Value::Tuple(items) => return items.iter().for_each(|x| each_str(x, f)),
+        Value::Map(entries) => {
+            return entries.iter().for_each(|(k, v)| {
+                each_str(k, f);
+                each_str(v, f);
+            });
+        }
+        Value::Option(Some(x)) => return each_str(x, f),
+        Value::Struct(st) => &st.data,
+        Value::Enum(e) => &e.data,
+        _ => return,
+    };
+    match data {
+        Data::Unit => {}
+        Data::NewType { value } => each_str(value, f),
+        Data::Tuple { values } => values.iter().for_each(|x| each_str(x, f)),
+        Data::Struct { fields } => fields.iter().for_each(|(_, x)| each_str(x, f)),
+    }
+}
+
 /// Applies `f` to every string in the tree.
 pub(crate) fn for_each_string(v: &mut Tree, f: &mut impl FnMut(&mut Cow<'static, str>)) {
     match v {

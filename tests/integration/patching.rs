@@ -75,6 +75,11 @@ fn a_struct_left_to_its_default_can_be_stepped_into() {
     assert_eq!(explicit.spec().recovery.policy, PolicySpec::Explicit(vec!["db".into(), "web".into()]));
     let explicit = patched(&explicit, &["recovery.policy-=db"]).unwrap();
     assert_eq!(explicit.spec().recovery.policy, PolicySpec::Explicit(vec!["web".into()]));
+    // A path longer than any scenario is deep is refused before it is
+    // followed (64 steps at most).
+    let long = format!("recovery{}=1", ".x".repeat(64));
+    let err = patched(&base, &[&long]).unwrap_err();
+    assert!(err.ends_with("the path has 65 steps; a scenario is at most 64 deep"), "{err}");
     // A field that does not exist is still refused, by ron, naming it.
     let err = patched(&base, &["recovery.polcy=ByUsers"]).unwrap_err();
     assert!(err.contains("recovery.polcy=ByUsers: Unexpected field named `polcy`"), "{err}");
@@ -207,6 +212,26 @@ fn a_non_finite_number_in_a_template_is_refused_once_at_the_template() {
             assert!(d.message.ends_with("(and the same in 2 more systems of this template)"), "{d}");
         }
     }
+}
+
+#[test]
+fn a_template_expands_into_no_more_than_a_file_may_hold() {
+    // Counted in elements only, a small file could expand into gigabytes:
+    // here each of 100 systems has 100 tags "{system}", each as long as a
+    // system's name: 10,000 characters, a dash and 3 digits. That is at
+    // least 100 x 100 x 10,004 = 100,040,000 bytes, more than the
+    // 67,108,864 (64 MiB) a scenario file may hold: refused, at the count.
+    let name = "n".repeat(10_000);
+    let tags = vec![r#""{system}""#; 100].join(", ");
+    let systems = SYSTEMS
+        .replace(r#"name: "app", count: 3"#, &format!(r#"name: "{name}", count: 100"#))
+        .replace("CAPACITY)]", &format!(")], tags: [{tags}]"));
+    let src = with(MINIMAL, &systems);
+    let err = Scenario::from_ron_str(&src).unwrap_err();
+    let [d] = err.diagnostics() else { panic!("one diagnostic, not:\n{err}") };
+    assert!(d.message.contains("templates expand into more than 67108864 bytes of scenario in all"), "{d}");
+    let line = src.lines().nth(d.position.unwrap().line - 1).unwrap();
+    assert!(line.contains("count: 100"), "{line}");
 }
 
 #[test]
