@@ -302,7 +302,7 @@ fn resolve(root: &Tree, path: &[String]) -> Result<Target, String> {
     let mut steps = Vec::with_capacity(path.len() + 2);
     let mut scanned = 0usize;
     for (k, name) in path.iter().enumerate() {
-        let at = match k {
+        let at = || match k {
             0 => "the scenario".to_owned(),
             _ => format!("'{}'", path[..k].join(".")),
         };
@@ -317,9 +317,13 @@ fn resolve(root: &Tree, path: &[String]) -> Result<Target, String> {
                     // Not written (a default): it is written with the
                     // patch, and ron says whether the field exists.
                     let nest = path[k + 1..].to_vec();
-                    if let Some(bad) = std::iter::once(name).chain(&nest).find(|n| !is_identifier(n)) {
+                    if !is_identifier(name) {
                         let known: Vec<&str> = fields.iter().map(|(f, _)| f.as_ref()).collect();
-                        return Err(format!("{at} has no field '{bad}' (fields: {})", known.join(", ")));
+                        return Err(format!("{} has no field '{name}' (fields: {})", at(), known.join(", ")));
+                    }
+                    if let Some(bad) = nest.iter().find(|n| !is_identifier(n)) {
+                        let absent = path[..=k].join(".");
+                        return Err(format!("'{absent}' is left to its default: it holds no '{bad}' to step into"));
                     }
                     return Ok(Target { steps, nest, scanned });
                 }
@@ -329,13 +333,13 @@ fn resolve(root: &Tree, path: &[String]) -> Result<Target, String> {
             scanned = scanned.saturating_add(items.len());
             let i = match find_item(items, name) {
                 Ok(i) => i,
-                Err(Miss::Unknown(known)) => return Err(format!("{at} has no '{name}' ({known})")),
-                Err(miss @ Miss::Ambiguous(..)) => return Err(format!("in {at}, {}", miss.say(name))),
+                Err(Miss::Unknown(known)) => return Err(format!("{} has no '{name}' ({known})", at())),
+                Err(miss @ Miss::Ambiguous(..)) => return Err(format!("in {}, {}", at(), miss.say(name))),
             };
             steps.push(Step::Index(i));
             node = &items[i];
         } else {
-            return Err(format!("{at} holds no fields or elements (it cannot have '{name}')"));
+            return Err(format!("{} holds no fields or elements (it cannot have '{name}')", at()));
         }
     }
     Ok(Target { steps, nest: Vec::new(), scanned })
