@@ -228,7 +228,8 @@ fn apply_inner(root: &mut Tree, patch: &Patch) -> Result<usize, String> {
             one_value(&patch.value)?;
             let text = nested(&target.nest, &patch.value);
             let (context, at) = context(root, &target.steps)?;
-            let read = read(&context, &at, &text)?;
+            let read =
+                read(&context, &at, &text).map_err(|e| through_default(&context, &at, &target, &patch.path, e))?;
             graft(root, &target.steps, &read, &at)?;
             Ok(target.scanned + tree::weight(&context))
         }
@@ -240,7 +241,8 @@ fn apply_inner(root: &mut Tree, patch: &Patch) -> Result<usize, String> {
                 // No list there yet: the field is added, holding the value.
                 let text = nested(&target.nest, &list);
                 let (context, at) = context(root, &target.steps)?;
-                let read = read(&context, &at, &text)?;
+                let read =
+                    read(&context, &at, &text).map_err(|e| through_default(&context, &at, &target, &patch.path, e))?;
                 graft(root, &target.steps, &read, &at)?;
                 return Ok(target.scanned + tree::weight(&context));
             };
@@ -267,7 +269,8 @@ fn apply_inner(root: &mut Tree, patch: &Patch) -> Result<usize, String> {
                 // A list left empty is not written: say so, unless the
                 // field does not exist at all.
                 let (context, at) = context(root, &target.steps)?;
-                read(&context, &at, &nested(&target.nest, "[]"))?;
+                read(&context, &at, &nested(&target.nest, "[]"))
+                    .map_err(|e| through_default(&context, &at, &target, &patch.path, e))?;
                 return Err(format!("no element '{want}' to remove ('{path}' is empty)"));
             };
             let (seq, wrappers) = tree::peel(node);
@@ -283,6 +286,24 @@ fn apply_inner(root: &mut Tree, patch: &Patch) -> Result<usize, String> {
             tree::get_mut(root, &steps).and_then(tree::items_mut).ok_or("the path does not name a list")?.remove(i);
             Ok(work)
         }
+    }
+}
+
+/// Why a patch through a field the scenario leaves to its default (so
+/// written with the patch as nested fields) did not read: the field is an
+/// empty list, or not a struct of those fields.
+fn through_default(context: &Tree, at: &[Step], target: &Target, path: &[String], error: Unread) -> String {
+    let Some(first) = target.nest.first() else { return error.into() };
+    if matches!(error, Unread::Ron(ron::Error::NoSuchStructField { .. })) {
+        return error.into(); // a struct, without that field: ron names the fields
+    }
+    let absent = path[..path.len() - target.nest.len()].join(".");
+    match read(context, at, "[]") {
+        Ok(_) => format!("'{absent}' has no '{first}' (the list is empty)"),
+        Err(_) => format!(
+            "'{absent}' is left to its default and does not read as ({first}: ...): set it whole ({})",
+            String::from(error)
+        ),
     }
 }
 
@@ -451,10 +472,26 @@ fn narrow_fields(fields: &[tree::Field], name: &str, rest: &[Step], at: &mut Vec
 
 /// Reads `context` with `text` at `at`, as a scenario file is read, and
 /// returns it as a tree.
-fn read(context: &Tree, at: &[Step], text: &str) -> Result<Tree, String> {
-    let src = tree::write(context, Some(at), text)?;
-    let spec: ScenarioSpec = options().from_str(&src).map_err(|e| e.code.to_string())?;
-    tree::to_tree(&spec)
+fn read(context: &Tree, at: &[Step], text: &str) -> Result<Tree, Unread> {
+    let src = tree::write(context, Some(at), text).map_err(Unread::Other)?;
+    let spec: ScenarioSpec = options().from_str(&src).map_err(|e| Unread::Ron(e.code))?;
+    tree::to_tree(&spec).map_err(Unread::Other)
+}
+
+/// Why a value did not read.
+enum Unread {
+    /// ron's reason.
+    Ron(ron::Error),
+    Other(String),
+}
+
+impl From<Unread> for String {
+    fn from(e: Unread) -> String {
+        match e {
+            Unread::Ron(e) => e.to_string(),
+            Unread::Other(m) => m,
+        }
+    }
 }
 
 /// Puts the value at `at` in `read` into `root` at `steps` (the same place),

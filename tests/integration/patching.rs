@@ -75,6 +75,15 @@ fn a_struct_left_to_its_default_can_be_stepped_into() {
     assert_eq!(explicit.spec().recovery.policy, PolicySpec::Explicit(vec!["db".into(), "web".into()]));
     let explicit = patched(&explicit, &["recovery.policy-=db"]).unwrap();
     assert_eq!(explicit.spec().recovery.policy, PolicySpec::Explicit(vec!["web".into()]));
+    // Through what is not there: an empty list, or a variant that must be
+    // set whole.
+    let err = patched(&base, &["systems.app.count=2"]).unwrap_err();
+    assert!(err.ends_with("systems.app.count=2: 'systems' has no 'app' (the list is empty)"), "{err}");
+    let err = patched(&base, &[r#"services.web.failover.detection=Fixed("1m")"#]).unwrap_err();
+    assert!(
+        err.contains("'services.web.failover' is left to its default and does not read as (detection: ...)"),
+        "{err}"
+    );
     // A path longer than any scenario is deep is refused before it is
     // followed (64 steps at most).
     let long = format!("recovery{}=1", ".x".repeat(64));
@@ -313,5 +322,108 @@ proptest! {
         let mut expected = s.spec().clone();
         expected.services[k].users = users;
         prop_assert_eq!(p.spec(), &expected);
+    }
+}
+
+/// Steps a patch path may take: real names, fields and indices, and
+/// things that name nothing.
+const STEPS: &[&str] = &[
+    "services",
+    "pools",
+    "power",
+    "sites",
+    "disasters",
+    "recovery",
+    "systems",
+    "variants",
+    "horizon",
+    "name",
+    "web",
+    "db",
+    "web-servers",
+    "db-servers",
+    "dc1",
+    "hall",
+    "rooms",
+    "diesel",
+    "battery-fire",
+    "grid-outage",
+    "hazards",
+    "electrical",
+    "deployments",
+    "depends_on",
+    "soft_depends_on",
+    "users",
+    "servers",
+    "boot",
+    "policy",
+    "failover",
+    "detection",
+    "spread",
+    "probability",
+    "feeds",
+    "tags",
+    "0",
+    "1",
+    "9",
+    "x",
+    "\"a.b\"",
+    "é",
+    "-",
+    "+",
+];
+
+/// Values: well-formed of many types, and broken ones.
+const VALUES: &[&str] = &[
+    "1",
+    "0",
+    "-1",
+    "1e308",
+    "NaN",
+    "inf",
+    "\"db\"",
+    "\"web\"",
+    "Fixed(\"1h\")",
+    "(pool: \"db-servers\")",
+    "ByUsers",
+    "[\"db\"]",
+    "(",
+    ")",
+    "1, x: 2",
+    "None",
+    "Some(1)",
+    "\"",
+    "Automatic(detection: Fixed(\"1m\"), switch: Fixed(\"1m\"))",
+    "// c",
+    "r#\"x\"#",
+    "cache",
+    "(service: \"db\", impact: 0.5)",
+    "[]",
+    "()",
+    "\"10m\"",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
+    /// Any patch is applied or refused with a reason, never a panic; a
+    /// refusal of the patch itself names it.
+    #[test]
+    fn any_patch_is_applied_or_refused(
+        steps in prop::collection::vec(prop::sample::select(STEPS), 1..6),
+        op in prop::sample::select(&["=", "+=", "-="][..]),
+        value in prop::sample::select(VALUES),
+    ) {
+        let text = format!("{}{op}{value}", steps.join("."));
+        let Ok(patch) = text.parse::<Patch>() else { return Ok(()) };
+        let base = load(MINIMAL);
+        if let Err(e) = base.patched(std::slice::from_ref(&patch)) {
+            prop_assert!(!e.diagnostics().is_empty());
+            // Each problem names the patch, or is a problem of the patched
+            // scenario, located by its path.
+            for d in e.diagnostics() {
+                prop_assert!(d.message.starts_with(&patch.to_string()) || d.path.is_some(), "{d}");
+            }
+        }
     }
 }
