@@ -171,8 +171,12 @@ pub(crate) fn expanded_weight(scenario: &Tree) -> usize {
             Some(Tree::Number(n)) => number(n),
             _ => 0,
         };
-        let one: usize =
-            ["pools", "services"].iter().filter_map(|f| tree::field(t, f)).map(|(_, v)| tree::weight(v)).sum();
+        // The elements of one system (not the lists that hold them).
+        let one: usize = ["pools", "services"]
+            .iter()
+            .filter_map(|f| tree::field(t, f))
+            .map(|(_, v)| tree::weight(v).saturating_sub(1))
+            .sum();
         total = total.saturating_add(count.saturating_mul(one));
     }
     total
