@@ -32,15 +32,6 @@ struct Node {
     items: Vec<Node>,
 }
 
-/// Where a patch applies in a source.
-#[derive(Debug)]
-pub(crate) enum Target {
-    /// The value's bytes, and whether it is a list.
-    Value { span: std::ops::Range<usize>, list: bool },
-    /// A field absent from its struct: insert `field: value, ` here.
-    Insert(usize),
-}
-
 /// What encloses a byte offset: the logical path and the nearest named element.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub(crate) struct Enclosing {
@@ -109,88 +100,6 @@ impl<'a> SourceMap<'a> {
             }
         }
         Some(self.position(node.start))
-    }
-
-    /// Where a patch applies: the byte range of the value at `path`, where
-    /// each step is a field name, an element's name (in a list of named
-    /// elements) or an index; or, when only the last field is absent from
-    /// its struct, where to insert it.
-    pub(crate) fn target(&self, path: &[&str]) -> Result<Target, String> {
-        let mut node = self.root.as_ref().ok_or("the scenario is empty")?;
-        let mut walked = String::new();
-        for (k, step) in path.iter().enumerate() {
-            let next =
-                if node.items.is_empty() && !node.fields.is_empty() || node.tag.is_some() && node.items.is_empty() {
-                    node.fields.iter().find(|(f, _)| f == step).map(|(_, n)| n)
-                } else {
-                    // A name first: an element may be called "1".
-                    node.items
-                        .iter()
-                        .find(|item| self.name_of(item) == Some(step))
-                        .or_else(|| step.parse::<usize>().ok().and_then(|i| node.items.get(i)))
-                };
-            match next {
-                Some(n) => node = n,
-                None if k + 1 == path.len() && (!node.fields.is_empty() || node.tag.is_some()) => {
-                    // A field left to its default: insert it after the `(`.
-                    let open = self.src.get(node.start..node.end).and_then(|t| t.find('(')).map(|i| node.start + i + 1);
-                    return open.map(Target::Insert).ok_or_else(|| format!("'{walked}' holds no fields"));
-                }
-                None => {
-                    let names: Vec<&str> = node.items.iter().filter_map(|i| self.name_of(i)).collect();
-                    let known = if !names.is_empty() {
-                        format!(" (elements: {})", names.join(", "))
-                    } else if !node.fields.is_empty() {
-                        format!(
-                            " (fields: {})",
-                            node.fields.iter().map(|(f, _)| f.as_str()).collect::<Vec<_>>().join(", ")
-                        )
-                    } else {
-                        String::new()
-                    };
-                    let at = if walked.is_empty() { "the scenario".to_owned() } else { format!("'{walked}'") };
-                    return Err(format!("{at} has no '{step}'{known}"));
-                }
-            }
-            if !walked.is_empty() {
-                walked.push('.');
-            }
-            walked.push_str(step);
-        }
-        Ok(Target::Value {
-            span: node.start..node.end,
-            list: node.tag.is_none() && self.src.get(node.start..).is_some_and(|t| t.starts_with('[')),
-        })
-    }
-
-    /// The byte ranges of the items of the list at `span` (from `target`),
-    /// with each item's name if it has one or its text if it is a string.
-    pub(crate) fn list_items(&self, span: &std::ops::Range<usize>) -> Vec<(std::ops::Range<usize>, Option<String>)> {
-        let Some(list) = self.find_node(self.root.as_ref(), span) else { return Vec::new() };
-        list.items
-            .iter()
-            .map(|i| {
-                let text = self.src.get(i.start..i.end).unwrap_or("").trim();
-                let label = self
-                    .name_of(i)
-                    .map(str::to_owned)
-                    .or_else(|| text.strip_prefix('"').and_then(|t| t.strip_suffix('"')).map(str::to_owned));
-                (i.start..i.end, label)
-            })
-            .collect()
-    }
-
-    fn find_node<'n>(&self, node: Option<&'n Node>, span: &std::ops::Range<usize>) -> Option<&'n Node> {
-        let node = node?;
-        if node.start == span.start && node.end == span.end {
-            return Some(node);
-        }
-        node.fields
-            .iter()
-            .map(|(_, n)| n)
-            .chain(&node.items)
-            .filter(|n| n.start <= span.start && span.end <= n.end)
-            .find_map(|n| self.find_node(Some(n), span))
     }
 
     /// The byte range of each item of each list field of the document's

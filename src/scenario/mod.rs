@@ -18,6 +18,11 @@
 //! at its template, names the element, and is said once for all the
 //! systems that share it.
 //!
+//! A scenario's `variants` are checked when it loads: each is the scenario
+//! as written (templates not expanded) with its [`Patch`]es applied to its
+//! values, then expanded and validated; the work all of them may cause is
+//! bounded ([`MAX_VARIANT_VALUES`]).
+//!
 //! Scenario files are untrusted input: loading never panics, and the file
 //! size and nesting depth are bounded.
 
@@ -27,15 +32,16 @@ mod expand;
 mod locate;
 mod patch;
 mod path;
+mod tree;
 mod validate;
 pub use validate::{MAX_ELEMENTS, MAX_HORIZON, MAX_SERVERS, MAX_USERS, max_elements};
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-pub use expand::MAX_EXPANDED;
+pub use expand::{MAX_EXPANDED, MAX_VARIANT_VALUES, max_variant_values};
 pub use locate::Position;
-pub use patch::{Patch, PatchOp};
+pub use patch::{MAX_PATH_STEPS, Patch, PatchOp};
 use ron::extensions::Extensions;
 // For milestone files and summaries, read as untrusted input as scenarios
 // are: the one name check, and positions by logical path.
@@ -91,7 +97,13 @@ pub fn read_limited_from(reader: impl std::io::Read, limit: u64) -> std::io::Res
 /// A validated scenario: the model, the disasters to replay and the horizon.
 #[derive(Clone, Debug)]
 pub struct Scenario {
+    /// As validated: templates expanded.
     spec: ScenarioSpec,
+    /// The templates as written, and how many pools and services the
+    /// scenario writes outside them (the first ones of `spec`): with
+    /// `spec`, the scenario as written, which patches act on.
+    systems: Vec<spec::SystemsSpec>,
+    own: (usize, usize),
     model: Model,
     disasters: Vec<Disaster>,
     /// "No disaster": random failures only, for scenarios without disasters.
@@ -204,7 +216,7 @@ impl Scenario {
         spec: ScenarioSpec,
         locate: impl Fn(&[path::Seg]) -> (Option<PathBuf>, Option<Position>),
     ) -> Result<Scenario, ScenarioError> {
-        let (spec, origins) = match expand::expand(spec) {
+        let (spec, origins, systems) = match expand::expand(spec) {
             Ok(x) => x,
             Err(problems) => {
                 return Err(ScenarioError::Invalid(Self::diagnose(problems, &expand::Origins::default(), &locate)));
@@ -212,7 +224,9 @@ impl Scenario {
         };
         let scenario = match validate::validate(&spec) {
             Ok(v) => Scenario {
+                own: origins.own(),
                 spec,
+                systems,
                 model: v.model,
                 disasters: v.disasters,
                 quiet: Disaster::quiet(),
@@ -221,9 +235,17 @@ impl Scenario {
             },
             Err(problems) => return Err(ScenarioError::Invalid(Self::diagnose(problems, &origins, &locate))),
         };
+        if scenario.spec.variants.is_empty() {
+            return Ok(scenario);
+        }
         // Every variant must make a valid scenario too: checked now, and
-        // reported at the patch at fault (or at the variant).
+        // reported at the patch at fault (or at the variant). Each is the
+        // scenario as written, patched, expanded and validated; what they
+        // cost in all is bounded.
+        let base = scenario.source().map_err(invalid)?;
+        let mut budget = Budget { left: max_variant_values() };
         let mut problems = Vec::new();
+        let mut names = std::collections::HashSet::new();
         for (i, variant) in scenario.spec.variants.iter().enumerate() {
             let vp = path::SpecPath::at("variants", i);
             if let Some(fault) = validate::name_fault(&variant.name) {
@@ -232,23 +254,29 @@ impl Scenario {
                     message: format!("a variant {fault}"),
                     related: None,
                 });
-            } else if scenario.spec.variants[..i].iter().any(|v| v.name == variant.name) {
+            } else if !names.insert(variant.name.as_str()) {
                 problems.push(validate::Problem {
                     path: vp.field("name"),
                     message: format!("duplicate variant name '{}'", variant.name),
                     related: None,
                 });
             }
-            if let Err((at, message)) = scenario.check_variant(variant) {
-                let path = match at {
-                    Some(j) => vp.field("set").index(j),
-                    None => vp.clone(),
-                };
-                problems.push(validate::Problem {
-                    path,
+            match check_variant(&base, variant, Some(&mut budget)) {
+                Ok(_) => {}
+                Err(VariantError::Patch(j, message)) => problems.push(validate::Problem {
+                    path: vp.field("set").index(j),
                     message: format!("variant '{}': {message}", variant.name),
                     related: None,
-                });
+                }),
+                Err(VariantError::Invalid(message)) => problems.push(validate::Problem {
+                    path: vp,
+                    message: format!("variant '{}': {message}", variant.name),
+                    related: None,
+                }),
+                Err(VariantError::Budget(message)) => {
+                    problems.push(validate::Problem { path: vp, message, related: None });
+                    break;
+                }
             }
         }
         if !problems.is_empty() {
@@ -257,27 +285,36 @@ impl Scenario {
         Ok(scenario)
     }
 
-    /// Builds a variant; on failure, which patch was at fault (if one was)
-    /// and why.
-    fn check_variant(&self, variant: &spec::VariantSpec) -> Result<Scenario, (Option<usize>, String)> {
-        let mut patches = Vec::with_capacity(variant.set.len());
-        for (j, s) in variant.set.iter().enumerate() {
-            patches.push(s.parse::<Patch>().map_err(|e| (Some(j), e))?);
-        }
-        let mut text = patch::to_text(&self.spec).map_err(|e| (None, e))?;
-        for (j, p) in patches.iter().enumerate() {
-            text = patch::apply_to_text(text, std::slice::from_ref(p)).map_err(|e| (Some(j), e))?;
-        }
-        let mut spec =
-            patch::from_text(&text).map_err(|e| (None, format!("the patched scenario does not read: {e}")))?;
-        spec.variants.clear();
-        Scenario::from_spec(spec).map_err(|e| {
-            let all: Vec<String> = e.diagnostics().iter().take(3).map(ToString::to_string).collect();
-            (None, format!("the patched scenario is invalid: {}", all.join("; ")))
-        })
+    /// The scenario as written (templates not expanded), without its
+    /// variants, as a tree for patches to act on.
+    fn source(&self) -> Result<tree::Tree, String> {
+        let s = &self.spec;
+        let (own_pools, own_services) = self.own;
+        // Every field by name: a new field cannot be forgotten here.
+        let source = ScenarioSpec {
+            name: s.name.clone(),
+            description: s.description.clone(),
+            horizon: s.horizon,
+            sites: s.sites.clone(),
+            power: s.power.clone(),
+            cooling: s.cooling.clone(),
+            pools: s.pools[..own_pools.min(s.pools.len())].to_vec(),
+            services: s.services[..own_services.min(s.services.len())].to_vec(),
+            teams: s.teams.clone(),
+            recovery: s.recovery.clone(),
+            variants: Vec::new(),
+            systems: self.systems.clone(),
+            links: s.links.clone(),
+            draws: s.draws.clone(),
+            disasters: s.disasters.clone(),
+            objectives: s.objectives.clone(),
+        };
+        tree::to_tree(&source)
     }
 
     /// This scenario with `patches` applied in order (what `--set` does).
+    /// Patches act on the scenario as written, templates not yet expanded
+    /// (see [`Patch`]); the result has no variants.
     ///
     /// # Errors
     /// [`ScenarioError::Invalid`] naming the patch at fault: an unknown
@@ -293,14 +330,12 @@ impl Scenario {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn patched(&self, patches: &[Patch]) -> Result<Scenario, ScenarioError> {
-        let invalid = |message: String| {
-            ScenarioError::Invalid(vec![Diagnostic { file: None, position: None, path: None, message }])
-        };
-        let text = patch::to_text(&self.spec).map_err(invalid)?;
-        let text = patch::apply_to_text(text, patches).map_err(invalid)?;
-        let mut spec =
-            patch::from_text(&text).map_err(|e| invalid(format!("the patched scenario does not read: {e}")))?;
-        spec.variants.clear();
+        let mut tree = self.source().map_err(invalid)?;
+        for p in patches {
+            patch::apply(&mut tree, p).map_err(invalid)?;
+        }
+        let spec: ScenarioSpec =
+            tree::from_tree(tree).map_err(|e| invalid(format!("the patched scenario does not read: {e}")))?;
         Scenario::from_spec(spec)
     }
 
@@ -309,14 +344,12 @@ impl Scenario {
     /// # Errors
     /// An unknown name (the message lists the variants).
     pub fn variant(&self, name: &str) -> Result<Scenario, ScenarioError> {
-        let invalid = |message: String| {
-            ScenarioError::Invalid(vec![Diagnostic { file: None, position: None, path: None, message }])
-        };
         let Some(v) = self.spec.variants.iter().find(|v| v.name == name) else {
             let known: Vec<&str> = self.spec.variants.iter().map(|v| v.name.as_str()).collect();
             return Err(invalid(format!("no variant '{name}' (variants: {})", known.join(", "))));
         };
-        self.check_variant(v).map_err(|(_, m)| invalid(format!("variant '{name}': {m}")))
+        let base = self.source().map_err(invalid)?;
+        check_variant(&base, v, None).map_err(|e| invalid(format!("variant '{name}': {}", e.message())))
     }
 
     /// The names of the scenario's variants, in file order.
@@ -423,6 +456,80 @@ impl Scenario {
     pub fn spec(&self) -> &ScenarioSpec {
         &self.spec
     }
+}
+
+/// An error without a position.
+fn invalid(message: String) -> ScenarioError {
+    ScenarioError::Invalid(vec![Diagnostic { file: None, position: None, path: None, message }])
+}
+
+/// What the variants of one file may still cost, in values validated.
+struct Budget {
+    left: usize,
+}
+
+/// Why a variant is not a valid scenario.
+enum VariantError {
+    /// Its patch of this index is at fault.
+    Patch(usize, String),
+    /// The patched scenario is not valid.
+    Invalid(String),
+    /// The file's variants cost more than [`max_variant_values`].
+    Budget(String),
+}
+
+impl VariantError {
+    fn message(self) -> String {
+        match self {
+            VariantError::Patch(_, m) | VariantError::Invalid(m) | VariantError::Budget(m) => m,
+        }
+    }
+}
+
+/// Builds a variant from `base`, the scenario as written: its patches
+/// applied to a copy, then expanded and validated; with a budget, what that
+/// costs (the values of the scenario expanded) is taken from it first.
+fn check_variant(
+    base: &tree::Tree,
+    variant: &spec::VariantSpec,
+    budget: Option<&mut Budget>,
+) -> Result<Scenario, VariantError> {
+    let mut patches = Vec::with_capacity(variant.set.len());
+    for (j, s) in variant.set.iter().enumerate() {
+        patches.push(s.parse::<Patch>().map_err(|e| VariantError::Patch(j, e))?);
+    }
+    let mut budget = budget;
+    let mut cost = 0usize;
+    let mut spend = |work: usize| {
+        cost = cost.saturating_add(work);
+        match budget.as_deref_mut() {
+            Some(b) if work > b.left => Err(VariantError::Budget(format!(
+                "variant '{}': the file's variants would make validate more than the {} values allowed (each is \
+                 the whole scenario, patched, templates expanded, validated when the file loads; this one is at \
+                 least {cost} values, and {} were left); use fewer variants, or set OUTAGE_MAX_VARIANT_VALUES to \
+                 raise the limit",
+                variant.name,
+                max_variant_values(),
+                b.left + cost - work,
+            ))),
+            Some(b) => {
+                b.left -= work;
+                Ok(())
+            }
+            None => Ok(()),
+        }
+    };
+    let mut tree = base.clone();
+    for (j, p) in patches.iter().enumerate() {
+        spend(patch::apply(&mut tree, p).map_err(|e| VariantError::Patch(j, e))?)?;
+    }
+    spend(expand::expanded_weight(&tree))?;
+    let spec: ScenarioSpec =
+        tree::from_tree(tree).map_err(|e| VariantError::Invalid(format!("the patched scenario does not read: {e}")))?;
+    Scenario::from_spec(spec).map_err(|e| {
+        let all: Vec<String> = e.diagnostics().iter().take(3).map(ToString::to_string).collect();
+        VariantError::Invalid(format!("the patched scenario is invalid: {}", all.join("; ")))
+    })
 }
 
 /// One problem in a scenario, with where it is.

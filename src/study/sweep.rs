@@ -29,7 +29,7 @@ use serde::Serialize;
 
 use super::{Study, StudyError};
 use crate::objective::Metric;
-use crate::scenario::{Patch, PatchOp, Scenario, ScenarioError};
+use crate::scenario::{Diagnostic, Patch, PatchOp, Scenario, ScenarioError};
 
 /// Why a sweep or sensitivity analysis could not run.
 #[derive(Debug, thiserror::Error)]
@@ -82,13 +82,20 @@ pub fn split_values(s: &str) -> Vec<String> {
     out
 }
 
-fn patch(path: &str, value: &str) -> Patch {
-    Patch { path: path.split('.').map(str::to_owned).collect(), op: PatchOp::Set, value: value.to_owned() }
+/// `path=value`, the path read as `--set` reads it (quoted steps too).
+fn patch(path: &str, value: &str) -> Result<Patch, SweepError> {
+    match Patch::parse_path(path) {
+        Ok(path) => Ok(Patch { path, op: PatchOp::Set, value: value.to_owned() }),
+        Err(message) => Err(SweepError::Patch {
+            patch: format!("{path}={value}"),
+            source: ScenarioError::Invalid(vec![Diagnostic { file: None, position: None, path: None, message }]),
+        }),
+    }
 }
 
 /// The scenario with `values[k]` set at `paths[k]`.
 fn variant(scenario: &Scenario, paths: &[String], values: &[String]) -> Result<Scenario, SweepError> {
-    let patches: Vec<Patch> = paths.iter().zip(values).map(|(p, v)| patch(p, v)).collect();
+    let patches: Vec<Patch> = paths.iter().zip(values).map(|(p, v)| patch(p, v)).collect::<Result<_, _>>()?;
     scenario.patched(&patches).map_err(|source| SweepError::Patch {
         patch: patches.iter().map(ToString::to_string).collect::<Vec<_>>().join(" "),
         source,

@@ -28,6 +28,9 @@ mod incidents;
 mod mechanisms;
 /// Monte Carlo studies, availability, objectives, `outage check`, shards.
 mod montecarlo;
+/// Patches act on values: one value at one place, names as they are,
+/// templates and defaults patched, variants' cost bounded.
+mod patching;
 /// How numbers are shown: durations, availability's tail, blame tables,
 /// what fire destroyed, and the README's samples checked against the tool.
 mod presentation;
