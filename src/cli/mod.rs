@@ -225,7 +225,20 @@ fn parse_loss_duration(s: &str) -> Result<SimDuration, String> {
 
 /// Runs the CLI and returns the process exit code.
 pub(crate) fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // --help and --version: the tool's own text, to standard output.
+        Err(e) if !e.use_stderr() => {
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        // A usage error quotes the arguments given: escaped like every
+        // other message (an argument may hold a terminal control).
+        Err(e) => {
+            eprint!("{}", terminal_safe(&e.render().to_string()));
+            return ExitCode::from(EXIT_INPUT);
+        }
+    };
     let result = match cli.command {
         Command::Run(args) => run(&args),
         Command::Validate { scenario } => validate(&scenario),

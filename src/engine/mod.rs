@@ -472,6 +472,33 @@ impl<'s> Simulation<'s> {
         self.settle();
         self.services.start_tallies();
         self.ctx.record = record;
+        // What does not serve before anything happens (behind a power chain
+        // that never carries load, say) is in the timeline at t0, as it is
+        // in the totals.
+        if record {
+            // In the order changes propagate: a component after its inputs.
+            let mut order: Vec<u32> = (0..model.components.len() as u32).collect();
+            order.sort_by_key(|&i| model.rank[i as usize]);
+            for i in order {
+                let c = ComponentId(i);
+                // Services, rooms and pools: what serves. (Power equipment
+                // may rest on standby, a generator or the bus behind it.)
+                let (state, level) = match &model.components[i as usize].detail {
+                    Detail::Service(s) => (self.services.states()[*s as usize], self.services.served(ServiceId(*s))),
+                    Detail::Room(_) => (self.infra.room_state(c), 0.0),
+                    Detail::Pool(_) if !self.infra.works(c) => (State::Down, 0.0),
+                    _ => continue,
+                };
+                if state != State::Up {
+                    self.record_with_cause(
+                        c,
+                        state,
+                        level,
+                        "so from the start of the run, before anything happened".into(),
+                    );
+                }
+            }
+        }
     }
 
     fn finish(&mut self, horizon: SimTime, events: u64) -> RunReport {

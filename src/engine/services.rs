@@ -515,6 +515,11 @@ impl Services {
         std::mem::take(&mut self.changed)
     }
 
+    /// The fraction of a service's users it serves.
+    pub(super) fn served(&self, s: ServiceId) -> f64 {
+        self.served[s.index()]
+    }
+
     /// Whether a service is down.
     pub(super) fn is_down(&self, s: ServiceId) -> bool {
         self.state[s.index()] == State::Down

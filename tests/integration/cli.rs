@@ -661,3 +661,19 @@ fn compare_reads_standard_input_once() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains("variant pools.web-servers.servers=40"), "{}", stdout(&out));
 }
+
+#[test]
+fn usage_errors_escape_what_they_quote() {
+    // Found by the command-line fuzzer: clap's "unexpected argument" error
+    // quoted a right-to-left override or an escape sequence raw. Now the
+    // usage error is escaped like every other message, and still exits 2.
+    let o = outage(&["run", "scenarios/minimal.ron", "\u{202e}x", "\u{1b}[31m"]);
+    assert_eq!(o.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains("unexpected argument '\\u{202e}x'"), "{stderr}");
+    assert!(!stderr.chars().any(|c| c != '\n' && outage::scenario::is_unprintable(c)), "{stderr:?}");
+    // --help is not an error: standard output, exit 0.
+    let o = outage(&["run", "--help"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("Usage"));
+}

@@ -192,3 +192,39 @@ fn the_library_refuses_a_zero_horizon_like_the_cli() {
     let study = outage::study::Study::new(&scenario).runs(3).horizon(SimDuration::ZERO).run();
     assert!(study.unwrap_err().to_string().contains("horizon must be longer than zero"));
 }
+
+#[test]
+fn what_is_down_from_the_start_is_in_the_timeline_at_t0() {
+    // Found by the fuzzer: a UPS that needs both the grid and its standby
+    // generator never carries load, so the hall is dark from t0; the report
+    // said the service was down all day and the timeline said nothing.
+    // The generator starts only when the grid is lost at 12h, and the UPS
+    // then still has 1 of the 2 inputs it needs: down 24h of 24h.
+    let src = r#"Scenario(name: "dead", horizon: "1d",
+    sites: [Site(name: "dc", rooms: [Room(name: "elec", kind: Electrical), Room(name: "hall", kind: DataHall, feeds: ["ups"])])],
+    power: [
+        Utility(name: "grid"),
+        Generator(name: "gen", room: "elec", backs_up: ["grid"], start_probability: 1.0, start_delay: Fixed("1m"), fuel: "1d"),
+        Ups(name: "ups", room: "elec", inputs: ["grid", "gen"], inputs_needed: 2, ride_through: "0s"),
+    ],
+    pools: [Pool(name: "p", room: "hall", servers: 1, boot: Fixed("5m"))],
+    services: [Service(name: "app", users: 100, demand: 1, deployments: [(pool: "p")])],
+    disasters: [Disaster(name: "d", hazards: [Outage(target: "grid", at: "12h", duration: Fixed("1h"))])],
+)"#;
+    let report = run(&load(src), "d", 1);
+    let app = service(&report, "app");
+    assert_eq!((app.first_impact, app.downtime), (Some(at(SimDuration::ZERO)), h(24)));
+    let at_start: Vec<(&str, State)> = report
+        .timeline
+        .iter()
+        .filter(|e| e.at == at(SimDuration::ZERO))
+        .map(|e| (e.component.as_str(), e.state))
+        .collect();
+    // The hall, the pool and the service (power equipment may rest on
+    // standby, so it is not listed).
+    assert_eq!(at_start, [("hall", State::Down), ("p", State::Down), ("app", State::Down)]);
+    let app_entry = report.timeline.iter().find(|e| e.component == "app").unwrap();
+    assert_eq!(app_entry.cause, "so from the start of the run, before anything happened");
+    // What holds it: the UPS's missing second input, the generator on standby.
+    assert_eq!(app_entry.blocked_by.as_deref(), Some("generator 'gen': on standby, not started"));
+}
