@@ -82,6 +82,7 @@ fn noun_for_field(field: &str) -> Option<&'static str> {
 pub(crate) struct SourceMap<'a> {
     src: &'a str,
     root: Option<Node>,
+    lines: LineIndex<'a>,
 }
 
 impl<'a> SourceMap<'a> {
@@ -90,7 +91,7 @@ impl<'a> SourceMap<'a> {
         let mut s = Scanner { src: src.as_bytes(), i: 0 };
         s.skip_trivia();
         let root = (s.i < s.src.len()).then(|| s.value(0));
-        SourceMap { src, root }
+        SourceMap { src, root, lines: LineIndex::new(src) }
     }
 
     /// The position of the value at `path`, or of its deepest ancestor that
@@ -227,14 +228,20 @@ impl<'a> SourceMap<'a> {
             {
                 out.element = Some(format!("{noun} '{name}'"));
             }
-            if let Some((key, child)) = node.fields.iter().find(|(_, c)| contains(c)) {
+            // Fields and items are in file order and do not overlap: the
+            // first that ends at or after `at` is the only candidate, found
+            // by bisection (a list of 100,000 elements is not walked once
+            // per error).
+            let field = node.fields.get(node.fields.partition_point(|(_, c)| c.end < at)).filter(|(_, c)| contains(c));
+            let item = node.items.partition_point(|c| c.end < at);
+            if let Some((key, child)) = field {
                 if !out.path.is_empty() {
                     out.path.push('.');
                 }
                 out.path.push_str(key);
                 (list_field, via_index, node) = (Some(key.as_str()), false, child);
-            } else if let Some((i, child)) = node.items.iter().enumerate().find(|(_, c)| contains(c)) {
-                out.path.push_str(&format!("[{i}]"));
+            } else if let Some(child) = node.items.get(item).filter(|c| contains(c)) {
+                out.path.push_str(&format!("[{item}]"));
                 (via_index, node) = (true, child);
             } else {
                 return out;
@@ -251,14 +258,129 @@ impl<'a> SourceMap<'a> {
 
     /// The 1-based position of byte offset `byte`.
     pub(crate) fn position(&self, byte: usize) -> Position {
+        self.lines.position(byte)
+    }
+
+    /// The byte offset of a 1-based line and column (in characters), for
+    /// positions ron reports.
+    pub(crate) fn offset(&self, p: Position) -> usize {
+        self.lines.offset(p)
+    }
+}
+
+/// Bytes per block of a [`LineIndex`].
+const BLOCK: usize = 1024;
+
+/// Lines and characters of a text, counted at the start of every block of
+/// [`BLOCK`] bytes: a position (or an offset) costs a bisection and a scan
+/// of at most two blocks, wherever it is in the file, so that locating
+/// every error of a file costs errors x a block, not errors x the file.
+/// It takes about 2% of the text's size.
+#[derive(Debug)]
+pub(crate) struct LineIndex<'a> {
+    src: &'a str,
+    blocks: Vec<BlockStart>,
+}
+
+/// What comes before the first byte of a block.
+#[derive(Clone, Copy, Debug)]
+struct BlockStart {
+    /// Characters (bytes that do not continue a character).
+    chars: usize,
+    /// Line feeds.
+    newlines: usize,
+    /// Where the line holding the block's first byte starts.
+    line_start: usize,
+}
+
+fn starts_char(b: u8) -> bool {
+    b & 0xC0 != 0x80
+}
+
+impl<'a> LineIndex<'a> {
+    pub(crate) fn new(src: &'a str) -> Self {
+        let mut blocks = Vec::with_capacity(src.len() / BLOCK + 1);
+        let mut at = BlockStart { chars: 0, newlines: 0, line_start: 0 };
+        for (k, block) in src.as_bytes().chunks(BLOCK).enumerate() {
+            blocks.push(at);
+            for (j, &b) in block.iter().enumerate() {
+                at.chars += usize::from(starts_char(b));
+                if b == b'\n' {
+                    at.newlines += 1;
+                    at.line_start = k * BLOCK + j + 1;
+                }
+            }
+        }
+        blocks.push(at); // the end of the text (or the start, for an empty one)
+        LineIndex { src, blocks }
+    }
+
+    /// Characters before byte `byte` (at most the text's length).
+    fn chars_before(&self, byte: usize) -> usize {
+        let k = byte / BLOCK;
+        let start = k * BLOCK;
+        self.blocks[k].chars + self.src.as_bytes()[start..byte].iter().filter(|&&b| starts_char(b)).count()
+    }
+
+    /// The 1-based position of byte offset `byte`.
+    pub(crate) fn position(&self, byte: usize) -> Position {
         // Never inside a character: a position is about characters.
         let mut end = byte.min(self.src.len());
         while !self.src.is_char_boundary(end) {
             end -= 1;
         }
-        let before = &self.src[..end];
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        Position { line: before.matches('\n').count() + 1, column: before[line_start..].chars().count() + 1 }
+        let k = end / BLOCK;
+        let block = &self.src.as_bytes()[k * BLOCK..end];
+        let newlines = block.iter().filter(|&&b| b == b'\n').count();
+        let line_start =
+            block.iter().rposition(|&b| b == b'\n').map_or(self.blocks[k].line_start, |j| k * BLOCK + j + 1);
+        Position {
+            line: self.blocks[k].newlines + newlines + 1,
+            column: self.chars_before(end) - self.chars_before(line_start) + 1,
+        }
+    }
+
+    /// The byte offset of a 1-based line and column (in characters): the
+    /// end of the text past its last line, and a column past the end of its
+    /// line counts on into the next lines (as ron's positions do).
+    pub(crate) fn offset(&self, p: Position) -> usize {
+        let bytes = self.src.as_bytes();
+        // The start of line `p.line`: just past its (line - 1)th line feed.
+        let wanted = p.line.saturating_sub(1);
+        let line_start = if wanted == 0 {
+            0
+        } else if wanted > self.blocks[self.blocks.len() - 1].newlines {
+            return self.src.len();
+        } else {
+            // The last block with fewer line feeds before it holds that one.
+            let k = self.blocks.partition_point(|b| b.newlines < wanted) - 1;
+            let mut seen = self.blocks[k].newlines;
+            let mut at = k * BLOCK;
+            while seen < wanted {
+                // seen < wanted <= the text's line feeds: one lies ahead
+                seen += usize::from(bytes[at] == b'\n');
+                at += 1;
+            }
+            at
+        };
+        // Then `column - 1` characters on.
+        let target = self.chars_before(line_start) + p.column.saturating_sub(1);
+        if target >= self.blocks[self.blocks.len() - 1].chars {
+            return self.src.len();
+        }
+        let k = self.blocks.partition_point(|b| b.chars <= target) - 1;
+        let mut seen = self.blocks[k].chars;
+        let mut at = k * BLOCK;
+        loop {
+            // target < the text's characters: its first byte lies ahead
+            if starts_char(bytes[at]) {
+                if seen == target {
+                    return at;
+                }
+                seen += 1;
+            }
+            at += 1;
+        }
     }
 }
 
