@@ -280,6 +280,9 @@ const BLOCK: usize = 1024;
 pub(crate) struct LineIndex<'a> {
     src: &'a str,
     blocks: Vec<BlockStart>,
+    /// Bytes scanned by queries, for tests of the bound.
+    #[cfg(test)]
+    scanned: std::cell::Cell<usize>,
 }
 
 /// What comes before the first byte of a block.
@@ -312,13 +315,25 @@ impl<'a> LineIndex<'a> {
             }
         }
         blocks.push(at); // the end of the text (or the start, for an empty one)
-        LineIndex { src, blocks }
+        LineIndex {
+            src,
+            blocks,
+            #[cfg(test)]
+            scanned: std::cell::Cell::new(0),
+        }
+    }
+
+    /// Counts `n` bytes scanned (in tests).
+    fn scan(&self, _n: usize) {
+        #[cfg(test)]
+        self.scanned.set(self.scanned.get() + _n);
     }
 
     /// Characters before byte `byte` (at most the text's length).
     fn chars_before(&self, byte: usize) -> usize {
         let k = byte / BLOCK;
         let start = k * BLOCK;
+        self.scan(byte - start);
         self.blocks[k].chars + self.src.as_bytes()[start..byte].iter().filter(|&&b| starts_char(b)).count()
     }
 
@@ -331,6 +346,7 @@ impl<'a> LineIndex<'a> {
         }
         let k = end / BLOCK;
         let block = &self.src.as_bytes()[k * BLOCK..end];
+        self.scan(block.len());
         let newlines = block.iter().filter(|&&b| b == b'\n').count();
         let line_start =
             block.iter().rposition(|&b| b == b'\n').map_or(self.blocks[k].line_start, |j| k * BLOCK + j + 1);
@@ -356,11 +372,13 @@ impl<'a> LineIndex<'a> {
             let k = self.blocks.partition_point(|b| b.newlines < wanted) - 1;
             let mut seen = self.blocks[k].newlines;
             let mut at = k * BLOCK;
+            let from = at;
             while seen < wanted {
                 // seen < wanted <= the text's line feeds: one lies ahead
                 seen += usize::from(bytes[at] == b'\n');
                 at += 1;
             }
+            self.scan(at - from);
             at
         };
         // Then `column - 1` characters on.
@@ -375,6 +393,7 @@ impl<'a> LineIndex<'a> {
             // target < the text's characters: its first byte lies ahead
             if starts_char(bytes[at]) {
                 if seen == target {
+                    self.scan(at - k * BLOCK);
                     return at;
                 }
                 seen += 1;
@@ -705,6 +724,88 @@ Scenario(
         let src = "(name: \"판교\", x: 1)";
         let map = SourceMap::new(src);
         assert_eq!(at(&map, &[Seg::Field("x")]), (1, 17));
+    }
+
+    /// Position and offset the slow way: from the start of the text.
+    fn naive_position(src: &str, byte: usize) -> Position {
+        let before = &src[..byte];
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        Position { line: before.matches('\n').count() + 1, column: before[line_start..].chars().count() + 1 }
+    }
+
+    fn naive_offset(src: &str, p: Position) -> usize {
+        let line_start: usize = src.split_inclusive('\n').take(p.line.saturating_sub(1)).map(str::len).sum();
+        let rest = src.get(line_start..).unwrap_or("");
+        line_start + rest.char_indices().nth(p.column.saturating_sub(1)).map_or(rest.len(), |(i, _)| i)
+    }
+
+    #[test]
+    fn the_line_index_agrees_with_counting_from_the_start() {
+        // Short and long lines, characters of 1 to 4 bytes astride block
+        // boundaries, empty lines, no final line feed.
+        let mut src = String::new();
+        for k in 0..400 {
+            let line: String = ["a", "é", "한", "𝄞"].iter().cycle().skip(k % 4).take(k * 7 % 1500).copied().collect();
+            src.push_str(&line);
+            if k % 37 != 0 {
+                src.push('\n');
+            }
+            if k % 11 == 0 {
+                src.push('\n');
+            }
+        }
+        let index = LineIndex::new(&src);
+        for (byte, _) in src.char_indices().step_by(7).chain([(src.len(), ' ')]) {
+            let p = index.position(byte);
+            assert_eq!(p, naive_position(&src, byte), "at {byte}");
+            assert_eq!(index.offset(p), byte, "{p:?}");
+        }
+        // Past the ends: as counting from the start says.
+        let lines = src.matches('\n').count() + 1;
+        for p in [
+            Position { line: lines + 3, column: 1 },
+            Position { line: 2, column: 1_000_000 },
+            Position { line: 0, column: 0 },
+            Position { line: lines, column: 5_000 },
+        ] {
+            assert_eq!(index.offset(p), naive_offset(&src, p), "{p:?}");
+        }
+        assert_eq!(LineIndex::new("").position(0), Position { line: 1, column: 1 });
+        assert_eq!(LineIndex::new("").offset(Position { line: 3, column: 2 }), 0);
+    }
+
+    #[test]
+    fn a_position_costs_a_block_or_two_wherever_it_is() {
+        // One line of 2 MB, then 100,000 short ones: the naive way scans up
+        // to the whole text per position; the index at most two blocks
+        // (the position's and its line start's) and an offset two more.
+        let src = "x".repeat(2_000_000) + &"ab\n".repeat(100_000);
+        let index = LineIndex::new(&src);
+        for byte in [0, 1_999_999, 2_000_000, 2_150_000, src.len()] {
+            index.scanned.set(0);
+            let p = index.position(byte);
+            assert!(index.scanned.get() <= 2 * BLOCK, "{byte}: {} bytes", index.scanned.get());
+            index.scanned.set(0);
+            assert_eq!(index.offset(p), byte);
+            assert!(index.scanned.get() <= 3 * BLOCK, "{byte}: {} bytes", index.scanned.get());
+        }
+    }
+
+    #[test]
+    fn enclosing_bisects_long_lists() {
+        let items: Vec<String> = (0..5_000).map(|i| format!("(name: \"p{i}\", servers: {i})")).collect();
+        let src = format!("(pools: [{}], services: [])", items.join(", "));
+        let map = SourceMap::new(&src);
+        let at = src.find("\"p4321\"").unwrap();
+        let e = map.enclosing(at);
+        assert_eq!(e.path, "pools[4321].name");
+        assert_eq!(e.element.as_deref(), Some("pool 'p4321'"));
+        // An item's span ends where its text does (inclusive): the comma
+        // right after item 6 is still item 6's; the space after it is the
+        // list's, between two items.
+        let comma = src.find("), (name: \"p7\"").unwrap() + 1;
+        assert_eq!(map.enclosing(comma).path, "pools[6]");
+        assert_eq!(map.enclosing(comma + 1).path, "pools");
     }
 
     #[test]

@@ -605,3 +605,35 @@ fn lone_cr_to_lf(src: &str) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::path::{Seg, SpecPath};
+    use super::*;
+
+    #[test]
+    fn a_path_is_located_once_however_many_problems_share_it() {
+        // 10,000 problems at two paths (a template's error, once per
+        // system): two look-ups, one diagnostic each.
+        let problems: Vec<validate::Problem> = (0..10_000)
+            .map(|i| validate::Problem {
+                path: SpecPath(vec![
+                    Seg::Field("systems"),
+                    Seg::Index(0),
+                    Seg::Field(if i % 2 == 0 { "a" } else { "b" }),
+                ]),
+                message: format!("problem {i}"),
+                related: None,
+            })
+            .collect();
+        let calls = std::cell::Cell::new(0);
+        let locate = |path: &[Seg]| {
+            calls.set(calls.get() + 1);
+            (None, Some(Position { line: path.len(), column: calls.get() }))
+        };
+        let diagnostics = Scenario::diagnose(problems, &expand::Origins::default(), &locate);
+        assert_eq!(calls.get(), 2);
+        assert_eq!(diagnostics.len(), 2);
+        assert_eq!(diagnostics[0].message, "problem 0 (and the same in 4999 more systems of this template)");
+    }
+}

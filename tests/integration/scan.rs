@@ -20,6 +20,12 @@ fn refused(src: &str) -> String {
     }
 }
 
+/// For each service `s<i>` of a `many_services` file, its line (1-based)
+/// and the line's text, found in one pass.
+fn service_lines(src: &str) -> Vec<(usize, &str)> {
+    src.lines().enumerate().filter(|(_, l)| l.contains("Service(name: \"s")).map(|(i, l)| (i + 1, l)).collect()
+}
+
 /// The line (1-based) of the `n`th (0-based) line of `src` containing `needle`.
 fn line_of(src: &str, needle: &str, n: usize) -> usize {
     src.lines().enumerate().filter(|(_, l)| l.contains(needle)).nth(n).map(|(i, _)| i + 1).expect("needle")
@@ -277,17 +283,17 @@ fn site_loss_templates_and_objectives_count_what_they_expand_to() {
 fn every_format_error_of_a_long_file_is_located_where_it_is() {
     // One format error per service (the naive locator scanned the file
     // from the start for each: errors x size). Each is reported at its
-    // own line, at the value: `users: "many"` starts at column 31 of
-    // `  Service(name: "s<i>", users: "many", ...`, whose name is
-    // 2 + 16 + digits long... so the column is found by search below.
+    // own line, at the value: in `  Service(name: "s<i>", users: "many"`
+    // that is after 2 + 16 + digits(i) + 10 characters, column 29 +
+    // digits(i) (30 for s0, 33 for s1999).
     let n = 2_000;
     let src = format_errors(n);
     let err = refused(&src);
     let lines: Vec<&str> = err.lines().collect();
     assert_eq!(lines.len(), n, "one error per service");
-    for (i, reported) in lines.iter().enumerate() {
-        let line = line_of(&src, &format!("name: \"s{i}\","), 0);
-        let column = src.lines().nth(line - 1).unwrap().find("\"many\"").unwrap() + 1;
+    for (i, (reported, (line, text))) in lines.iter().zip(service_lines(&src)).enumerate() {
+        let column = text.find("\"many\"").unwrap() + 1;
+        assert_eq!(column, 29 + i.to_string().len());
         assert!(reported.starts_with(&format!("{line}:{column}: service 's{i}'")), "{reported}");
     }
 }
@@ -301,9 +307,8 @@ fn every_validation_error_of_a_long_file_is_located_where_it_is() {
         let err = refused(&src);
         let lines: Vec<&str> = err.lines().collect();
         assert_eq!(lines.len(), 3_000, "{}", lines[0]);
-        for (i, reported) in lines.iter().enumerate() {
-            let line = line_of(&src, &format!("name: \"s{i}\","), 0);
-            let column = src.lines().nth(line - 1).unwrap().find(needle).unwrap() + 1;
+        for (i, (reported, (line, text))) in lines.iter().zip(service_lines(&src)).enumerate() {
+            let column = text.find(needle).unwrap() + 1;
             let column = if needle == "capacity" { column + "capacity: ".len() } else { column + 13 };
             assert!(reported.starts_with(&format!("{line}:{column}: service 's{i}'")), "{reported}");
             assert!(reported.contains(says), "{reported}");
@@ -636,6 +641,56 @@ fn a_stage_that_has_another_way_goes_ahead() {
     let scenario = load(&staged(1, r#"stages: [Stage(rooms: ["plant"], waits_for: ["pb"])]"#));
     let report = run(&scenario, "fire", 1);
     assert_eq!(service(&report, "b").downtime, h(3));
+}
+
+#[test]
+fn checking_stages_has_a_bounded_cost() {
+    // A chain of 2,000 services (each needs the next, hard) and `fires`
+    // fires whose one stage waits for the head of the chain: each fire's
+    // check walks the whole chain (about 2 steps a service), so 300 fires
+    // would take about 1.2 million steps, past the budget of 16 x 2,006
+    // elements + 1,000,000. The check stops there, and says so; 10 fires
+    // are checked in full, without a word.
+    let chained = |fires: usize| {
+        let services: String = (0..2_000)
+            .map(|i| {
+                let needs = if i < 1_999 { format!(r#", depends_on: ["s{}"]"#, i + 1) } else { String::new() };
+                format!(
+                    r#"Service(name: "s{i}", users: 1, demand: 1, deployments: [(pool: "p", servers: 1)]{needs}),
+"#
+                )
+            })
+            .collect();
+        let hazards: String = (0..fires)
+            .map(|_| {
+                r#"Fire(room: "battery", at: "0s", extinguished_after: Fixed("1h"), restoration: (stages: [Stage(rooms: ["plant"], waits_for: ["s0"])])),
+"#
+            })
+            .collect();
+        format!(
+            r#"Scenario(name: "chain", horizon: "1d",
+            sites: [Site(name: "dc", rooms: [
+                Room(name: "battery", kind: Battery), Room(name: "plant", kind: Cooling),
+                Room(name: "hall", kind: DataHall, feeds: ["grid"]),
+            ])],
+            power: [Utility(name: "grid")],
+            pools: [Pool(name: "p", room: "hall", servers: 2000, boot: Fixed("1m"))],
+            services: [
+{services}],
+            disasters: [Disaster(name: "fires", hazards: [
+{hazards}])],
+        )"#
+        )
+    };
+    let warned = |s: &Scenario| {
+        s.warnings().iter().any(|w| w.message.contains("were not checked for waiting on their own rooms"))
+    };
+    assert!(!warned(&load(&chained(10))));
+    let src = chained(300);
+    let scenario = load(&src);
+    let warning = scenario.warnings().iter().find(|w| w.message.contains("not checked")).expect("a warning");
+    let line = warning.position.expect("located").line;
+    assert!(src.lines().nth(line - 1).unwrap().contains("Fire(room: \"battery\""), "{warning}");
 }
 
 // ---------------------------------------------------------------------------

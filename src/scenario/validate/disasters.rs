@@ -15,14 +15,15 @@ use crate::model::{ComponentId, ComponentKind, Disaster, Fire, Hazard, Service, 
 use crate::scenario::path::SpecPath;
 use crate::scenario::spec::*;
 
-pub(super) fn validate_disasters(
-    v: &mut Validator<'_>,
-    declared: &Declared<'_>,
+pub(super) fn validate_disasters<'a>(
+    v: &mut Validator<'a>,
+    declared: &Declared<'a>,
     parts: &Parts,
     services: &[Service],
 ) -> Vec<Disaster> {
     let spec = v.spec;
-    let mut index = Index::new(v, declared);
+    // Built when a common cause or a fire first needs it.
+    let mut index: Option<Index<'a>> = None;
     let mut stages = super::stages::Check::new(parts, services, v.first_service, v.order.len());
     let mut disasters: Vec<Disaster> = Vec::new();
     let mut seen: HashMap<&str, usize> = HashMap::new();
@@ -56,11 +57,11 @@ pub(super) fn validate_disasters(
 
 /// One disaster of the spec: its hazards, or one disaster per site for a
 /// site-loss template.
-fn validate_disaster(
-    v: &mut Validator<'_>,
-    index: &mut Index<'_>,
+fn validate_disaster<'a>(
+    v: &mut Validator<'a>,
+    index: &mut Option<Index<'a>>,
     stages: &mut super::stages::Check<'_>,
-    declared: &Declared<'_>,
+    declared: &Declared<'a>,
     d: &DisasterSpec,
     path: &SpecPath,
     out: &mut Vec<Disaster>,
@@ -111,6 +112,7 @@ fn validate_disaster(
             }
             HazardSpec::CommonCause { name, select, at, delay, duration, probability } => {
                 let probability = outage_timing(v, &hp, &owner, delay, duration, *probability);
+                let index = index.get_or_insert_with(|| Index::new(v, declared));
                 let targets = select_elements(v, index, declared, select, &hp.field("select"), &owner, !too_many);
                 if !(too_many_hazards(v, &mut count, targets.len(), &hp, &owner, &mut too_many)
                     && v.expand(targets.len(), 0, &hp))
@@ -141,6 +143,7 @@ fn validate_disaster(
                 }
             }
             HazardSpec::Fire(f) => {
+                let index = index.get_or_insert_with(|| Index::new(v, declared));
                 if let Some(fire) = validate_fire(v, index, stages, f, &hp, &owner)
                     && too_many_hazards(v, &mut count, 1, &hp, &owner, &mut too_many)
                     && v.expand(1, 0, &hp)

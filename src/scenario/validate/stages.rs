@@ -22,7 +22,7 @@
 //!
 //! The walk is per fire, over what the elements waited for depend on, and
 //! iterative (a chain of 100,000 services cannot overflow the stack). Its
-//! work over a whole file is bounded ([`Check::budget`]); past it, the
+//! work over a whole file is bounded (the budget of `Check`); past it, the
 //! remaining fires are not checked, which `outage validate` says.
 
 use std::collections::HashMap;
