@@ -113,7 +113,7 @@ fn validate_disaster<'a>(
             HazardSpec::CommonCause { name, select, at, delay, duration, probability } => {
                 let probability = outage_timing(v, &hp, &owner, delay, duration, *probability);
                 let index = index.get_or_insert_with(|| Index::new(v, declared));
-                let targets = select_elements(v, index, declared, select, &hp.field("select"), &owner, !too_many);
+                let targets = select_elements(v, index, select, &hp.field("select"), &owner, !too_many);
                 if !(too_many_hazards(v, &mut count, targets.len(), &hp, &owner, &mut too_many)
                     && v.expand(targets.len(), 0, &hp))
                 {
@@ -211,7 +211,6 @@ fn outage_timing(
 fn select_elements(
     v: &mut Validator<'_>,
     index: &Index<'_>,
-    declared: &Declared<'_>,
     select: &SelectSpec,
     path: &SpecPath,
     owner: &str,
@@ -226,10 +225,9 @@ fn select_elements(
     if let Some(region) = &select.region
         && !index.has_region(region)
     {
-        let known = index.regions(declared);
         v.problem(
             path.field("region"),
-            format!("{owner}: no site is in region '{region}' (regions: {})", super::some_of(&known)),
+            format!("{owner}: no site is in region '{region}' (regions: {})", index.regions()),
         );
     }
     if !expand || v.budget_spent() {

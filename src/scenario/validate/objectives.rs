@@ -78,11 +78,8 @@ pub(super) fn validate_objectives(v: &mut Validator<'_>, disasters: &[Disaster])
             let matching = named.get(name.as_str()).map_or(&[][..], Vec::as_slice);
             let at = path.field("disasters").index(di);
             if matching.is_empty() {
-                let known: Vec<&str> = spec.disasters.iter().map(|d| d.name.as_str()).collect();
-                v.problem(
-                    at,
-                    format!("{owner} refers to unknown disaster '{name}' (known: {})", super::some_of(&known)),
-                );
+                let known = super::some_of(spec.disasters.iter().map(|d| d.name.as_str()), spec.disasters.len());
+                v.problem(at, format!("{owner} refers to unknown disaster '{name}' (known: {known})"));
             } else if v.expand(matching.len(), 0, &at) {
                 // Counted before it is held: objectives x the sites of a
                 // site-loss template is an expansion too.

@@ -25,6 +25,10 @@ pub(super) struct Index<'a> {
     by_region: HashMap<&'a str, Vec<u32>>,
     /// Each site's rooms, shared by every fire in it.
     site_rooms: HashMap<u32, Arc<[ComponentId]>>,
+    /// Site ids, in file order.
+    sites: Vec<u32>,
+    /// The list of regions for messages, made when first needed.
+    regions: std::sync::OnceLock<String>,
 }
 
 /// A small number for each kind a selection can name.
@@ -101,6 +105,8 @@ impl<'a> Index<'a> {
             by_kind: HashMap::new(),
             by_region: HashMap::new(),
             site_rooms: HashMap::new(),
+            sites: declared.site_ids.clone(),
+            regions: std::sync::OnceLock::new(),
         };
         for (&id, site) in declared.site_ids.iter().zip(&spec.sites) {
             index.region.insert(id, site.region.as_str());
@@ -142,22 +148,23 @@ impl<'a> Index<'a> {
 
     /// Whether some site is in `region`.
     pub(super) fn has_region(&self, region: &str) -> bool {
-        self.region.values().any(|r| *r == region)
+        // Every site is in its own region's list.
+        self.by_region.contains_key(region)
     }
 
-    /// The regions named, each once, in site order (for messages).
-    pub(super) fn regions(&self, declared: &Declared<'_>) -> Vec<&'a str> {
-        let mut out: Vec<&str> = Vec::new();
-        let mut seen = std::collections::HashSet::new();
-        for id in &declared.site_ids {
-            if let Some(&r) = self.region.get(id)
-                && !r.is_empty()
-                && seen.insert(r)
-            {
-                out.push(r);
-            }
-        }
-        out
+    /// The regions named, each once, in site order, for messages: made
+    /// once, however many common causes name an unknown region.
+    pub(super) fn regions(&self) -> &str {
+        self.regions.get_or_init(|| {
+            let mut seen = std::collections::HashSet::new();
+            let named: Vec<&str> = self
+                .sites
+                .iter()
+                .filter_map(|id| self.region.get(id).copied())
+                .filter(|r| !r.is_empty() && seen.insert(*r))
+                .collect();
+            super::some_of(named.iter().copied(), named.len())
+        })
     }
 
     /// The elements that match every criterion of `select` (sites given as
