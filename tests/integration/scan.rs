@@ -147,6 +147,58 @@ fn duplicate_draws(n: usize) -> String {
     s + " ],\n)\n"
 }
 
+/// `utilities` utilities with a tag each, and `causes` common causes in
+/// one disaster, each selecting one of them (a valid file).
+fn common_causes_selecting_one(utilities: usize, causes: usize) -> String {
+    let mut s = String::from(
+        "Scenario(name: \"g\", horizon: \"1d\",\n sites: [Site(name: \"dc\", rooms: [Room(name: \"hall\", kind: \
+         DataHall, feeds: [\"u0\"])])],\n power: [\n",
+    );
+    for i in 0..utilities {
+        s.push_str(&format!("  Utility(name: \"u{i}\", tags: [\"t{i}\"]),\n"));
+    }
+    s.push_str(" ],\n pools: [Pool(name: \"p\", room: \"hall\", servers: 1, boot: Fixed(\"1m\"))],\n");
+    s.push_str(" services: [Service(name: \"web\", users: 1, demand: 1, deployments: [(pool: \"p\")])],\n");
+    s.push_str(" disasters: [Disaster(name: \"d\", hazards: [\n");
+    for k in 0..causes {
+        s.push_str(&format!("   CommonCause(select: (tags: [\"t{}\"]), at: \"1h\"),\n", k * 3 % utilities));
+    }
+    s + " ])],\n)\n"
+}
+
+/// `pools` pools and `typos` services each naming a pool that is not there.
+fn typos(pools: usize, typos: usize) -> String {
+    let mut s = String::from(
+        "Scenario(name: \"g\", horizon: \"1d\",\n sites: [Site(name: \"dc\", rooms: [Room(name: \"hall\", kind: \
+         DataHall, feeds: [\"grid\"])])],\n power: [Utility(name: \"grid\")],\n pools: [\n",
+    );
+    for i in 0..pools {
+        s.push_str(&format!("  Pool(name: \"pool-{i:06}\", room: \"hall\", servers: 1, boot: Fixed(\"1m\")),\n"));
+    }
+    s.push_str(" ],\n services: [\n");
+    for i in 0..typos {
+        s.push_str(&format!(
+            "  Service(name: \"s{i}\", users: 1, demand: 1, deployments: [(pool: \"pool-x{i:05}\")]),\n"
+        ));
+    }
+    s + " ],\n)\n"
+}
+
+/// `sites` sites, each with a hall and a pool in it.
+fn many_sites(sites: usize) -> String {
+    let mut s = String::from("Scenario(name: \"g\", horizon: \"1d\",\n sites: [\n");
+    for i in 0..sites {
+        s.push_str(&format!(
+            "  Site(name: \"s{i}\", rooms: [Room(name: \"h{i}\", kind: DataHall, feeds: [\"grid\"])]),\n"
+        ));
+    }
+    s.push_str(" ],\n power: [Utility(name: \"grid\")],\n pools: [\n");
+    for i in 0..sites {
+        s.push_str(&format!("  Pool(name: \"p{i}\", room: \"h{i}\", servers: 1, boot: Fixed(\"1m\")),\n"));
+    }
+    s + " ],\n services: [Service(name: \"web\", users: 1, demand: 1, deployments: [(pool: \"p0\")])],\n)\n"
+}
+
 /// Writes every hostile shape at the sizes of issue 17 into the folder
 /// `OUTAGE_SCAN_WRITE` names, for measuring with a release build:
 ///
@@ -160,15 +212,24 @@ fn write_hostile_files() {
     let Ok(dir) = std::env::var("OUTAGE_SCAN_WRITE") else { return };
     let dir = std::path::Path::new(&dir);
     std::fs::create_dir_all(dir).unwrap();
-    let files: [(&str, String); 8] = [
+    let files: [(&str, String); 12] = [
         ("format-errors", format_errors(32_000)),
         ("capacity-errors", capacity_errors(32_000)),
         ("need-loops", need_loops(32_000)),
         ("template-error", template_error(100_000, 300_000)),
         ("duplicate-draws", duplicate_draws(200_000)),
         ("causes-by-tag", common_causes_by_tag(200_000, 1_000, 60_000)),
+        ("causes-selecting-one", common_causes_selecting_one(200_000, 60_000)),
         ("causes-over-everything", common_causes_over_everything(20_000, 1_000, 1)),
         ("causes-in-one-disaster", common_causes_over_everything(20_000, 1, 1_000)),
+        ("typos", typos(200_000, 100)),
+        ("sites", many_sites(150_000)),
+        (
+            "one-pool",
+            many_services(200_000, |i| {
+                format!("Service(name: \"s{i}\", users: 1, demand: 1, deployments: [(pool: \"p\", servers: 1)])")
+            }),
+        ),
     ];
     for (name, text) in files {
         std::fs::write(dir.join(format!("{name}.ron")), text).unwrap();
