@@ -149,7 +149,8 @@ pub const MAX_EXPANDED_HAZARDS: usize = 1_000_000;
 /// How many expanded items (see [`MAX_EXPANDED_HAZARDS`]) a file may make for
 /// each element or hazard it writes: a small file may not expand into a
 /// large model (1,000 common causes over 20,000 utilities are 20 million
-/// hazards from a 0.5 MB file). At least [`MAX_HAZARDS`] whatever the file.
+/// hazards from a 0.5 MB file). At least 65,534 (one disaster's worth)
+/// whatever the file.
 pub const MAX_EXPANSION_RATIO: usize = 64;
 
 /// Bytes of the names site-loss templates make, in all (`<name>: <site>`
