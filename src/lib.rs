@@ -149,14 +149,17 @@
 //!   `backup`, or marked so) loses its data when fire destroys every
 //!   deployment holding a copy (active, standbys, rebuilt ones): once it has
 //!   servers again (replaced or rebuilt) it stays down while the data is
-//!   restored (size / speed, work that needs no engineer), and loses the
+//!   restored (size / speed, work that needs no engineer; longer than a
+//!   duration holds, it never ends within the run), and loses the
 //!   writes since the backup (its age, reported as the data-loss window);
 //!   with no backup it comes back empty, reported as `data_lost`.
 //! - **Restoration** after a fire is decided, not only delayed: after the
 //!   inspection, the rooms cut and not staged are re-energised; each later
 //!   stage is due its `after` the previous one, not before its `at` (from
 //!   t0), and goes ahead once everything in its `waits_for` works (a
-//!   cooling unit live, a service not down); rooms in `never` stay cut.
+//!   cooling unit live, a service not down); rooms in `never` stay cut. A
+//!   stage that waits for something which can only work once this stage or
+//!   a later one is done (a chiller in its own room) is refused.
 //! - A **service** is *down* with no serving capacity or a hard dependency
 //!   down; *degraded* with capacity below demand, a hard dependency degraded
 //!   or a soft dependency not up; *up* otherwise. The share of its users it
@@ -228,7 +231,11 @@
 //! environment variables;
 //! counts are capped so totals cannot wrap ([`scenario::MAX_SERVERS`],
 //! [`scenario::MAX_USERS`], [`scenario::MAX_HORIZON`],
-//! [`study::MAX_RUNS`]); a run stops with an error naming what generates
+//! [`study::MAX_RUNS`]); expansion (common causes, site-loss templates) is
+//! counted before it is made ([`scenario::MAX_EXPANDED_HAZARDS`],
+//! [`scenario::MAX_EXPANSION_RATIO`]); every number a file writes is
+//! checked once where the model is built (finite, in its range, and its
+//! products exact, checked or saturating to a stated meaning); a run stops with an error naming what generates
 //! its events or timeline entries ([`RunOptions::max_events`],
 //! [`RunOptions::max_timeline`]); names may not hold control characters.
 //!

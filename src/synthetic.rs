@@ -266,17 +266,62 @@ impl Estate {
         Ok(spec)
     }
 
-    /// [`Estate::spec`] written as a scenario file.
+    /// [`Estate::spec`] written as a scenario file, no larger than the file
+    /// limit in force ([`max_file_bytes`](crate::scenario::max_file_bytes)):
+    /// whatever it returns, `outage mc` reads.
     ///
     /// # Errors
-    /// As [`Estate::spec`].
+    /// As [`Estate::spec`]; or a file larger than the limit.
     pub fn to_ron(&self) -> Result<String, EstateError> {
+        self.to_ron_within(crate::scenario::max_file_bytes())
+    }
+
+    /// [`Estate::to_ron`] with a limit of `max_bytes` on the file's size.
+    /// The size is counted exactly as the file is written into memory, and
+    /// writing stops one byte past the limit: a size too large is refused
+    /// before anything is returned, and never costs more than the limit.
+    ///
+    /// # Errors
+    /// As [`Estate::spec`]; or a file of more than `max_bytes` bytes.
+    pub fn to_ron_within(&self, max_bytes: u64) -> Result<String, EstateError> {
         let spec = self.spec()?;
         let config = ron::ser::PrettyConfig::new().struct_names(true).depth_limit(4).compact_arrays(true).extensions(
             ron::extensions::Extensions::IMPLICIT_SOME | ron::extensions::Extensions::UNWRAP_VARIANT_NEWTYPES,
         );
-        let body = ron::ser::to_string_pretty(&spec, config).map_err(|e| EstateError(e.to_string()))?;
-        Ok(format!("// {}\n{body}\n", spec.description))
+        let too_large = || {
+            EstateError(format!(
+                "the file would be more than {max_bytes} bytes, the most a scenario file may hold (the \
+                 OUTAGE_MAX_FILE_BYTES limit); give fewer servers or services"
+            ))
+        };
+        let mut out = Bounded { text: String::new(), limit: max_bytes, over: false };
+        let written = std::fmt::Write::write_fmt(&mut out, format_args!("// {}\n", spec.description))
+            .map_err(|_| ron::Error::Fmt)
+            .and_then(|()| ron::ser::to_writer_pretty(&mut out, &spec, config))
+            .and_then(|()| std::fmt::Write::write_str(&mut out, "\n").map_err(|_| ron::Error::Fmt));
+        match written {
+            Ok(()) => Ok(out.text),
+            Err(_) if out.over => Err(too_large()),
+            Err(e) => Err(EstateError(e.to_string())),
+        }
+    }
+
+    /// The elements the estate declares (sites, rooms, power components,
+    /// cooling units, pools, services and links), counted from its sizes
+    /// before anything is built.
+    pub fn elements(&self) -> u64 {
+        let sites = u64::from(self.sites.max(1));
+        // Per site: the site, 2 electrical rooms and a network room, its
+        // halls (each with 3 air handlers), 8 power components, 2 uplinks
+        // and its pools; sites hold `servers / sites` servers, the first
+        // `servers % sites` one more.
+        let site = |servers: u64| {
+            let pools = (servers / SERVERS_PER_POOL).max(2);
+            let halls = pools.div_ceil(POOLS_PER_HALL as u64);
+            1 + 3 + halls + 8 + 3 * halls + 2 + pools
+        };
+        let (each, more) = (self.servers / sites, self.servers % sites);
+        more * site(each + 1) + (sites - more) * site(each) + u64::from(self.services)
     }
 
     fn check(&self) -> Result<(), EstateError> {
@@ -296,6 +341,34 @@ impl Estate {
         if self.servers < needed {
             return fail(format!("{} sites need at least {needed} servers, not {}", self.sites, self.servers));
         }
+        // Counted before anything is built: a scenario is not loaded past it.
+        let limit = crate::scenario::max_elements() as u64;
+        if self.elements() > limit {
+            return fail(format!(
+                "the estate would declare {} elements; at most {limit} are loaded (the OUTAGE_MAX_ELEMENTS limit); \
+                 give fewer servers or services",
+                self.elements()
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Text written into memory, up to a limit of bytes: past it, writing fails.
+struct Bounded {
+    text: String,
+    limit: u64,
+    /// Writing went past the limit.
+    over: bool,
+}
+
+impl std::fmt::Write for Bounded {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        if (self.text.len() as u64).saturating_add(s.len() as u64) > self.limit {
+            self.over = true;
+            return Err(std::fmt::Error);
+        }
+        self.text.push_str(s);
         Ok(())
     }
 }

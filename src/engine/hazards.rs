@@ -301,7 +301,7 @@ impl<'s> Simulation<'s> {
         let h = hazard as usize;
         self.hazards.fires[h].cut_key = None;
         let rooms: Vec<ComponentId> = match fire.power_cut.as_ref().map(|(scope, _)| *scope) {
-            Some(CutScope::Site) => fire.site_rooms.clone(),
+            Some(CutScope::Site) => fire.site_rooms.to_vec(),
             _ => {
                 let fire = &self.hazards.fires[h];
                 let mut rooms: Vec<ComponentId> = fire.burning.iter().map(|(r, _)| *r).collect();

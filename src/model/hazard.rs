@@ -14,10 +14,11 @@ use crate::time::SimDuration;
 #[derive(Clone, Debug)]
 pub struct Disaster {
     pub(crate) name: String,
-    pub(crate) description: String,
+    /// Shared by the disasters a site-loss template expands to.
+    pub(crate) description: std::sync::Arc<str>,
     pub(crate) hazards: Vec<Hazard>,
     /// For a disaster expanded from a site-loss template: the template's name.
-    pub(crate) group: Option<String>,
+    pub(crate) group: Option<std::sync::Arc<str>>,
 }
 
 impl Disaster {
@@ -76,8 +77,9 @@ pub(crate) enum Hazard {
 #[derive(Clone, Debug)]
 pub(crate) struct Fire {
     pub(crate) room: ComponentId,
-    /// Every room of the fire's site, for a site-wide power cut.
-    pub(crate) site_rooms: Vec<ComponentId>,
+    /// Every room of the fire's site, for a site-wide power cut (shared
+    /// by the fires of one site).
+    pub(crate) site_rooms: std::sync::Arc<[ComponentId]>,
     pub(crate) at: SimDuration,
     /// A random wait after `at` before ignition.
     pub(crate) delay: Option<Dist>,

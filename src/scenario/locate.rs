@@ -73,6 +73,7 @@ fn noun_for_field(field: &str) -> Option<&'static str> {
 pub(crate) struct SourceMap<'a> {
     src: &'a str,
     root: Option<Node>,
+    lines: LineIndex<'a>,
 }
 
 impl<'a> SourceMap<'a> {
@@ -81,7 +82,7 @@ impl<'a> SourceMap<'a> {
         let mut s = Scanner { src: src.as_bytes(), i: 0 };
         s.skip_trivia();
         let root = (s.i < s.src.len()).then(|| s.value(0));
-        SourceMap { src, root }
+        SourceMap { src, root, lines: LineIndex::new(src) }
     }
 
     /// The position of the value at `path`, or of its deepest ancestor that
@@ -136,14 +137,20 @@ impl<'a> SourceMap<'a> {
             {
                 out.element = Some(format!("{noun} '{name}'"));
             }
-            if let Some((key, child)) = node.fields.iter().find(|(_, c)| contains(c)) {
+            // Fields and items are in file order and do not overlap: the
+            // first that ends at or after `at` is the only candidate, found
+            // by bisection (a list of 100,000 elements is not walked once
+            // per error).
+            let field = node.fields.get(node.fields.partition_point(|(_, c)| c.end < at)).filter(|(_, c)| contains(c));
+            let item = node.items.partition_point(|c| c.end < at);
+            if let Some((key, child)) = field {
                 if !out.path.is_empty() {
                     out.path.push('.');
                 }
                 out.path.push_str(key);
                 (list_field, via_index, node) = (Some(key.as_str()), false, child);
-            } else if let Some((i, child)) = node.items.iter().enumerate().find(|(_, c)| contains(c)) {
-                out.path.push_str(&format!("[{i}]"));
+            } else if let Some(child) = node.items.get(item).filter(|c| contains(c)) {
+                out.path.push_str(&format!("[{item}]"));
                 (via_index, node) = (true, child);
             } else {
                 return out;
@@ -160,14 +167,148 @@ impl<'a> SourceMap<'a> {
 
     /// The 1-based position of byte offset `byte`.
     pub(crate) fn position(&self, byte: usize) -> Position {
+        self.lines.position(byte)
+    }
+
+    /// The byte offset of a 1-based line and column (in characters), for
+    /// positions ron reports.
+    pub(crate) fn offset(&self, p: Position) -> usize {
+        self.lines.offset(p)
+    }
+}
+
+/// Bytes per block of a [`LineIndex`].
+const BLOCK: usize = 1024;
+
+/// Lines and characters of a text, counted at the start of every block of
+/// [`BLOCK`] bytes: a position (or an offset) costs a bisection and a scan
+/// of at most two blocks, wherever it is in the file, so that locating
+/// every error of a file costs errors x a block, not errors x the file.
+/// It takes about 2% of the text's size.
+#[derive(Debug)]
+pub(crate) struct LineIndex<'a> {
+    src: &'a str,
+    blocks: Vec<BlockStart>,
+    /// Bytes scanned by queries, for tests of the bound.
+    #[cfg(test)]
+    scanned: std::cell::Cell<usize>,
+}
+
+/// What comes before the first byte of a block.
+#[derive(Clone, Copy, Debug)]
+struct BlockStart {
+    /// Characters (bytes that do not continue a character).
+    chars: usize,
+    /// Line feeds.
+    newlines: usize,
+    /// Where the line holding the block's first byte starts.
+    line_start: usize,
+}
+
+fn starts_char(b: u8) -> bool {
+    b & 0xC0 != 0x80
+}
+
+impl<'a> LineIndex<'a> {
+    pub(crate) fn new(src: &'a str) -> Self {
+        let mut blocks = Vec::with_capacity(src.len() / BLOCK + 1);
+        let mut at = BlockStart { chars: 0, newlines: 0, line_start: 0 };
+        for (k, block) in src.as_bytes().chunks(BLOCK).enumerate() {
+            blocks.push(at);
+            for (j, &b) in block.iter().enumerate() {
+                at.chars += usize::from(starts_char(b));
+                if b == b'\n' {
+                    at.newlines += 1;
+                    at.line_start = k * BLOCK + j + 1;
+                }
+            }
+        }
+        blocks.push(at); // the end of the text (or the start, for an empty one)
+        LineIndex {
+            src,
+            blocks,
+            #[cfg(test)]
+            scanned: std::cell::Cell::new(0),
+        }
+    }
+
+    /// Counts `n` bytes scanned (in tests).
+    fn scan(&self, _n: usize) {
+        #[cfg(test)]
+        self.scanned.set(self.scanned.get() + _n);
+    }
+
+    /// Characters before byte `byte` (at most the text's length).
+    fn chars_before(&self, byte: usize) -> usize {
+        let k = byte / BLOCK;
+        let start = k * BLOCK;
+        self.scan(byte - start);
+        self.blocks[k].chars + self.src.as_bytes()[start..byte].iter().filter(|&&b| starts_char(b)).count()
+    }
+
+    /// The 1-based position of byte offset `byte`.
+    pub(crate) fn position(&self, byte: usize) -> Position {
         // Never inside a character: a position is about characters.
         let mut end = byte.min(self.src.len());
         while !self.src.is_char_boundary(end) {
             end -= 1;
         }
-        let before = &self.src[..end];
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        Position { line: before.matches('\n').count() + 1, column: before[line_start..].chars().count() + 1 }
+        let k = end / BLOCK;
+        let block = &self.src.as_bytes()[k * BLOCK..end];
+        self.scan(block.len());
+        let newlines = block.iter().filter(|&&b| b == b'\n').count();
+        let line_start =
+            block.iter().rposition(|&b| b == b'\n').map_or(self.blocks[k].line_start, |j| k * BLOCK + j + 1);
+        Position {
+            line: self.blocks[k].newlines + newlines + 1,
+            column: self.chars_before(end) - self.chars_before(line_start) + 1,
+        }
+    }
+
+    /// The byte offset of a 1-based line and column (in characters): the
+    /// end of the text past its last line, and a column past the end of its
+    /// line counts on into the next lines (as ron's positions do).
+    pub(crate) fn offset(&self, p: Position) -> usize {
+        let bytes = self.src.as_bytes();
+        // The start of line `p.line`: just past its (line - 1)th line feed.
+        let wanted = p.line.saturating_sub(1);
+        let line_start = if wanted == 0 {
+            0
+        } else if wanted > self.blocks[self.blocks.len() - 1].newlines {
+            return self.src.len();
+        } else {
+            // The last block with fewer line feeds before it holds that one.
+            let k = self.blocks.partition_point(|b| b.newlines < wanted) - 1;
+            let mut seen = self.blocks[k].newlines;
+            let mut at = k * BLOCK;
+            let from = at;
+            while seen < wanted {
+                // seen < wanted <= the text's line feeds: one lies ahead
+                seen += usize::from(bytes[at] == b'\n');
+                at += 1;
+            }
+            self.scan(at - from);
+            at
+        };
+        // Then `column - 1` characters on.
+        let target = self.chars_before(line_start) + p.column.saturating_sub(1);
+        if target >= self.blocks[self.blocks.len() - 1].chars {
+            return self.src.len();
+        }
+        let k = self.blocks.partition_point(|b| b.chars <= target) - 1;
+        let mut seen = self.blocks[k].chars;
+        let mut at = k * BLOCK;
+        loop {
+            // target < the text's characters: its first byte lies ahead
+            if starts_char(bytes[at]) {
+                if seen == target {
+                    self.scan(at - k * BLOCK);
+                    return at;
+                }
+                seen += 1;
+            }
+            at += 1;
+        }
     }
 }
 
@@ -492,6 +633,88 @@ Scenario(
         let src = "(name: \"판교\", x: 1)";
         let map = SourceMap::new(src);
         assert_eq!(at(&map, &[Seg::Field("x")]), (1, 17));
+    }
+
+    /// Position and offset the slow way: from the start of the text.
+    fn naive_position(src: &str, byte: usize) -> Position {
+        let before = &src[..byte];
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        Position { line: before.matches('\n').count() + 1, column: before[line_start..].chars().count() + 1 }
+    }
+
+    fn naive_offset(src: &str, p: Position) -> usize {
+        let line_start: usize = src.split_inclusive('\n').take(p.line.saturating_sub(1)).map(str::len).sum();
+        let rest = src.get(line_start..).unwrap_or("");
+        line_start + rest.char_indices().nth(p.column.saturating_sub(1)).map_or(rest.len(), |(i, _)| i)
+    }
+
+    #[test]
+    fn the_line_index_agrees_with_counting_from_the_start() {
+        // Short and long lines, characters of 1 to 4 bytes astride block
+        // boundaries, empty lines, no final line feed.
+        let mut src = String::new();
+        for k in 0..400 {
+            let line: String = ["a", "é", "한", "𝄞"].iter().cycle().skip(k % 4).take(k * 7 % 1500).copied().collect();
+            src.push_str(&line);
+            if k % 37 != 0 {
+                src.push('\n');
+            }
+            if k % 11 == 0 {
+                src.push('\n');
+            }
+        }
+        let index = LineIndex::new(&src);
+        for (byte, _) in src.char_indices().step_by(7).chain([(src.len(), ' ')]) {
+            let p = index.position(byte);
+            assert_eq!(p, naive_position(&src, byte), "at {byte}");
+            assert_eq!(index.offset(p), byte, "{p:?}");
+        }
+        // Past the ends: as counting from the start says.
+        let lines = src.matches('\n').count() + 1;
+        for p in [
+            Position { line: lines + 3, column: 1 },
+            Position { line: 2, column: 1_000_000 },
+            Position { line: 0, column: 0 },
+            Position { line: lines, column: 5_000 },
+        ] {
+            assert_eq!(index.offset(p), naive_offset(&src, p), "{p:?}");
+        }
+        assert_eq!(LineIndex::new("").position(0), Position { line: 1, column: 1 });
+        assert_eq!(LineIndex::new("").offset(Position { line: 3, column: 2 }), 0);
+    }
+
+    #[test]
+    fn a_position_costs_a_block_or_two_wherever_it_is() {
+        // One line of 2 MB, then 100,000 short ones: the naive way scans up
+        // to the whole text per position; the index at most two blocks
+        // (the position's and its line start's) and an offset two more.
+        let src = "x".repeat(2_000_000) + &"ab\n".repeat(100_000);
+        let index = LineIndex::new(&src);
+        for byte in [0, 1_999_999, 2_000_000, 2_150_000, src.len()] {
+            index.scanned.set(0);
+            let p = index.position(byte);
+            assert!(index.scanned.get() <= 2 * BLOCK, "{byte}: {} bytes", index.scanned.get());
+            index.scanned.set(0);
+            assert_eq!(index.offset(p), byte);
+            assert!(index.scanned.get() <= 3 * BLOCK, "{byte}: {} bytes", index.scanned.get());
+        }
+    }
+
+    #[test]
+    fn enclosing_bisects_long_lists() {
+        let items: Vec<String> = (0..5_000).map(|i| format!("(name: \"p{i}\", servers: {i})")).collect();
+        let src = format!("(pools: [{}], services: [])", items.join(", "));
+        let map = SourceMap::new(&src);
+        let at = src.find("\"p4321\"").unwrap();
+        let e = map.enclosing(at);
+        assert_eq!(e.path, "pools[4321].name");
+        assert_eq!(e.element.as_deref(), Some("pool 'p4321'"));
+        // An item's span ends where its text does (inclusive): the comma
+        // right after item 6 is still item 6's; the space after it is the
+        // list's, between two items.
+        let comma = src.find("), (name: \"p7\"").unwrap() + 1;
+        assert_eq!(map.enclosing(comma).path, "pools[6]");
+        assert_eq!(map.enclosing(comma + 1).path, "pools");
     }
 
     #[test]

@@ -34,7 +34,10 @@ mod patch;
 mod path;
 mod tree;
 mod validate;
-pub use validate::{MAX_ELEMENTS, MAX_HORIZON, MAX_SERVERS, MAX_USERS, max_elements};
+pub use validate::{
+    MAX_ELEMENTS, MAX_EXPANDED_HAZARDS, MAX_EXPANDED_NAMES, MAX_EXPANSION_RATIO, MAX_HORIZON, MAX_SERVERS, MAX_USERS,
+    max_elements,
+};
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -359,35 +362,51 @@ impl Scenario {
 
     /// Problems and warnings alike get their file position (an expanded
     /// element's is its template's), in file order; the same problem in
-    /// many systems of one template is said once, with how many.
+    /// many systems of one template is said once, with how many. Each
+    /// distinct path is located once (a template's error, repeated for
+    /// every system, is looked up once), and repeats are found by hashing:
+    /// the cost grows with the problems, not with problems x file.
     fn diagnose(
         problems: Vec<validate::Problem>,
         origins: &expand::Origins,
         locate: &impl Fn(&[path::Seg]) -> (Option<PathBuf>, Option<Position>),
     ) -> Vec<Diagnostic> {
+        use std::collections::HashMap;
+        type Located = (Option<PathBuf>, Option<Position>);
+        let mut located: HashMap<String, Located> = HashMap::new();
+        let mut locate_once = |path: &path::SpecPath| -> (String, Located) {
+            let key = path.to_string();
+            let at = located.entry(key.clone()).or_insert_with(|| locate(&path.0)).clone();
+            (key, at)
+        };
         let mut diagnostics: Vec<Diagnostic> = Vec::with_capacity(problems.len());
         let mut repeats: Vec<usize> = Vec::new();
+        let mut seen: HashMap<(String, Option<Position>), usize> = HashMap::new();
         for p in problems {
-            let path = origins.map(&p.path);
-            let (file, position) = locate(&path.0);
+            let (path, (file, position)) = locate_once(&origins.map(&p.path));
             let mut message = p.message;
             if let Some(related) = &p.related {
-                match locate(&origins.map(related).0).1 {
+                let (_, (_, at)) = locate_once(&origins.map(related));
+                match at {
                     Some(at) => {
                         message.push_str(&format!(" (first defined at line {}, column {})", at.line, at.column))
                     }
                     None => message.push_str(&format!(" (first defined at {related})")),
                 }
             }
-            let path = Some(path.to_string());
-            let from_template = path.as_deref().is_some_and(|p| p.starts_with("systems["));
-            match diagnostics.iter().position(|d| from_template && d.path == path && d.position == position) {
-                Some(k) => repeats[k] += 1,
-                None => {
-                    diagnostics.push(Diagnostic { file, position, path, message });
-                    repeats.push(0);
+            if path.starts_with("systems[") {
+                match seen.entry((path.clone(), position)) {
+                    std::collections::hash_map::Entry::Occupied(k) => {
+                        repeats[*k.get()] += 1;
+                        continue;
+                    }
+                    std::collections::hash_map::Entry::Vacant(slot) => {
+                        slot.insert(diagnostics.len());
+                    }
                 }
             }
+            diagnostics.push(Diagnostic { file, position, path: Some(path), message });
+            repeats.push(0);
         }
         for (d, n) in diagnostics.iter_mut().zip(repeats) {
             if n > 0 {
@@ -609,8 +628,8 @@ fn describe_ron_error(
 ) -> Diagnostic {
     let ron_position = Position { line: e.span.start.line, column: e.span.start.col };
     // ron may stop on the whitespace before the value it could not read.
-    let mut offset = byte_offset(src, ron_position);
-    // offset <= src.len(), on a char boundary: `byte_offset` counts whole lines and characters
+    let mut offset = map.offset(ron_position);
+    // offset <= src.len(), on a char boundary: `offset` counts whole lines and characters
     offset += src[offset..].len() - src[offset..].trim_start().len();
     let enclosing = map.enclosing(offset);
     let mut message = e.code.to_string().replace("`Power`", "power component").replace("`Hazard`", "hazard");
@@ -650,7 +669,7 @@ fn element_errors(
     fn read<T: serde::de::DeserializeOwned>(options: &ron::Options, text: &str) -> Option<ron::error::SpannedError> {
         options.from_str::<T>(text).err()
     }
-    let stopped = byte_offset(src, Position { line: first.span.start.line, column: first.span.start.col });
+    let stopped = map.offset(Position { line: first.span.start.line, column: first.span.start.col });
     let mut out = Vec::new();
     for (field, range) in map.root_list_items() {
         if range.start <= stopped && stopped <= range.end {
@@ -689,13 +708,6 @@ fn element_errors(
     out
 }
 
-/// The byte offset of a 1-based line and column (in characters).
-fn byte_offset(src: &str, p: Position) -> usize {
-    let line_start: usize = src.split_inclusive('\n').take(p.line.saturating_sub(1)).map(str::len).sum();
-    let rest = src.get(line_start..).unwrap_or("");
-    line_start + rest.char_indices().nth(p.column.saturating_sub(1)).map_or(rest.len(), |(i, _)| i)
-}
-
 /// The text with every CR that is not followed by an LF made an LF (CRLF
 /// is left alone: ron reads it).
 fn lone_cr_to_lf(src: &str) -> String {
@@ -705,4 +717,36 @@ fn lone_cr_to_lf(src: &str) -> String {
         out.push(if c == '\r' && chars.peek() != Some(&'\n') { '\n' } else { c });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::path::{Seg, SpecPath};
+    use super::*;
+
+    #[test]
+    fn a_path_is_located_once_however_many_problems_share_it() {
+        // 10,000 problems at two paths (a template's error, once per
+        // system): two look-ups, one diagnostic each.
+        let problems: Vec<validate::Problem> = (0..10_000)
+            .map(|i| validate::Problem {
+                path: SpecPath(vec![
+                    Seg::Field("systems"),
+                    Seg::Index(0),
+                    Seg::Field(if i % 2 == 0 { "a" } else { "b" }),
+                ]),
+                message: format!("problem {i}"),
+                related: None,
+            })
+            .collect();
+        let calls = std::cell::Cell::new(0);
+        let locate = |path: &[Seg]| {
+            calls.set(calls.get() + 1);
+            (None, Some(Position { line: path.len(), column: calls.get() }))
+        };
+        let diagnostics = Scenario::diagnose(problems, &expand::Origins::default(), &locate);
+        assert_eq!(calls.get(), 2);
+        assert_eq!(diagnostics.len(), 2);
+        assert_eq!(diagnostics[0].message, "problem 0 (and the same in 4999 more systems of this template)");
+    }
 }

@@ -565,7 +565,8 @@ pub struct ServiceSpec {
 
 /// A service's backup: how old the last one is when it is needed (the
 /// recovery point: writes since then are lost) and how long restoring it
-/// takes, which grows with the data: `size_tb / tb_per_hour`.
+/// takes, which grows with the data: `size_tb / tb_per_hour` (a restore
+/// longer than a duration can hold never finishes within a run).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename = "Backup")]
 pub struct BackupSpec {
@@ -594,6 +595,8 @@ pub struct DeploymentSpec {
     pub servers: Option<u64>,
     /// The deployment's size as a fraction of the service's demand (0.5 =
     /// half the servers the service needs); an alternative to `servers`.
+    /// The servers are counted exactly on the decimal written, rounded up
+    /// (0.07 of a demand of 100 is 7 servers).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capacity: Option<f64>,
     /// Whether it carries traffic (`Active`) or waits for a failover.
@@ -678,7 +681,8 @@ pub enum Fallback {
 pub struct ScaleOutSpec {
     /// Servers added per hour of an engineer's work.
     pub rate: f64,
-    /// Servers added by one piece of work (default: one hour's worth).
+    /// Servers added by one piece of work (default: one hour's worth; at
+    /// most 1,000,000,000).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub step: Option<u64>,
     /// The team doing it.
@@ -692,7 +696,8 @@ pub struct ScaleOutSpec {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename = "Surge")]
 pub struct SurgeSpec {
-    /// Demand multiplier during the surge (1.5 = 50% more load).
+    /// Demand multiplier during the surge (1.5 = 50% more load): 1 or
+    /// more, and the demand times it a finite number.
     pub factor: f64,
     /// How long the surge lasts.
     pub duration: Dist,
@@ -1267,7 +1272,10 @@ pub struct StageSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub at: Option<Dist>,
     /// Elements that must work first: infrastructure live (a cooling unit,
-    /// a room), a service not down.
+    /// a room), a service not down. Not an element that can only work once
+    /// this stage or a later one is done (a chiller in a room this stage
+    /// re-energises, a hall whose only feed stands in a later stage's
+    /// room): the stage would wait forever, and is refused.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub waits_for: Vec<String>,
 }

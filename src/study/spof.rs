@@ -199,7 +199,7 @@ impl<'s> Spof<'s> {
             None => {
                 lose_alone = Disaster {
                     name: format!("lose {}", component.name()),
-                    description: String::new(),
+                    description: "".into(),
                     hazards: vec![Hazard::Outage {
                         target: c,
                         at: self.at,

@@ -42,6 +42,10 @@ mod recovery;
 mod regressions;
 /// Hand-computed outcomes of power, cooling, fire and dependency mechanics.
 mod replay;
+/// Loading at scale: expansion counted before it is made, validation
+/// linear in the file, every number checked once, restoration stages that
+/// would wait for themselves, generated estates within the limits.
+mod scan;
 /// One test per validation rule: message, element and position.
 mod scenario_errors;
 /// Study summaries as untrusted input: every invariant checked, reading bounded.

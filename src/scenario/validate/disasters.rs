@@ -1,15 +1,30 @@
 //! Disasters: hazards, fires, and site-loss templates expanded per site.
+//!
+//! Expansion (a common cause into one hazard per element it selects, a
+//! site-loss template into one disaster per site) is counted against its
+//! limits before anything is allocated for it: hazards per disaster, and
+//! the [`Budget`](super::Budget) of everything expanded in all.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
-use super::{Expect, MAX_HAZARDS, Validator};
+use super::select::Index;
+use super::{Declared, Expect, MAX_HAZARDS, Parts, Validator};
 use crate::dist::Dist;
-use crate::model::{ComponentId, ComponentKind, Disaster, Fire, Hazard, Stage};
+use crate::model::{ComponentId, ComponentKind, Disaster, Fire, Hazard, Service, Stage};
 use crate::scenario::path::SpecPath;
 use crate::scenario::spec::*;
 
-pub(super) fn validate_disasters(v: &mut Validator<'_>) -> Vec<Disaster> {
+pub(super) fn validate_disasters<'a>(
+    v: &mut Validator<'a>,
+    declared: &Declared<'a>,
+    parts: &Parts,
+    services: &[Service],
+) -> Vec<Disaster> {
     let spec = v.spec;
+    // Built when a common cause or a fire first needs it.
+    let mut index: Option<Index<'a>> = None;
+    let mut stages = super::stages::Check::new(parts, services, v.first_service, v.order.len());
     let mut disasters: Vec<Disaster> = Vec::new();
     let mut seen: HashMap<&str, usize> = HashMap::new();
     // Every disaster's name so far, and whether a site-loss template gave it.
@@ -22,7 +37,7 @@ pub(super) fn validate_disasters(v: &mut Validator<'_>) -> Vec<Disaster> {
             v.problem(path.field("name"), format!("duplicate disaster name '{}' (also disasters[{prev}])", d.name));
         }
         let before = disasters.len();
-        validate_disaster(v, d, &path, &mut disasters);
+        validate_disaster(v, &mut index, &mut stages, declared, d, &path, &mut disasters);
         // Reports, merges and objectives name disasters, so a name a site-loss
         // template expands to must not be taken twice (plain names clashing
         // with each other are reported above).
@@ -36,18 +51,28 @@ pub(super) fn validate_disasters(v: &mut Validator<'_>) -> Vec<Disaster> {
             }
         }
     }
+    stages.finish(v);
     disasters
 }
 
 /// One disaster of the spec: its hazards, or one disaster per site for a
 /// site-loss template.
-fn validate_disaster(v: &mut Validator<'_>, d: &DisasterSpec, path: &SpecPath, out: &mut Vec<Disaster>) {
+fn validate_disaster<'a>(
+    v: &mut Validator<'a>,
+    index: &mut Option<Index<'a>>,
+    stages: &mut super::stages::Check<'_>,
+    declared: &Declared<'a>,
+    d: &DisasterSpec,
+    path: &SpecPath,
+    out: &mut Vec<Disaster>,
+) {
     let owner = format!("disaster '{}'", d.name);
+    let description: Arc<str> = d.description.as_str().into();
     if let Some(loss) = &d.each_site {
         if !d.hazards.is_empty() {
             v.problem(path.field("each_site"), format!("{owner}: give either hazards or each_site, not both"));
         }
-        expand_site_loss(v, d, loss, path, &owner, out);
+        expand_site_loss(v, d, &description, loss, path, &owner, out);
         return;
     }
     if d.hazards.is_empty() {
@@ -61,19 +86,26 @@ fn validate_disaster(v: &mut Validator<'_>, d: &DisasterSpec, path: &SpecPath, o
         return;
     }
     let mut hazards = Vec::new();
+    // Hazards once common causes are expanded, counted before each is
+    // allocated; past the limit, the rest is checked but not expanded.
+    let mut count = 0usize;
+    let mut too_many = false;
     for (hi, h) in d.hazards.iter().enumerate() {
         let hp = path.field("hazards").index(hi);
         match h {
             HazardSpec::Outage { target, at, delay, duration, probability } => {
                 let target = v.resolve(target, Expect::Any, hp.field("target"), &owner);
-                outage_timing(v, &hp, &owner, delay, duration, *probability);
-                if let Some(t) = target {
+                let probability = outage_timing(v, &hp, &owner, delay, duration, *probability);
+                if let Some(t) = target
+                    && too_many_hazards(v, &mut count, 1, &hp, &owner, &mut too_many)
+                    && v.expand(1, 0, &hp)
+                {
                     hazards.push(Hazard::Outage {
                         target: ComponentId(t),
                         at: *at,
                         delay: delay.clone(),
                         duration: duration.clone(),
-                        probability: *probability,
+                        probability,
                         cause: None,
                     });
                 }
@@ -83,8 +115,14 @@ fn validate_disaster(v: &mut Validator<'_>, d: &DisasterSpec, path: &SpecPath, o
                 if let Some(fault) = (!name.is_empty()).then(|| super::name_fault(name)).flatten() {
                     v.problem(hp.field("name"), format!("{owner}: a common cause {fault}"));
                 }
-                outage_timing(v, &hp, &owner, delay, duration, *probability);
-                let targets = select_elements(v, select, &hp.field("select"), &owner);
+                let probability = outage_timing(v, &hp, &owner, delay, duration, *probability);
+                let index = index.get_or_insert_with(|| Index::new(v, declared));
+                let targets = select_elements(v, index, select, &hp.field("select"), &owner, !too_many);
+                if !(too_many_hazards(v, &mut count, targets.len(), &hp, &owner, &mut too_many)
+                    && v.expand(targets.len(), 0, &hp))
+                {
+                    continue;
+                }
                 // One start for all: a random delay becomes a draw they share.
                 let delay = match delay {
                     Some(delay) if !delay.is_deterministic() => {
@@ -94,41 +132,65 @@ fn validate_disaster(v: &mut Validator<'_>, d: &DisasterSpec, path: &SpecPath, o
                     }
                     other => other.clone(),
                 };
-                let label: std::sync::Arc<str> =
+                let label: Arc<str> =
                     if name.is_empty() { format!("common cause #{}", hi + 1).into() } else { name.as_str().into() };
+                hazards.reserve(targets.len());
                 for t in targets {
                     hazards.push(Hazard::Outage {
                         target: ComponentId(t),
                         at: *at,
                         delay: delay.clone(),
                         duration: duration.clone(),
-                        probability: *probability,
+                        probability,
                         cause: Some(label.clone()),
                     });
                 }
             }
             HazardSpec::Fire(f) => {
-                if let Some(fire) = validate_fire(v, f, &hp, &owner) {
+                let index = index.get_or_insert_with(|| Index::new(v, declared));
+                if let Some(fire) = validate_fire(v, index, stages, f, &hp, &owner)
+                    && too_many_hazards(v, &mut count, 1, &hp, &owner, &mut too_many)
+                    && v.expand(1, 0, &hp)
+                {
                     hazards.push(Hazard::Fire(Box::new(fire)));
                 }
             }
         }
     }
-    if hazards.len() > MAX_HAZARDS {
+    out.push(Disaster { name: d.name.clone(), description, hazards, group: None });
+}
+
+/// Counts `added` hazards into the disaster's `count`; whether they may
+/// be made (false, said once, past [`MAX_HAZARDS`]).
+fn too_many_hazards(
+    v: &mut Validator<'_>,
+    count: &mut usize,
+    added: usize,
+    hp: &SpecPath,
+    owner: &str,
+    too_many: &mut bool,
+) -> bool {
+    *count = count.saturating_add(added);
+    if *too_many {
+        return false;
+    }
+    if *count > MAX_HAZARDS {
         v.problem(
-            path.field("hazards"),
+            hp.clone(),
             format!(
-                "{owner} has {} hazards once common causes are expanded; at most {MAX_HAZARDS} are supported",
-                hazards.len()
+                "{owner}: with this hazard ({added} once expanded) the disaster has {count} hazards once common \
+                 causes are expanded; at most {MAX_HAZARDS} are supported",
+                count = *count
             ),
         );
-        return;
+        *too_many = true;
+        return false;
     }
-    out.push(Disaster { name: d.name.clone(), description: d.description.clone(), hazards, group: None });
+    true
 }
 
 /// Checks when an outage (or a common cause) starts, how long it lasts and
-/// how likely it is.
+/// how likely it is; the probability to keep.
 fn outage_timing(
     v: &mut Validator<'_>,
     hp: &SpecPath,
@@ -136,111 +198,59 @@ fn outage_timing(
     delay: &Option<Dist>,
     duration: &Option<Dist>,
     probability: f64,
-) {
+) -> f64 {
     if let Some(d) = delay {
         v.hazard_dist(d, hp.field("delay"), owner, "delay");
     }
     if let Some(dur) = duration {
         v.hazard_dist(dur, hp.field("duration"), owner, "duration");
     }
-    v.probability(probability, hp.field("probability"), owner, "probability");
+    v.probability(probability, hp.field("probability"), owner, "probability")
 }
 
 /// The elements a common cause selects: every one that matches all the
 /// criteria given. At least one criterion, and at least one element.
-fn select_elements(v: &mut Validator<'_>, select: &SelectSpec, path: &SpecPath, owner: &str) -> Vec<u32> {
-    let spec = v.spec;
+/// With `expand` false (the disaster already has too many hazards), the
+/// criteria are checked and nothing is selected.
+fn select_elements(
+    v: &mut Validator<'_>,
+    index: &Index<'_>,
+    select: &SelectSpec,
+    path: &SpecPath,
+    owner: &str,
+    expand: bool,
+) -> Vec<u32> {
     if select.region.is_none() && select.sites.is_empty() && select.kinds.is_empty() && select.tags.is_empty() {
         v.problem(path.clone(), format!("{owner}: a common cause selects by region, sites, kinds or tags; give one"));
         return Vec::new();
     }
+    let problems_before = v.problems.len();
     let sites = v.resolve_all(&select.sites, Expect::Site, &path.field("sites"), owner);
     if let Some(region) = &select.region
-        && !spec.sites.iter().any(|s| s.region == *region)
+        && !index.has_region(region)
     {
-        let known: Vec<&str> = spec.sites.iter().map(|s| s.region.as_str()).filter(|r| !r.is_empty()).collect();
         v.problem(
             path.field("region"),
-            format!("{owner}: no site is in region '{region}' (regions: {})", known.join(", ")),
+            format!("{owner}: no site is in region '{region}' (regions: {})", index.regions()),
         );
     }
-    // Each element's tags and the room it stands in (for its site), in
-    // declaration (component id) order.
-    let mut tags: Vec<&[String]> = Vec::new();
-    let mut rooms: Vec<Option<&str>> = Vec::new();
-    for site in &spec.sites {
-        tags.push(&site.tags);
-        rooms.push(None);
-        tags.extend(site.rooms.iter().map(|r| r.tags.as_slice()));
-        rooms.extend(site.rooms.iter().map(|r| Some(r.name.as_str())));
+    if !expand || v.budget_spent() {
+        return Vec::new();
     }
-    for p in &spec.power {
-        tags.push(p.tags());
-        rooms.push(match p {
-            PowerSpec::Utility { .. } => None,
-            PowerSpec::Generator { room, .. } | PowerSpec::Ups { room, .. } | PowerSpec::Switchboard { room, .. } => {
-                Some(room.as_str())
-            }
-        });
-    }
-    tags.extend(spec.cooling.iter().map(|c| c.tags.as_slice()));
-    rooms.extend(spec.cooling.iter().map(|c| Some(c.room.as_str())));
-    tags.extend(spec.pools.iter().map(|p| p.tags.as_slice()));
-    rooms.extend(spec.pools.iter().map(|p| Some(p.room.as_str())));
-    tags.extend(spec.services.iter().map(|s| s.tags.as_slice()));
-    rooms.extend(spec.services.iter().map(|_| None));
-    tags.extend(spec.links.iter().map(|l| l.tags.as_slice()));
-    rooms.extend(spec.links.iter().map(|l| l.room.as_deref()));
-    // A site is its own site; anything else is in the site of its room.
-    let site_of = |v: &Validator<'_>, i: u32| -> Option<u32> {
-        // i < order.len() (the range below); a room id and a container come from `names`/`resolve`
-        if v.order[i as usize].1 == ComponentKind::Site {
-            return Some(i);
-        }
-        let room = v.names.get(rooms[i as usize]?)?;
-        v.order[room.id as usize].2
-    };
-    let region_of = |v: &Validator<'_>, i: u32| {
-        let site = site_of(v, i)?;
-        // site is a component id (from `site_of`)
-        let name = v.order[site as usize].0;
-        spec.sites.iter().find(|s| s.name == name).map(|s| s.region.as_str())
-    };
-    let kind_matches = |k: ComponentKind| {
-        select.kinds.is_empty()
-            || select.kinds.iter().any(|&want| match want {
-                ElementKind::Site => k == ComponentKind::Site,
-                ElementKind::Room => matches!(k, ComponentKind::Room(_)),
-                ElementKind::Utility => k == ComponentKind::Utility,
-                ElementKind::Generator => k == ComponentKind::Generator,
-                ElementKind::Ups => k == ComponentKind::Ups,
-                ElementKind::Switchboard => k == ComponentKind::Switchboard,
-                ElementKind::Cooling => k == ComponentKind::Cooling,
-                ElementKind::Pool => k == ComponentKind::Pool,
-                ElementKind::Service => k == ComponentKind::Service,
-                ElementKind::Link => k == ComponentKind::Link,
-            })
-    };
-    // i < order.len() and i < tags.len() == rooms.len(): the range is bounded by both
-    let chosen: Vec<u32> = (0..v.order.len().min(tags.len()) as u32)
-        .filter(|&i| {
-            let kind = v.order[i as usize].1;
-            kind_matches(kind)
-                && select.tags.iter().all(|t| tags[i as usize].contains(t))
-                && (select.sites.is_empty() || site_of(v, i).is_some_and(|s| sites.contains(&s)))
-                && select.region.as_ref().is_none_or(|r| region_of(v, i) == Some(r.as_str()))
-        })
-        .collect();
-    if chosen.is_empty() && v.problems.iter().all(|p| !p.path.0.starts_with(&path.0)) {
+    let chosen = index.select(select, &sites, &mut v.work);
+    if chosen.is_empty() && v.problems.len() == problems_before {
         v.problem(path.clone(), format!("{owner}: the common cause selects no element"));
     }
     chosen
 }
 
-/// "Lose any one site": one disaster per site, named `<name>: <site>`.
+/// "Lose any one site": one disaster per site, named `<name>: <site>`,
+/// counted against the budget (sites, and the bytes of their names)
+/// before any is made.
 fn expand_site_loss(
     v: &mut Validator<'_>,
     d: &DisasterSpec,
+    description: &Arc<str>,
     loss: &SiteLossSpec,
     path: &SpecPath,
     owner: &str,
@@ -255,12 +265,19 @@ fn expand_site_loss(
     } else {
         v.resolve_all(&loss.sites, Expect::Site, &lp.field("sites"), owner)
     };
+    // site is a declared site: listed from `order` or resolved by `resolve_all`
+    let name_bytes: usize =
+        sites.iter().map(|&s| d.name.len().saturating_add(2).saturating_add(v.order[s as usize].0.len())).sum();
+    if !v.expand(sites.len(), name_bytes, &lp) {
+        return;
+    }
+    let group: Arc<str> = d.name.as_str().into();
+    out.reserve(sites.len());
     for site in sites {
-        // site is a declared site: listed from `order` or resolved by `resolve_all`
         let name = format!("{}: {}", d.name, v.order[site as usize].0);
         out.push(Disaster {
             name,
-            description: d.description.clone(),
+            description: description.clone(),
             hazards: vec![Hazard::Outage {
                 target: ComponentId(site),
                 at: loss.at,
@@ -269,12 +286,19 @@ fn expand_site_loss(
                 probability: 1.0,
                 cause: None,
             }],
-            group: Some(d.name.clone()),
+            group: Some(group.clone()),
         });
     }
 }
 
-fn validate_fire(v: &mut Validator<'_>, f: &FireSpec, hp: &SpecPath, owner: &str) -> Option<Fire> {
+fn validate_fire(
+    v: &mut Validator<'_>,
+    index: &mut Index<'_>,
+    check: &mut super::stages::Check<'_>,
+    f: &FireSpec,
+    hp: &SpecPath,
+    owner: &str,
+) -> Option<Fire> {
     let owner = format!("{owner}: fire in '{}'", f.room);
     let room = v.resolve(&f.room, Expect::Room, hp.field("room"), &owner);
     if let Some(d) = &f.delay {
@@ -282,10 +306,11 @@ fn validate_fire(v: &mut Validator<'_>, f: &FireSpec, hp: &SpecPath, owner: &str
     }
     v.hazard_dist(&f.damage_after, hp.field("damage_after"), &owner, "damage_after");
     v.hazard_dist(&f.extinguished_after, hp.field("extinguished_after"), &owner, "extinguished_after");
-    if let Some(s) = &f.spread {
+    let spread = f.spread.as_ref().map(|s| {
         v.hazard_dist(&s.after, hp.field("spread").field("after"), &owner, "spread.after");
-        v.probability(s.probability, hp.field("spread").field("probability"), &owner, "spread.probability");
-    }
+        let p = v.probability(s.probability, hp.field("spread").field("probability"), &owner, "spread.probability");
+        (s.after.clone(), p)
+    });
     if let Some(c) = &f.power_cut {
         v.hazard_dist(&c.after, hp.field("power_cut").field("after"), &owner, "power_cut.after");
     }
@@ -293,8 +318,6 @@ fn validate_fire(v: &mut Validator<'_>, f: &FireSpec, hp: &SpecPath, owner: &str
     v.hazard_dist(&f.restoration.inspection, rp.field("inspection"), &owner, "restoration.inspection");
     // r < order.len(): resolved by `resolve`
     let site = room.and_then(|r| v.order[r as usize].2);
-    let mut stages = Vec::new();
-    let mut staged: Vec<u32> = Vec::new();
     if f.restoration.stages.len() > MAX_HAZARDS {
         let n = f.restoration.stages.len();
         v.problem(
@@ -304,28 +327,21 @@ fn validate_fire(v: &mut Validator<'_>, f: &FireSpec, hp: &SpecPath, owner: &str
         return None;
     }
     // Rooms never re-energised, then each stage's: a room in one place only.
-    let never = v.resolve_all(&f.restoration.never, Expect::Room, &rp.field("never"), &owner);
-    let check_room = |v: &mut Validator<'_>, r: u32, at: SpecPath, name: &str, staged: &mut Vec<u32>| {
-        if site.is_some() && v.order[r as usize].2 != site {
-            v.problem(at, format!("{owner}: restoration names '{name}', which is not in the fire's site"));
-        } else if never.contains(&r) && staged.contains(&r) {
-            v.problem(at, format!("{owner}: room '{name}' is both in a restoration stage and never restored"));
-        } else if staged.contains(&r) {
-            v.problem(at, format!("{owner}: room '{name}' appears in two restoration stages"));
-        }
-        staged.push(r);
-    };
-    for &r in &never {
-        // r < order.len(): resolved by `resolve_all` against the declared components.
+    let never = v.resolve_all_at(&f.restoration.never, Expect::Room, &rp.field("never"), &owner);
+    let never_set: HashSet<u32> = never.iter().map(|&(r, _)| r).collect();
+    let mut staged: HashSet<u32> = never_set.clone();
+    for &(r, at) in &never {
+        // r < order.len(): resolved by `resolve_all_at` against the declared components.
         if site.is_some() && v.order[r as usize].2 != site {
             let name = v.order[r as usize].0;
             v.problem(
-                rp.field("never").index(v.listed_at(&f.restoration.never, r)),
+                rp.field("never").index(at),
                 format!("{owner}: restoration names '{name}', which is not in the fire's site"),
             );
         }
     }
-    staged.extend(&never);
+    let mut stages = Vec::with_capacity(f.restoration.stages.len());
+    let mut waits = Vec::with_capacity(f.restoration.stages.len());
     for (si, stage) in f.restoration.stages.iter().enumerate() {
         let sp = rp.field("stages").index(si);
         v.hazard_dist(&stage.after, sp.field("after"), &owner, "stage delay");
@@ -335,36 +351,40 @@ fn validate_fire(v: &mut Validator<'_>, f: &FireSpec, hp: &SpecPath, owner: &str
         if stage.rooms.is_empty() {
             v.problem(sp.field("rooms"), format!("{owner}: restoration stage {si} names no rooms"));
         }
-        let rooms = v.resolve_all(&stage.rooms, Expect::Room, &sp.field("rooms"), &owner);
-        for &r in &rooms {
-            let (at, name) = (sp.field("rooms").index(v.listed_at(&stage.rooms, r)), v.order[r as usize].0);
-            check_room(v, r, at, name, &mut staged);
+        let rooms = v.resolve_all_at(&stage.rooms, Expect::Room, &sp.field("rooms"), &owner);
+        for &(r, at) in &rooms {
+            let (at, name) = (sp.field("rooms").index(at), v.order[r as usize].0);
+            if site.is_some() && v.order[r as usize].2 != site {
+                v.problem(at, format!("{owner}: restoration names '{name}', which is not in the fire's site"));
+            } else if never_set.contains(&r) {
+                v.problem(at, format!("{owner}: room '{name}' is both in a restoration stage and never restored"));
+            } else if staged.contains(&r) {
+                v.problem(at, format!("{owner}: room '{name}' appears in two restoration stages"));
+            }
+            staged.insert(r);
         }
-        let waits_for = v.resolve_all(&stage.waits_for, Expect::Any, &sp.field("waits_for"), &owner);
+        let waits_for = v.resolve_all_at(&stage.waits_for, Expect::Any, &sp.field("waits_for"), &owner);
+        let rooms: Vec<u32> = rooms.into_iter().map(|(r, _)| r).collect();
         stages.push(Stage {
-            rooms: rooms.into_iter().map(ComponentId).collect(),
+            rooms: rooms.iter().copied().map(ComponentId).collect(),
             after: stage.after.clone(),
             at: stage.at.clone(),
-            waits_for: waits_for.into_iter().map(ComponentId).collect(),
+            waits_for: waits_for.iter().map(|&(c, _)| ComponentId(c)).collect(),
         });
+        waits.push((rooms, waits_for));
     }
+    let never: Vec<u32> = never.into_iter().map(|(r, _)| r).collect();
+    check.fire(v, &waits, &never, &rp, &owner);
     let room = room?;
     let site = site?;
-    let site_rooms = v
-        .order
-        .iter()
-        .enumerate()
-        .filter(|(_, (_, kind, container, _))| matches!(kind, ComponentKind::Room(_)) && *container == Some(site))
-        .map(|(i, _)| ComponentId(i as u32))
-        .collect();
     Some(Fire {
         room: ComponentId(room),
-        site_rooms,
+        site_rooms: index.site_rooms(v, site),
         at: f.at,
         delay: f.delay.clone(),
         fuel: f.fuel,
         damage_after: f.damage_after.clone(),
-        spread: f.spread.as_ref().map(|s| (s.after.clone(), s.probability)),
+        spread,
         power_cut: f.power_cut.as_ref().map(|c| (c.scope, c.after.clone())),
         extinguished_after: f.extinguished_after.clone(),
         inspection: f.restoration.inspection.clone(),

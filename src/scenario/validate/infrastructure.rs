@@ -46,9 +46,8 @@ pub(super) fn validate_rooms_power_cooling(v: &mut Validator<'_>, declared: &Dec
     }
     for (room, rp, site_id, room_id) in rooms {
         let owner = format!("room '{}'", room.name);
-        let adjacent = v.resolve_all(&room.adjacent, Expect::Room, &rp.field("adjacent"), &owner);
-        for &a in &adjacent {
-            let i = v.listed_at(&room.adjacent, a);
+        let adjacent = v.resolve_all_at(&room.adjacent, Expect::Room, &rp.field("adjacent"), &owner);
+        for &(a, i) in &adjacent {
             if a == *room_id {
                 v.problem(rp.field("adjacent").index(i), format!("{owner} is listed as adjacent to itself"));
             } else if v.order[a as usize].2 != Some(*site_id) {
@@ -62,7 +61,7 @@ pub(super) fn validate_rooms_power_cooling(v: &mut Validator<'_>, declared: &Dec
         let feeds = v.redundant(&room.feeds, room.feeds_needed, Expect::Power, rp, ("feeds", "feeds_needed"), &owner);
         let cooling =
             v.redundant(&room.cooling, room.cooling_needed, Expect::Cooling, rp, ("cooling", "cooling_needed"), &owner);
-        let network = v.redundant(
+        let (network, network_at) = v.redundant_at(
             &room.network,
             room.network_needed,
             Expect::NetworkRoom,
@@ -73,11 +72,11 @@ pub(super) fn validate_rooms_power_cooling(v: &mut Validator<'_>, declared: &Dec
         // A room's network equipment in the room itself would make its
         // reachability depend on its own power: said plainly here rather
         // than as a power loop.
-        for &n in network.iter() {
+        for (&n, &at) in network.iter().zip(&network_at) {
             // n < containers.len(): resolved by `resolve_all`, and containers has one entry per component.
             if containers[n as usize] == Some(*room_id) {
                 v.problem(
-                    rp.field("network").index(v.listed_at(&room.network, n)),
+                    rp.field("network").index(at),
                     format!(
                         "{owner} reaches its network through '{}', which stands in the room itself; put that \
                          equipment in a network room (or name the room's uplink at its site)",
@@ -107,7 +106,7 @@ pub(super) fn validate_rooms_power_cooling(v: &mut Validator<'_>, declared: &Dec
         let id = *room_id as usize;
         failures[id] = room.failures.clone();
         details[id] = Some(Detail::Room(RoomDetail {
-            adjacent,
+            adjacent: adjacent.into_iter().map(|(a, _)| a).collect(),
             suppression: room.suppression.clone(),
             feeds,
             cooling,
@@ -132,14 +131,15 @@ pub(super) fn validate_rooms_power_cooling(v: &mut Validator<'_>, declared: &Dec
                         format!("{owner} backs up nothing: name the feeds whose loss starts it"),
                     );
                 }
-                v.probability(*start_probability, path.field("start_probability"), &owner, "start_probability");
+                let start_probability =
+                    v.probability(*start_probability, path.field("start_probability"), &owner, "start_probability");
                 v.dist(start_delay, path.field("start_delay"), &owner, "start_delay");
                 if fuel.is_zero() {
                     v.problem(path.field("fuel"), format!("{owner}: fuel must be longer than zero"));
                 }
                 let detail = Detail::Generator {
                     backs_up: backs_up_ids,
-                    start_probability: *start_probability,
+                    start_probability,
                     start_delay: start_delay.clone(),
                     fuel: *fuel,
                 };
@@ -219,6 +219,10 @@ pub(super) fn validate_pools(v: &mut Validator<'_>, declared: &Declared<'_>, par
     let spec = v.spec;
     let Parts { details, containers, failures } = parts;
     let first_pool = declared.first_pool;
+    // Each site's place in the file (its uplinks' index), by id: a pool
+    // finds its site's uplinks at once, not by a search of every site.
+    let site_order: std::collections::HashMap<u32, usize> =
+        declared.site_ids.iter().enumerate().map(|(k, &id)| (id, k)).collect();
     for (i, p) in spec.pools.iter().enumerate() {
         let path = SpecPath::at("pools", i);
         let owner = format!("pool '{}'", p.name);
@@ -233,7 +237,8 @@ pub(super) fn validate_pools(v: &mut Validator<'_>, declared: &Declared<'_>, par
             );
         }
         v.dist(&p.boot, path.field("boot"), &owner, "boot");
-        v.probability(p.broken_fraction, path.field("broken_fraction"), &owner, "broken_fraction");
+        let broken_fraction =
+            v.probability(p.broken_fraction, path.field("broken_fraction"), &owner, "broken_fraction");
         v.dist(&p.repair, path.field("repair"), &owner, "repair");
         v.failures(&p.failures, &path, &owner);
         let restart = match &p.restart {
@@ -263,14 +268,12 @@ pub(super) fn validate_pools(v: &mut Validator<'_>, declared: &Declared<'_>, par
         failures[id] = p.failures.clone();
         // The pool is reached through its site's uplinks.
         let site = containers[id].and_then(|room| v.order[room as usize].2);
-        let uplinks = site
-            .and_then(|s| declared.site_ids.iter().position(|&x| x == s))
-            .and_then(|k| v.uplinks.get(k).cloned())
-            .unwrap_or_default();
+        let uplinks =
+            site.and_then(|s| site_order.get(&s)).and_then(|&k| v.uplinks.get(k).cloned()).unwrap_or_default();
         details[id] = Some(Detail::Pool(PoolDetail {
             servers: p.servers,
             boot: p.boot.clone(),
-            broken_fraction: p.broken_fraction,
+            broken_fraction,
             repair: p.repair.clone(),
             restart,
             uplinks,

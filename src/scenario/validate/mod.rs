@@ -12,11 +12,14 @@
 
 mod disasters;
 mod infrastructure;
+mod numbers;
 mod objectives;
 mod recovery;
+mod select;
 mod services;
+mod stages;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::path::SpecPath;
 use super::spec::*;
@@ -42,6 +45,9 @@ pub(crate) struct Validated {
     /// What is legal but probably not meant (a dependency cycle nothing
     /// can restart).
     pub(crate) warnings: Vec<Problem>,
+    /// Steps of selection work done (see `Validator::work`).
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(crate) work: u64,
 }
 
 /// Which kinds of component a reference may name.
@@ -116,15 +122,111 @@ pub(super) struct Validator<'a> {
     /// with every other, so a file of thousands of typos gets suggestions
     /// for its first few only.
     pub(super) suggestions_left: usize,
+    /// Names that suggestions may still compare (see [`MAX_SUGGESTION_PAIRS`]).
+    suggestion_pairs_left: usize,
+    /// The scenario's shared draws by name (the first of each name).
+    draw_names: HashMap<&'a str, usize>,
+    /// Top-level elements (`services[3]`) with a problem.
+    faulty: HashSet<(&'static str, usize)>,
+    /// Per component id, the last list `resolve_all` saw it in (duplicates
+    /// are found in constant time, not by searching the list).
+    marks: Vec<u32>,
+    mark: u32,
+    /// What expansion has taken, against its limits.
+    budget: Budget,
+    /// Steps of work that grow with what the scenario asks, counted so
+    /// that tests can check they stay linear (candidates a common cause
+    /// looks at).
+    pub(super) work: u64,
+}
+
+/// Hazards all disasters hold together once common causes and site-loss
+/// templates are expanded, plus the disasters objectives name (a site-loss
+/// template's name counts each of its sites): each is held in memory and
+/// (a hazard) has a random stream in every run.
+pub const MAX_EXPANDED_HAZARDS: usize = 1_000_000;
+
+/// How many expanded items (see [`MAX_EXPANDED_HAZARDS`]) a file may make for
+/// each element or hazard it writes: a small file may not expand into a
+/// large model (1,000 common causes over 20,000 utilities are 20 million
+/// hazards from a 0.5 MB file). At least 65,534 (one disaster's worth)
+/// whatever the file.
+pub const MAX_EXPANSION_RATIO: usize = 64;
+
+/// Bytes of the names site-loss templates make, in all (`<name>: <site>`
+/// for each site): as much as a file may hold.
+pub const MAX_EXPANDED_NAMES: usize = 64 << 20;
+
+/// Expansion taken so far, and what is allowed.
+#[derive(Debug, Default)]
+struct Budget {
+    allowed: usize,
+    written: usize,
+    used: usize,
+    names: usize,
+    /// Spent: said once, and nothing more is expanded.
+    spent: bool,
 }
 
 /// Suggestions made per validation, and the longest name suggested for.
 const MAX_SUGGESTIONS: usize = 100;
 const MAX_SUGGESTED_NAME: usize = 64;
+/// Names compared with a misspelt one, in all the suggestions of a
+/// validation (each comparison costs about a microsecond): a file of
+/// 200,000 pools and 100 typos compared 20 million pairs, for 19 s.
+const MAX_SUGGESTION_PAIRS: usize = 1_000_000;
 
 impl<'a> Validator<'a> {
     pub(super) fn problem(&mut self, path: SpecPath, message: impl Into<String>) {
-        self.problems.push(Problem { path, message: message.into(), related: None });
+        self.push(Problem { path, message: message.into(), related: None });
+    }
+
+    fn push(&mut self, p: Problem) {
+        if let [super::path::Seg::Field(list), super::path::Seg::Index(i), ..] = p.path.0[..] {
+            self.faulty.insert((list, i));
+        }
+        self.problems.push(p);
+    }
+
+    /// Whether the element at `list[i]` has a problem so far.
+    pub(super) fn is_faulty(&self, list: &'static str, i: usize) -> bool {
+        self.faulty.contains(&(list, i))
+    }
+
+    /// Takes `n` expanded items (and `names` bytes of expanded names) from
+    /// the budget, before they are made; false when that would pass a
+    /// limit, said once (at `path`), after which nothing more is expanded.
+    pub(super) fn expand(&mut self, n: usize, names: usize, path: &SpecPath) -> bool {
+        let b = &mut self.budget;
+        if b.spent {
+            return false;
+        }
+        b.used = b.used.saturating_add(n);
+        b.names = b.names.saturating_add(names);
+        if b.used <= b.allowed && b.names <= MAX_EXPANDED_NAMES {
+            return true;
+        }
+        b.spent = true;
+        let message = if b.names > MAX_EXPANDED_NAMES {
+            format!(
+                "site-loss templates name more than {MAX_EXPANDED_NAMES} bytes of disasters in all ('<name>: \
+                 <site>' for each site); give the templates shorter names or fewer sites"
+            )
+        } else {
+            format!(
+                "the scenario expands into more than {} hazards and disasters named by objectives in all (common \
+                 causes, one hazard per element selected; site-loss templates, one disaster per site): at most \
+                 {MAX_EXPANDED_HAZARDS}, and {MAX_EXPANSION_RATIO} for each of the {} elements and hazards the file writes",
+                b.allowed, b.written
+            )
+        };
+        self.problem(path.clone(), message);
+        false
+    }
+
+    /// Whether expansion has passed its limits (and nothing more is expanded).
+    pub(super) fn budget_spent(&self) -> bool {
+        self.budget.spent
     }
 
     pub(super) fn warn(&mut self, path: SpecPath, message: impl Into<String>) {
@@ -145,7 +247,7 @@ impl<'a> Validator<'a> {
         } else if let Some(prev) = self.names.get(name) {
             let msg = format!("duplicate name '{name}': this {} has the name of a {}", kind.noun(), prev.kind.noun());
             let related = Some(prev.path.field("name"));
-            self.problems.push(Problem { path: path.field("name"), message: msg, related });
+            self.push(Problem { path: path.field("name"), message: msg, related });
         } else {
             self.names.insert(name, Entry { id, kind, path: path.clone() });
         }
@@ -168,7 +270,8 @@ impl<'a> Validator<'a> {
             }
             None => {
                 let mut msg = format!("{owner} refers to unknown {} '{name}'", expect.noun());
-                if let Some(s) = self.take_suggestion(name).then(|| self.suggest(name, expect)).flatten() {
+                let candidates = self.order.len();
+                if let Some(s) = self.take_suggestion(name, candidates).then(|| self.suggest(name, expect)).flatten() {
                     msg.push_str(&format!(" (did you mean '{s}'?)"));
                 }
                 self.problem(path, msg);
@@ -178,51 +281,73 @@ impl<'a> Validator<'a> {
     }
 
     pub(super) fn resolve_all(&mut self, names: &[String], expect: Expect, path: &SpecPath, owner: &str) -> Vec<u32> {
+        self.resolve_all_at(names, expect, path, owner).into_iter().map(|(id, _)| id).collect()
+    }
+
+    /// [`resolve_all`](Self::resolve_all), with where each id stands in
+    /// `names` (unknown and repeated names are left out, so the indices
+    /// are not the list's). A repeat is found in constant time.
+    pub(super) fn resolve_all_at(
+        &mut self,
+        names: &[String],
+        expect: Expect,
+        path: &SpecPath,
+        owner: &str,
+    ) -> Vec<(u32, usize)> {
+        self.mark = self.mark.wrapping_add(1);
+        if self.mark == 0 {
+            self.marks.iter_mut().for_each(|m| *m = 0);
+            self.mark = 1;
+        }
+        if self.marks.len() < self.order.len() {
+            self.marks.resize(self.order.len(), 0);
+        }
+        let mark = self.mark;
         let mut ids = Vec::with_capacity(names.len());
         for (i, n) in names.iter().enumerate() {
             if let Some(id) = self.resolve(n, expect, path.index(i), owner) {
-                if ids.contains(&id) {
+                // id < order.len() <= marks.len(): resolved against the declared components
+                if self.marks[id as usize] == mark {
                     self.problem(path.index(i), format!("{owner} lists '{n}' twice"));
                 } else {
-                    ids.push(id);
+                    self.marks[id as usize] = mark;
+                    ids.push((id, i));
                 }
             }
         }
         ids
     }
 
-    /// Where `id`, resolved by [`resolve_all`](Self::resolve_all) from
-    /// `names`, stands in `names`: the resolved list leaves out unknown and
-    /// repeated names, so its indices are not the file's.
-    pub(super) fn listed_at(&self, names: &[String], id: u32) -> usize {
-        let name = self.order.get(id as usize).map_or("", |o| o.0);
-        names.iter().position(|n| n == name).unwrap_or(0)
-    }
-
-    /// Whether to look for a suggestion for `name` (and count it).
-    fn take_suggestion(&mut self, name: &str) -> bool {
-        if self.suggestions_left == 0 || name.len() > MAX_SUGGESTED_NAME {
+    /// Whether to look for a suggestion for `name` among `candidates`
+    /// names (and count it, and them): while suggestions and comparisons
+    /// are left.
+    fn take_suggestion(&mut self, name: &str, candidates: usize) -> bool {
+        if self.suggestions_left == 0 || name.len() > MAX_SUGGESTED_NAME || self.suggestion_pairs_left < candidates {
             return false;
         }
         self.suggestions_left -= 1;
+        self.suggestion_pairs_left -= candidates;
         true
     }
 
+    /// The closest name of the kind expected, within a third of its length.
+    /// Names whose lengths differ by more than that are not compared.
     pub(super) fn suggest(&self, name: &str, expect: Expect) -> Option<&'a str> {
-        let limit = (name.chars().count() / 3).max(2);
+        let chars = name.chars().count();
+        let limit = (chars / 3).max(2);
         self.order
             .iter()
-            .filter(|(_, kind, _, _)| expect.accepts(*kind))
+            // A distance is at least the difference in characters, and a
+            // character is 1 to 4 bytes: names far longer or shorter in
+            // bytes are left out before their characters are counted.
+            .filter(|(n, kind, _, _)| {
+                expect.accepts(*kind) && n.len() + limit >= chars && n.len() <= 4 * (chars + limit)
+            })
+            .filter(|(n, _, _, _)| n.chars().count().abs_diff(chars) <= limit)
             .map(|(n, _, _, _)| (strsim::damerau_levenshtein(name, n), *n))
             .filter(|(d, _)| *d <= limit)
             .min_by_key(|(d, n)| (*d, *n))
             .map(|(_, n)| n)
-    }
-
-    pub(super) fn probability(&mut self, p: f64, path: SpecPath, owner: &str, what: &str) {
-        if !(0.0..=1.0).contains(&p) {
-            self.problem(path, format!("{owner}: {what} must be a probability between 0 and 1, not {p}"));
-        }
     }
 
     pub(super) fn dist(&mut self, d: &Dist, path: SpecPath, owner: &str, what: &str) {
@@ -243,9 +368,13 @@ impl<'a> Validator<'a> {
     /// in the scenario's `draws`.
     pub(super) fn hazard_dist(&mut self, d: &Dist, path: SpecPath, owner: &str, what: &str) {
         let Dist::Shared(name) = d else { return self.dist(d, path, owner, what) };
-        if !self.spec.draws.iter().any(|x| x.name == *name) {
-            let known: Vec<&str> = self.spec.draws.iter().map(|x| x.name.as_str()).collect();
-            let known = if known.is_empty() { "none are declared in draws".to_owned() } else { known.join(", ") };
+        if !self.draw_names.contains_key(name.as_str()) {
+            let draws = &self.spec.draws;
+            let known = if draws.is_empty() {
+                "none are declared in draws".to_owned()
+            } else {
+                some_of(draws.iter().map(|x| x.name.as_str()), draws.len())
+            };
             self.problem(path, format!("{owner}: {what} refers to unknown shared draw '{name}' (known: {known})"));
         }
     }
@@ -258,7 +387,7 @@ impl<'a> Validator<'a> {
             let owner = format!("draw '{}'", d.name);
             if let Some(fault) = name_fault(&d.name) {
                 self.problem(path.field("name"), format!("a draw {fault}"));
-            } else if spec.draws[..i].iter().any(|x| x.name == d.name) {
+            } else if self.draw_names.get(d.name.as_str()).is_some_and(|&first| first != i) {
                 self.problem(path.field("name"), format!("duplicate draw name '{}'", d.name));
             }
             self.dist(&d.dist, path.field("dist"), &owner, "dist");
@@ -277,7 +406,21 @@ impl<'a> Validator<'a> {
         (list, needed_field): (&'static str, &'static str),
         owner: &str,
     ) -> Redundant {
-        let ids = self.resolve_all(names, expect, &parent.field(list), owner);
+        self.redundant_at(names, needed, expect, parent, (list, needed_field), owner).0
+    }
+
+    /// [`redundant`](Self::redundant), with where each input stands in `names`.
+    pub(super) fn redundant_at(
+        &mut self,
+        names: &[String],
+        needed: u32,
+        expect: Expect,
+        parent: &SpecPath,
+        (list, needed_field): (&'static str, &'static str),
+        owner: &str,
+    ) -> (Redundant, Vec<usize>) {
+        let (ids, at): (Vec<u32>, Vec<usize>) =
+            self.resolve_all_at(names, expect, &parent.field(list), owner).into_iter().unzip();
         if names.is_empty() && needed != 1 {
             self.problem(
                 parent.field(needed_field),
@@ -293,13 +436,21 @@ impl<'a> Validator<'a> {
             );
         }
         // names.len() < 2^32 (a 64 MiB file), so the upper bound is at least 1
-        Redundant { ids, needed: needed.clamp(1, names.len().max(1) as u32) }
+        (Redundant { ids, needed: needed.clamp(1, names.len().max(1) as u32) }, at)
     }
 
     pub(super) fn services(&mut self, names: &[String], path: &SpecPath, owner: &str) -> Vec<ServiceId> {
+        self.services_at(names, path, owner).into_iter().map(|(s, _)| s).collect()
+    }
+
+    /// [`services`](Self::services), with where each stands in `names`.
+    pub(super) fn services_at(&mut self, names: &[String], path: &SpecPath, owner: &str) -> Vec<(ServiceId, usize)> {
         let first = self.first_service;
         // c >= first: `Expect::Service` resolves only to services, numbered from first_service
-        self.resolve_all(names, Expect::Service, path, owner).into_iter().map(|c| ServiceId(c - first)).collect()
+        self.resolve_all_at(names, Expect::Service, path, owner)
+            .into_iter()
+            .map(|(c, i)| (ServiceId(c - first), i))
+            .collect()
     }
 
     pub(super) fn team(&mut self, name: &str, path: SpecPath, owner: &str) -> Option<u16> {
@@ -307,7 +458,7 @@ impl<'a> Validator<'a> {
             return Some(t);
         }
         let mut msg = format!("{owner} refers to unknown team '{name}'");
-        let closest = if self.take_suggestion(name) {
+        let closest = if self.take_suggestion(name, self.teams.len()) {
             self.teams
                 .keys()
                 .map(|t| (strsim::damerau_levenshtein(name, t), *t))
@@ -424,7 +575,17 @@ pub(crate) fn validate(spec: &ScenarioSpec) -> Result<Validated, Vec<Problem>> {
         teams: HashMap::new(),
         first_service: 0,
         suggestions_left: MAX_SUGGESTIONS,
+        suggestion_pairs_left: MAX_SUGGESTION_PAIRS,
+        draw_names: HashMap::new(),
+        faulty: HashSet::new(),
+        marks: Vec::new(),
+        mark: 0,
+        budget: Budget::default(),
+        work: 0,
     };
+    for (i, d) in spec.draws.iter().enumerate() {
+        v.draw_names.entry(d.name.as_str()).or_insert(i);
+    }
     let root = SpecPath::default();
     // Counted before anything is built for them.
     let rooms: usize = spec.sites.iter().map(|site| site.rooms.len()).sum();
@@ -518,7 +679,12 @@ pub(crate) fn validate(spec: &ScenarioSpec) -> Result<Validated, Vec<Problem>> {
         infrastructure::check_power_graph(&mut v, &parts.details, &parts.containers);
     }
     let mut draws = v.draws();
-    let disasters = disasters::validate_disasters(&mut v);
+    // What the file writes, which expansion is measured against.
+    let hazards_written: usize =
+        spec.disasters.iter().map(|d| d.hazards.len() + usize::from(d.each_site.is_some())).sum();
+    v.budget.written = n.saturating_add(hazards_written);
+    v.budget.allowed = v.budget.written.saturating_mul(MAX_EXPANSION_RATIO).clamp(MAX_HAZARDS, MAX_EXPANDED_HAZARDS);
+    let disasters = disasters::validate_disasters(&mut v, &declared, &parts, &services);
     draws.append(&mut v.implicit_draws);
     let objectives = objectives::validate_objectives(&mut v, &disasters);
 
@@ -538,7 +704,19 @@ pub(crate) fn validate(spec: &ScenarioSpec) -> Result<Validated, Vec<Problem>> {
         })
         .collect();
     let model = Model::new(components, services, teams, policy, bootstraps, draws);
-    Ok(Validated { model, disasters, objectives, warnings: v.warnings })
+    Ok(Validated { model, disasters, objectives, warnings: v.warnings, work: v.work })
+}
+
+/// A list of names for a message: the first ten, and how many more of
+/// the `total` (only the first ten are looked at, so a message costs the
+/// same however long the list).
+pub(super) fn some_of<'n>(names: impl IntoIterator<Item = &'n str>, total: usize) -> String {
+    const SHOWN: usize = 10;
+    let mut out = names.into_iter().take(SHOWN).collect::<Vec<_>>().join(", ");
+    if total > SHOWN {
+        out.push_str(&format!(" and {} more", total - SHOWN));
+    }
+    out
 }
 
 /// What is wrong with a name, if anything: "has an empty name", or holds a
@@ -593,4 +771,43 @@ pub fn is_unprintable(c: char) -> bool {
             | 0xE0001
             | 0xE0020..=0xE007F
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(src: &str) -> ScenarioSpec {
+        ron::Options::default()
+            .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
+            .from_str(src)
+            .expect("the test scenario reads")
+    }
+
+    #[test]
+    fn a_common_cause_looks_at_its_smallest_candidate_list_only() {
+        // 10,000 utilities, each with its own tag, and 100 common causes by
+        // tag: each looks at the one element of its tag, 100 in all (the
+        // scan of every element per common cause was 100 x 10,003).
+        let mut src = String::from(
+            r#"Scenario(name: "g", sites: [Site(name: "dc", rooms: [Room(name: "hall", kind: DataHall, feeds: ["u0"])])],
+            power: ["#,
+        );
+        for i in 0..10_000 {
+            src.push_str(&format!(r#"Utility(name: "u{i}", tags: ["t{i}"]),"#));
+        }
+        src.push_str(
+            r#"], pools: [Pool(name: "p", room: "hall", servers: 1, boot: Fixed("1m"))],
+            services: [Service(name: "web", users: 1, demand: 1, deployments: [(pool: "p")])],
+            disasters: [Disaster(name: "d", hazards: ["#,
+        );
+        for k in 0..100 {
+            src.push_str(&format!(r#"CommonCause(select: (tags: ["t{}"]), at: "1h"),"#, k * 97));
+        }
+        // And one by kind and tag: the tag's list (1) is smaller than the kind's (10,000).
+        src.push_str(r#"CommonCause(select: (kinds: [Utility], tags: ["t5"]), at: "1h")])])"#);
+        let validated = validate(&spec(&src)).map_err(|p| p[0].message.clone()).unwrap();
+        assert_eq!(validated.work, 101);
+        assert_eq!(validated.disasters[0].hazard_count(), 101);
+    }
 }

@@ -1,6 +1,8 @@
 //! Resilience objectives: the service, one bound, amounts of the right
 //! kind, known disasters.
 
+use std::collections::HashMap;
+
 use super::{Expect, Validator};
 use crate::model::{Disaster, ServiceId};
 use crate::objective::{Amount, Bound, Objective, Statistic};
@@ -11,6 +13,17 @@ use crate::scenario::path::SpecPath;
 pub(super) fn validate_objectives(v: &mut Validator<'_>, disasters: &[Disaster]) -> Vec<Objective> {
     let spec = v.spec;
     let mut out = Vec::new();
+    // The disasters each name selects (its own, or a site-loss template's
+    // group), found once: an objective costs its names, not names x disasters.
+    let mut named: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (k, d) in disasters.iter().enumerate() {
+        named.entry(d.name.as_str()).or_default().push(k);
+        if let Some(group) = d.group.as_deref()
+            && group != d.name
+        {
+            named.entry(group).or_default().push(k);
+        }
+    }
     for (i, o) in spec.objectives.iter().enumerate() {
         let path = SpecPath::at("objectives", i);
         // A name is printed in the verdict table: checked as every name is.
@@ -69,15 +82,16 @@ pub(super) fn validate_objectives(v: &mut Validator<'_>, disasters: &[Disaster])
         }
         let mut selected = Vec::new();
         for (di, name) in o.disasters.iter().enumerate() {
-            let matching: Vec<usize> = (0..disasters.len()).filter(|&k| disasters[k].is_named(name)).collect();
+            let matching = named.get(name.as_str()).map_or(&[][..], Vec::as_slice);
+            let at = path.field("disasters").index(di);
             if matching.is_empty() {
-                let known: Vec<&str> = spec.disasters.iter().map(|d| d.name.as_str()).collect();
-                v.problem(
-                    path.field("disasters").index(di),
-                    format!("{owner} refers to unknown disaster '{name}' (known: {})", known.join(", ")),
-                );
+                let known = super::some_of(spec.disasters.iter().map(|d| d.name.as_str()), spec.disasters.len());
+                v.problem(at, format!("{owner} refers to unknown disaster '{name}' (known: {known})"));
+            } else if v.expand(matching.len(), 0, &at) {
+                // Counted before it is held: objectives x the sites of a
+                // site-loss template is an expansion too.
+                selected.extend_from_slice(matching);
             }
-            selected.extend(matching);
         }
         selected.sort_unstable();
         selected.dedup();

@@ -1,6 +1,6 @@
 //! Teams, the recovery policy, and the recovery work of each service.
 
-use super::{Expect, MAX_ENGINEERS, Validator};
+use super::{Expect, MAX_ENGINEERS, MAX_SERVERS, Validator, numbers};
 use crate::dist::Dist;
 use crate::model::{
     Bootstrap, ComponentId, FailoverDef, RecoveryOrder, ScaleOutDef, Service, ServiceId, ServiceRecovery, Shifts,
@@ -150,28 +150,26 @@ pub(super) fn validate_service_recovery(
         if !has_standby {
             v.problem(sp.clone(), format!("{owner} scales out its standbys but has none"));
         }
-        if !(so.rate.is_finite() && so.rate > 0.0) {
-            v.problem(
-                sp.field("rate"),
-                format!(
-                    "{owner}: scale-out rate must be a number of servers per hour greater than zero, not {}",
-                    so.rate
-                ),
-            );
-        }
-        let step = so.step.unwrap_or_else(|| so.rate.round().max(1.0) as u64);
+        let rate = v.positive(so.rate, sp.field("rate"), |rate| {
+            format!("{owner}: scale-out rate must be a number of servers per hour greater than zero, not {rate}")
+        });
+        // Unwritten, a step is what the rate adds in an hour (a step larger
+        // than the spare servers adds what is spare).
+        let step = so.step.unwrap_or_else(|| rate.map_or(1.0, |r| r.round().clamp(1.0, MAX_SERVERS as f64)) as u64);
         if step == 0 {
             v.problem(sp.field("step"), format!("{owner}: a scale-out step adds at least one server"));
+        } else if step > MAX_SERVERS {
+            v.problem(
+                sp.field("step"),
+                format!("{owner}: a scale-out step adds at most {MAX_SERVERS} servers, not {step}"),
+            );
         }
         let team = v.team(&so.team, sp.field("team"), owner);
         let requires = v.services(&so.requires, &sp.field("requires"), owner);
-        if let Some(team) = team
-            && so.rate.is_finite()
-            && so.rate > 0.0
-        {
-            let duration = Dist::Fixed(SimDuration::from_hours_f64(step as f64 / so.rate));
+        if let (Some(team), Some(rate)) = (team, rate) {
+            let duration = Dist::Fixed(numbers::time_for(step as f64, rate));
             r.scale_out = Some(ScaleOutDef {
-                step: step.max(1),
+                step: step.clamp(1, MAX_SERVERS),
                 work: Work { team: Some(team), wait: None, duration, requires, fallback: None },
             });
         }
@@ -181,11 +179,23 @@ pub(super) fn validate_service_recovery(
     }
     if let Some(sg) = &s.surge {
         let sp = path.field("surge");
-        if !(sg.factor.is_finite() && sg.factor >= 1.0) {
-            v.problem(sp.field("factor"), format!("{owner}: surge factor must be 1 or more, not {}", sg.factor));
+        let factor =
+            v.factor(sg.factor, sp.field("factor"), |f| format!("{owner}: surge factor must be 1 or more, not {f}"));
+        // The engine serves capacity / (demand x factor): a finite number.
+        if let Some(f) = factor
+            && numbers::product(s.demand as f64, f).is_none()
+        {
+            v.problem(
+                sp.field("factor"),
+                format!(
+                    "{owner}: a surge factor of {} on a demand of {} servers is beyond any number",
+                    numbers::shown(f),
+                    s.demand
+                ),
+            );
         }
         v.dist(&sg.duration, sp.field("duration"), owner, "surge duration");
-        r.surge = Some(SurgeDef { factor: sg.factor, duration: sg.duration.clone() });
+        r.surge = Some(SurgeDef { factor: factor.unwrap_or(1.0), duration: sg.duration.clone() });
     }
     let rebuilds = s.deployments.iter().any(|d| d.role == Role::Rebuild);
     match (&s.rebuild, rebuilds) {
@@ -203,18 +213,17 @@ pub(super) fn validate_service_recovery(
     if let Some(b) = &s.backup {
         let bp = path.field("backup");
         v.dist(&b.age, bp.field("age"), owner, "backup age");
-        if !(b.size_tb.is_finite() && b.size_tb >= 0.0) {
-            v.problem(bp.field("size_tb"), format!("{owner}: backup size_tb must be zero or more, not {}", b.size_tb));
-        }
-        if !(b.tb_per_hour.is_finite() && b.tb_per_hour > 0.0) {
-            v.problem(
-                bp.field("tb_per_hour"),
-                format!("{owner}: backup tb_per_hour must be greater than zero, not {}", b.tb_per_hour),
-            );
-        }
-        let hours = b.size_tb / b.tb_per_hour;
-        let restore =
-            if hours.is_finite() && hours >= 0.0 { SimDuration::from_hours_f64(hours) } else { SimDuration::ZERO };
+        let size = v.non_negative(b.size_tb, bp.field("size_tb"), |size| {
+            format!("{owner}: backup size_tb must be zero or more, not {size}")
+        });
+        let speed = v.positive(b.tb_per_hour, bp.field("tb_per_hour"), |speed| {
+            format!("{owner}: backup tb_per_hour must be greater than zero, not {speed}")
+        });
+        // Longer than any run is never, within the run (not an instant restore).
+        let restore = match (size, speed) {
+            (Some(size), Some(speed)) => numbers::time_for(size, speed),
+            _ => SimDuration::ZERO,
+        };
         let restore =
             Work { team: None, wait: None, duration: Dist::Fixed(restore), requires: Vec::new(), fallback: None };
         r.backup = Some((b.age.clone(), restore));
@@ -232,7 +241,13 @@ pub(super) fn validate_service_recovery(
 pub(super) fn validate_bootstraps(v: &mut Validator<'_>, services: &[Service]) -> Vec<Bootstrap> {
     let spec = v.spec;
     let cycles = hard_cycles(services, |_| true);
-    let cycle_of = |s: ServiceId| cycles.iter().position(|c| c.contains(&s));
+    let mut cycle_index: Vec<Option<usize>> = vec![None; services.len()];
+    for (k, cycle) in cycles.iter().enumerate() {
+        for s in cycle {
+            cycle_index[s.index()] = Some(k);
+        }
+    }
+    let cycle_of = |s: ServiceId| cycle_index[s.index()];
     let name = |s: ServiceId| spec.services[s.index()].name.as_str();
     let mut started: Vec<Option<usize>> = vec![None; services.len()];
     let mut out = Vec::new();
@@ -242,11 +257,12 @@ pub(super) fn validate_bootstraps(v: &mut Validator<'_>, services: &[Service]) -
         if b.services.is_empty() {
             v.problem(path.field("services"), format!("{owner} starts no services"));
         }
-        let mut members = v.services(&b.services, &path.field("services"), &owner);
+        let listed = v.services_at(&b.services, &path.field("services"), &owner);
+        let mut members: Vec<ServiceId> = listed.iter().map(|&(s, _)| s).collect();
         let work = v.work(&b.work, &path.field("work"), &owner);
         let mut ok = members.len() == b.services.len();
-        for &s in &members {
-            let at = path.field("services").index(v.listed_at(&b.services, s.0 + v.first_service));
+        for &(s, at) in &listed {
+            let at = path.field("services").index(at);
             if let Some(other) = started[s.index()] {
                 v.problem(at, format!("{owner}: service '{}' is already started by bootstrap #{}", name(s), other + 1));
                 ok = false;

@@ -1,7 +1,9 @@
 //! Services: deployments, dependencies, and pools not over-committed.
 
-use super::{Declared, Expect, MAX_DEPLOYMENTS, Parts, Validator};
-use crate::model::{ComponentId, Deployment, Detail, Role, Service, ServiceId};
+use std::collections::HashSet;
+
+use super::{Declared, Expect, MAX_DEPLOYMENTS, Parts, Validator, numbers};
+use crate::model::{ComponentId, ComponentKind, Deployment, Detail, Role, Service, ServiceId};
 use crate::scenario::path::SpecPath;
 
 /// Every service, in file order.
@@ -42,6 +44,8 @@ pub(super) fn validate_services(v: &mut Validator<'_>, declared: &Declared<'_>, 
             );
         }
         let mut deployments = Vec::new();
+        // Pools used so far: a repeat is found in constant time.
+        let mut pools_used: HashSet<u32> = HashSet::new();
         let mut active_capacity: u64 = 0;
         for (di, d) in s.deployments.iter().enumerate() {
             let dp = path.field("deployments").index(di);
@@ -59,14 +63,29 @@ pub(super) fn validate_services(v: &mut Validator<'_>, declared: &Declared<'_>, 
                     0
                 }
                 (Some(n), None) => n,
-                (None, Some(c)) if !(c.is_finite() && c > 0.0) => {
-                    v.problem(
-                        dp.field("capacity"),
-                        format!("{owner}: capacity must be a fraction of demand greater than zero, not {c}"),
-                    );
-                    0
+                (None, Some(c)) => {
+                    let capacity = v.positive(c, dp.field("capacity"), |c| {
+                        format!("{owner}: capacity must be a fraction of demand greater than zero, not {c}")
+                    });
+                    match capacity {
+                        // A demand of zero is reported where it is written.
+                        Some(_) if s.demand == 0 => 0,
+                        Some(c) => numbers::servers_for(c, s.demand, super::MAX_SERVERS).unwrap_or_else(|| {
+                            v.problem(
+                                dp.field("capacity"),
+                                format!(
+                                    "{owner}: a capacity of {} x a demand of {} needs more than {} servers, the \
+                                     most a pool holds",
+                                    numbers::shown(c),
+                                    s.demand,
+                                    super::MAX_SERVERS
+                                ),
+                            );
+                            0
+                        }),
+                        None => 0,
+                    }
                 }
-                (None, Some(c)) => (c * s.demand as f64).ceil().min(u64::MAX as f64) as u64,
                 (None, None) => pool_servers,
             };
             if servers == 0 {
@@ -98,7 +117,7 @@ pub(super) fn validate_services(v: &mut Validator<'_>, declared: &Declared<'_>, 
             }
             let Some(pool) = pool else { continue };
             let pool_index = (pool - first_pool) as usize;
-            if deployments.iter().any(|x: &Deployment| x.pool.0 == pool) {
+            if !pools_used.insert(pool) {
                 v.problem(dp.field("pool"), format!("{owner} is deployed on pool '{}' twice", d.pool));
             }
             if servers <= pool_servers {
@@ -121,11 +140,7 @@ pub(super) fn validate_services(v: &mut Validator<'_>, declared: &Declared<'_>, 
             });
         }
         let has_standby = s.deployments.iter().any(|d| d.role.is_standby());
-        if s.demand > 0
-            && !s.deployments.is_empty()
-            && active_capacity < s.demand
-            && v.problems.iter().all(|p| !p.path.0.starts_with(&path.0))
-        {
+        if s.demand > 0 && !s.deployments.is_empty() && active_capacity < s.demand && !v.is_faulty("services", i) {
             let msg = if s.deployments.iter().all(|d| d.role != Role::Active) {
                 format!("{owner} has no active deployment: one must carry traffic before anything happens")
             } else {
@@ -146,17 +161,18 @@ pub(super) fn validate_services(v: &mut Validator<'_>, declared: &Declared<'_>, 
             v.problem(path.field("depends_on").index(at), format!("{owner} depends on itself"));
         }
         let mut soft = Vec::new();
+        let mut listed: HashSet<ServiceId> = hard.iter().copied().collect();
         for (di, d) in s.soft_depends_on.iter().enumerate() {
             let dp = path.field("soft_depends_on").index(di);
-            v.probability(d.impact, dp.field("impact"), &owner, "impact");
+            let impact = v.probability(d.impact, dp.field("impact"), &owner, "impact");
             if let Some(c) = v.resolve(&d.service, Expect::Service, dp.field("service"), &owner) {
                 let sid = ServiceId(c - first_service);
                 if sid.index() == i {
                     v.problem(dp.field("service"), format!("{owner} depends on itself"));
-                } else if hard.contains(&sid) || soft.iter().any(|(x, _)| *x == sid) {
+                } else if !listed.insert(sid) {
                     v.problem(dp.field("service"), format!("{owner} lists '{}' as a dependency twice", d.service));
                 } else {
-                    soft.push((sid, d.impact));
+                    soft.push((sid, impact));
                 }
             }
         }
@@ -227,38 +243,33 @@ fn refuse_cycles_through_deployment_needs(v: &mut Validator<'_>, services: &[Ser
             component[n.index()] = k;
         }
     }
+    // Each loop is reported once per service, at the first place the file
+    // names the needed service in one of its deployments' `depends_on`.
     let spec = v.spec;
     for (s, service) in services.iter().enumerate() {
-        let mut reported: Vec<usize> = Vec::new();
-        for need in service.deployments.iter().flat_map(|d| d.needs.iter()) {
-            let Some(start) = as_service(need).map(|x| x as usize) else { continue };
-            if start == s || component[start] != component[s] || reported.contains(&start) {
-                continue; // a need on itself is reported where the deployment is read
+        let Some(written) = spec.services.get(s) else { continue };
+        let mut reported: HashSet<usize> = HashSet::new();
+        for (di, d) in written.deployments.iter().enumerate() {
+            for (ni, needed) in d.depends_on.iter().enumerate() {
+                let Some(entry) = v.names.get(needed.as_str()) else { continue };
+                if entry.kind != ComponentKind::Service {
+                    continue;
+                }
+                let Some(start) = as_service(&ComponentId(entry.id)).map(|x| x as usize) else { continue };
+                if start == s || component[start] != component[s] || !reported.insert(start) {
+                    continue; // a need on itself is reported where the deployment is read
+                }
+                let path = SpecPath::at("services", s).field("deployments").index(di).field("depends_on").index(ni);
+                v.problem(
+                    path,
+                    format!(
+                        "service '{}': a deployment needs '{needed}', which depends back on '{}'; a loop through a \
+                         deployment's needs cannot be brought back (make it a service dependency, which can have a \
+                         bootstrap)",
+                        service.name, service.name
+                    ),
+                );
             }
-            reported.push(start);
-            // Where the file names it: the first deployment of this service
-            // whose `depends_on` lists the needed service.
-            let needed = services[start].name.as_str();
-            let path = SpecPath::at("services", s);
-            let at = spec.services.get(s).and_then(|sp| {
-                sp.deployments
-                    .iter()
-                    .enumerate()
-                    .find_map(|(di, d)| d.depends_on.iter().position(|n| n == needed).map(|ni| (di, ni)))
-            });
-            let path = match at {
-                Some((di, ni)) => path.field("deployments").index(di).field("depends_on").index(ni),
-                None => path.field("deployments"),
-            };
-            v.problem(
-                path,
-                format!(
-                    "service '{}': a deployment needs '{needed}', which depends back on '{}'; a loop through a \
-                     deployment's needs cannot be brought back (make it a service dependency, which can have a \
-                     bootstrap)",
-                    service.name, service.name
-                ),
-            );
         }
     }
 }
