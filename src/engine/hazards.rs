@@ -24,6 +24,9 @@ pub(super) struct Hazards {
     destroyed: Vec<Destroyed>,
     /// This run's value of each of the scenario's shared draws.
     shared: Vec<SimDuration>,
+    /// The shared draws' indices in name order, to find one by name in
+    /// logarithmic time (a file may declare many).
+    by_name: Vec<u32>,
     /// Restoration stages (fire, stage) that are due but wait for a condition.
     waiting_stages: Vec<(u16, u16)>,
 }
@@ -36,6 +39,7 @@ impl Hazards {
             fires: Vec::new(),
             destroyed: Vec::new(),
             shared: Vec::new(),
+            by_name: Vec::new(),
             waiting_stages: Vec::new(),
         }
     }
@@ -50,6 +54,10 @@ impl Hazards {
         self.rngs.clear();
         for key in &self.keys {
             self.rngs.push(rng::stream(seed, run, StreamKind::Hazard, key));
+        }
+        if self.by_name.len() != model.draws.len() {
+            self.by_name = (0..model.draws.len() as u32).collect();
+            self.by_name.sort_by(|&a, &b| model.draws[a as usize].0.cmp(&model.draws[b as usize].0));
         }
         self.shared.clear();
         for (name, dist) in &model.draws {
@@ -69,7 +77,9 @@ impl Hazards {
     /// This run's value of the shared draw `name` (declared, as validation
     /// checks).
     pub(super) fn shared_value(&self, name: &str, model: &Model) -> SimDuration {
-        model.draws.iter().position(|(n, _)| n == name).map_or(SimDuration::ZERO, |k| self.shared[k])
+        self.by_name
+            .binary_search_by(|&k| model.draws[k as usize].0.as_str().cmp(name))
+            .map_or(SimDuration::ZERO, |i| self.shared[self.by_name[i] as usize])
     }
 }
 

@@ -138,9 +138,15 @@ pub(crate) fn expand(mut spec: ScenarioSpec) -> Result<(ScenarioSpec, Origins, V
     for (s, (t, (pools, services))) in systems.iter().zip(&templates).enumerate() {
         let path = SpecPath::at("systems", s);
         let width = t.count.to_string().len();
+        // Grades cover the systems in order: one pass over both.
+        let mut grades = t.grades.iter();
+        let (mut grade, mut upto) = (None, 0u32);
         for k in 1..=t.count {
             let name = format!("{}-{k:0width$}", t.name);
-            let grade = grade_of(t, k);
+            while k > upto {
+                grade = grades.next();
+                upto = grade.map_or(u32::MAX, |g| upto.saturating_add(g.count));
+            }
             for (i, pool) in pools.iter().enumerate() {
                 spec.pools.push(instantiate(pool, &name, &path.field("pools").index(i))?);
                 origins.pools.push((s, i));
@@ -218,15 +224,6 @@ fn trees<T: serde::Serialize>(elements: &[T], path: &SpecPath) -> Result<Vec<Tre
             })
         })
         .collect()
-}
-
-/// The grade of system `k` (from 1): grades cover the systems in order.
-fn grade_of(t: &SystemsSpec, k: u32) -> Option<&super::spec::GradeSpec> {
-    let mut upto = 0u32;
-    t.grades.iter().find(|g| {
-        upto = upto.saturating_add(g.count);
-        k <= upto
-    })
 }
 
 /// A copy of a template element with `{system}` replaced by `name` in every
