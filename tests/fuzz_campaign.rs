@@ -162,6 +162,9 @@ struct Tally {
     failed: u64,
     over_bound: u64,
     big_inputs: u64,
+    /// Inputs of 1 MB or more past the bounds (reported, not failed: they
+    /// must be stopped by a limit, which a time cannot tell).
+    big_over: u64,
     total_time: Duration,
     slowest: Option<(Duration, u64)>,
     hungriest: Option<(u64, u64)>,
@@ -255,6 +258,7 @@ fn worker(id: usize, first: u64, end: u64, surfaces: &[Surface], out: &Path, ope
             t.failed += u64::from(!broken.is_empty());
             t.over_bound += u64::from(over);
             t.big_inputs += u64::from(!small);
+            t.big_over += u64::from(!small && (time > MAX_TIME || bytes > MAX_BYTES));
             t.total_time += time;
             if t.slowest.is_none_or(|(d, _)| time > d) {
                 t.slowest = Some((time, case));
@@ -297,8 +301,8 @@ fn report(shared: &Shared, first: u64, cases: u64, elapsed: Duration, threads: u
     let _ = writeln!(s, "fuzz campaign: cases {first}..{} on {threads} threads in {elapsed:.1?}", first + cases);
     let _ = writeln!(
         s,
-        "{:<11} {:>9} {:>7} {:>7} {:>6} {:>10} {:>22} {:>22}",
-        "surface", "cases", "failed", "over", ">1MB", "mean", "slowest (case)", "most memory (case)"
+        "{:<11} {:>9} {:>7} {:>7} {:>9} {:>10} {:>22} {:>22}",
+        "surface", "cases", "failed", "over", ">1MB/over", "mean", "slowest (case)", "most memory (case)"
     );
     let tallies = shared.tallies.lock().unwrap_or_else(|e| e.into_inner());
     let mut all = Tally::default();
@@ -308,12 +312,12 @@ fn report(shared: &Shared, first: u64, cases: u64, elapsed: Duration, threads: u
         let (mem, mem_case) = t.hungriest.unwrap_or_default();
         let _ = writeln!(
             s,
-            "{:<11} {:>9} {:>7} {:>7} {:>6} {:>10.2?} {:>12.2?} ({:>7}) {:>9.1} MiB ({:>7})",
+            "{:<11} {:>9} {:>7} {:>7} {:>9} {:>10.2?} {:>12.2?} ({:>7}) {:>9.1} MiB ({:>7})",
             surface.name(),
             t.cases,
             t.failed,
             t.over_bound,
-            t.big_inputs,
+            format!("{}/{}", t.big_inputs, t.big_over),
             mean,
             slow,
             slow_case,
@@ -327,7 +331,7 @@ fn report(shared: &Shared, first: u64, cases: u64, elapsed: Duration, threads: u
     }
     let _ = writeln!(
         s,
-        "{:<11} {:>9} {:>7} {:>7}        {:>10.2?}",
+        "{:<11} {:>9} {:>7} {:>7}           {:>10.2?}",
         "all",
         all.cases,
         all.failed,
