@@ -30,7 +30,8 @@
 //! - `OUTAGE_FUZZ_MEM_CAP`: a worker whose live heap would pass this many
 //!   bytes (default 4 GiB) prints its case and aborts, so that one input
 //!   cannot take the machine down; `OUTAGE_FUZZ_HANG_S` (default 300): a
-//!   case running this long is saved and the campaign stops.
+//!   case running this long is saved as a hang; the other workers go on,
+//!   and the campaign reports and exits with status 3 once they are done.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::{Cell, RefCell};
@@ -39,7 +40,7 @@ use std::io::Write as _;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 #[path = "integration/fuzz_gen.rs"]
@@ -175,10 +176,11 @@ struct Shared {
     slowest: Kept,
     hungriest: Kept,
     failures: Mutex<Vec<String>>,
+    /// Inputs of 1 MB or more past the bounds.
+    notes: Mutex<Vec<String>>,
     running: Mutex<Vec<Option<(u64, Instant)>>>,
     next: AtomicU64,
     done: AtomicU64,
-    stop: AtomicBool,
 }
 
 /// Keeps the `keep` largest records by `key`.
@@ -229,9 +231,6 @@ fn worker(id: usize, first: u64, end: u64, surfaces: &[Surface], out: &Path, ope
     let mut ctx = Ctx::new(Scale::CAMPAIGN, out.join("work").join(format!("w{id}")), Some(bin));
     ctx.open_findings = open;
     loop {
-        if shared.stop.load(Ordering::Relaxed) {
-            return;
-        }
         let case = shared.next.fetch_add(1, Ordering::Relaxed);
         if case >= end {
             return;
@@ -270,6 +269,12 @@ fn worker(id: usize, first: u64, end: u64, surfaces: &[Surface], out: &Path, ope
         if small {
             keep_top(&shared.slowest, &record, &input, |r| r.time.as_nanos());
             keep_top(&shared.hungriest, &record, &input, |r| u128::from(r.bytes));
+        }
+        if !small && (time > MAX_TIME || bytes > MAX_BYTES) {
+            let dir = out.join("over-bound-big").join(format!("{}-{case}", surface.name()));
+            save(&dir, &input, &format!("{size} bytes, {time:?}, {} MiB", bytes >> 20));
+            let line = format!("{} case {case}: {size} bytes, {time:.2?}, {} MiB", surface.name(), bytes >> 20);
+            shared.notes.lock().unwrap_or_else(|e| e.into_inner()).push(line);
         }
         if !broken.is_empty() || over {
             let what = if broken.is_empty() { "over-bound" } else { "failed" };
@@ -352,6 +357,11 @@ fn report(shared: &Shared, first: u64, cases: u64, elapsed: Duration, threads: u
             );
         }
     }
+    let notes = shared.notes.lock().unwrap_or_else(|e| e.into_inner());
+    let _ = writeln!(s, "\n{} inputs of 1 MB or more past the bounds (saved under over-bound-big/):", notes.len());
+    for n in notes.iter().take(50) {
+        let _ = writeln!(s, "  {n}");
+    }
     let failures = shared.failures.lock().unwrap_or_else(|e| e.into_inner());
     let _ =
         writeln!(s, "\n{} failures and inputs over the bound (saved under failed/ and over-bound/):", failures.len());
@@ -359,6 +369,29 @@ fn report(shared: &Shared, first: u64, cases: u64, elapsed: Duration, threads: u
         let _ = writeln!(s, "  {f}");
     }
     s
+}
+
+/// Writes the report and the slowest and hungriest inputs; the number of
+/// failures.
+fn finish(shared: &Shared, out: &Path, first: u64, cases: u64, elapsed: Duration, threads: usize) -> usize {
+    let text = report(shared, first, cases, elapsed, threads);
+    for (title, list) in [("slowest-inputs", &shared.slowest), ("most-memory", &shared.hungriest)] {
+        for (rank, (r, files)) in list.lock().unwrap_or_else(|e| e.into_inner()).iter().enumerate() {
+            let dir = out.join(title).join(format!("{rank:02}-{}-{}", r.surface.name(), r.case));
+            let _ = std::fs::create_dir_all(&dir);
+            for (name, body) in files {
+                let _ = std::fs::write(dir.join(name), body);
+            }
+            let _ = std::fs::write(
+                dir.join("CASE.txt"),
+                format!("surface {} seed {}: {:?}, {} bytes\n", r.surface.name(), r.case, r.time, r.bytes),
+            );
+        }
+    }
+    let _ = std::fs::create_dir_all(out);
+    let _ = std::fs::write(out.join("summary.txt"), &text);
+    eprintln!("{text}(written to {})", out.join("summary.txt").display());
+    shared.failures.lock().unwrap_or_else(|e| e.into_inner()).len()
 }
 
 #[test]
@@ -410,10 +443,10 @@ fn fuzz_campaign() {
         slowest: Mutex::new(Vec::new()),
         hungriest: Mutex::new(Vec::new()),
         failures: Mutex::new(Vec::new()),
+        notes: Mutex::new(Vec::new()),
         running: Mutex::new(vec![None; threads]),
         next: AtomicU64::new(first),
         done: AtomicU64::new(0),
-        stop: AtomicBool::new(false),
     };
     let started = Instant::now();
     let end = first.saturating_add(cases);
@@ -426,9 +459,11 @@ fn fuzz_campaign() {
                 .spawn_scoped(scope, move || worker(id, first, end, surfaces, out, open, shared))
                 .expect("a worker thread");
         }
-        // The watchdog: says which case runs long, and stops a hang.
+        // The watchdog: says which case runs long, and saves a case that
+        // runs past `hang` (a hang: its worker is lost, the others go on).
         let mut warned = std::collections::BTreeSet::new();
-        while shared.done.load(Ordering::Relaxed) < cases && !shared.stop.load(Ordering::Relaxed) {
+        let mut hung = std::collections::BTreeSet::new();
+        while shared.done.load(Ordering::Relaxed) + (hung.len() as u64) < cases {
             std::thread::sleep(Duration::from_millis(250));
             let running = shared.running.lock().unwrap_or_else(|e| e.into_inner()).clone();
             for (case, since) in running.into_iter().flatten() {
@@ -436,39 +471,27 @@ fn fuzz_campaign() {
                 if t > MAX_TIME && warned.insert(case) {
                     eprintln!("fuzz: case {case} ({}) has run for {t:.0?}", Surface::of_case(case).name());
                 }
-                if t > hang {
+                if t > hang && hung.insert(case) {
+                    let surface = Surface::of_case(case);
                     let mut ctx = Ctx::new(Scale::CAMPAIGN, out.join("work").join("hang"), None);
                     ctx.open_findings = open;
-                    let input = ctx.generate(Surface::of_case(case), case);
-                    let dir = out.join("hang").join(format!("{}-{case}", Surface::of_case(case).name()));
+                    let input = ctx.generate(surface, case);
+                    let dir = out.join("hang").join(format!("{}-{case}", surface.name()));
                     save(&dir, &input, &format!("still running after {t:?}"));
-                    eprintln!("fuzz: case {case} still runs after {t:.0?}: saved in {}; stopping", dir.display());
-                    let text = report(&shared, first, shared.done.load(Ordering::Relaxed), started.elapsed(), threads);
-                    let _ = std::fs::write(out.join("summary.txt"), &text);
-                    eprintln!("{text}");
-                    std::process::exit(3);
+                    let line = format!("hang {} case {case}: still running after {t:.0?}", surface.name());
+                    eprintln!("fuzz: {line}: saved in {}", dir.display());
+                    shared.failures.lock().unwrap_or_else(|e| e.into_inner()).push(line);
                 }
             }
         }
+        if !hung.is_empty() {
+            // The hung workers cannot be joined: report and leave.
+            let failures = finish(&shared, &out, first, cases, started.elapsed(), threads);
+            eprintln!("fuzz: {failures} failures, {} of them hangs", hung.len());
+            std::process::exit(3);
+        }
     });
     let _ = std::panic::take_hook();
-    let text = report(&shared, first, cases, started.elapsed(), threads);
-    for (title, list) in [("slowest-inputs", &shared.slowest), ("most-memory", &shared.hungriest)] {
-        for (rank, (r, files)) in list.lock().unwrap_or_else(|e| e.into_inner()).iter().enumerate() {
-            let dir = out.join(title).join(format!("{rank:02}-{}-{}", r.surface.name(), r.case));
-            let _ = std::fs::create_dir_all(&dir);
-            for (name, body) in files {
-                let _ = std::fs::write(dir.join(name), body);
-            }
-            let _ = std::fs::write(
-                dir.join("CASE.txt"),
-                format!("surface {} seed {}: {:?}, {} bytes\n", r.surface.name(), r.case, r.time, r.bytes),
-            );
-        }
-    }
-    let _ = std::fs::create_dir_all(&out);
-    let _ = std::fs::write(out.join("summary.txt"), &text);
-    eprintln!("{text}(written to {})", out.join("summary.txt").display());
-    let failures = shared.failures.lock().unwrap_or_else(|e| e.into_inner()).len();
+    let failures = finish(&shared, &out, first, cases, started.elapsed(), threads);
     assert_eq!(failures, 0, "{failures} inputs failed or went over the bound: see {}", out.display());
 }
