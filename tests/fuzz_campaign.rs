@@ -463,9 +463,11 @@ fn fuzz_campaign() {
         // runs past `hang` (a hang: its worker is lost, the others go on).
         let mut warned = std::collections::BTreeSet::new();
         let mut hung = std::collections::BTreeSet::new();
-        while shared.done.load(Ordering::Relaxed) + (hung.len() as u64) < cases {
+        let mut still_hung = 0;
+        while shared.done.load(Ordering::Relaxed) + still_hung < cases {
             std::thread::sleep(Duration::from_millis(250));
             let running = shared.running.lock().unwrap_or_else(|e| e.into_inner()).clone();
+            still_hung = running.iter().flatten().filter(|(case, _)| hung.contains(case)).count() as u64;
             for (case, since) in running.into_iter().flatten() {
                 let t = since.elapsed();
                 if t > MAX_TIME && warned.insert(case) {
@@ -484,10 +486,10 @@ fn fuzz_campaign() {
                 }
             }
         }
-        if !hung.is_empty() {
+        if still_hung > 0 {
             // The hung workers cannot be joined: report and leave.
             let failures = finish(&shared, &out, first, cases, started.elapsed(), threads);
-            eprintln!("fuzz: {failures} failures, {} of them hangs", hung.len());
+            eprintln!("fuzz: {failures} failures; {still_hung} cases still running after {hang:?}");
             std::process::exit(3);
         }
     });

@@ -1490,6 +1490,17 @@ pub fn exercise_scenario(text: &str, scale: Scale, seed: u64) -> Broken {
     };
     let _ = scenario.warnings();
     run_all(&scenario, scale, seed, &mut broken);
+    // No patch at all: the same scenario (the description survives being
+    // written out and read back).
+    match scenario.patched(&[]) {
+        Ok(same) if spec_json(&same) != spec_json(&scenario) => {
+            let mut diff = Vec::new();
+            differences(&spec_json(&scenario), &spec_json(&same), String::new(), &mut diff);
+            broken.push(format!("patched with no patch, the scenario changes at {diff:?}"));
+        }
+        Ok(_) => {}
+        Err(e) => broken.push(format!("patched with no patch, the scenario is refused: {e}")),
+    }
     let variants: Vec<String> = scenario.variant_names().map(str::to_owned).collect();
     for (k, name) in variants.iter().enumerate() {
         let built = scenario.variant(name);
@@ -2388,6 +2399,16 @@ pub fn exercise_summaries(case: &SummaryCase) -> Broken {
             if m.to_json() != *whole {
                 broken.push("the shards merge into something else than the whole study".into());
             }
+            // One at a time, the same.
+            let mut acc = parts[0].clone();
+            for p in &parts[1..] {
+                if let Err(e) = acc.absorb(p) {
+                    broken.push(format!("absorbing the shards one by one fails: {e}"));
+                }
+            }
+            if acc.to_json() != m.to_json() {
+                broken.push("absorbing the shards one by one differs from merging them".into());
+            }
             if !m.is_complete() {
                 broken.push("all the shards merge into an incomplete study".into());
             }
@@ -2397,6 +2418,12 @@ pub fn exercise_summaries(case: &SummaryCase) -> Broken {
         _ => {}
     }
     if let Ok(m) = &merged {
+        // What merging writes reads back as the same.
+        match StudySummary::from_json(&m.to_json()) {
+            Ok(again) if again.to_json() == m.to_json() => {}
+            Ok(_) => broken.push("a merged summary reads back as another".into()),
+            Err(e) => broken.push(format!("a merged summary does not read back: {e}")),
+        }
         let report = m.report(0.95);
         let _ = report.to_json();
         for metric in outage::objective::Metric::ALL {
