@@ -399,7 +399,16 @@ struct Builder<'a> {
 
 impl Builder<'_> {
     fn name(&mut self, base: String) -> String {
-        if self.exotic && self.g.p(0.15) { format!("{base}{}", self.g.pick(&EXOTIC)) } else { base }
+        if !self.exotic {
+            base
+        } else if self.g.p(0.03) {
+            // What a spreadsheet would run, were it not guarded.
+            format!("{}{base}", self.g.pick(&["=", "+", "@", "-"]))
+        } else if self.g.p(0.15) {
+            format!("{base}{}", self.g.pick(&EXOTIC))
+        } else {
+            base
+        }
     }
     fn elem(&mut self, name: &str, kind: &'static str, tags: &[String], rank: (u8, usize, usize)) {
         self.plan.names.elems.push(Elem { name: name.to_owned(), kind, tags: tags.to_vec(), rank });
@@ -1324,6 +1333,20 @@ pub fn check_report(scenario: &Scenario, report: &RunReport, broken: &mut Broken
     let horizon = SimTime::from(report.horizon);
     let model = scenario.model();
     let before = broken.len();
+    for (what, csv) in [("per-service", report.to_csv()), ("timeline", report.timeline_to_csv())] {
+        let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(csv.as_bytes());
+        if let Some(cell) = reader
+            .records()
+            .flatten()
+            .flat_map(|r| r.iter().map(str::to_owned).collect::<Vec<_>>())
+            .find(|c| formula(c))
+        {
+            broken.push(format!(
+                "disaster '{}': the {what} CSV has a cell a spreadsheet would run: {cell:?}",
+                report.disaster
+            ));
+        }
+    }
     let mut fail = |m: String| {
         if broken.len() < before + 5 {
             broken.push(format!("disaster '{}': {m}", report.disaster));
@@ -1353,6 +1376,17 @@ pub fn check_report(scenario: &Scenario, report: &RunReport, broken: &mut Broken
         let max = s.users as f64 * report.horizon.as_hours_f64() * (1.0 + 1e-9);
         if !(s.user_hours_lost >= 0.0 && s.user_hours_lost <= max) {
             fail(format!("'{}': {} user-hours lost of at most {max}", s.name, s.user_hours_lost));
+        }
+        // Blame shares out the time the service was not up.
+        let blamed = s.causes.iter().fold(SimDuration::ZERO, |a, c| a.saturating_add(c.time));
+        if blamed > s.downtime + s.degraded {
+            fail(format!(
+                "'{}': causes blamed for {blamed}, more than its {} down and {} degraded: {:?}",
+                s.name, s.downtime, s.degraded, s.causes
+            ));
+        }
+        if s.causes.iter().chain(s.main_cause()).any(|c| c.cause.chars().any(outage::scenario::is_unprintable)) {
+            fail(format!("'{}': a cause holds an unprintable character", s.name));
         }
         match s.first_impact {
             None => {
@@ -1490,6 +1524,9 @@ pub fn exercise_scenario(text: &str, scale: Scale, seed: u64) -> Broken {
     };
     let _ = scenario.warnings();
     run_all(&scenario, scale, seed, &mut broken);
+    if seed.is_multiple_of(4) {
+        check_study(&scenario, seed, &mut broken);
+    }
     // No patch at all: the same scenario (the description survives being
     // written out and read back).
     match scenario.patched(&[]) {
@@ -1527,6 +1564,56 @@ pub fn exercise_scenario(text: &str, scale: Scale, seed: u64) -> Broken {
         }
     }
     broken
+}
+
+/// A study of a few runs agrees with those runs replayed one by one (run
+/// `k` of a study of seed `s` is the run of seed `s`, index `k`): the mean,
+/// least and greatest downtime and user-hours of every service.
+pub fn check_study(scenario: &Scenario, seed: u64, broken: &mut Broken) {
+    use outage::objective::Metric;
+    const RUNS: u64 = 3;
+    let Ok(report) = Study::new(scenario).runs(RUNS).seed(seed).threads(1).run() else { return };
+    for d in scenario.disasters() {
+        let Some(stats) = report.disaster(d.name()) else {
+            broken.push(format!("the study has no disaster '{}'", d.name()));
+            continue;
+        };
+        let Ok(mut sim) = Simulation::new(scenario, Some(d.name())) else { continue };
+        let mut runs = Vec::new();
+        for k in 0..RUNS {
+            match sim.run(&RunOptions::default().seed(seed).run(k).timeline(false)) {
+                Ok(r) => runs.push(r),
+                Err(_) => return,
+            }
+        }
+        for s in &stats.services {
+            for (metric, value) in [
+                (Metric::Downtime, &(|o: &outage::ServiceOutcome| o.downtime.as_hours_f64()) as &dyn Fn(&_) -> f64),
+                (Metric::UserHoursLost, &|o: &outage::ServiceOutcome| o.user_hours_lost),
+            ] {
+                let values: Vec<f64> = runs.iter().filter_map(|r| r.service(&s.name)).map(value).collect();
+                if values.len() as u64 != RUNS {
+                    broken.push(format!("'{}': in the study, not in its runs", s.name));
+                    return;
+                }
+                let m = s.metric(metric);
+                let mean = values.iter().sum::<f64>() / RUNS as f64;
+                let (lo, hi) = values.iter().fold((f64::MAX, f64::MIN), |(a, b), &v| (a.min(v), b.max(v)));
+                // Studies keep user-hours in thousandths (integers add exactly).
+                let close = |a: f64, b: f64| (a - b).abs() <= 5e-4 + 1e-9 * a.abs().max(b.abs());
+                if !(close(m.mean, mean) && close(m.min, lo) && close(m.max, hi)) {
+                    broken.push(format!(
+                        "disaster '{}', '{}', {metric:?}: the study says mean {} in [{}, {}]; its runs {values:?}",
+                        d.name(),
+                        s.name,
+                        m.mean,
+                        m.min,
+                        m.max
+                    ));
+                }
+            }
+        }
+    }
 }
 
 /// A refusal of text input: every problem located inside the text.
