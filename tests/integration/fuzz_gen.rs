@@ -383,6 +383,12 @@ pub struct Render {
     /// `Shared("draw")` written as the draw's distribution (only for
     /// fixed draws: a random one would be drawn twice).
     pub inline_draws: bool,
+    /// Each disaster given two hazards that do nothing: an outage after
+    /// the end of the run, and one of probability 0 (after its others).
+    pub inert_hazards: bool,
+    /// The same, before its others (an open finding: the hazards after
+    /// them draw other random timings).
+    pub inert_first: bool,
 }
 
 /// Characters that names may hold and that patches and re-serialisation
@@ -1181,6 +1187,15 @@ impl Plan {
                 continue;
             }
             let mut texts = Vec::new();
+            let target = q(&self.names.pools[0]);
+            let after_end = self.horizon.trim_end_matches('h').parse::<u64>().unwrap_or(0) + 1;
+            let inert = [
+                format!("Outage(target: {target}, at: \"{after_end}h\", duration: Fixed(\"1h\"))"),
+                format!("Outage(target: {target}, at: \"0s\", duration: Fixed(\"1h\"), probability: 0.0)"),
+            ];
+            if r.inert_first {
+                texts.extend(inert.iter().cloned());
+            }
             for h in hazards {
                 match h {
                     Hazard::Text(t) => texts.push(t.clone()),
@@ -1230,6 +1245,9 @@ impl Plan {
                     }
                 }
             }
+            if r.inert_hazards {
+                texts.extend(inert.iter().cloned());
+            }
             disasters.push(format!(
                 "Disaster(name: {}, hazards: [\n            {},\n        ])",
                 q(name),
@@ -1264,6 +1282,7 @@ impl Plan {
                 && self.det
                 && self.disasters.iter().any(|d| d.1.iter().any(|h| matches!(h, Hazard::Common(_)))))
             || (r.inline_draws && self.det && !self.draws.is_empty())
+            || ((r.inert_hazards || r.inert_first) && self.disasters.iter().any(|d| d.2.is_none()))
     }
 
     /// Puts `field` into the first deployment of the first template's first
@@ -1633,7 +1652,7 @@ pub fn check_refusal(text: &str, e: &outage::ScenarioError, broken: &mut Broken)
 
 /// Renderings of one plan that describe the same scenario must be accepted
 /// or refused together, and give the same figures run for run.
-pub fn exercise_twins(plan: &Plan, scale: Scale, seed: u64) -> Broken {
+pub fn exercise_twins(plan: &Plan, scale: Scale, seed: u64, open_findings: bool) -> Broken {
     let mut broken = Vec::new();
     let base_text = plan.render(Render::default());
     let base = Scenario::from_ron_str(&base_text);
@@ -1648,9 +1667,11 @@ pub fn exercise_twins(plan: &Plan, scale: Scale, seed: u64) -> Broken {
         ("templates written out by hand", Render { expand_templates: true, ..Render::default() }),
         ("common causes written as outages", Render { common_as_outages: true, ..Render::default() }),
         ("draws written in place", Render { inline_draws: true, ..Render::default() }),
+        ("hazards that do nothing added last", Render { inert_hazards: true, ..Render::default() }),
+        ("hazards that do nothing added first", Render { inert_first: true, ..Render::default() }),
     ];
     for (what, r) in twins {
-        if !plan.differs(r) {
+        if !plan.differs(r) || (r.inert_first && !open_findings) {
             continue;
         }
         let text = plan.render(r);
@@ -3422,7 +3443,7 @@ impl Ctx {
         let scale = self.scale;
         let seed = input.seed;
         match (&input.detail, input.surface) {
-            (Detail::Twins(p), _) => exercise_twins(p, scale, seed),
+            (Detail::Twins(p), _) => exercise_twins(p, scale, seed, self.open_findings),
             (Detail::Patch(patches), _) => {
                 let Ok(s) = Scenario::from_ron_str(&input.files[0].1) else { return Vec::new() };
                 if patches.is_empty() {
