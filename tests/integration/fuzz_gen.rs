@@ -1337,12 +1337,42 @@ pub fn run_all(scenario: &Scenario, scale: Scale, seed: u64, broken: &mut Broken
                 {
                     broken.push(format!("disaster '{}': a second run with the same seed differs", disaster.name()));
                 }
+                // A longer run: the same timeline up to the shorter one's end.
+                if out.is_empty() {
+                    check_longer(&mut sim, &report, scale, seed, broken);
+                }
                 out.push(Some(report));
             }
             Err(_) => out.push(None),
         }
     }
     out
+}
+
+/// The run again with twice the horizon: everything that happened before
+/// the first run's end happens the same (when, what, which state, which
+/// level), since nothing before the end depends on where it is.
+fn check_longer(sim: &mut Simulation<'_>, report: &RunReport, scale: Scale, seed: u64, broken: &mut Broken) {
+    let end = SimTime::from(report.horizon);
+    let longer = report.horizon.saturating_add(report.horizon).min(outage::scenario::MAX_HORIZON);
+    if longer <= report.horizon {
+        return;
+    }
+    let Ok(long) = sim.run(&options(scale, seed).horizon(longer)) else { return };
+    let key = |e: &outage::TimelineEntry| (e.at, e.component.clone(), e.state, e.level.to_bits());
+    let a: Vec<_> = report.timeline.iter().filter(|e| e.at < end).map(key).collect();
+    let b: Vec<_> = long.timeline.iter().filter(|e| e.at < end).map(key).collect();
+    if a != b {
+        let k = a.iter().zip(&b).position(|(x, y)| x != y).unwrap_or(a.len().min(b.len()));
+        broken.push(format!(
+            "disaster '{}': run to {} and to {}, the timelines part before {end} at entry {k}: {:?} / {:?}",
+            report.disaster,
+            report.horizon,
+            longer,
+            a.get(k),
+            b.get(k)
+        ));
+    }
 }
 
 /// Invariants of one run's report: times within the run and in order,
