@@ -132,3 +132,40 @@ fn every_surface_is_drawn_by_the_campaign() {
     }
     assert_eq!(Surface::ALL.iter().map(|s| s.weight()).sum::<u64>(), 1000);
 }
+
+#[test]
+fn probe_inert2() {
+    let text = std::fs::read_to_string("/tmp/fc8/failed/twins-1180/scenario.ron").unwrap();
+    let anchor = "CommonCause(select: (tags: [\"vendor-x\"]), at: \"88m\", duration: Shared(\"draw0\")),";
+    let run = |extra: &str| {
+        let t = text.replacen(anchor, &format!("{anchor}\n {extra}"), 1);
+        let s = outage::Scenario::from_ron_str(&t).unwrap();
+        let mut sim = outage::Simulation::new(&s, Some("disaster0")).unwrap();
+        let r = sim.run(&outage::RunOptions::default().seed(1180)).unwrap();
+        let o = r.service("svc2").unwrap();
+        format!("{} {:?}", o.downtime, o.full_recovery)
+    };
+    eprintln!("base: {}", run(""));
+    for extra in [
+        "Outage(target: \"p-0-0\", at: \"1h\", duration: Fixed(\"1h\"), probability: 0.0),",
+        "Outage(target: \"p-0-0\", at: \"20h\", duration: Fixed(\"1h\"), probability: 0.0),",
+        "Outage(target: \"p-7-2\", at: \"0s\", duration: Fixed(\"1h\"), probability: 0.0),",
+        "Outage(target: \"grid2\", at: \"0s\", duration: Fixed(\"1h\"), probability: 0.0),",
+        "Outage(target: \"wan1\", at: \"0s\", probability: 0.0),",
+        "Outage(target: \"svc6\", at: \"0s\", probability: 0.0),",
+        "Outage(target: \"p-0-0\", at: \"0s\", duration: Fixed(\"0s\"), probability: 0.0),",
+        "Outage(target: \"p-0-0\", at: \"526h\", duration: Fixed(\"1h\")),",
+        "Outage(target: \"p-0-0\", at: \"0s\", duration: Fixed(\"1h\"), probability: 0.0),",
+        "Outage(target: \"p-7-2\", at: \"526h\", duration: Fixed(\"1h\")),",
+        "Outage(target: \"grid2\", at: \"526h\", duration: Fixed(\"1h\")),",
+        "Outage(target: \"p-0-0\", at: \"524h\", duration: Fixed(\"1m\")),",
+    ] {
+        eprintln!("{extra}: {}", run(extra));
+    }
+    for seed in [0u64, 1, 2, 3] {
+        let s = outage::Scenario::from_ron_str(&text).unwrap();
+        let mut sim = outage::Simulation::new(&s, Some("disaster0")).unwrap();
+        let r = sim.run(&outage::RunOptions::default().seed(seed)).unwrap();
+        eprintln!("seed {seed}: {}", r.service("svc2").unwrap().downtime);
+    }
+}
