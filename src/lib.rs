@@ -217,7 +217,9 @@
 //!    the run index, defined bit for bit in this crate (not by `rand`'s
 //!    version): keying by an element's *name* rather than its index means two
 //!    variants of a scenario (with and without a second UPS, say) draw the
-//!    same fire, boot times and repairs for every element they share, so
+//!    same fire, boot times and repairs for every element they share (a
+//!    hazard's stream is keyed by its disaster, kind and target, not by its
+//!    place in the list), so
 //!    differences come from the variant, not from reshuffled random numbers
 //!    (common random numbers); keying by run index means any run of a study
 //!    can be replayed alone.

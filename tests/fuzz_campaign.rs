@@ -26,7 +26,6 @@
 //!   `summary.txt`, and one folder per failing, over-bound, slowest and
 //!   hungriest input with its files and `CASE.txt`.
 //! - `OUTAGE_FUZZ_REPLAY=k`: run case `k` alone, save it and print what it broke.
-//! - `OUTAGE_FUZZ_OPEN=0`: leave out the input classes of open findings.
 //! - `OUTAGE_FUZZ_MEM_CAP`: a worker whose live heap would pass this many
 //!   bytes (default 4 GiB) prints its case and aborts, so that one input
 //!   cannot take the machine down; `OUTAGE_FUZZ_HANG_S` (default 300): a
@@ -226,10 +225,9 @@ fn measured(ctx: &mut Ctx, input: &Input) -> (Vec<String>, Duration, u64) {
     (broken, time, bytes)
 }
 
-fn worker(id: usize, first: u64, end: u64, surfaces: &[Surface], out: &Path, open: bool, shared: &Shared) {
+fn worker(id: usize, first: u64, end: u64, surfaces: &[Surface], out: &Path, shared: &Shared) {
     let bin = PathBuf::from(env!("CARGO_BIN_EXE_outage"));
     let mut ctx = Ctx::new(Scale::CAMPAIGN, out.join("work").join(format!("w{id}")), Some(bin));
-    ctx.open_findings = open;
     loop {
         let case = shared.next.fetch_add(1, Ordering::Relaxed);
         if case >= end {
@@ -401,7 +399,6 @@ fn fuzz_campaign() {
     let threads: usize = env("OUTAGE_FUZZ_THREADS")
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get))
         .max(1);
-    let open = env::<u8>("OUTAGE_FUZZ_OPEN").is_none_or(|v| v != 0);
     let out = std::env::var_os("OUTAGE_FUZZ_OUT")
         .map_or_else(|| PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("../fuzz-campaign"), PathBuf::from);
     if let Some(cap) = env::<u64>("OUTAGE_FUZZ_MEM_CAP") {
@@ -419,7 +416,6 @@ fn fuzz_campaign() {
     if let Some(case) = env::<u64>("OUTAGE_FUZZ_REPLAY") {
         let bin = PathBuf::from(env!("CARGO_BIN_EXE_outage"));
         let mut ctx = Ctx::new(Scale::CAMPAIGN, out.join("work").join("replay"), Some(bin));
-        ctx.open_findings = open;
         let surface = Surface::of_case(case);
         let input = ctx.generate(surface, case);
         let dir = out.join("replay").join(format!("{}-{case}", surface.name()));
@@ -456,7 +452,7 @@ fn fuzz_campaign() {
             std::thread::Builder::new()
                 .name(format!("fuzz-{id}"))
                 .stack_size(64 << 20)
-                .spawn_scoped(scope, move || worker(id, first, end, surfaces, out, open, shared))
+                .spawn_scoped(scope, move || worker(id, first, end, surfaces, out, shared))
                 .expect("a worker thread");
         }
         // The watchdog: says which case runs long, and saves a case that
@@ -476,7 +472,6 @@ fn fuzz_campaign() {
                 if t > hang && hung.insert(case) {
                     let surface = Surface::of_case(case);
                     let mut ctx = Ctx::new(Scale::CAMPAIGN, out.join("work").join("hang"), None);
-                    ctx.open_findings = open;
                     let input = ctx.generate(surface, case);
                     let dir = out.join("hang").join(format!("{}-{case}", surface.name()));
                     save(&dir, &input, &format!("still running after {t:?}"));

@@ -16,7 +16,7 @@ use crate::time::{SimDuration, SimTime};
 /// The hazards of a disaster during a run: each one's random stream, and
 /// each fire's progress.
 pub(super) struct Hazards {
-    /// Stream keys ("disaster#index"), made once.
+    /// Stream keys, made once (see [`stream_keys`]).
     keys: Vec<String>,
     rngs: Vec<rng::Stream>,
     fires: Vec<FireState>,
@@ -32,9 +32,9 @@ pub(super) struct Hazards {
 }
 
 impl Hazards {
-    pub(super) fn new(disaster: &Disaster) -> Hazards {
+    pub(super) fn new(disaster: &Disaster, model: &Model) -> Hazards {
         Hazards {
-            keys: (0..disaster.hazards.len()).map(|i| format!("{}#{i}", disaster.name)).collect(),
+            keys: stream_keys(disaster, model),
             rngs: Vec::new(),
             fires: Vec::new(),
             destroyed: Vec::new(),
@@ -422,4 +422,32 @@ impl<'s> Simulation<'s> {
             self.ctx.queue.schedule_unkeyed(after.max(not_before), Event::RoomsRestored { hazard, stage: stage + 1 });
         }
     }
+}
+
+/// Each hazard's random stream key: what it is and what it strikes
+/// (`battery-fire#fire B3-ups-1`, `grid-loss#outage grid`, a common cause's
+/// outages `d#<cause> <element>`), and `#2`, `#3`... for a repeat. Not its
+/// place in the list: a hazard added before it (one that never happens, or
+/// a common cause selecting one element more) leaves its timings alone, so
+/// variants compared in pairs see the same fire wherever they agree.
+fn stream_keys(disaster: &Disaster, model: &Model) -> Vec<String> {
+    let mut seen: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
+    disaster
+        .hazards
+        .iter()
+        .map(|h| {
+            let base = match h {
+                Hazard::Fire(f) => format!("{}#fire {}", disaster.name, model.component(f.room).name),
+                Hazard::Outage { target, cause: None, .. } => {
+                    format!("{}#outage {}", disaster.name, model.component(*target).name)
+                }
+                Hazard::Outage { target, cause: Some(cause), .. } => {
+                    format!("{}#{cause} {}", disaster.name, model.component(*target).name)
+                }
+            };
+            let n = seen.entry(base.clone()).or_insert(0);
+            *n += 1;
+            if *n == 1 { base } else { format!("{base}#{n}") }
+        })
+        .collect()
 }

@@ -299,7 +299,7 @@ impl<'s> Simulation<'s> {
             policy: builtin_policy(&model.policy),
             ctx: Ctx::new(model),
             infra: Infra::default(),
-            hazards: Hazards::new(disaster),
+            hazards: Hazards::new(disaster, model),
             services: Services::default(),
             crew: Crew::default(),
             spared: None,
@@ -366,6 +366,11 @@ impl<'s> Simulation<'s> {
         }
         let horizon = SimTime::from(horizon);
         self.reset(options, blame);
+        // What the initial state set going (work queued, a team called,
+        // a stage that may go) is handled at t0 as after any event, not at
+        // whatever event comes first: a hazard that never happens must not
+        // change a run.
+        self.after_event();
         let mut events: u64 = 0;
         let mut recent = [Event::Start; RECENT_EVENTS];
         while let Some((t, event)) = self.ctx.queue.pop() {
@@ -396,6 +401,8 @@ impl<'s> Simulation<'s> {
             self.infra.now = t.since_start().as_millis();
             self.ctx.cause = event;
             self.handle(event);
+            self.settle();
+            self.after_event();
             if let Some(overrun) = self.crew.overrun.take() {
                 return Err(RunError::EventBudgetTooSmall {
                     at: self.ctx.now,
@@ -405,22 +412,34 @@ impl<'s> Simulation<'s> {
                     advice: overrun.advice,
                 });
             }
-            self.settle();
-            self.dispatch_work();
-            // Work handed out may have changed what a service waits on.
-            self.settle();
-            // Restoration stages and call-outs waiting for a condition that
-            // now holds (what they change may let others go, once settled):
-            // looked at only when an element they wait for has changed.
-            while std::mem::take(&mut self.conditions_changed)
-                && (self.release_waiting_stages() | self.call_teams_whose_conditions_hold())
-            {
-                self.dispatch_work();
-                self.settle();
-            }
-            self.note_new_deadlocks();
+        }
+        if let Some(overrun) = self.crew.overrun.take() {
+            return Err(RunError::EventBudgetTooSmall {
+                at: self.ctx.now,
+                cause: overrun.cause,
+                needed: overrun.needed,
+                budget: options.max_events,
+                advice: overrun.advice,
+            });
         }
         Ok((horizon, events))
+    }
+
+    /// Once an event has settled: free engineers take waiting work, then
+    /// restoration stages and call-outs waiting for a condition that now
+    /// holds go (looked at only when an element they wait for has changed;
+    /// what they change may let others go), and new deadlocks are noted.
+    fn after_event(&mut self) {
+        self.dispatch_work();
+        // Work handed out may have changed what a service waits on.
+        self.settle();
+        while std::mem::take(&mut self.conditions_changed)
+            && (self.release_waiting_stages() | self.call_teams_whose_conditions_hold())
+        {
+            self.dispatch_work();
+            self.settle();
+        }
+        self.note_new_deadlocks();
     }
 
     fn reset(&mut self, options: &RunOptions, blame: bool) {

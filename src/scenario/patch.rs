@@ -307,6 +307,43 @@ fn through_default(context: &Tree, at: &[Step], target: &Target, path: &[String]
     }
 }
 
+/// The template of `systems` and its element (as written) that make an
+/// element of `kind` (`pools` or `services`) named `name`, if one does: an
+/// element whose name, with each `{system}` replaced by
+/// `<template>-<number>`, is `name`.
+fn template_making(root: &Tree, kind: &str, name: &str) -> Option<(String, String)> {
+    let string = |v: Option<&tree::Field>| -> Option<String> {
+        let mut out = None;
+        tree::each_str(&v?.1, &mut |s| out = Some(s.to_owned()));
+        out
+    };
+    let systems = tree::field(tree::peel(root).0, "systems")?;
+    let templates = tree::items(tree::peel(&systems.1).0)?;
+    templates.iter().find_map(|t| {
+        let t = tree::peel(t).0;
+        let template = string(tree::field(t, "name"))?;
+        let elements = tree::items(tree::peel(&tree::field(t, kind)?.1).0)?;
+        elements
+            .iter()
+            .filter_map(|e| string(tree::field(tree::peel(e).0, "name")))
+            .find(|pattern| names_a_system(pattern, &template, name))
+            .map(|pattern| (template.clone(), pattern))
+    })
+}
+
+/// Whether `pattern`, with each `{system}` replaced by the same
+/// `<template>-<number>`, is `name`.
+fn names_a_system(pattern: &str, template: &str, name: &str) -> bool {
+    let Some((before, _)) = pattern.split_once("{system}") else { return false };
+    let Some(number) =
+        name.strip_prefix(before).and_then(|r| r.strip_prefix(template)).and_then(|r| r.strip_prefix('-'))
+    else {
+        return false;
+    };
+    let digits = number.bytes().take_while(u8::is_ascii_digit).count();
+    (1..=digits).any(|n| pattern.replace("{system}", &format!("{template}-{}", &number[..n])) == name)
+}
+
 /// Where a patch applies: the steps to its place (the last may be a field
 /// the tree does not have), and the names of fields below that place when
 /// it is a struct left to its defaults (`recovery.policy` in a file without
@@ -354,7 +391,20 @@ fn resolve(root: &Tree, path: &[String]) -> Result<Target, String> {
             scanned = scanned.saturating_add(items.len());
             let i = match find_item(items, name) {
                 Ok(i) => i,
-                Err(Miss::Unknown(known)) => return Err(format!("{} has no '{name}' ({known})", at())),
+                Err(Miss::Unknown(known)) => {
+                    let made_by = (k == 1 && matches!(path[0].as_str(), "pools" | "services"))
+                        .then(|| template_making(root, &path[0], name))
+                        .flatten();
+                    return Err(match made_by {
+                        Some((template, element)) => format!(
+                            "'{name}' is made by the template '{template}' (systems): a patch changes the file \
+                             as written, so patch the template, as in systems.{template}.{}.{element}.<field> \
+                             (every system of it)",
+                            path[0]
+                        ),
+                        None => format!("{} has no '{name}' ({known})", at()),
+                    });
+                }
                 Err(miss @ Miss::Ambiguous(..)) => return Err(format!("in {}, {}", at(), miss.say(name))),
             };
             steps.push(Step::Index(i));

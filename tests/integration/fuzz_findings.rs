@@ -1,14 +1,10 @@
-//! What the fuzzers found and is not fixed yet: one minimal failing test
-//! per finding, ignored until its fix lands (then remove the `ignore`),
-//! and the fuzz surfaces with the input classes of open findings turned on.
-//! Run them with `cargo test --test integration fuzz_findings -- --ignored`.
-
-use std::panic::{AssertUnwindSafe, catch_unwind};
+//! What the fuzzers found: one minimal test per finding, each failing
+//! before its fix (a new finding goes in ignored, `#[ignore = "finding:
+//! ..."]`, until its fix lands). The fuzz surfaces (`fuzz_surfaces`)
+//! generate the input class of every finding.
 
 use outage::scenario::Patch;
 use outage::{RunOptions, Scenario, SimTime, Simulation, State};
-
-use crate::fuzz_gen::{Ctx, Scale, Surface};
 
 const MINIMAL: &str = include_str!("../../scenarios/minimal.ron");
 
@@ -31,7 +27,6 @@ const DEAD_FROM_THE_START: &str = r#"Scenario(name: "dead", horizon: "1d",
 )"#;
 
 #[test]
-#[ignore = "finding: a service down from t0 (a power chain that never carries load) has no timeline entry"]
 fn a_service_down_from_the_start_is_in_the_timeline() {
     // Found by the generated-scenario fuzzer (a UPS with `inputs_needed: 2`
     // over the grid and its standby generator): every service is down for
@@ -56,7 +51,6 @@ fn a_service_down_from_the_start_is_in_the_timeline() {
 }
 
 #[test]
-#[ignore = "finding (issue 17, hostile 4): a patch path cannot name an element whose name is escaped when re-serialised"]
 fn patches_reach_names_with_quotes_backslashes_and_accents() {
     // The patch fuzzer sets a value to itself on every path of generated
     // scenarios; with a name holding `'`, `"`, `\` or a combining accent the
@@ -75,7 +69,6 @@ fn patches_reach_names_with_quotes_backslashes_and_accents() {
 }
 
 #[test]
-#[ignore = "finding (issue 17, hostile 4): text after a patch's value sets a field the path does not name"]
 fn a_patch_value_sets_only_its_path() {
     // `services.db.users=0, tags: ["pasted"]`: the path names db's users.
     // minimal.ron's db has no tags; after the patch it must still have
@@ -113,7 +106,6 @@ fn capacity_scenario(capacity: &str, templated: bool) -> String {
 }
 
 #[test]
-#[ignore = "finding (issue 17, hostile 4): `capacity: inf` in a template is accepted, refused when written out"]
 fn a_template_refuses_what_the_same_file_written_out_refuses() {
     // The twin fuzzer writes each template out by hand: the two must be
     // accepted or refused together. Outside a template `capacity: inf` is
@@ -127,35 +119,7 @@ fn a_template_refuses_what_the_same_file_written_out_refuses() {
     }
 }
 
-/// Runs `n` cases of `surface` with the input classes of open findings on.
-fn open_classes(surface: Surface, n: u64) {
-    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{}-findings", std::process::id()));
-    let mut ctx = Ctx::new(Scale::SMALL, dir, None);
-    ctx.open_findings = true;
-    let mut failures = Vec::new();
-    for seed in 0..n {
-        let input = ctx.generate(surface, seed);
-        match catch_unwind(AssertUnwindSafe(|| ctx.exercise(&input))) {
-            Ok(broken) if broken.is_empty() => {}
-            Ok(broken) => failures.push(format!("seed {seed}: {}", broken.join("; "))),
-            Err(_) => failures.push(format!("seed {seed}: panicked")),
-        }
-    }
-    assert!(failures.is_empty(), "{} of {n} cases failed:\n{}", failures.len(), failures.join("\n"));
-}
-
 #[test]
-#[ignore = "finding (issue 17, hostile 4): the patch and template classes above, over generated scenarios"]
-fn open_finding_classes_hold_over_generated_scenarios() {
-    // The fuzz surfaces with escaped names in patch paths, text pasted after
-    // a patch's value and non-finite numbers in templates (left out of
-    // `fuzz_surfaces` until these are fixed; the campaign includes them).
-    open_classes(Surface::Patch, 300);
-    open_classes(Surface::Twins, 200);
-}
-
-#[test]
-#[ignore = "finding: clap's usage errors print an argument's control and bidirectional characters raw"]
 fn usage_errors_do_not_write_terminal_controls() {
     // Found by the command-line fuzzer: `outage mc FILE <U+202E> ...` prints
     // "error: unexpected argument '<U+202E>' found", the override raw, so
@@ -170,7 +134,6 @@ fn usage_errors_do_not_write_terminal_controls() {
 }
 
 #[test]
-#[ignore = "finding (issue 17, unclear messages): `-=` on a list of unnamed elements lists none of them"]
 fn removing_an_absent_deployment_lists_the_deployments() {
     // minimal.ron's web has one deployment, on web-servers: the refusal of
     // `-=nope` said "(elements: )", an empty list of a list that has an item.
@@ -196,7 +159,6 @@ fn grid_outage_after(before: &str) -> String {
 }
 
 #[test]
-#[ignore = "finding: a hazard's random timings depend on its position in the disaster's list"]
 fn a_hazard_draws_the_same_timings_whatever_comes_before_it() {
     // Found by the twin fuzzer: adding an outage that never happens
     // (probability 0) before the others changed every later hazard's
@@ -266,7 +228,6 @@ fn dark_from_t0(extra: &str) -> String {
 }
 
 #[test]
-#[ignore = "finding: an outage that never happens (probability 0) at t0 changes a run's figures"]
 fn a_hazard_that_never_happens_changes_nothing() {
     // Found by the twin fuzzer (hazards that do nothing added last, fixed
     // timings, so no random stream is involved) and reduced: 'dark-app' is

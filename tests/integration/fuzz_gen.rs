@@ -1682,7 +1682,7 @@ pub fn check_refusal(text: &str, e: &outage::ScenarioError, broken: &mut Broken)
 
 /// Renderings of one plan that describe the same scenario must be accepted
 /// or refused together, and give the same figures run for run.
-pub fn exercise_twins(plan: &Plan, scale: Scale, seed: u64, open_findings: bool) -> Broken {
+pub fn exercise_twins(plan: &Plan, scale: Scale, seed: u64) -> Broken {
     let mut broken = Vec::new();
     let base_text = plan.render(Render::default());
     let base = Scenario::from_ron_str(&base_text);
@@ -1700,18 +1700,16 @@ pub fn exercise_twins(plan: &Plan, scale: Scale, seed: u64, open_findings: bool)
         ("hazards that do nothing added last", Render { inert_hazards: true, ..Render::default() }),
         ("hazards that do nothing added first", Render { inert_first: true, ..Render::default() }),
     ];
-    // An open finding (fuzz_findings): with a service impaired from t0,
-    // any event at t0 changes when a `When` team is called.
-    let impaired_at_t0 =
-        base_runs.iter().flatten().any(|r| r.services.iter().any(|s| s.first_impact == Some(SimTime::ZERO)));
     for (what, r) in twins {
-        let inert = r.inert_hazards || r.inert_first;
-        if !plan.differs(r) || (r.inert_first && !open_findings) || (inert && impaired_at_t0 && !open_findings) {
+        if !plan.differs(r) {
             continue;
         }
         let text = plan.render(r);
         match (&base, Scenario::from_ron_str(&text)) {
             (Ok(_), Err(e)) => broken.push(format!("{what}: refused, but accepted as written: {e}")),
+            // A patch changes the file as written: it names an element a
+            // template makes only once the template is written out.
+            (Err(e), Ok(_)) if r.expand_templates && e.to_string().contains("is made by the template") => {}
             (Err(e), Ok(_)) => broken.push(format!("{what}: accepted, but refused as written: {e}")),
             (Ok(a), Ok(b)) => {
                 let names = |s: &Scenario| s.disasters().iter().map(|d| d.name().to_owned()).collect::<Vec<_>>();
@@ -2003,7 +2001,7 @@ impl DurationText for SimDuration {
 /// A random patch of `spec` (as JSON): a value set to itself, to another
 /// value, an element appended or removed, a value with more pasted after
 /// it, or a mangled patch; plus paths into `systems` templates by name.
-pub fn gen_patch(g: &mut G, spec: &Value, templates: &[String], open_findings: bool) -> PatchGen {
+pub fn gen_patch(g: &mut G, spec: &Value, templates: &[String]) -> PatchGen {
     let spots = spots(spec);
     let mut names = Vec::new();
     all_names(spec, &mut names);
@@ -2069,7 +2067,7 @@ pub fn gen_patch(g: &mut G, spec: &Value, templates: &[String], open_findings: b
                 .pointer(parent)
                 .and_then(Value::as_object)
                 .is_some_and(|o| o.contains_key("name") && !o.contains_key("tags") && !spot.pointer.ends_with("/tags"));
-            let other = if open_findings && untagged {
+            let other = if untagged {
                 "tags: [\"pasted\"]"
             } else {
                 *g.pick(&["depends_on: [\"x\"]", "users: 7", "name: \"y\"", "servers: 1"])
@@ -2116,13 +2114,7 @@ pub fn differences(a: &Value, b: &Value, at: String, out: &mut Vec<String>) {
 
 /// Applies generated patches and checks what they did; where the patched
 /// scenario is built, runs its disasters.
-pub fn exercise_patches(
-    scenario: &Scenario,
-    patches: &[PatchGen],
-    scale: Scale,
-    seed: u64,
-    open_findings: bool,
-) -> Broken {
+pub fn exercise_patches(scenario: &Scenario, patches: &[PatchGen], scale: Scale, seed: u64) -> Broken {
     let mut broken = Vec::new();
     let mut parsed = Vec::new();
     for p in patches {
@@ -2146,7 +2138,7 @@ pub fn exercise_patches(
     let result = scenario.patched(&parsed);
     let before = spec_json(scenario);
     if let [p] = patches {
-        check_patch(&before, p, &result, open_findings, &mut broken);
+        check_patch(&before, p, &result, &mut broken);
     }
     // One disaster: the runs are checked as a generated scenario's are.
     if let Ok(s) = &result
@@ -2159,25 +2151,19 @@ pub fn exercise_patches(
     broken
 }
 
-fn check_patch(
-    before: &Value,
-    p: &PatchGen,
-    result: &Result<Scenario, outage::ScenarioError>,
-    open_findings: bool,
-    broken: &mut Broken,
-) {
+fn check_patch(before: &Value, p: &PatchGen, result: &Result<Scenario, outage::ScenarioError>, broken: &mut Broken) {
     let Some(spot) = &p.spot else { return };
     let after = match result {
         Ok(s) => spec_json(s),
         Err(e) => {
             let message = e.to_string();
             match &p.intent {
+                // Elements a template makes are patched at the template.
+                Intent::Same if message.contains("is made by the template") => {}
                 Intent::Same => broken.push(format!("'{}' sets a value to itself, and is refused: {message}", p.text)),
-                // An open finding (fuzz_findings): lists of unnamed elements.
+                // Lists of unnamed elements (fuzz_findings).
                 Intent::Remove { present: false }
-                    if open_findings
-                        && spot.value.as_array().is_some_and(|a| !a.is_empty())
-                        && message.contains("(elements: )") =>
+                    if spot.value.as_array().is_some_and(|a| !a.is_empty()) && message.contains("(elements: )") =>
                 {
                     broken.push(format!("'{}' is refused with an empty list of elements: {message}", p.text));
                 }
@@ -2953,7 +2939,7 @@ pub fn run_cli(bin: &Path, dir: &Path, args: &[String], timeout: std::time::Dura
 /// What a command line's ending says: 0, 1 (only `check` and `milestones`:
 /// an objective or a milestone not met) or 2 with a message; never a panic
 /// (101), a signal, a hang, or a message that writes terminal controls.
-pub fn check_cli(args: &[String], o: &CliOutcome, open_findings: bool) -> Broken {
+pub fn check_cli(args: &[String], o: &CliOutcome) -> Broken {
     let mut broken = Vec::new();
     let sub = args.first().map_or("", String::as_str);
     if o.timed_out {
@@ -2972,11 +2958,7 @@ pub fn check_cli(args: &[String], o: &CliOutcome, open_findings: bool) -> Broken
     if o.stderr.contains("panicked at") && o.code != Some(101) {
         broken.push(format!("a panic message: {}", o.stderr.lines().next().unwrap_or("")));
     }
-    // An open finding (fuzz_findings): clap's own usage errors quote
-    // arguments as they are.
-    if let Some(c) = o.stderr.chars().find(|&c| c != '\n' && c != '\t' && outage::scenario::is_unprintable(c))
-        && (open_findings || !o.stderr.starts_with("error: unexpected argument"))
-    {
+    if let Some(c) = o.stderr.chars().find(|&c| c != '\n' && c != '\t' && outage::scenario::is_unprintable(c)) {
         broken.push(format!("the message holds {c:?}"));
     }
     broken
@@ -3300,12 +3282,6 @@ pub struct Ctx {
     pub cli_timeout: std::time::Duration,
     /// How the last command line ended (its time and memory are its own).
     pub last_cli: Option<CliOutcome>,
-    /// Also generate the input classes of open findings (see
-    /// `fuzz_findings.rs`): names escaped on re-serialisation in patch
-    /// paths, values with more pasted after them, non-finite numbers in
-    /// templates. Off in `cargo test` until they are fixed; on in the
-    /// campaign.
-    pub open_findings: bool,
 }
 
 impl Ctx {
@@ -3319,7 +3295,6 @@ impl Ctx {
             cli: None,
             cli_timeout: std::time::Duration::from_secs(60),
             last_cli: None,
-            open_findings: false,
         }
     }
 
@@ -3379,7 +3354,7 @@ impl Ctx {
                 }
                 if g.p(0.2) {
                     let open = ["capacity: inf", "capacity: NaN", "capacity: -inf"];
-                    let v = if self.open_findings && g.p(0.5) {
+                    let v = if g.p(0.5) {
                         *g.pick(&open)
                     } else {
                         *g.pick(&["capacity: 2.0", "capacity: 0.0", "capacity: -1.0", "capacity: 0.5", "servers: 0"])
@@ -3403,7 +3378,7 @@ impl Ctx {
             }
             Surface::Patch => {
                 let (base, templates) = if g.p(0.75) {
-                    let exotic = self.open_findings && g.p(0.5);
+                    let exotic = g.p(0.5);
                     let p = plan(&mut g, scale, false, exotic);
                     (p.render(Render::default()), p.names.templates.clone())
                 } else {
@@ -3414,9 +3389,8 @@ impl Ctx {
                 let patches = match Scenario::from_ron_str(&base) {
                     Ok(s) => {
                         let spec = spec_json(&s);
-                        let open = self.open_findings;
                         (0..if g.p(0.8) { 1 } else { g.n(2, 4) })
-                            .map(|_| gen_patch(&mut g, &spec, &templates, open))
+                            .map(|_| gen_patch(&mut g, &spec, &templates))
                             .collect()
                     }
                     Err(_) => Vec::new(),
@@ -3478,13 +3452,13 @@ impl Ctx {
         let scale = self.scale;
         let seed = input.seed;
         match (&input.detail, input.surface) {
-            (Detail::Twins(p), _) => exercise_twins(p, scale, seed, self.open_findings),
+            (Detail::Twins(p), _) => exercise_twins(p, scale, seed),
             (Detail::Patch(patches), _) => {
                 let Ok(s) = Scenario::from_ron_str(&input.files[0].1) else { return Vec::new() };
                 if patches.is_empty() {
                     return Vec::new();
                 }
-                exercise_patches(&s, patches, scale, seed, self.open_findings)
+                exercise_patches(&s, patches, scale, seed)
             }
             (Detail::Milestones, _) => {
                 let dir = self.dir.join("milestones");
@@ -3498,7 +3472,7 @@ impl Ctx {
             (Detail::Cli(args), _) => match (&self.bin, &self.cli) {
                 (Some(bin), Some((_, files))) => {
                     let o = run_cli(bin, &files.dir, args, self.cli_timeout);
-                    let broken = check_cli(args, &o, self.open_findings);
+                    let broken = check_cli(args, &o);
                     self.last_cli = Some(o);
                     broken
                 }

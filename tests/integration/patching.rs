@@ -196,6 +196,34 @@ fn templates_are_patched_as_written() {
 }
 
 #[test]
+fn an_element_a_template_makes_is_patched_at_its_template() {
+    // A patch changes the file as written, where `app-2` and `app-2-pool`
+    // are not written: they are the template's "{system}" and
+    // "{system}-pool" for system 2 of 'app'. The refusal says where to patch
+    // instead of listing the file's own elements as if the name were a typo.
+    let base = load(&with(MINIMAL, &SYSTEMS.replace("CAPACITY", "")));
+    for (patch, kind, element) in
+        [("services.app-2.users=5", "services", "{system}"), ("pools.app-2-pool.servers=4", "pools", "{system}-pool")]
+    {
+        let e = patched(&base, &[patch]).unwrap_err();
+        assert!(
+            e.contains(&format!("'{}' is made by the template 'app' (systems)", patch.split('.').nth(1).unwrap()))
+                && e.contains(&format!("systems.app.{kind}.{element}.<field>")),
+            "{patch}: {e}"
+        );
+    }
+    // A name that only looks like one (no number, another template, a
+    // number with more after it that the pattern does not make) is unknown.
+    for patch in ["services.app-x.users=5", "services.web-2.users=5", "pools.app-2-pool-b.servers=4"] {
+        let e = patched(&base, &[patch]).unwrap_err();
+        assert!(e.contains("has no") && !e.contains("template"), "{patch}: {e}");
+    }
+    // Patched where the refusal says, every system changes.
+    let s = patched(&base, &["systems.app.services.{system}.users=5"]).unwrap();
+    assert!(s.spec().services.iter().filter(|x| x.name.starts_with("app-")).all(|x| x.users == 5));
+}
+
+#[test]
 fn a_non_finite_number_in_a_template_is_refused_once_at_the_template() {
     // Instantiated through JSON, a non-finite number became null: in an
     // optional field (a deployment's capacity) silently nothing, in a

@@ -90,6 +90,8 @@ fn validate_disaster<'a>(
     // allocated; past the limit, the rest is checked but not expanded.
     let mut count = 0usize;
     let mut too_many = false;
+    // Common causes' shared delays, by name: a repeated name gets its place.
+    let mut delay_keys = std::collections::HashSet::new();
     for (hi, h) in d.hazards.iter().enumerate() {
         let hp = path.field("hazards").index(hi);
         match h {
@@ -123,17 +125,24 @@ fn validate_disaster<'a>(
                 {
                     continue;
                 }
-                // One start for all: a random delay becomes a draw they share.
+                // Unnamed, it is called by what it selects (not by its place
+                // in the list: the label keys its random streams).
+                let label: Arc<str> =
+                    if name.is_empty() { selection_label(select).into() } else { name.as_str().into() };
+                // One start for all: a random delay becomes a draw they share,
+                // keyed by the cause's name (a named cause keeps its draw
+                // wherever it stands in the list).
                 let delay = match delay {
                     Some(delay) if !delay.is_deterministic() => {
-                        let shared = format!("\u{1}common cause {}#{hi}", d.name);
+                        let mut shared = format!("\u{1}common cause {}#{label}", d.name);
+                        if !delay_keys.insert(shared.clone()) {
+                            shared = format!("{shared}#{hi}");
+                        }
                         v.implicit_draws.push((shared.clone(), delay.clone()));
                         Some(Dist::Shared(shared))
                     }
                     other => other.clone(),
                 };
-                let label: Arc<str> =
-                    if name.is_empty() { format!("common cause #{}", hi + 1).into() } else { name.as_str().into() };
                 hazards.reserve(targets.len());
                 for t in targets {
                     hazards.push(Hazard::Outage {
@@ -391,4 +400,29 @@ fn validate_fire(
         stages,
         never: never.into_iter().map(ComponentId).collect(),
     })
+}
+
+/// What an unnamed common cause selects, as its name: `common cause of
+/// tags batch-7, kinds Ups` (a name stays put when hazards are added before
+/// it, so its random streams do too).
+fn selection_label(select: &crate::scenario::spec::SelectSpec) -> String {
+    let mut parts = Vec::new();
+    if let Some(region) = &select.region {
+        parts.push(format!("region {region}"));
+    }
+    if !select.sites.is_empty() {
+        parts.push(format!("sites {}", select.sites.join(" ")));
+    }
+    if !select.kinds.is_empty() {
+        let kinds: Vec<String> = select.kinds.iter().map(|k| format!("{k:?}")).collect();
+        parts.push(format!("kinds {}", kinds.join(" ")));
+    }
+    if !select.tags.is_empty() {
+        parts.push(format!("tags {}", select.tags.join(" ")));
+    }
+    if parts.is_empty() {
+        "common cause of everything".to_owned()
+    } else {
+        format!("common cause of {}", parts.join(", "))
+    }
 }
