@@ -237,9 +237,11 @@
 //! counted before it is made ([`scenario::MAX_EXPANDED_HAZARDS`],
 //! [`scenario::MAX_EXPANSION_RATIO`]); every number a file writes is
 //! checked once where the model is built (finite, in its range, and its
-//! products exact, checked or saturating to a stated meaning); a run stops with an error naming what generates
-//! its events or timeline entries ([`RunOptions::max_events`],
-//! [`RunOptions::max_timeline`]); names may not hold control characters.
+//! products exact, checked or saturating to a stated meaning); a run stops
+//! with an error naming what generates its work, events or timeline entries
+//! ([`RunOptions::max_steps`], a bound on its time whatever one event
+//! reaches; [`RunOptions::max_events`]; [`RunOptions::max_timeline`]);
+//! names may not hold control characters.
 //!
 //! ## Feature flags
 //! - `cli` (default): the `outage` command-line tool (pulls in clap).

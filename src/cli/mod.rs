@@ -158,6 +158,11 @@ struct RunArgs {
     /// failure rates; raise it for a very long, very busy run).
     #[arg(long, value_name = "N", default_value_t = outage::engine::DEFAULT_MAX_EVENTS)]
     max_events: u64,
+    /// Stop the run after this many steps: events, elements looked at again
+    /// (one step plus one per input), links followed (a guard against
+    /// frequent events that each reach much of the model).
+    #[arg(long, value_name = "N", default_value_t = outage::engine::DEFAULT_MAX_STEPS)]
+    max_steps: u64,
     /// Stop the run when its timeline passes this many entries (a guard on
     /// memory, about 150 bytes an entry).
     #[arg(long, value_name = "N", default_value_t = outage::engine::DEFAULT_MAX_TIMELINE)]
@@ -357,8 +362,12 @@ fn run(args: &RunArgs) -> Result<ExitCode, Failure> {
     let scenario = load_patched(&args.scenario, &args.set)?;
     let mut sim =
         Simulation::new(&scenario, args.disaster.as_deref()).map_err(|e| Failure::Input(format!("error: {e}")))?;
-    let mut options =
-        RunOptions::default().seed(args.seed).run(args.run).max_events(args.max_events).max_timeline(args.max_timeline);
+    let mut options = RunOptions::default()
+        .seed(args.seed)
+        .run(args.run)
+        .max_events(args.max_events)
+        .max_steps(args.max_steps)
+        .max_timeline(args.max_timeline);
     options.horizon = args.horizon;
     // Recorded only where it is printed: JSON and the timeline CSV always,
     // the table unless --no-timeline, the per-service CSV never.

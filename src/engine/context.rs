@@ -34,6 +34,15 @@ pub(super) struct Ctx<'s> {
     /// in a run depends on them.
     pub(super) blame: bool,
     pub(super) timeline: Vec<TimelineEntry>,
+    /// Steps taken in this run (see [`RunOptions::max_steps`]): events,
+    /// elements looked at again with their inputs, links followed to
+    /// dependants; what a run's time is in proportion to.
+    ///
+    /// [`RunOptions::max_steps`]: super::RunOptions::max_steps
+    pub(super) steps: u64,
+    /// What looking at each element again costs in steps: one, plus one
+    /// for each input it reads.
+    look_cost: Vec<u32>,
 }
 
 /// Per-component random streams, kept across runs: each stream sits beside
@@ -67,6 +76,16 @@ impl<'s> Ctx<'s> {
             record: false,
             blame: true,
             timeline: Vec::new(),
+            steps: 0,
+            look_cost: {
+                let mut cost = vec![1u32; n];
+                for c in 0..n as u32 {
+                    for &d in model.dependants.row(c) {
+                        cost[d as usize] = cost[d as usize].saturating_add(1);
+                    }
+                }
+                cost
+            },
         }
     }
 
@@ -80,6 +99,7 @@ impl<'s> Ctx<'s> {
         self.queue.clear();
         self.now = SimTime::ZERO;
         self.cause = Event::Start;
+        self.steps = 0;
         self.streams.current += 1;
     }
 
@@ -128,6 +148,7 @@ impl<'s> Ctx<'s> {
             let i = key as u32 as usize;
             if self.queued[i] {
                 self.queued[i] = false;
+                self.steps += u64::from(self.look_cost[i]);
                 return Some(ComponentId(i as u32));
             }
             // Settled already, with the rest of its cycle.
@@ -135,8 +156,10 @@ impl<'s> Ctx<'s> {
         None
     }
 
-    /// Unmarks a component settled together with another (a cycle member).
+    /// Unmarks a component settled together with another (a cycle member),
+    /// counting what looking at it costs.
     pub(super) fn untouch(&mut self, c: ComponentId) {
         self.queued[c.index()] = false;
+        self.steps += u64::from(self.look_cost[c.index()]);
     }
 }

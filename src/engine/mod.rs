@@ -74,7 +74,10 @@ use services::Services;
 pub(crate) use tally::Numbers;
 
 /// Default cap on the events of one run; see [`RunOptions::max_events`].
-pub const DEFAULT_MAX_EVENTS: u64 = 200_000_000;
+pub const DEFAULT_MAX_EVENTS: u64 = 50_000_000;
+
+/// Default cap on the steps of one run; see [`RunOptions::max_steps`].
+pub const DEFAULT_MAX_STEPS: u64 = 50_000_000;
 
 /// Default cap on the timeline of one run (about 150 bytes an entry); see
 /// [`RunOptions::max_timeline`].
@@ -96,8 +99,18 @@ pub struct RunOptions {
     /// Record every change of state (costs time and memory; off for Monte Carlo).
     pub timeline: bool,
     /// Stop with [`RunError::EventBudgetExceeded`] after this many events, so
-    /// that a scenario with absurd failure rates cannot run forever.
+    /// that a scenario with absurd failure rates cannot run forever. Each
+    /// event is also a step, so [`max_steps`](Self::max_steps) usually
+    /// stops a busy run first.
     pub max_events: u64,
+    /// Stop with [`RunError::StepBudgetExceeded`] after this many steps,
+    /// so that frequent events that each reach much of the model cannot
+    /// run for hours: events alone do not bound a run's time, since one
+    /// event can reach every element. A step is an event handled, an
+    /// element looked at again (one step, plus one per input it reads) or
+    /// a link followed to a dependant; a run's time is in proportion to
+    /// its steps.
+    pub max_steps: u64,
     /// Stop with [`RunError::TimelineTooLong`] when the timeline would hold
     /// more entries than this, so that recording it cannot exhaust memory
     /// (events cost time; timeline entries cost memory).
@@ -112,6 +125,7 @@ impl Default for RunOptions {
             horizon: None,
             timeline: true,
             max_events: DEFAULT_MAX_EVENTS,
+            max_steps: DEFAULT_MAX_STEPS,
             max_timeline: DEFAULT_MAX_TIMELINE,
         }
     }
@@ -146,6 +160,12 @@ impl RunOptions {
     #[must_use]
     pub fn max_events(mut self, events: u64) -> Self {
         self.max_events = events;
+        self
+    }
+    /// Sets the most steps a run may take.
+    #[must_use]
+    pub fn max_steps(mut self, steps: u64) -> Self {
+        self.max_steps = steps;
         self
     }
     /// Sets the most entries the timeline may hold.
@@ -184,6 +204,30 @@ pub enum RunError {
         at: SimTime,
         /// The most frequent of the latest events, with how many of them
         /// it was: what generates the events.
+        busiest: String,
+    },
+    /// The run was stopped after too many steps (see
+    /// [`RunOptions::max_steps`]): frequent events that each reach much of
+    /// the model.
+    #[error(
+        "run stopped after {steps} steps ({events} events, about {per_event} steps each) at {at}: the \
+         scenario's events come too often or reach too much of it to be simulated; the costliest so far: \
+         {costliest}; most of the latest were: {busiest} (check their failure rates, or what they feed; or raise the cap, \
+         --max-steps)"
+    )]
+    StepBudgetExceeded {
+        /// Steps taken.
+        steps: u64,
+        /// Events processed.
+        events: u64,
+        /// Steps per event, rounded down.
+        per_event: u64,
+        /// Simulated time reached.
+        at: SimTime,
+        /// The event that took the most steps so far, with how many.
+        costliest: String,
+        /// The most frequent of the latest events, with how many of them
+        /// it was.
         busiest: String,
     },
     /// The run would take more events than [`RunOptions::max_events`],
@@ -373,18 +417,34 @@ impl<'s> Simulation<'s> {
         self.after_event();
         let mut events: u64 = 0;
         let mut recent = [Event::Start; RECENT_EVENTS];
+        // The event that took the most steps, and how many.
+        let mut costliest = (0, Event::Start);
         while let Some((t, event)) = self.ctx.queue.pop() {
             if t > horizon {
                 break; // the run is over; the rest of the queue is dropped at reset
             }
             events += 1;
+            let busiest = |s: &Self| {
+                let described = recent.iter().filter(|&&e| e != Event::Start).map(|e| e.describe(s.model, s.disaster));
+                most_frequent(described)
+            };
             if events > options.max_events {
-                let described =
-                    recent.iter().filter(|&&e| e != Event::Start).map(|e| e.describe(self.model, self.disaster));
                 return Err(RunError::EventBudgetExceeded {
                     events: events - 1,
                     at: self.ctx.now,
-                    busiest: most_frequent(described),
+                    busiest: busiest(self),
+                });
+            }
+            if self.ctx.steps >= options.max_steps {
+                let steps = self.ctx.steps;
+                let (cost, event) = costliest;
+                return Err(RunError::StepBudgetExceeded {
+                    steps,
+                    events: events - 1,
+                    per_event: steps / (events - 1).max(1),
+                    at: self.ctx.now,
+                    costliest: format!("{} ({cost} steps)", event.describe(self.model, self.disaster)),
+                    busiest: busiest(self),
                 });
             }
             if self.ctx.timeline.len() > options.max_timeline {
@@ -400,9 +460,14 @@ impl<'s> Simulation<'s> {
             self.ctx.now = t;
             self.infra.now = t.since_start().as_millis();
             self.ctx.cause = event;
+            let before = self.ctx.steps;
+            self.ctx.steps += 1;
             self.handle(event);
             self.settle();
             self.after_event();
+            if self.ctx.steps - before > costliest.0 {
+                costliest = (self.ctx.steps - before, event);
+            }
             if let Some(overrun) = self.crew.overrun.take() {
                 return Err(RunError::EventBudgetTooSmall {
                     at: self.ctx.now,
@@ -559,7 +624,7 @@ impl<'s> Simulation<'s> {
             let cycle = model.cycle_of[c.index()];
             if cycle != crate::model::NO_CYCLE {
                 let members = &model.cycles[cycle as usize];
-                for &m in members {
+                for &m in members.iter().filter(|&&m| m != c.0) {
                     self.ctx.untouch(ComponentId(m));
                 }
                 self.evaluate_cycle(members);
@@ -577,7 +642,9 @@ impl<'s> Simulation<'s> {
 
     /// Marks everything that depends on `c` to be looked at again.
     fn touch_dependants(&mut self, c: ComponentId) {
-        for &d in self.model.dependants.row(c.0) {
+        let dependants = self.model.dependants.row(c.0);
+        self.ctx.steps += dependants.len() as u64;
+        for &d in dependants {
             self.ctx.touch(ComponentId(d));
         }
     }

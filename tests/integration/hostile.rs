@@ -325,10 +325,53 @@ fn thousands_of_typos_get_suggestions_for_the_first_hundred() {
 }
 
 #[test]
+fn events_that_reach_the_whole_model_stop_on_the_step_budget() {
+    // Class 3: events alone do not bound a run's time. A 600-byte file of
+    // 10,000 systems behind one flapping grid made 2.6 million events a
+    // run, each reaching 20,000 elements: past 120 s with the 200,000,000
+    // event cap nowhere near. Steps (events, elements looked at with their
+    // inputs, links followed) bound it.
+    let fan = |systems: u32| {
+        format!(
+            r#"Scenario(name: "fan", horizon: "30d",
+    sites: [Site(name: "dc", rooms: [Room(name: "elec", kind: Electrical), Room(name: "hall", kind: DataHall, feeds: ["board"])])],
+    power: [Utility(name: "grid", failures: (time_to_failure: Fixed("1h"), time_to_repair: Fixed("1h"))),
+            Switchboard(name: "board", room: "elec", inputs: ["grid"])],
+    pools: [], services: [],
+    systems: [Systems(name: "app", count: {systems},
+        pools: [Pool(name: "{{system}}-p", room: "hall", servers: 1, boot: Fixed("1m"))],
+        services: [Service(name: "{{system}}", users: 1, demand: 1, deployments: [(pool: "{{system}}-p")])])])"#
+        )
+    };
+    let options = outage::RunOptions::default().timeline(false).max_steps(2_000_000);
+    // The grid fails at 1h, 3h, ..., 719h: 360 times in 30 days. Each
+    // failure reaches the hall's 1,000 pools and their 1,000 services: each
+    // looked at (1 step, plus 1 for its one input) and reached by a link
+    // (1 step), at least 2,000 x 3 = 6,000 steps; 360 x 6,000 = 2,160,000,
+    // past the 2,000,000 allowed.
+    let scenario = Scenario::from_ron_str(&fan(1000)).unwrap();
+    let err = outage::Simulation::new(&scenario, None).unwrap().run(&options).unwrap_err();
+    let outage::RunError::StepBudgetExceeded { steps, events, .. } = &err else { panic!("{err}") };
+    assert!(*steps >= 2_000_000 && *events < 360 * 1002, "{err}");
+    let message = err.to_string();
+    assert!(message.contains("the costliest so far: utility feed 'grid' failed ("), "{message}");
+    assert!(message.contains("or raise the cap, --max-steps)"), "{message}");
+    let cost: u64 = message.split("failed (").nth(1).unwrap().split(' ').next().unwrap().parse().unwrap();
+    assert!(cost >= 6_000, "{message}");
+    // One system: 8 elements (grid, board, 2 rooms, their site, pool,
+    // service, and the users' link at most), each looked at for at most 1 +
+    // 3 inputs and reached by at most 10 links: under 1 + 8 x 4 + 10 = 43
+    // steps an event, 3 events a cycle (failure, repair, boot) x 360 cycles
+    // = under 46,440 steps.
+    let scenario = Scenario::from_ron_str(&fan(1)).unwrap();
+    assert!(outage::Simulation::new(&scenario, None).unwrap().run(&options).is_ok());
+}
+
+#[test]
 fn shifts_too_short_for_the_budget_stop_the_run_at_once() {
     // Class 3: 10,000 engineers on 1 ms shifts (1 ms on, 1 ms off) over a
     // day would change shifts 10,000 x 2 x 86,400,000 / 2 = 8.64e11 times,
-    // far past the 200,000,000 events a run may take. The run used to grind
+    // far past the 50,000,000 events a run may take. The run used to grind
     // towards the cap for minutes (each change cost time in proportion to
     // the team); it now stops as the team is called, naming the team.
     let src = r#"Scenario(
@@ -348,7 +391,7 @@ fn shifts_too_short_for_the_budget_stop_the_run_at_once() {
         "{err}"
     );
     // 10,000 x 2 x 23 h / 2 ms = 828,000,000,000.
-    assert!(err.contains("would take about 828000000000 events, more than a run may take (200000000)"), "{err}");
+    assert!(err.contains("would take about 828000000000 events, more than a run may take (50000000)"), "{err}");
     assert!(err.contains("lengthen its shifts, or raise the cap (--max-events)"), "{err}");
     // A budget that covers them lets the run go on: 10 engineers on 1 h
     // shifts over the 23 h left take 10 x 2 x 23 / 2 = 230 events.

@@ -539,7 +539,7 @@ pub fn max_elements() -> usize {
     std::env::var("OUTAGE_MAX_ELEMENTS").ok().and_then(|v| v.trim().parse().ok()).unwrap_or(MAX_ELEMENTS)
 }
 
-/// Restart actions one pool may queue at once (each is held in memory).
+/// Restart batches of one pool (one task, but each batch ends in an event).
 pub(super) const MAX_BATCHES: u64 = 100_000;
 
 /// What the first pass declared: where each kind of element starts in the
