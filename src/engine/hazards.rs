@@ -32,9 +32,9 @@ pub(super) struct Hazards {
 }
 
 impl Hazards {
-    pub(super) fn new(disaster: &Disaster, model: &Model) -> Hazards {
+    pub(super) fn new(disaster: &Disaster, model: &Model, horizon: SimDuration) -> Hazards {
         Hazards {
-            keys: stream_keys(disaster, model),
+            keys: stream_keys(disaster, model, horizon),
             rngs: Vec::new(),
             fires: Vec::new(),
             destroyed: Vec::new(),
@@ -427,27 +427,35 @@ impl<'s> Simulation<'s> {
 /// Each hazard's random stream key: what it is and what it strikes
 /// (`battery-fire#fire B3-ups-1`, `grid-loss#outage grid`, a common cause's
 /// outages `d#<cause> <element>`), and `#2`, `#3`... for a repeat. Not its
-/// place in the list: a hazard added before it (one that never happens, or
-/// a common cause selecting one element more) leaves its timings alone, so
+/// place in the list: a hazard added before it leaves its timings alone, so
 /// variants compared in pairs see the same fire wherever they agree.
-fn stream_keys(disaster: &Disaster, model: &Model) -> Vec<String> {
+/// Repeats are numbered first among the hazards that can happen in a run of
+/// the scenario's horizon, then among those that cannot (probability 0, or
+/// starting at or after the horizon), so that adding one that never happens
+/// renumbers nothing, even on the same target.
+fn stream_keys(disaster: &Disaster, model: &Model, horizon: SimDuration) -> Vec<String> {
+    let base = |h: &Hazard| match h {
+        Hazard::Fire(f) => format!("{}#fire {}", disaster.name, model.component(f.room).name),
+        Hazard::Outage { target, cause: None, .. } => {
+            format!("{}#outage {}", disaster.name, model.component(*target).name)
+        }
+        Hazard::Outage { target, cause: Some(cause), .. } => {
+            format!("{}#{cause} {}", disaster.name, model.component(*target).name)
+        }
+    };
+    let can_happen = |h: &Hazard| match h {
+        Hazard::Fire(f) => f.at < horizon,
+        Hazard::Outage { at, probability, .. } => *at < horizon && *probability > 0.0,
+    };
+    let mut keys = vec![String::new(); disaster.hazards.len()];
     let mut seen: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
-    disaster
-        .hazards
-        .iter()
-        .map(|h| {
-            let base = match h {
-                Hazard::Fire(f) => format!("{}#fire {}", disaster.name, model.component(f.room).name),
-                Hazard::Outage { target, cause: None, .. } => {
-                    format!("{}#outage {}", disaster.name, model.component(*target).name)
-                }
-                Hazard::Outage { target, cause: Some(cause), .. } => {
-                    format!("{}#{cause} {}", disaster.name, model.component(*target).name)
-                }
-            };
+    for live in [true, false] {
+        for (key, h) in keys.iter_mut().zip(&disaster.hazards).filter(|(_, h)| can_happen(h) == live) {
+            let base = base(h);
             let n = seen.entry(base.clone()).or_insert(0);
             *n += 1;
-            if *n == 1 { base } else { format!("{base}#{n}") }
-        })
-        .collect()
+            *key = if *n == 1 { base } else { format!("{base}#{n}") };
+        }
+    }
+    keys
 }

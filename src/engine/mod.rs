@@ -74,10 +74,16 @@ use services::Services;
 pub(crate) use tally::Numbers;
 
 /// Default cap on the events of one run; see [`RunOptions::max_events`].
-pub const DEFAULT_MAX_EVENTS: u64 = 50_000_000;
+pub const DEFAULT_MAX_EVENTS: u64 = 100_000_000;
 
 /// Default cap on the steps of one run; see [`RunOptions::max_steps`].
-pub const DEFAULT_MAX_STEPS: u64 = 50_000_000;
+pub const DEFAULT_MAX_STEPS: u64 = 100_000_000;
+
+/// What handling an event costs in steps, beside the elements it reaches:
+/// taking it from the queue, scheduling what follows, the work and
+/// conditions looked at after it. Measured: an event costs about as much
+/// time as 16 elements looked at (BENCHMARKS.md).
+pub const STEPS_PER_EVENT: u64 = 16;
 
 /// Default cap on the timeline of one run (about 150 bytes an entry); see
 /// [`RunOptions::max_timeline`].
@@ -106,10 +112,10 @@ pub struct RunOptions {
     /// Stop with [`RunError::StepBudgetExceeded`] after this many steps,
     /// so that frequent events that each reach much of the model cannot
     /// run for hours: events alone do not bound a run's time, since one
-    /// event can reach every element. A step is an event handled, an
-    /// element looked at again (one step, plus one per input it reads) or
-    /// a link followed to a dependant; a run's time is in proportion to
-    /// its steps.
+    /// event can reach every element. An event handled is
+    /// [`STEPS_PER_EVENT`] steps, an element looked at again one step plus
+    /// one per input it reads, a link followed to a dependant one step; a
+    /// run's time is in proportion to its steps.
     pub max_steps: u64,
     /// Stop with [`RunError::TimelineTooLong`] when the timeline would hold
     /// more entries than this, so that recording it cannot exhaust memory
@@ -230,12 +236,13 @@ pub enum RunError {
         /// it was.
         busiest: String,
     },
-    /// The run would take more events than [`RunOptions::max_events`],
-    /// known before it spends them (a team whose shifts change far too
-    /// often for its size and the time left).
+    /// The run would take more events than it may (the fewer of
+    /// [`RunOptions::max_events`] and [`RunOptions::max_steps`] /
+    /// [`STEPS_PER_EVENT`]), known before it spends them (a team whose
+    /// shifts change far too often for its size and the time left).
     #[error(
         "run stopped at {at}: {cause} would take about {needed} events, more than a run may take ({budget}); \
-         {advice}, or raise the cap (--max-events)"
+         {advice}, or raise the caps (--max-steps, at {STEPS_PER_EVENT} steps an event, and --max-events)"
     )]
     EventBudgetTooSmall {
         /// Simulated time reached.
@@ -343,7 +350,7 @@ impl<'s> Simulation<'s> {
             policy: builtin_policy(&model.policy),
             ctx: Ctx::new(model),
             infra: Infra::default(),
-            hazards: Hazards::new(disaster, model),
+            hazards: Hazards::new(disaster, model, scenario.horizon()),
             services: Services::default(),
             crew: Crew::default(),
             spared: None,
@@ -461,7 +468,7 @@ impl<'s> Simulation<'s> {
             self.infra.now = t.since_start().as_millis();
             self.ctx.cause = event;
             let before = self.ctx.steps;
-            self.ctx.steps += 1;
+            self.ctx.steps += STEPS_PER_EVENT;
             self.handle(event);
             self.settle();
             self.after_event();
@@ -473,7 +480,7 @@ impl<'s> Simulation<'s> {
                     at: self.ctx.now,
                     cause: overrun.cause,
                     needed: overrun.needed,
-                    budget: options.max_events,
+                    budget: self.crew.budget.1,
                     advice: overrun.advice,
                 });
             }
@@ -483,7 +490,7 @@ impl<'s> Simulation<'s> {
                 at: self.ctx.now,
                 cause: overrun.cause,
                 needed: overrun.needed,
-                budget: options.max_events,
+                budget: self.crew.budget.1,
                 advice: overrun.advice,
             });
         }
@@ -514,7 +521,9 @@ impl<'s> Simulation<'s> {
         self.infra.reset(model);
         self.services.reset(model);
         self.crew.reset(model, options.seed, options.run);
-        self.crew.budget = (SimTime::from(options.horizon.unwrap_or(self.scenario.horizon())), options.max_events);
+        // The events a run may take, whichever cap binds.
+        let events = options.max_events.min(options.max_steps / STEPS_PER_EVENT);
+        self.crew.budget = (SimTime::from(options.horizon.unwrap_or(self.scenario.horizon())), events);
         self.hazards.reset(self.disaster, model, options.seed, options.run);
         for (i, h) in self.disaster.hazards.iter().enumerate() {
             let hazard = i as u16;

@@ -371,7 +371,7 @@ fn events_that_reach_the_whole_model_stop_on_the_step_budget() {
 fn shifts_too_short_for_the_budget_stop_the_run_at_once() {
     // Class 3: 10,000 engineers on 1 ms shifts (1 ms on, 1 ms off) over a
     // day would change shifts 10,000 x 2 x 86,400,000 / 2 = 8.64e11 times,
-    // far past the 50,000,000 events a run may take. The run used to grind
+    // far past the 6,250,000 events a run may take (100,000,000 steps at 16 an event). The run used to grind
     // towards the cap for minutes (each change cost time in proportion to
     // the team); it now stops as the team is called, naming the team.
     let src = r#"Scenario(
@@ -391,8 +391,11 @@ fn shifts_too_short_for_the_budget_stop_the_run_at_once() {
         "{err}"
     );
     // 10,000 x 2 x 23 h / 2 ms = 828,000,000,000.
-    assert!(err.contains("would take about 828000000000 events, more than a run may take (50000000)"), "{err}");
-    assert!(err.contains("lengthen its shifts, or raise the cap (--max-events)"), "{err}");
+    assert!(err.contains("would take about 828000000000 events, more than a run may take (6250000)"), "{err}");
+    assert!(
+        err.contains("lengthen its shifts, or raise the caps (--max-steps, at 16 steps an event, and --max-events)"),
+        "{err}"
+    );
     // A budget that covers them lets the run go on: 10 engineers on 1 h
     // shifts over the 23 h left take 10 x 2 x 23 / 2 = 230 events.
     let fine = src.replace(
