@@ -2021,6 +2021,11 @@ pub fn gen_patch(g: &mut G, spec: &Value, templates: &[String]) -> PatchGen {
     let path = spot.steps.join(".");
     let roll = g.u(20);
     let (text, intent) = match roll {
+        // The spec has templates expanded: its whole `pools` or `services`
+        // list holds what the templates make, so is not the list as written.
+        0..=5 if !templates.is_empty() && matches!(spot.pointer.as_str(), "/pools" | "/services") => {
+            (format!("{path}={}", ron_of(&spot.value, &spot.field)), Intent::Wild)
+        }
         0..=5 => (format!("{path}={}", ron_of(&spot.value, &spot.field)), Intent::Same),
         6..=10 => {
             let (text, value) = new_value(g, &spot, &names);
@@ -3255,7 +3260,24 @@ enum Detail {
     Cli(Vec<String>),
 }
 
+/// What a user's `outage validate` and one `outage run` of `text` do: load
+/// it (variants included) and run its default disaster once, with the
+/// timeline. The campaign's bound on time and memory is on this; the
+/// oracles that follow are checks, not a user's cost.
+pub fn validate_and_run(text: &str) {
+    if let Ok(s) = Scenario::from_ron_str(text)
+        && let Ok(mut sim) = Simulation::new(&s, None)
+    {
+        let _ = sim.run(&RunOptions::default());
+    }
+}
+
 impl Input {
+    /// The scenario file, for a surface whose input is one.
+    pub fn scenario_text(&self) -> Option<&str> {
+        matches!(self.detail, Detail::Text).then(|| self.files[0].1.as_str())
+    }
+
     /// Bytes of input.
     pub fn size(&self) -> usize {
         self.files.iter().map(|(_, t)| t.len()).sum()
