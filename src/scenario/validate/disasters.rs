@@ -90,8 +90,10 @@ fn validate_disaster<'a>(
     // allocated; past the limit, the rest is checked but not expanded.
     let mut count = 0usize;
     let mut too_many = false;
-    // Common causes' shared delays, by name: a repeated name gets its place.
-    let mut delay_keys = std::collections::HashSet::new();
+    // Common causes' shared delays, by name: a repeated name is numbered
+    // among those that can happen, or among those that cannot (probability
+    // 0), never by its place in the list.
+    let mut delay_keys: std::collections::HashMap<(String, bool), u32> = std::collections::HashMap::new();
     for (hi, h) in d.hazards.iter().enumerate() {
         let hp = path.field("hazards").index(hi);
         match h {
@@ -135,8 +137,13 @@ fn validate_disaster<'a>(
                 let delay = match delay {
                     Some(delay) if !delay.is_deterministic() => {
                         let mut shared = format!("\u{1}common cause {}#{label}", d.name);
-                        if !delay_keys.insert(shared.clone()) {
-                            shared = format!("{shared}#{hi}");
+                        let can_happen = probability > 0.0;
+                        let n = delay_keys.entry((shared.clone(), can_happen)).or_insert(0);
+                        *n += 1;
+                        match (can_happen, *n) {
+                            (true, 1) => {}
+                            (true, n) => shared = format!("{shared}#{n}"),
+                            (false, n) => shared = format!("{shared}#never{n}"),
                         }
                         v.implicit_draws.push((shared.clone(), delay.clone()));
                         Some(Dist::Shared(shared))
