@@ -475,26 +475,25 @@ impl<'s> Simulation<'s> {
             if self.ctx.steps - before > costliest.0 {
                 costliest = (self.ctx.steps - before, event);
             }
-            if let Some(overrun) = self.crew.overrun.take() {
-                return Err(RunError::EventBudgetTooSmall {
-                    at: self.ctx.now,
-                    cause: overrun.cause,
-                    needed: overrun.needed,
-                    budget: self.crew.budget.1,
-                    advice: overrun.advice,
-                });
-            }
+            self.check_overrun()?;
         }
-        if let Some(overrun) = self.crew.overrun.take() {
-            return Err(RunError::EventBudgetTooSmall {
+        self.check_overrun()?;
+        Ok((horizon, events))
+    }
+
+    /// Stops the run when work found in advance would pass its budget (a
+    /// team called in whose shifts change too often).
+    fn check_overrun(&mut self) -> Result<(), RunError> {
+        match self.crew.overrun.take() {
+            Some(overrun) => Err(RunError::EventBudgetTooSmall {
                 at: self.ctx.now,
                 cause: overrun.cause,
                 needed: overrun.needed,
                 budget: self.crew.budget.1,
                 advice: overrun.advice,
-            });
+            }),
+            None => Ok(()),
         }
-        Ok((horizon, events))
     }
 
     /// Once an event has settled: free engineers take waiting work, then
