@@ -2608,8 +2608,10 @@ pub fn exercise_summaries(case: &SummaryCase) -> Broken {
 /// Whether a spreadsheet would read a CSV cell as a formula.
 pub fn formula(cell: &str) -> bool {
     match cell.chars().next() {
-        Some('=' | '+' | '@' | '\t' | '\r') => true,
-        Some('-') => cell.len() > 1 && cell.parse::<f64>().is_err(),
+        Some('=' | '@' | '\t' | '\r') => true,
+        // A signed number is a number to a spreadsheet, not a formula (the
+        // writer keeps them, for signed changes); anything else is guarded.
+        Some('+' | '-') => !cell.parse::<f64>().is_ok_and(f64::is_finite),
         _ => false,
     }
 }
