@@ -236,7 +236,8 @@ impl<'s> Simulation<'s> {
         }
         let first = self.hazards.fires[h].reached.is_empty();
         self.hazards.fires[h].reached.push(room);
-        self.record_fire(room, self.describe_cause());
+        let cause = self.cause_text();
+        self.record_fire(room, cause);
         let mut keys = Vec::new();
         if first {
             let d = self.hazards.draw(&fire.extinguished_after, h, self.model);
@@ -381,7 +382,7 @@ impl<'s> Simulation<'s> {
             let (hazard, stage) = self.hazards.waiting_stages[k];
             if self.stage_may_go(hazard, stage) {
                 self.hazards.waiting_stages.remove(k);
-                self.ctx.cause = Event::RoomsRestored { hazard, stage };
+                self.ctx.set_cause(Event::RoomsRestored { hazard, stage });
                 self.restore(hazard, stage);
                 released = true;
             } else {
