@@ -2122,8 +2122,10 @@ pub fn gen_patch(g: &mut G, spec: &Value, templates: &[String]) -> PatchGen {
             (format!("{path}={}, {other}", ron_of(&spot.value, &spot.field)), Intent::Wild)
         }
         _ => {
+            // Mangled, it may name another place (svc0 -> svc1, 1 -> 0):
+            // no place to hold it to.
             let text = format!("{path}={}", ron_of(&spot.value, &spot.field));
-            (mutate(&text, &mut g.0), Intent::Wild)
+            return PatchGen { text: mutate(&text, &mut g.0), spot: None, intent: Intent::Wild };
         }
     };
     PatchGen { text, spot: Some(spot), intent }
@@ -2221,7 +2223,11 @@ fn check_patch(before: &Value, p: &PatchGen, result: &Result<Scenario, outage::S
     };
     let mut diff = Vec::new();
     differences(before, &after, String::new(), &mut diff);
-    let outside: Vec<&String> = diff.iter().filter(|d| !d.starts_with(&spot.pointer)).collect();
+    // Under the place, or a place above it that a change left at its
+    // default, so left out of the description (the last bootstrap removed
+    // leaves `recovery` at its default).
+    let outside: Vec<&String> =
+        diff.iter().filter(|d| !d.starts_with(&spot.pointer) && !spot.pointer.starts_with(d.as_str())).collect();
     let under_templates = spot.pointer.starts_with("/systems");
     if !outside.is_empty() && !under_templates {
         broken.push(format!("'{}' changed {} besides {}", p.text, outside.len(), spot.pointer));
