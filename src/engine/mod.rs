@@ -106,8 +106,8 @@ pub struct RunOptions {
     pub timeline: bool,
     /// Stop with [`RunError::EventBudgetExceeded`] after this many events, so
     /// that a scenario with absurd failure rates cannot run forever. Each
-    /// event is also a step, so [`max_steps`](Self::max_steps) usually
-    /// stops a busy run first.
+    /// event is also [`STEPS_PER_EVENT`] steps, so at the defaults
+    /// [`max_steps`](Self::max_steps) stops a busy run first.
     pub max_events: u64,
     /// Stop with [`RunError::StepBudgetExceeded`] after this many steps,
     /// so that frequent events that each reach much of the model cannot
