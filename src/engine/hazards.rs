@@ -425,9 +425,10 @@ impl<'s> Simulation<'s> {
     }
 }
 
-/// Each hazard's random stream key: what it is and what it strikes
-/// (`battery-fire#fire B3-ups-1`, `grid-loss#outage grid`, a common cause's
-/// outages `d#<cause> <element>`), and `#2`, `#3`... for a repeat. Not its
+/// Each hazard's random stream key: its disaster, what it is and what it
+/// strikes (`battery-fire/fire/B3-ups-1`, `grid-loss/outage/grid`, a common
+/// cause's outages `d/cause/<cause>/<element>`, the parts joined by U+0001),
+/// and `/2`, `/3`... for a repeat. Not its
 /// place in the list: a hazard added before it leaves its timings alone, so
 /// variants compared in pairs see the same fire wherever they agree.
 /// Repeats are numbered first among the hazards that can happen in a run of
@@ -435,13 +436,17 @@ impl<'s> Simulation<'s> {
 /// starting at or after the horizon), so that adding one that never happens
 /// renumbers nothing, even on the same target.
 fn stream_keys(disaster: &Disaster, model: &Model, horizon: SimDuration) -> Vec<String> {
+    // Between the parts: a character no name may hold, so that no two
+    // hazards' keys meet (a common cause named "fire" on room x, and a fire
+    // in x; an element named "x#2").
+    const SEP: char = '\u{1}';
     let base = |h: &Hazard| match h {
-        Hazard::Fire(f) => format!("{}#fire {}", disaster.name, model.component(f.room).name),
+        Hazard::Fire(f) => format!("{}{SEP}fire{SEP}{}", disaster.name, model.component(f.room).name),
         Hazard::Outage { target, cause: None, .. } => {
-            format!("{}#outage {}", disaster.name, model.component(*target).name)
+            format!("{}{SEP}outage{SEP}{}", disaster.name, model.component(*target).name)
         }
         Hazard::Outage { target, cause: Some(cause), .. } => {
-            format!("{}#{cause} {}", disaster.name, model.component(*target).name)
+            format!("{}{SEP}cause{SEP}{cause}{SEP}{}", disaster.name, model.component(*target).name)
         }
     };
     let can_happen = |h: &Hazard| match h {
@@ -455,7 +460,7 @@ fn stream_keys(disaster: &Disaster, model: &Model, horizon: SimDuration) -> Vec<
             let base = base(h);
             let n = seen.entry(base.clone()).or_insert(0);
             *n += 1;
-            *key = if *n == 1 { base } else { format!("{base}#{n}") };
+            *key = if *n == 1 { base } else { format!("{base}{SEP}{n}") };
         }
     }
     keys

@@ -238,6 +238,41 @@ fn a_repeated_common_cause_keeps_its_shared_delay_whatever_comes_before_it() {
     assert!(differ.is_empty(), "{}", differ.join("\n"));
 }
 
+#[test]
+fn no_two_hazards_share_a_random_stream_whatever_their_names() {
+    // Found reading the stream keys: joined with '#' and spaces, the key of
+    // a second outage of 'g' ("d#outage g#2") was the key of an outage of
+    // an element named 'g#2', so the two drew the same duration in every
+    // run. Here app-a is cut by 'g' for a fixed 1h and again for an
+    // Exponential(4h) draw, app-b by 'g#2' for its own draw: app-a's
+    // downtime less 1h is the draw of g's second outage, app-b's that of
+    // g#2's. Independent streams differ in some of 20 runs (two Exponential
+    // draws tie with probability 0).
+    let src = r#"Scenario(name: "t", horizon: "3d",
+    sites: [Site(name: "dc", rooms: [Room(name: "elec", kind: Electrical),
+        Room(name: "a", kind: DataHall, feeds: ["ups-a"]), Room(name: "b", kind: DataHall, feeds: ["ups-b"])])],
+    power: [Utility(name: "g"), Utility(name: "g#2"),
+        Ups(name: "ups-a", room: "elec", inputs: ["g"], ride_through: "0s"),
+        Ups(name: "ups-b", room: "elec", inputs: ["g#2"], ride_through: "0s")],
+    pools: [Pool(name: "pa", room: "a", servers: 1, boot: Fixed("0s")), Pool(name: "pb", room: "b", servers: 1, boot: Fixed("0s"))],
+    services: [Service(name: "app-a", users: 1, demand: 1, deployments: [(pool: "pa")]),
+        Service(name: "app-b", users: 1, demand: 1, deployments: [(pool: "pb")])],
+    disasters: [Disaster(name: "d", hazards: [
+        Outage(target: "g", at: "1h", duration: Fixed("1h")),
+        Outage(target: "g", at: "1d", duration: Exponential(mean: "4h")),
+        Outage(target: "g#2", at: "1d", duration: Exponential(mean: "4h")),
+    ])],
+)"#;
+    let scenario = Scenario::from_ron_str(src).unwrap();
+    let mut sim = Simulation::new(&scenario, None).unwrap();
+    let differ = (0..20).any(|seed| {
+        let r = sim.run(&RunOptions::default().seed(seed)).unwrap();
+        let down = |s: &str| r.service(s).unwrap().downtime;
+        down("app-a").saturating_sub(outage::SimDuration::from_secs(3600)) != down("app-b")
+    });
+    assert!(differ, "g's second outage and g#2's outage drew the same duration in all 20 runs");
+}
+
 /// Reduced from a twin-fuzzer case: a hall dark from t0 (a UPS needing
 /// both the grid and its standby generator), holding a service with a cold
 /// standby, a manual failover and a rebuild; a team called once another

@@ -136,14 +136,14 @@ fn validate_disaster<'a>(
                 // wherever it stands in the list).
                 let delay = match delay {
                     Some(delay) if !delay.is_deterministic() => {
-                        let mut shared = format!("\u{1}common cause {}#{label}", d.name);
+                        let mut shared = format!("\u{1}common cause\u{1}{}\u{1}{label}", d.name);
                         let can_happen = probability > 0.0;
                         let n = delay_keys.entry((shared.clone(), can_happen)).or_insert(0);
                         *n += 1;
                         match (can_happen, *n) {
                             (true, 1) => {}
-                            (true, n) => shared = format!("{shared}#{n}"),
-                            (false, n) => shared = format!("{shared}#never{n}"),
+                            (true, n) => shared = format!("{shared}\u{1}{n}"),
+                            (false, n) => shared = format!("{shared}\u{1}never\u{1}{n}"),
                         }
                         v.implicit_draws.push((shared.clone(), delay.clone()));
                         Some(Dist::Shared(shared))
