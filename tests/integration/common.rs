@@ -65,35 +65,6 @@ pub fn outage_bin(args: &[&str]) -> std::process::Output {
         .expect("the binary runs")
 }
 
-/// Replaces every integer literal of 20 digits or more (past what u64 and
-/// `serde_json::Value` hold exactly) with a string placeholder; returns the
-/// text and the literals, for [`restore_big_integers`].
-pub fn protect_big_integers(text: &str) -> (String, Vec<String>) {
-    let mut out = String::new();
-    let mut big = Vec::new();
-    let mut digits = String::new();
-    for c in text.chars().chain(std::iter::once(' ')) {
-        if c.is_ascii_digit() {
-            digits.push(c);
-            continue;
-        }
-        if digits.len() >= 20 {
-            out.push_str(&format!("\"__big{}__\"", big.len()));
-            big.push(std::mem::take(&mut digits));
-        } else {
-            out.push_str(&std::mem::take(&mut digits));
-        }
-        out.push(c);
-    }
-    out.pop();
-    (out, big)
-}
-
-/// Puts back what [`protect_big_integers`] took out.
-pub fn restore_big_integers(text: &str, big: &[String]) -> String {
-    let mut out = text.to_owned();
-    for (i, digits) in big.iter().enumerate() {
-        out = out.replace(&format!("\"__big{i}__\""), digits);
-    }
-    out
-}
+// Integers past what u64 and `serde_json::Value` hold exactly, hidden and
+// put back: written once, in the fuzz generators (shared with the campaign).
+pub use crate::fuzz_gen::{protect_big_integers, restore_big_integers};
